@@ -1,0 +1,1 @@
+export const BROKER_CONFIG = Symbol('BROKER_CONFIG');

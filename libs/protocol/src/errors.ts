@@ -1,0 +1,29 @@
+/**
+ * The closed set of errors the protocol layer raises for bad bytes. Every decoder and validator
+ * throws `ProtocolError` (never a RangeError from an over-read, never a crash) so callers can map
+ * it to API.md's 40001 "invalid record" or 41301 "too large" without string matching.
+ */
+
+export type ProtocolErrorCode =
+  | 'TRUNCATED' // fewer bytes than a length or fixed field says
+  | 'CORRUPT_CRC' // CRC32C mismatch
+  | 'UNSUPPORTED_MAGIC' // magic byte other than 2
+  | 'INVALID_LENGTH' // negative, impossible or inconsistent length field
+  | 'TOO_LARGE' // a size limit (batch, record, decompressed size) was exceeded
+  | 'INVALID_RECORD' // record-level inconsistency: count, offset deltas, varint overflow
+  | 'UNSUPPORTED_COMPRESSION' // codec id 5..7
+  | 'CORRUPT_COMPRESSED'; // the compressed section does not decompress
+
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+  constructor(
+    readonly code: ProtocolErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isProtocolError(error: unknown): error is ProtocolError {
+  return error instanceof ProtocolError;
+}
