@@ -13,8 +13,8 @@ module.exports = {
     }],
   },
   moduleNameMapper: {
-    '^@runnel/(protocol|log)$': '<rootDir>/libs/$1/src',
-    '^@runnel/(protocol|log)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@runnel/([a-z-]+)$': '<rootDir>/libs/$1/src',
+    '^@runnel/([a-z-]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
   testTimeout: 60000,
 };

@@ -1,0 +1,66 @@
+/**
+ * The metadata repository: cluster id, topics, their configs and partition assignments. The
+ * broker talks to this interface only; `SqliteMetadataStore` is the embedded implementation and a
+ * PostgreSQL one follows for clusters. Records are never stored here.
+ *
+ * Implementations are safe for concurrent calls from one process; `createTopic` is atomic (the
+ * topic, its configs and its partitions appear together or not at all).
+ */
+
+export interface TopicRecord {
+  name: string;
+  topicId: string;
+  partitionsCount: number;
+  replicationFactor: number;
+  isInternal: boolean;
+  /** Only the configs set on the topic; defaults are the broker's. */
+  configs: Record<string, string>;
+  createdAt: Date;
+}
+
+export interface PartitionRecord {
+  topicName: string;
+  partitionId: number;
+  leader: number;
+  leaderEpoch: number;
+  partitionEpoch: number;
+  replicas: number[];
+  isr: number[];
+}
+
+export interface ListTopicsOptions {
+  includeInternal: boolean;
+  /** Exclusive lower bound on the name, for page tokens. */
+  afterName?: string;
+  limit: number;
+}
+
+export class TopicExistsError extends Error {
+  override readonly name = 'TopicExistsError';
+  constructor(readonly topicName: string) {
+    super(`topic '${topicName}' already exists`);
+  }
+}
+
+export class TopicNotFoundError extends Error {
+  override readonly name = 'TopicNotFoundError';
+  constructor(readonly topicName: string) {
+    super(`topic '${topicName}' does not exist`);
+  }
+}
+
+export interface MetadataStore {
+  /** The cluster id, created on first use and stable afterwards. */
+  clusterId(): Promise<string>;
+  listTopics(options: ListTopicsOptions): Promise<TopicRecord[]>;
+  countTopics(): Promise<number>;
+  getTopic(name: string): Promise<TopicRecord | null>;
+  /** Throws TopicExistsError when the name is taken. */
+  createTopic(topic: Omit<TopicRecord, 'createdAt'>, partitions: PartitionRecord[]): Promise<TopicRecord>;
+  /** Returns false when there was no such topic. */
+  deleteTopic(name: string): Promise<boolean>;
+  /** Sets and removes configs in one transaction; throws TopicNotFoundError. */
+  alterTopicConfigs(name: string, set: Record<string, string>, remove: string[]): Promise<TopicRecord>;
+  listPartitions(topicName: string): Promise<PartitionRecord[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import { Prisma, PrismaClient } from '../generated/sqlite/client';
+import {
+  ListTopicsOptions,
+  MetadataStore,
+  PartitionRecord,
+  TopicExistsError,
+  TopicNotFoundError,
+  TopicRecord,
+} from '../metadata-store';
+import { applySqliteMigrations } from './migrate';
+
+type TopicRow = Prisma.TopicGetPayload<{ include: { configs: true } }>;
+type PartitionRow = Prisma.PartitionGetPayload<object>;
+
+/** MetadataStore on an embedded SQLite file (`<data dir>/meta.db`), migrated on open. */
+export class SqliteMetadataStore implements MetadataStore {
+  private constructor(private readonly prisma: PrismaClient) {}
+
+  static async open(dbFile: string): Promise<SqliteMetadataStore> {
+    applySqliteMigrations(dbFile);
+    const prisma = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${dbFile}` }) });
+    await prisma.$connect();
+    return new SqliteMetadataStore(prisma);
+  }
+
+  async clusterId(): Promise<string> {
+    const existing = await this.prisma.cluster.findUnique({ where: { id: 1 } });
+    if (existing) return existing.clusterId;
+    // The id is Kafka-shaped: 22 characters of URL-safe base64 of 16 random bytes.
+    const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+    const row = await this.prisma.cluster.upsert({ where: { id: 1 }, create: { id: 1, clusterId }, update: {} });
+    return row.clusterId;
+  }
+
+  async listTopics(options: ListTopicsOptions): Promise<TopicRecord[]> {
+    const rows = await this.prisma.topic.findMany({
+      where: {
+        ...(options.includeInternal ? {} : { isInternal: false }),
+        ...(options.afterName !== undefined ? { name: { gt: options.afterName } } : {}),
+      },
+      include: { configs: true },
+      orderBy: { name: 'asc' },
+      take: options.limit,
+    });
+    return rows.map(toTopicRecord);
+  }
+
+  countTopics(): Promise<number> {
+    return this.prisma.topic.count();
+  }
+
+  async getTopic(name: string): Promise<TopicRecord | null> {
+    const row = await this.prisma.topic.findUnique({ where: { name }, include: { configs: true } });
+    return row ? toTopicRecord(row) : null;
+  }
+
+  async createTopic(topic: Omit<TopicRecord, 'createdAt'>, partitions: PartitionRecord[]): Promise<TopicRecord> {
+    try {
+      const row = await this.prisma.topic.create({
+        data: {
+          name: topic.name,
+          topicId: topic.topicId,
+          partitionsCount: topic.partitionsCount,
+          replicationFactor: topic.replicationFactor,
+          isInternal: topic.isInternal,
+          configs: { create: Object.entries(topic.configs).map(([name, value]) => ({ name, value })) },
+          partitions: {
+            create: partitions.map((p) => ({
+              partitionId: p.partitionId,
+              leader: p.leader,
+              leaderEpoch: p.leaderEpoch,
+              partitionEpoch: p.partitionEpoch,
+              replicas: JSON.stringify(p.replicas),
+              isr: JSON.stringify(p.isr),
+            })),
+          },
+        },
+        include: { configs: true },
+      });
+      return toTopicRecord(row);
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        throw new TopicExistsError(topic.name);
+      }
+      throw error;
+    }
+  }
+
+  async deleteTopic(name: string): Promise<boolean> {
+    const result = await this.prisma.topic.deleteMany({ where: { name } });
+    return result.count > 0;
+  }
+
+  async alterTopicConfigs(name: string, set: Record<string, string>, remove: string[]): Promise<TopicRecord> {
+    return this.prisma.$transaction(async (tx) => {
+      const exists = await tx.topic.findUnique({ where: { name }, select: { name: true } });
+      if (!exists) throw new TopicNotFoundError(name);
+      if (remove.length > 0) await tx.topicConfig.deleteMany({ where: { topicName: name, name: { in: remove } } });
+      for (const [key, value] of Object.entries(set)) {
+        await tx.topicConfig.upsert({
+          where: { topicName_name: { topicName: name, name: key } },
+          create: { topicName: name, name: key, value },
+          update: { value },
+        });
+      }
+      const row = await tx.topic.findUniqueOrThrow({ where: { name }, include: { configs: true } });
+      return toTopicRecord(row);
+    });
+  }
+
+  async listPartitions(topicName: string): Promise<PartitionRecord[]> {
+    const rows = await this.prisma.partition.findMany({ where: { topicName }, orderBy: { partitionId: 'asc' } });
+    return rows.map(toPartitionRecord);
+  }
+
+  async close(): Promise<void> {
+    await this.prisma.$disconnect();
+  }
+}
+
+function toTopicRecord(row: TopicRow): TopicRecord {
+  return {
+    name: row.name,
+    topicId: row.topicId,
+    partitionsCount: row.partitionsCount,
+    replicationFactor: row.replicationFactor,
+    isInternal: row.isInternal,
+    configs: Object.fromEntries(row.configs.map((c) => [c.name, c.value])),
+    createdAt: row.createdAt,
+  };
+}
+
+function toPartitionRecord(row: PartitionRow): PartitionRecord {
+  return {
+    topicName: row.topicName,
+    partitionId: row.partitionId,
+    leader: row.leader,
+    leaderEpoch: row.leaderEpoch,
+    partitionEpoch: row.partitionEpoch,
+    replicas: JSON.parse(row.replicas) as number[],
+    isr: JSON.parse(row.isr) as number[],
+  };
+}

@@ -1,0 +1,83 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { SqliteMetadataStore, TopicExistsError, TopicNotFoundError, applySqliteMigrations } from '@runnel/metadata';
+
+describe('SqliteMetadataStore (real SQLite file)', () => {
+  let dir: string;
+  let dbFile: string;
+  let store: SqliteMetadataStore;
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runnel-meta-'));
+    dbFile = path.join(dir, 'meta.db');
+    store = await SqliteMetadataStore.open(dbFile);
+  });
+  afterEach(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const partitions = (topicName: string, count: number) =>
+    Array.from({ length: count }, (_, partitionId) => ({
+      topicName,
+      partitionId,
+      leader: 0,
+      leaderEpoch: 0,
+      partitionEpoch: 0,
+      replicas: [0],
+      isr: [0],
+    }));
+
+  it('keeps one cluster id across reopen', async () => {
+    const id = await store.clusterId();
+    expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    await store.close();
+    store = await SqliteMetadataStore.open(dbFile);
+    expect(await store.clusterId()).toBe(id);
+  });
+
+  it('creates, lists, alters and deletes topics with their partitions', async () => {
+    await store.createTopic(
+      { name: 'orders', topicId: 't1', partitionsCount: 3, replicationFactor: 1, isInternal: false, configs: { 'retention.ms': '1000' } },
+      partitions('orders', 3),
+    );
+    await store.createTopic(
+      { name: '__consumer_offsets', topicId: 't2', partitionsCount: 1, replicationFactor: 1, isInternal: true, configs: {} },
+      partitions('__consumer_offsets', 1),
+    );
+    expect((await store.listTopics({ includeInternal: false, limit: 10 })).map((t) => t.name)).toEqual(['orders']);
+    expect((await store.listTopics({ includeInternal: true, limit: 10 })).map((t) => t.name)).toEqual(['__consumer_offsets', 'orders']);
+    expect((await store.listTopics({ includeInternal: true, afterName: '__consumer_offsets', limit: 10 })).map((t) => t.name)).toEqual(['orders']);
+    expect((await store.listPartitions('orders')).map((p) => p.partitionId)).toEqual([0, 1, 2]);
+
+    const altered = await store.alterTopicConfigs('orders', { 'cleanup.policy': 'compact' }, ['retention.ms']);
+    expect(altered.configs).toEqual({ 'cleanup.policy': 'compact' });
+
+    expect(await store.deleteTopic('orders')).toBe(true);
+    expect(await store.getTopic('orders')).toBeNull();
+    expect(await store.listPartitions('orders')).toEqual([]);
+    expect(await store.deleteTopic('orders')).toBe(false);
+  });
+
+  it('refuses a duplicate topic name and leaves the first one intact', async () => {
+    const topic = { name: 'a', topicId: 'x', partitionsCount: 1, replicationFactor: 1, isInternal: false, configs: {} };
+    await store.createTopic(topic, partitions('a', 1));
+    await expect(store.createTopic({ ...topic, topicId: 'y', partitionsCount: 2 }, partitions('a', 2))).rejects.toBeInstanceOf(TopicExistsError);
+    expect((await store.getTopic('a'))?.topicId).toBe('x');
+    expect(await store.listPartitions('a')).toHaveLength(1);
+  });
+
+  it('answers TopicNotFoundError when altering a missing topic', async () => {
+    await expect(store.alterTopicConfigs('nope', { a: 'b' }, [])).rejects.toBeInstanceOf(TopicNotFoundError);
+  });
+
+  it('applies each migration once and records it as Prisma does', () => {
+    expect(applySqliteMigrations(dbFile)).toEqual([]);
+    const db = new Database(dbFile, { readonly: true });
+    const rows = db.prepare('SELECT migration_name FROM _prisma_migrations').all();
+    db.close();
+    expect(rows).toEqual([{ migration_name: '20261122000000_init' }]);
+  });
+});
