@@ -1,0 +1,88 @@
+import { badRequest } from './errors';
+
+/**
+ * API.md "Encodings": keys and values travel in JSON as `{"type": "BINARY"|"JSON"|"STRING",
+ * "data"}` (absent or null = null), headers as `[{"name", "value": <base64>|null}]`. Parsing is
+ * strict — a wrong type or invalid base64 is a 40001 naming the field — and rendering picks the
+ * shape from the read's `format`.
+ */
+
+export type DataType = 'BINARY' | 'JSON' | 'STRING';
+export type ReadFormat = 'binary' | 'string' | 'json';
+export interface RenderedData {
+  type: DataType;
+  data: unknown;
+}
+export interface RecordHeaderBytes {
+  key: string;
+  value: Buffer | null;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+
+export function decodeBase64(field: string, text: unknown): Buffer {
+  if (typeof text !== 'string' || !BASE64.test(text)) throw badRequest(`${field} is not valid base64`);
+  return Buffer.from(text, 'base64');
+}
+
+/** Parses a key or value field; `field` names it in the error ("value", "entries[3].key"). */
+export function parseData(field: string, input: unknown): Buffer | null {
+  if (input === undefined || input === null) return null;
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    throw badRequest(`${field} must be an object {"type": "BINARY"|"JSON"|"STRING", "data": ...}`);
+  }
+  const { type, data } = input as { type?: unknown; data?: unknown };
+  switch (type) {
+    case 'BINARY':
+      if (data === null || data === undefined) return null;
+      return decodeBase64(`${field}.data`, data);
+    case 'STRING':
+      if (data === null || data === undefined) return null;
+      if (typeof data !== 'string') throw badRequest(`${field}.data must be a string for type STRING`);
+      return Buffer.from(data, 'utf8');
+    case 'JSON':
+      if (data === undefined) return null;
+      return Buffer.from(JSON.stringify(data), 'utf8');
+    default:
+      throw badRequest(`${field}.type must be one of BINARY, JSON, STRING`);
+  }
+}
+
+export function parseHeaders(field: string, input: unknown): RecordHeaderBytes[] {
+  if (input === undefined || input === null) return [];
+  if (!Array.isArray(input)) throw badRequest(`${field} must be an array of {"name", "value"}`);
+  return input.map((header: unknown, i) => {
+    if (typeof header !== 'object' || header === null) throw badRequest(`${field}[${i}] must be an object`);
+    const { name, value } = header as { name?: unknown; value?: unknown };
+    if (typeof name !== 'string') throw badRequest(`${field}[${i}].name must be a string`);
+    return { key: name, value: value === null || value === undefined ? null : decodeBase64(`${field}[${i}].value`, value) };
+  });
+}
+
+export function parseReadFormat(input: unknown): ReadFormat {
+  if (input === undefined || input === '' || input === 'binary') return 'binary';
+  if (input === 'string' || input === 'json') return input;
+  throw badRequest('format must be one of binary, string, json');
+}
+
+export function renderData(bytes: Buffer | null, format: ReadFormat): RenderedData | null {
+  if (bytes === null) return null;
+  if (format === 'string') return { type: 'STRING', data: bytes.toString('utf8') };
+  if (format === 'json') {
+    try {
+      return { type: 'JSON', data: JSON.parse(bytes.toString('utf8')) };
+    } catch {
+      // Not JSON: fall through to BINARY, as API.md says.
+    }
+  }
+  return { type: 'BINARY', data: bytes.toString('base64') };
+}
+
+export function renderHeaders(headers: readonly RecordHeaderBytes[]): { name: string; value: string | null }[] {
+  return headers.map((h) => ({ name: h.key, value: h.value === null ? null : h.value.toString('base64') }));
+}
+
+export function dataTypeOf(input: unknown): DataType | null {
+  const type = (input as { type?: unknown } | null | undefined)?.type;
+  return type === 'BINARY' || type === 'JSON' || type === 'STRING' ? type : null;
+}
