@@ -91,6 +91,8 @@ export function readInt64AsNumber(buf: Buffer, pos: number): number {
 }
 
 export function writeInt64FromNumber(buf: Buffer, pos: number, value: number): void {
+  // A fraction or an unsafe integer would be written as silently wrong bytes.
+  if (!Number.isSafeInteger(value)) throw new RangeError(`int64 ${value} is not a safe integer`);
   const hi = Math.floor(value / 0x1_0000_0000);
   buf.writeInt32BE(hi, pos);
   buf.writeUInt32BE(value - hi * 0x1_0000_0000, pos + 4);

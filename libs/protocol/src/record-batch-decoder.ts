@@ -1,0 +1,214 @@
+import { decompress, decompressSync } from './compression';
+import { ProtocolError } from './errors';
+import {
+  ATTR_CONTROL,
+  ATTR_TRANSACTIONAL,
+  BATCH_HEADER_SIZE,
+  type BatchHeader,
+  CompressionCodec,
+  LOG_OVERHEAD,
+  OFFSET_BATCH_LENGTH,
+  TimestampType,
+  batchSize,
+  checkBatch,
+  compressionOf,
+  timestampTypeOf,
+} from './record-batch-header';
+import {
+  MIN_RECORD_BYTES,
+  type DecodeBatchesOptions,
+  type DecodeOptions,
+  type DecodedRecord,
+  type RecordBatch,
+  type RecordHeader,
+} from './record-batch';
+import { Reader } from './reader';
+
+/**
+ * Decodes RecordBatch v2 bytes that nobody has vouched for (grammar in record-batch.ts and
+ * record-batch-header.ts). Every malformed input ends in a ProtocolError, never another
+ * exception, an over-read or an allocation larger than the input (or, for a compressed batch,
+ * than `maxDecompressedBytes`):
+ *
+ *   framing, CRC, magic, header counts, codec id    checkBatch (record-batch-header.ts)
+ *   more records declared than maxRecords           TOO_LARGE, before decompressing
+ *   decompression                                   compression.ts (CORRUPT_COMPRESSED, TOO_LARGE)
+ *   a record length < 6 or past the section         INVALID_LENGTH
+ *   fields running past their record's length,
+ *   fewer records than declared, trailing bytes,
+ *   offset deltas not rising or past lastOffsetDelta,
+ *   a negative header count or a null header key    INVALID_RECORD
+ *
+ * Keys, values and header values are views into `buf` (uncompressed) or into the decompressed
+ * section: they stay valid as long as the caller does not reuse `buf`.
+ *
+ * The sync functions handle every codec but zstd, for which they throw UNSUPPORTED_COMPRESSION;
+ * the async ones handle all, at the cost of a promise per batch.
+ */
+
+const MIN_RECORD_BODY_BYTES = MIN_RECORD_BYTES - 1;
+/** A header needs at least a 1-byte key length and a 1-byte value length. */
+const MIN_HEADER_BYTES = 2;
+
+function invalid(message: string): ProtocolError {
+  return new ProtocolError('INVALID_RECORD', message);
+}
+
+/** Checks the framing of the one batch `buf` must hold exactly. */
+function checkSingleBatch(buf: Buffer, options: DecodeOptions): BatchHeader {
+  const header = checkBatch(buf, 0, buf.length, options.maxBatchBytes ?? Number.MAX_SAFE_INTEGER);
+  const size = batchSize(header);
+  if (size !== buf.length) {
+    throw new ProtocolError('INVALID_LENGTH', `batch of ${size} bytes is followed by ${buf.length - size} more`);
+  }
+  return header;
+}
+
+/** The batch's records section, after the per-batch limits that need no decompression. */
+function recordsSection(buf: Buffer, pos: number, header: BatchHeader, options: DecodeOptions): Buffer {
+  if (options.maxRecords !== undefined && header.recordCount > options.maxRecords) {
+    throw new ProtocolError('TOO_LARGE', `batch of ${header.recordCount} records exceeds the limit of ${options.maxRecords}`);
+  }
+  return buf.subarray(pos + BATCH_HEADER_SIZE, pos + batchSize(header));
+}
+
+export function decodeRecordBatchSync(buf: Buffer, options: DecodeOptions): RecordBatch {
+  const header = checkSingleBatch(buf, options);
+  return decodeCheckedSync(buf, 0, header, options);
+}
+
+export async function decodeRecordBatch(buf: Buffer, options: DecodeOptions): Promise<RecordBatch> {
+  const header = checkSingleBatch(buf, options);
+  return decodeChecked(buf, 0, header, options);
+}
+
+/** An empty section needs no decompressing, whatever the codec bits say (an emptied batch). */
+function isPlain(codec: CompressionCodec, section: Buffer): boolean {
+  return codec === CompressionCodec.None || section.length === 0;
+}
+
+function decodeCheckedSync(buf: Buffer, pos: number, header: BatchHeader, options: DecodeOptions): RecordBatch {
+  const section = recordsSection(buf, pos, header, options);
+  const codec = compressionOf(header.attributes) as CompressionCodec;
+  const records = isPlain(codec, section) ? section : decompressSync(codec, section, options.maxDecompressedBytes);
+  return assemble(header, decodeRecords(records, header));
+}
+
+async function decodeChecked(buf: Buffer, pos: number, header: BatchHeader, options: DecodeOptions): Promise<RecordBatch> {
+  const section = recordsSection(buf, pos, header, options);
+  const codec = compressionOf(header.attributes) as CompressionCodec;
+  const records = isPlain(codec, section) ? section : await decompress(codec, section, options.maxDecompressedBytes);
+  return assemble(header, decodeRecords(records, header));
+}
+
+function assemble(header: BatchHeader, records: DecodedRecord[]): RecordBatch {
+  return {
+    ...header,
+    compression: compressionOf(header.attributes) as CompressionCodec,
+    timestampType: timestampTypeOf(header.attributes),
+    isTransactional: (header.attributes & ATTR_TRANSACTIONAL) !== 0,
+    isControl: (header.attributes & ATTR_CONTROL) !== 0,
+    records,
+  };
+}
+
+/**
+ * The position and header of each batch in `buf[0, end)`, checked; a partial last batch ends
+ * the walk when `allowPartialTail` is set.
+ */
+function* checkedBatches(buf: Buffer, options: DecodeBatchesOptions): Generator<[number, BatchHeader]> {
+  const maxBatchBytes = options.maxBatchBytes ?? Number.MAX_SAFE_INTEGER;
+  for (let pos = 0; pos < buf.length; ) {
+    if (options.allowPartialTail && isPartialBatch(buf, pos)) return;
+    const header = checkBatch(buf, pos, buf.length, maxBatchBytes);
+    yield [pos, header];
+    pos += batchSize(header);
+  }
+}
+
+/** True if `buf[pos..]` is too short to hold the batch it begins (but is not malformed so far). */
+function isPartialBatch(buf: Buffer, pos: number): boolean {
+  const remaining = buf.length - pos;
+  if (remaining < LOG_OVERHEAD) return true;
+  const batchLength = buf.readInt32BE(pos + OFFSET_BATCH_LENGTH);
+  return batchLength >= BATCH_HEADER_SIZE - LOG_OVERHEAD && LOG_OVERHEAD + batchLength > remaining;
+}
+
+/** Decodes back-to-back batches; an error is thrown at the first bad batch, after the good ones. */
+export function* decodeRecordBatchesSync(buf: Buffer, options: DecodeBatchesOptions): Generator<RecordBatch> {
+  for (const [pos, header] of checkedBatches(buf, options)) yield decodeCheckedSync(buf, pos, header, options);
+}
+
+export async function* decodeRecordBatches(buf: Buffer, options: DecodeBatchesOptions): AsyncGenerator<RecordBatch> {
+  for (const [pos, header] of checkedBatches(buf, options)) yield await decodeChecked(buf, pos, header, options);
+}
+
+/** Decodes exactly `header.recordCount` records filling `section` (already decompressed). */
+function decodeRecords(section: Buffer, header: BatchHeader): DecodedRecord[] {
+  const count = header.recordCount;
+  // Bounds the array below by the input's size, not by a count read from it.
+  if (count > section.length / MIN_RECORD_BYTES) {
+    throw invalid(`batch declares ${count} records, its ${section.length}-byte section cannot hold them`);
+  }
+  const records = new Array<DecodedRecord>(count);
+  const reader = new Reader(section);
+  const sectionEnd = section.length;
+  const { baseOffset, baseTimestamp, lastOffsetDelta } = header;
+  const logAppendTime = timestampTypeOf(header.attributes) === TimestampType.LogAppendTime;
+  let previousDelta = -1;
+  let i = 0;
+  try {
+    for (; i < count; i++) {
+      if (reader.remaining === 0) throw invalid(`batch declares ${count} records, holds ${i}`);
+      const length = reader.readVarint();
+      if (length < MIN_RECORD_BODY_BYTES || length > reader.remaining) {
+        throw new ProtocolError('INVALID_LENGTH', `record length ${length} is impossible with ${reader.remaining} bytes left`);
+      }
+      const recordEnd = reader.pos + length;
+      reader.end = recordEnd;
+      reader.skip(1); // attributes: unused
+      const timestampDelta = reader.readVarlong();
+      const offsetDelta = reader.readVarint();
+      if (offsetDelta <= previousDelta || offsetDelta > lastOffsetDelta) {
+        throw invalid(`offset delta ${offsetDelta} does not follow ${previousDelta} within last offset delta ${lastOffsetDelta}`);
+      }
+      previousDelta = offsetDelta;
+      const key = reader.readVarintBytes();
+      const value = reader.readVarintBytes();
+      const headers = decodeHeaders(reader);
+      if (reader.pos !== recordEnd) {
+        throw invalid(`record fields use ${reader.pos - (recordEnd - length)} of its ${length} bytes`);
+      }
+      reader.end = sectionEnd;
+      records[i] = {
+        offset: baseOffset + offsetDelta,
+        offsetDelta,
+        timestamp: logAppendTime ? header.maxTimestamp : baseTimestamp + timestampDelta,
+        timestampDelta,
+        key,
+        value,
+        headers,
+      };
+    }
+  } catch (error) {
+    // Inside a checked batch, running out of bytes means a record lies about its own length.
+    if (error instanceof ProtocolError && error.code === 'TRUNCATED') throw invalid(`record ${i}: ${error.message}`);
+    throw error;
+  }
+  if (reader.remaining !== 0) throw invalid(`${reader.remaining} bytes follow the batch's ${count} records`);
+  return records;
+}
+
+function decodeHeaders(reader: Reader): RecordHeader[] {
+  const count = reader.readVarint();
+  if (count < 0 || count > reader.remaining / MIN_HEADER_BYTES) {
+    throw invalid(`header count ${count} is impossible with ${reader.remaining} bytes left in the record`);
+  }
+  const headers = new Array<RecordHeader>(count);
+  for (let i = 0; i < count; i++) {
+    const key = reader.readVarintString();
+    if (key === null) throw invalid('a header key is null');
+    headers[i] = { key, value: reader.readVarintBytes() };
+  }
+  return headers;
+}
