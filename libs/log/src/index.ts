@@ -1,0 +1,34 @@
+/**
+ * @runnel/log — the storage engine: segments of RecordBatch v2 bytes with sparse offset and time
+ * indexes (Kafka's on-disk format), partition logs with group-committed fsync, crash recovery,
+ * retention, and a LogManager over a data directory. Plain TypeScript: no Nest, no Prisma.
+ */
+export * from './errors';
+export * from './file-names';
+export * from './log-config';
+export { FileHandleCache, DEFAULT_MAX_OPEN_FILES, type FileHandle, type OpenMode } from './file-handle-cache';
+export { IndexCache, DEFAULT_INDEX_CACHE_BYTES } from './index-cache';
+export { OffsetIndex, type OffsetPosition } from './offset-index';
+export { TimeIndex, type TimestampOffset } from './time-index';
+export { LogSegment, type SegmentContext, type SegmentRead, type ScanResult } from './segment';
+export { SegmentIndexes, type IndexLimits } from './segment-indexes';
+export { SegmentSet } from './segment-set';
+export { GroupCommit } from './group-commit';
+export { PartitionLog } from './partition-log';
+export {
+  SYSTEM_CLOCK,
+  type AppendOptions,
+  type AppendResult,
+  type Clock,
+  type PartitionLogOptions,
+  type ReadResult,
+  type TimestampLookup,
+} from './log-types';
+export { LogManager, type LogManagerOptions } from './log-manager';
+export {
+  formatOffsetCheckpoint,
+  parseOffsetCheckpoint,
+  readOffsetCheckpoint,
+  writeFileAtomically,
+  type OffsetCheckpointEntry,
+} from './checkpoint-file';

@@ -1,0 +1,115 @@
+import { InvalidConfigError } from './errors';
+
+/**
+ * Per-log settings, named after Kafka's topic configs (camelCased) with Kafka's defaults, so a
+ * topic created with `segment.bytes=...` behaves as it would on Kafka. Sizes are bytes, times
+ * milliseconds. "Infinite" Kafka longs (Long.MAX_VALUE) become Number.MAX_SAFE_INTEGER.
+ */
+export interface LogConfig {
+  /** segment.bytes: roll when the active segment would grow past this. */
+  segmentBytes: number;
+  /** segment.ms: roll when the active segment's first append is older than this. */
+  segmentMs: number;
+  /** index.interval.bytes: one offset/time index entry per this many bytes of log. */
+  indexIntervalBytes: number;
+  /** segment.index.bytes: the size bound of each index file; a full index rolls the segment. */
+  segmentIndexBytes: number;
+  /** retention.ms: delete closed segments whose newest record is older; -1 = keep forever. */
+  retentionMs: number;
+  /** retention.bytes: delete oldest closed segments while the log is bigger; -1 = no bound. */
+  retentionBytes: number;
+  /** flush.messages: `shouldFlush` once this many messages are unflushed. */
+  flushMessages: number;
+  /** flush.ms: `shouldFlush` once unflushed data is this old. */
+  flushMs: number;
+  /** message.timestamp.type: LogAppendTime stamps batches with the broker's clock on append. */
+  messageTimestampType: 'CreateTime' | 'LogAppendTime';
+  /** max.message.bytes: the largest record batch accepted, in bytes including its header. */
+  maxMessageBytes: number;
+}
+
+const INT32_MAX = 0x7fffffff;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
+  segmentBytes: 1024 * 1024 * 1024,
+  segmentMs: 7 * DAY_MS,
+  indexIntervalBytes: 4096,
+  segmentIndexBytes: 10 * 1024 * 1024,
+  retentionMs: 7 * DAY_MS,
+  retentionBytes: -1,
+  flushMessages: Number.MAX_SAFE_INTEGER,
+  flushMs: Number.MAX_SAFE_INTEGER,
+  messageTimestampType: 'CreateTime',
+  maxMessageBytes: 1048588,
+});
+
+type NumericKey = Exclude<keyof LogConfig, 'messageTimestampType'>;
+
+interface NumericRule {
+  key: NumericKey;
+  min: number;
+  /** Kafka `int` configs refuse more than INT32_MAX; `long` configs saturate at MAX_SAFE_INTEGER. */
+  int32: boolean;
+}
+
+/** Kafka config name → field and range (Kafka's own minimums, so its settings carry over). */
+const NUMERIC_RULES: Record<string, NumericRule> = {
+  'segment.bytes': { key: 'segmentBytes', min: 14, int32: true },
+  'segment.ms': { key: 'segmentMs', min: 1, int32: false },
+  'index.interval.bytes': { key: 'indexIntervalBytes', min: 0, int32: true },
+  'segment.index.bytes': { key: 'segmentIndexBytes', min: 4, int32: true },
+  'retention.ms': { key: 'retentionMs', min: -1, int32: false },
+  'retention.bytes': { key: 'retentionBytes', min: -1, int32: false },
+  'flush.messages': { key: 'flushMessages', min: 1, int32: false },
+  'flush.ms': { key: 'flushMs', min: 0, int32: false },
+  'max.message.bytes': { key: 'maxMessageBytes', min: 0, int32: true },
+};
+const TIMESTAMP_TYPE_CONFIG = 'message.timestamp.type';
+
+export const LOG_CONFIG_NAMES: readonly string[] = [...Object.keys(NUMERIC_RULES), TIMESTAMP_TYPE_CONFIG];
+
+function parseNumeric(name: string, raw: string, rule: NumericRule): number {
+  const text = raw.trim();
+  if (!/^-?\d+$/.test(text)) throw new InvalidConfigError(name, raw, 'not an integer');
+  let value = Number(text);
+  if (value < rule.min) throw new InvalidConfigError(name, raw, `must be at least ${rule.min}`);
+  if (rule.int32 && value > INT32_MAX) throw new InvalidConfigError(name, raw, `must be at most ${INT32_MAX}`);
+  if (!Number.isSafeInteger(value)) value = Number.MAX_SAFE_INTEGER;
+  return value;
+}
+
+/**
+ * Builds a LogConfig from Kafka-named string properties (topic configs as stored in metadata or
+ * sent by an admin client) over `base`. Names this module does not own (`cleanup.policy`, ...)
+ * are ignored: other components read them. Invalid values throw InvalidConfigError.
+ */
+export function logConfigFrom(props: Readonly<Record<string, string>>, base: Readonly<LogConfig> = DEFAULT_LOG_CONFIG): LogConfig {
+  const config: LogConfig = { ...base };
+  for (const [name, raw] of Object.entries(props)) {
+    const rule = NUMERIC_RULES[name];
+    if (rule) {
+      config[rule.key] = parseNumeric(name, raw, rule);
+    } else if (name === TIMESTAMP_TYPE_CONFIG) {
+      if (raw !== 'CreateTime' && raw !== 'LogAppendTime') {
+        throw new InvalidConfigError(name, raw, 'must be CreateTime or LogAppendTime');
+      }
+      config.messageTimestampType = raw;
+    }
+  }
+  return validateLogConfig(config);
+}
+
+/** Checks a LogConfig built in code (overrides, tests) with the same rules; returns it. */
+export function validateLogConfig(config: LogConfig): LogConfig {
+  for (const [name, rule] of Object.entries(NUMERIC_RULES)) {
+    const value = config[rule.key];
+    if (!Number.isSafeInteger(value)) throw new InvalidConfigError(name, value, 'not a safe integer');
+    if (value < rule.min) throw new InvalidConfigError(name, value, `must be at least ${rule.min}`);
+    if (rule.int32 && value > INT32_MAX) throw new InvalidConfigError(name, value, `must be at most ${INT32_MAX}`);
+  }
+  if (config.messageTimestampType !== 'CreateTime' && config.messageTimestampType !== 'LogAppendTime') {
+    throw new InvalidConfigError(TIMESTAMP_TYPE_CONFIG, config.messageTimestampType, 'must be CreateTime or LogAppendTime');
+  }
+  return config;
+}

@@ -1,0 +1,144 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Offset } from '@runnel/protocol';
+import { CorruptLogError } from './errors';
+import { logFileName, parseSegmentFileName } from './file-names';
+import { unlinkIfExists } from './io';
+import { LogSegment, type SegmentContext } from './segment';
+import { SegmentSet } from './segment-set';
+
+export interface LoadOptions {
+  /** Offsets below it were fsynced (from the recovery-point checkpoint); default 0: scan all. */
+  recoveryPoint?: number;
+  /** From the log-start-offset checkpoint; default: the first segment's base offset. */
+  logStartOffset?: number;
+  /** The last shutdown was clean and `recoveryPoint` is the log end offset it left. */
+  hadCleanShutdown?: boolean;
+}
+
+export interface LoadedLog {
+  segments: SegmentSet;
+  logStartOffset: number;
+  logEndOffset: number;
+  recoveryPoint: number;
+  /** Bytes read and CRC-checked by recovery and index rebuilds (0 after a clean shutdown). */
+  bytesScanned: number;
+  /** Files were created, truncated or removed: the directory wants an fsync. */
+  dirChanged: boolean;
+  /** The partition directory itself was created: its parent wants an fsync. */
+  createdDir: boolean;
+}
+
+/**
+ * Opens a partition directory (Kafka's LogLoader):
+ * 1. leftovers of interrupted work are removed (`.deleted`, `.cleaned`, orphan index files);
+ *    `.swap` files (interrupted compaction) stop the load: only the Cleaner may resolve them;
+ * 2. after a clean shutdown whose checkpoint covers the log, nothing is scanned: the log end
+ *    offset is the checkpointed recovery point and the active segment's index files are trusted
+ *    (if they are missing or fail their sanity check, the active segment is recovered instead);
+ * 3. otherwise every segment from the one holding the recovery point onwards is scanned batch by
+ *    batch (framing, CRC32C, increasing offsets), its indexes rebuilt, the file cut at the first
+ *    invalid byte, and every later segment deleted;
+ * 4. an empty directory gets one empty segment at the log start offset; a log start offset past
+ *    the log end offset (data lost below it) restarts the log there.
+ * Closed segments before the recovery point are not read: their indexes load lazily.
+ */
+export async function loadLog(ctx: SegmentContext, opts: LoadOptions): Promise<LoadedLog> {
+  const createdDir = (await fs.promises.mkdir(ctx.dir, { recursive: true })) !== undefined;
+  let dirChanged = createdDir;
+  const names = createdDir ? [] : await fs.promises.readdir(ctx.dir);
+  const bases = new Set<number>();
+  for (const name of names) {
+    const file = parseSegmentFileName(name);
+    if (!file) continue;
+    if (file.state === 'swap') throw new CorruptLogError(path.join(ctx.dir, name), 0, 'interrupted compaction (.swap) needs the Cleaner');
+    if (file.state === 'deleted' || file.state === 'cleaned') {
+      await unlinkIfExists(path.join(ctx.dir, name));
+      dirChanged = true;
+    } else if (file.kind === 'log') {
+      bases.add(file.baseOffset);
+    }
+  }
+  for (const name of names) {
+    const file = parseSegmentFileName(name);
+    if (file && file.state === 'live' && file.kind !== 'log' && !bases.has(file.baseOffset)) {
+      await unlinkIfExists(path.join(ctx.dir, name));
+      dirChanged = true;
+    }
+  }
+
+  const sorted = [...bases].sort((a, b) => a - b);
+  const stats = await Promise.all(sorted.map((base) => fs.promises.stat(path.join(ctx.dir, logFileName(base)))));
+  const segments = new SegmentSet();
+  sorted.forEach((base, i) => {
+    segments.add(LogSegment.open(ctx, base as Offset, stats[i].size, sorted[i + 1] ?? Number.MAX_SAFE_INTEGER));
+  });
+
+  const requestedStart = opts.logStartOffset ?? 0;
+  if (segments.count === 0) {
+    segments.add(LogSegment.create(ctx, requestedStart as Offset));
+    return { segments, logStartOffset: requestedStart, logEndOffset: requestedStart, recoveryPoint: requestedStart, bytesScanned: 0, dirChanged: true, createdDir };
+  }
+
+  let logEndOffset: number;
+  let recoveryPoint = opts.recoveryPoint ?? 0;
+  let bytesScanned = 0;
+  const last = segments.active;
+  if (opts.hadCleanShutdown && opts.recoveryPoint !== undefined && recoveryPoint >= last.baseOffset && last.activate(recoveryPoint, false)) {
+    logEndOffset = recoveryPoint;
+  } else {
+    const recovered = await recover(segments, recoveryPoint);
+    logEndOffset = recovered.logEndOffset;
+    bytesScanned = recovered.bytesScanned;
+    dirChanged ||= recovered.deletedSegments;
+    recoveryPoint = Math.min(recoveryPoint, logEndOffset);
+  }
+  const active = segments.active;
+  if (active.size > 0) {
+    const stat = stats[sorted.indexOf(active.baseOffset)];
+    active.firstAppendMs = stat.birthtimeMs > 0 ? stat.birthtimeMs : stat.mtimeMs;
+  }
+
+  let logStartOffset = Math.max(requestedStart, segments.first.baseOffset);
+  if (logStartOffset > logEndOffset) {
+    await deleteSegments(segments.clear());
+    segments.add(LogSegment.create(ctx, logStartOffset as Offset));
+    logEndOffset = recoveryPoint = logStartOffset;
+    dirChanged = true;
+  }
+  logStartOffset = Math.min(logStartOffset, logEndOffset);
+  return { segments, logStartOffset, logEndOffset, recoveryPoint, bytesScanned, dirChanged, createdDir };
+}
+
+async function recover(
+  segments: SegmentSet,
+  recoveryPoint: number,
+): Promise<{ logEndOffset: number; bytesScanned: number; deletedSegments: boolean }> {
+  let bytesScanned = 0;
+  let deletedSegments = false;
+  let lastNextOffset: number | undefined;
+  for (let i = Math.max(0, segments.floorIndex(recoveryPoint)); i < segments.count; i++) {
+    const segment = segments.at(i);
+    const isLast = i === segments.count - 1;
+    const nextBase = isLast ? undefined : segments.at(i + 1).baseOffset;
+    const result = segment.scan(segment.baseOffset, nextBase, true);
+    bytesScanned += result.scannedBytes;
+    lastNextOffset = result.nextOffset;
+    if (isLast) break;
+    if (result.invalidBytes > 0) {
+      await deleteSegments(segments.removeFrom(nextBase!));
+      deletedSegments = true;
+      break;
+    }
+    segment.seal(nextBase!);
+  }
+  const active = segments.active;
+  if (!active.isActive) active.activate(Number.MAX_SAFE_INTEGER, true);
+  return { logEndOffset: lastNextOffset ?? active.baseOffset, bytesScanned, deletedSegments };
+}
+
+async function deleteSegments(doomed: LogSegment[]): Promise<void> {
+  for (const segment of doomed) {
+    for (const file of segment.markDeleted()) await unlinkIfExists(file);
+  }
+}

@@ -1,0 +1,431 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { asLeaderEpoch, type BatchHeader, type Offset } from '@runnel/protocol';
+import { assert, LogClosedError, OffsetOutOfRangeError } from './errors';
+import { deletedPartitionDirName } from './file-names';
+import { GroupCommit } from './group-commit';
+import { IndexCache } from './index-cache';
+import { unlinkIfExists, unlinkIfExistsSync } from './io';
+import { validateLogConfig, type LogConfig } from './log-config';
+import { loadLog } from './log-loader';
+import { SYSTEM_CLOCK, type AppendOptions, type AppendResult, type Clock, type PartitionLogOptions, type ReadResult, type TimestampLookup } from './log-types';
+import { countExpiredByTime, countOverSize } from './log-retention';
+import { assignOffsets, checkProducerBatches, checkReplicatedBatches } from './log-validator';
+import { LogSegment, type SegmentContext } from './segment';
+import type { SegmentSet } from './segment-set';
+
+const EMPTY = Buffer.alloc(0);
+const INT32_MAX = 0x7fffffff;
+const PRIVATE_INDEX_CACHE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * One partition's log: a directory of segments (see LogSegment for the file format) with
+ *   logStartOffset <= logEndOffset   and   recoveryPoint <= logEndOffset,
+ * where [logStartOffset, logEndOffset) are readable offsets and every byte below recoveryPoint
+ * has been fsynced (a crash loses nothing below it; recovery rescans from its segment).
+ *
+ * Durability: `append` returns once the bytes are written to the page cache (acks=1 "appended");
+ * `flush()` resolves once everything appended before the call is fsynced (acks=all "durable",
+ * the high watermark on one node). Flushes are group-committed: one fsync in flight, callers
+ * arriving meanwhile share the next. fsyncs run on the thread pool, never on the event loop.
+ *
+ * Concurrency: one event loop, no locks. Appends, truncation, rolls and segment removal are
+ * synchronous state changes; reads, flushes, retention and timestamp lookups are async and
+ * tolerate those changes happening while they wait: a read that overlapped a truncation or a
+ * segment removal is retried (`generation`), deleted files stay readable through pinned
+ * descriptors, and the recovery point only advances if no truncation happened during the fsync.
+ */
+export class PartitionLog {
+  readonly dir: string;
+  /** Bytes read and CRC-checked while opening (0 after a clean shutdown). */
+  readonly bytesScannedAtOpen: number;
+  private readonly segments: SegmentSet;
+  private readonly groupCommit = new GroupCommit(() => this.flushNow());
+  private readonly pendingUnlinks = new Set<Promise<void>>();
+  private leo: number;
+  private lso: number;
+  private rp: number;
+  private totalBytes: number;
+  /** Bumped by truncation and segment removal: an async read that spans one is retried. */
+  private generation = 0;
+  private truncations = 0;
+  private lastFlushMs: number;
+  private dirDirty: boolean;
+  private parentDirDirty: boolean;
+  private closed = false;
+
+  private constructor(
+    private readonly ctx: SegmentContext,
+    private readonly clock: Clock,
+    loaded: Awaited<ReturnType<typeof loadLog>>,
+  ) {
+    this.dir = ctx.dir;
+    this.segments = loaded.segments;
+    this.leo = loaded.logEndOffset;
+    this.lso = loaded.logStartOffset;
+    this.rp = loaded.recoveryPoint;
+    this.bytesScannedAtOpen = loaded.bytesScanned;
+    this.dirDirty = loaded.dirChanged;
+    this.parentDirDirty = loaded.createdDir;
+    this.totalBytes = this.segments.all().reduce((sum, s) => sum + s.size, 0);
+    this.lastFlushMs = clock.nowMs();
+  }
+
+  /** Opens (creating or recovering) the log in `dir`; see LogLoader for what is scanned. */
+  static async open(dir: string, config: LogConfig, opts: PartitionLogOptions): Promise<PartitionLog> {
+    const ctx: SegmentContext = {
+      dir: path.resolve(dir),
+      handles: opts.handles,
+      indexCache: opts.indexCache ?? new IndexCache(PRIVATE_INDEX_CACHE_BYTES),
+      config: validateLogConfig({ ...config }),
+    };
+    const loaded = await loadLog(ctx, opts);
+    return new PartitionLog(ctx, opts.clock ?? SYSTEM_CLOCK, loaded);
+  }
+
+  get config(): Readonly<LogConfig> {
+    return this.ctx.config;
+  }
+  get logStartOffset(): Offset {
+    return this.lso as Offset;
+  }
+  get logEndOffset(): Offset {
+    return this.leo as Offset;
+  }
+  get recoveryPoint(): Offset {
+    return this.rp as Offset;
+  }
+  get sizeBytes(): number {
+    return this.totalBytes;
+  }
+  get segmentCount(): number {
+    return this.segments.count;
+  }
+  get isClosed(): boolean {
+    return this.closed;
+  }
+  /** Offsets appended but not yet covered by a completed flush (Kafka's unflushedMessages). */
+  get unflushedMessages(): number {
+    return this.leo - this.rp;
+  }
+  segmentBaseOffsets(): Offset[] {
+    return this.segments.all().map((s) => s.baseOffset);
+  }
+
+  /** Applies a topic config change; index sizes apply to segments created from now on. */
+  updateConfig(config: LogConfig): void {
+    this.ctx.config = validateLogConfig({ ...config });
+  }
+
+  /** flush.messages / flush.ms policy: whether a flush is due at `nowMs`. */
+  shouldFlush(nowMs: number): boolean {
+    const unflushed = this.unflushedMessages;
+    return unflushed > 0 && (unflushed >= this.config.flushMessages || nowMs - this.lastFlushMs >= this.config.flushMs);
+  }
+
+  /**
+   * Appends one or more whole batches (a produce request's records) as the leader: all are
+   * checked first (framing, CRC32C, max.message.bytes — a ProtocolError appends nothing), then
+   * offsets are assigned by rewriting each batch's base offset IN THE CALLER'S BUFFER (and its
+   * leader epoch, and for LogAppendTime topics its timestamp and CRC), and the buffer is written
+   * with one synchronous positional write, uncopied. Rolls first when the active segment is full
+   * by size, age or index. On return the batches are readable; durable after `flush()`.
+   */
+  append(batches: Buffer, opts: AppendOptions = {}): AppendResult {
+    this.assertOpen();
+    const { headers, records } = checkProducerBatches(batches, this.config.maxMessageBytes);
+    const leaderEpoch = opts.leaderEpoch === undefined ? undefined : asLeaderEpoch(opts.leaderEpoch);
+    const nowMs = this.clock.nowMs();
+    const baseOffset = this.leo;
+    const lastOffset = baseOffset + records - 1;
+    assert(Number.isSafeInteger(lastOffset), 'offsets stay safe integers');
+    this.maybeRoll(batches.length, headers.length, lastOffset, nowMs);
+    const logAppendTimeMs = this.config.messageTimestampType === 'LogAppendTime' ? nowMs : undefined;
+    const maxTimestampMs = assignOffsets(batches, headers, baseOffset, { leaderEpoch, logAppendTimeMs });
+    this.write(batches, headers, lastOffset + 1, nowMs);
+    return {
+      baseOffset: baseOffset as Offset,
+      lastOffset: lastOffset as Offset,
+      logAppendTimeMs: logAppendTimeMs ?? -1,
+      maxTimestampMs,
+      records,
+      bytes: batches.length,
+    };
+  }
+
+  /**
+   * Appends batches that already carry offsets (replication from the leader): checked as by
+   * `append` except the size limit (the leader accepted them), offsets must continue the log
+   * (first base offset >= logEndOffset, increasing), nothing is rewritten.
+   */
+  appendAsFollower(batches: Buffer): AppendResult {
+    this.assertOpen();
+    const { headers, records, lastOffset, maxTimestampMs } = checkReplicatedBatches(batches, this.leo);
+    const nowMs = this.clock.nowMs();
+    this.maybeRoll(batches.length, headers.length, lastOffset, nowMs);
+    this.write(batches, headers, lastOffset + 1, nowMs);
+    return {
+      baseOffset: headers[0].baseOffset as Offset,
+      lastOffset: lastOffset as Offset,
+      logAppendTimeMs: -1,
+      maxTimestampMs,
+      records,
+      bytes: batches.length,
+    };
+  }
+
+  private write(batches: Buffer, headers: BatchHeader[], nextOffset: number, nowMs: number): void {
+    this.segments.active.append(batches, headers, nowMs);
+    this.leo = nextOffset;
+    this.totalBytes += batches.length;
+  }
+
+  private maybeRoll(bytes: number, batchCount: number, lastOffset: number, nowMs: number): void {
+    const active = this.segments.active;
+    if (active.size === 0) return;
+    const config = this.config;
+    const full =
+      active.size + bytes > config.segmentBytes ||
+      active.size + bytes > INT32_MAX ||
+      (active.firstAppendMs !== undefined && nowMs - active.firstAppendMs > config.segmentMs) ||
+      !active.indexHasRoomFor(batchCount) ||
+      lastOffset - active.baseOffset > INT32_MAX;
+    if (full) this.roll();
+  }
+
+  /** Seals the active segment and starts a new one at the log end offset (no-op when empty). */
+  roll(): Offset {
+    this.assertOpen();
+    const active = this.segments.active;
+    if (active.size > 0) {
+      active.seal(this.leo);
+      this.segments.add(LogSegment.create(this.ctx, this.leo as Offset));
+      this.dirDirty = true;
+    }
+    return this.segments.active.baseOffset;
+  }
+
+  /**
+   * Raw batches from the one containing `offset` (or the next, if `offset` falls in a gap): whole
+   * batches only, at most `maxBytes` unless the first batch alone is bigger, none whose base
+   * offset is >= upperBoundOffset (the high watermark). A read may stop at a segment end;
+   * `nextOffset` says where to continue. Empty at the upper bound. Throws OffsetOutOfRangeError
+   * outside [logStartOffset, logEndOffset].
+   */
+  async read(offset: number, maxBytes: number, upperBoundOffset: number = this.leo): Promise<ReadResult> {
+    for (;;) {
+      this.assertOpen();
+      if (!Number.isSafeInteger(offset) || offset < this.lso || offset > this.leo) {
+        throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
+      }
+      const upperBound = Math.min(upperBoundOffset, this.leo);
+      if (offset >= upperBound) return { bytes: EMPTY, nextOffset: offset as Offset };
+      const generation = this.generation;
+      try {
+        const result = await this.readSegments(offset, maxBytes, upperBound);
+        if (generation === this.generation) return result;
+      } catch (error) {
+        if (generation === this.generation) throw error;
+      }
+    }
+  }
+
+  private async readSegments(offset: number, maxBytes: number, upperBound: number): Promise<ReadResult> {
+    let segment = this.segments.floor(offset);
+    assert(segment, () => `no segment holds offset ${offset} >= logStartOffset`);
+    while (segment && segment.baseOffset < upperBound) {
+      const found = await segment.read(offset, maxBytes, upperBound);
+      if (found) return { bytes: found.bytes, nextOffset: found.nextOffset as Offset };
+      segment = this.segments.next(segment);
+    }
+    return { bytes: EMPTY, nextOffset: upperBound as Offset };
+  }
+
+  /** Group-committed fsync of everything appended before the call; advances the recovery point. */
+  flush(): Promise<void> {
+    this.assertOpen();
+    return this.groupCommit.sync();
+  }
+
+  private async flushNow(): Promise<void> {
+    const truncations = this.truncations;
+    const target = this.leo;
+    const segments = this.segments.all().slice(Math.max(0, this.segments.floorIndex(this.rp)));
+    for (const segment of segments) {
+      try {
+        await segment.flush();
+      } catch (error) {
+        if (!segment.isDeleted) throw error;
+      }
+    }
+    if (this.parentDirDirty) await this.syncDirectory(path.dirname(this.dir), (dirty) => (this.parentDirDirty = dirty));
+    if (this.dirDirty) await this.syncDirectory(this.dir, (dirty) => (this.dirDirty = dirty));
+    if (truncations === this.truncations) this.rp = Math.max(this.rp, Math.min(target, this.leo));
+    this.lastFlushMs = this.clock.nowMs();
+  }
+
+  /** fsyncs a directory whose entries changed; it stays marked dirty if the fsync fails. */
+  private async syncDirectory(dir: string, setDirty: (dirty: boolean) => void): Promise<void> {
+    setDirty(false);
+    try {
+      await this.ctx.handles.syncDirectory(dir);
+    } catch (error) {
+      setDirty(true);
+      throw error;
+    }
+  }
+
+  /**
+   * Removes every offset >= `offset` (a follower diverging from its leader): later segments are
+   * deleted, the segment holding `offset` is cut before the batch containing it, and the log end
+   * offset becomes `offset`. No-op at or above the log end offset.
+   */
+  truncateTo(offset: number): void {
+    this.assertOpen();
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`truncation offset ${offset}`);
+    if (offset >= this.leo) return;
+    if (offset <= this.segments.first.baseOffset) {
+      this.truncateFullyAndStartAt(offset);
+      return;
+    }
+    this.generation++;
+    this.truncations++;
+    this.removeSegments(this.segments.removeFrom(offset)).forEach(unlinkIfExistsSync);
+    const active = this.segments.active;
+    active.activate(Number.MAX_SAFE_INTEGER, true);
+    this.totalBytes -= active.truncateTo(offset);
+    if (active.size > 0) active.firstAppendMs ??= this.clock.nowMs();
+    this.leo = offset;
+    this.lso = Math.min(this.lso, offset);
+    this.rp = Math.min(this.rp, offset);
+  }
+
+  /** Deletes all data and restarts the log empty at `offset` (start = end = recovery point). */
+  truncateFullyAndStartAt(offset: number): void {
+    this.assertOpen();
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`start offset ${offset}`);
+    this.generation++;
+    this.truncations++;
+    this.removeSegments(this.segments.clear()).forEach(unlinkIfExistsSync);
+    this.segments.add(LogSegment.create(this.ctx, offset as Offset));
+    this.totalBytes = 0;
+    this.leo = this.lso = this.rp = offset;
+  }
+
+  /**
+   * Moves the log start offset to `offset` (DeleteRecords) and deletes closed segments wholly
+   * below it. Never past the log end offset (the caller bounds it by the high watermark).
+   */
+  async deleteRecordsBefore(offset: number): Promise<void> {
+    this.assertOpen();
+    if (!Number.isSafeInteger(offset) || offset > this.leo) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
+    if (offset <= this.lso) return;
+    this.lso = offset;
+    let n = 0;
+    while (n + 1 < this.segments.count && this.segments.at(n + 1).baseOffset <= offset) n++;
+    await this.deleteSegments(this.segments.removeFirst(n));
+  }
+
+  /**
+   * Retention: deletes closed segments, oldest first, whose largest timestamp is more than
+   * retention.ms before `nowMs`, then while the log exceeds retention.bytes. Never the active
+   * segment. Moves the log start offset. Returns the number of segments deleted.
+   */
+  async deleteRetainedSegments(nowMs: number = this.clock.nowMs()): Promise<number> {
+    this.assertOpen();
+    const candidates = this.segments.all().slice(0, -1);
+    const expired = await countExpiredByTime(candidates, this.config.retentionMs, nowMs);
+    if (this.closed) return 0;
+    // The await above may have raced with truncation or another retention run: re-check.
+    const current = this.segments.all();
+    let byTime = 0;
+    while (byTime < expired && byTime < current.length - 1 && current[byTime] === candidates[byTime]) byTime++;
+    const n = countOverSize(current, byTime, this.totalBytes, this.config.retentionBytes);
+    if (n === 0) return 0;
+    await this.deleteSegments(this.segments.removeFirst(n));
+    return n;
+  }
+
+  /** Kafka ListOffsets by timestamp: the first offset whose record timestamp is >= timestampMs. */
+  async offsetForTimestamp(timestampMs: number): Promise<TimestampLookup | null> {
+    for (;;) {
+      this.assertOpen();
+      const generation = this.generation;
+      const lso = this.lso;
+      let found: { offset: number; timestamp: number } | undefined;
+      try {
+        for (const segment of this.segments.all()) {
+          if ((await segment.largestTimestamp()) < timestampMs) continue;
+          found = await segment.findOffsetByTimestamp(timestampMs, lso);
+          if (found) break;
+        }
+      } catch (error) {
+        if (generation === this.generation) throw error;
+      }
+      if (generation !== this.generation) continue;
+      return found && found.offset < this.leo ? { offset: found.offset as Offset, timestamp: found.timestamp } : null;
+    }
+  }
+
+  /** Takes segments out of service now: files renamed `.deleted`, returned for unlinking. */
+  private removeSegments(doomed: LogSegment[]): string[] {
+    if (doomed.length === 0) return [];
+    this.generation++;
+    this.dirDirty = true;
+    const files: string[] = [];
+    for (const segment of doomed) {
+      this.totalBytes -= segment.size;
+      files.push(...segment.markDeleted());
+    }
+    return files;
+  }
+
+  /** Removes segments now (log start offset follows); resolves when their files are unlinked. */
+  private async deleteSegments(doomed: LogSegment[]): Promise<void> {
+    const files = this.removeSegments(doomed);
+    this.lso = Math.max(this.lso, this.segments.first.baseOffset);
+    const unlinks = Promise.all(files.map(unlinkIfExists)).then(() => undefined);
+    this.pendingUnlinks.add(unlinks);
+    try {
+      await unlinks;
+    } finally {
+      this.pendingUnlinks.delete(unlinks);
+    }
+  }
+
+  /**
+   * Clean close: writes the active segment's index files, fsyncs everything (so the recovery
+   * point reaches the log end offset and the next open scans nothing), releases descriptors.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (this.segments.active.persistIndexes()) this.dirDirty = true; // index files may be new or gone
+      await this.groupCommit.sync();
+      await Promise.all(this.pendingUnlinks);
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Closes without flushing and removes the directory (rename to `*-delete`, then rm -r). */
+  async delete(): Promise<void> {
+    this.closed = true;
+    this.release();
+    await Promise.allSettled(this.pendingUnlinks);
+    const doomed = path.join(path.dirname(this.dir), deletedPartitionDirName(path.basename(this.dir), randomUUID().replace(/-/g, '')));
+    await fs.promises.rename(this.dir, doomed);
+    await fs.promises.rm(doomed, { recursive: true, force: true });
+  }
+
+  private release(): void {
+    for (const segment of this.segments.all()) segment.close();
+    this.ctx.handles.evictUnder(this.dir);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new LogClosedError(this.dir);
+  }
+}
