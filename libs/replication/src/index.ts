@@ -1,0 +1,2 @@
+export * from './partition';
+export * from './replica-manager';
