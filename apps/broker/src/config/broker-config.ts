@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { brokerTopicDefaults } from '../topics/topic-configs';
 
 /**
  * Broker configuration from the environment, validated once at boot. A bad value stops the
@@ -8,6 +9,17 @@ export interface BrokerConfig {
   dataDir: string;
   httpPort: number;
   host: string;
+  brokerId: number;
+  /** Partitions of a topic created without partitions_count (Kafka's num.partitions). */
+  defaultPartitions: number;
+  /** Upper bound on partitions hosted by this broker, all topics together. */
+  maxPartitions: number;
+  /** Largest HTTP request body accepted (413 / 41301 beyond). */
+  maxRequestBytes: number;
+  /** Descriptors the log layer may keep open at once. */
+  maxOpenFiles: number;
+  /** Topic config defaults (Kafka names → values), from RUNNEL_TOPIC_* overrides. */
+  topicDefaults: Record<string, string>;
 }
 
 export class ConfigError extends Error {
@@ -15,18 +27,33 @@ export class ConfigError extends Error {
 }
 
 export function loadBrokerConfig(env: NodeJS.ProcessEnv): BrokerConfig {
+  let topicDefaults: Record<string, string>;
+  try {
+    topicDefaults = brokerTopicDefaults(env);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   return {
     dataDir: path.resolve(env.RUNNEL_DATA_DIR ?? './data'),
-    httpPort: parsePort('RUNNEL_HTTP_PORT', env.RUNNEL_HTTP_PORT, 8080),
+    httpPort: parseInteger(env, 'RUNNEL_HTTP_PORT', 8080, 0, 65535),
     host: env.RUNNEL_HOST ?? '0.0.0.0',
+    brokerId: parseInteger(env, 'RUNNEL_BROKER_ID', 0, 0, 0x7fffffff),
+    defaultPartitions: parseInteger(env, 'RUNNEL_DEFAULT_PARTITIONS', 1, 1, 100_000),
+    maxPartitions: parseInteger(env, 'RUNNEL_MAX_PARTITIONS', 10_000, 1, 1_000_000),
+    maxRequestBytes: parseInteger(env, 'RUNNEL_MAX_REQUEST_BYTES', 64 * 1024 * 1024, 1024, 2 ** 31 - 1),
+    maxOpenFiles: parseInteger(env, 'RUNNEL_MAX_OPEN_FILES', 1024, 16, 1_000_000),
+    topicDefaults,
   };
 }
 
-function parsePort(name: string, raw: string | undefined, fallback: number): number {
+function parseInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`${name}=${raw} is not a TCP port (0-65535)`);
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(
+      name === 'RUNNEL_HTTP_PORT' ? `${name}=${raw} is not a TCP port (0-65535)` : `${name}=${raw} must be an integer from ${min} to ${max}`,
+    );
   }
-  return port;
+  return value;
 }

@@ -17,16 +17,21 @@ export interface BrokerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-const MAIN = path.resolve(__dirname, '../../../../dist/apps/broker/src/main.js');
+const ROOT = path.resolve(__dirname, '../../../..');
+const MAIN = path.join(ROOT, 'dist/apps/broker/src/main.js');
+/** RUNNEL_E2E_SOURCE=1 runs apps/broker/src/main.ts through @swc-node/register: no build needed. */
+const FROM_SOURCE = process.env.RUNNEL_E2E_SOURCE === '1';
 
 export function makeDataDir(prefix = 'runnel-e2e-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
 export async function startBroker(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<BrokerProcess> {
-  if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" (npm test does)`);
+  if (!FROM_SOURCE && !fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" (npm test does)`);
+  const args = FROM_SOURCE ? ['-r', '@swc-node/register', path.join(ROOT, 'apps/broker/src/main.ts')] : [MAIN];
   const dataDir = options.dataDir ?? makeDataDir();
-  const child: ChildProcess = spawn(process.execPath, [MAIN], {
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: ROOT,
     env: { ...process.env, RUNNEL_DATA_DIR: dataDir, RUNNEL_HTTP_PORT: '0', RUNNEL_HOST: '127.0.0.1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,134 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ReplicaManager } from '@runnel/replication';
+import { REPLICA_MANAGER } from '../config/tokens';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The broker's Prometheus metrics, on a registry of its own (so tests can run several apps in
+ * one process). Produce, fetch and WebSocket code call the narrow methods below; nothing else
+ * touches prom-client. Counters are labelled by topic only — never by partition or client — so
+ * label cardinality stays bounded by the number of topics.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly producedRecords = new Counter({
+    name: 'runnel_produced_records_total',
+    help: 'Records appended by produce requests',
+    labelNames: ['topic'],
+    registers: [this.registry],
+  });
+  private readonly producedBytes = new Counter({
+    name: 'runnel_produced_bytes_total',
+    help: 'RecordBatch bytes appended by produce requests',
+    labelNames: ['topic'],
+    registers: [this.registry],
+  });
+  private readonly fetchedRecords = new Counter({
+    name: 'runnel_fetched_records_total',
+    help: 'Records delivered to consumers (REST, SSE, WebSocket)',
+    labelNames: ['topic'],
+    registers: [this.registry],
+  });
+  private readonly fetchedBytes = new Counter({
+    name: 'runnel_fetched_bytes_total',
+    help: 'RecordBatch bytes read for consumers',
+    labelNames: ['topic'],
+    registers: [this.registry],
+  });
+  readonly requestSeconds = new Histogram({
+    name: 'runnel_http_request_duration_seconds',
+    help: 'HTTP request latency by route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly wsSubscriptions = new Gauge({
+    name: 'runnel_ws_subscriptions',
+    help: 'Open WebSocket subscriptions',
+    registers: [this.registry],
+  });
+  private readonly wsConnections = new Gauge({
+    name: 'runnel_ws_connections',
+    help: 'Open WebSocket connections',
+    registers: [this.registry],
+  });
+
+  constructor(@Inject(REPLICA_MANAGER) replicas: ReplicaManager) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'runnel_process_' });
+    // Sizes are read from the logs when scraped, so appends pay nothing for them.
+    new Gauge({
+      name: 'runnel_partitions',
+      help: 'Partitions led by this broker',
+      registers: [this.registry],
+      collect() {
+        let count = 0;
+        for (const _ of replicas.all()) count++;
+        this.set(count);
+      },
+    });
+    new Gauge({
+      name: 'runnel_log_size_bytes',
+      help: 'Bytes on disk of the logs of each topic',
+      labelNames: ['topic'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const sizes = new Map<string, number>();
+        for (const p of replicas.all()) sizes.set(p.topic, (sizes.get(p.topic) ?? 0) + p.log.sizeBytes);
+        for (const [topic, bytes] of sizes) this.set({ topic }, bytes);
+      },
+    });
+    new Gauge({
+      name: 'runnel_high_watermark_sum',
+      help: 'Sum over the partitions of each topic of the high watermark (records ever committed)',
+      labelNames: ['topic'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const sums = new Map<string, number>();
+        for (const p of replicas.all()) sums.set(p.topic, (sums.get(p.topic) ?? 0) + p.highWatermark);
+        for (const [topic, hw] of sums) this.set({ topic }, hw);
+      },
+    });
+  }
+
+  produced(topic: string, records: number, bytes: number): void {
+    this.producedRecords.inc({ topic }, records);
+    this.producedBytes.inc({ topic }, bytes);
+  }
+
+  fetched(topic: string, records: number, bytes: number): void {
+    this.fetchedRecords.inc({ topic }, records);
+    this.fetchedBytes.inc({ topic }, bytes);
+  }
+
+  wsConnectionOpened(): void {
+    this.wsConnections.inc();
+  }
+
+  wsConnectionClosed(): void {
+    this.wsConnections.dec();
+  }
+
+  wsSubscriptionOpened(): void {
+    this.wsSubscriptions.inc();
+  }
+
+  wsSubscriptionClosed(): void {
+    this.wsSubscriptions.dec();
+  }
+
+  /** Totals across topics, for the rolling stats history. */
+  async totals(): Promise<{ producedRecords: number; producedBytes: number; fetchedRecords: number; fetchedBytes: number }> {
+    const sum = async (counter: Counter<string>): Promise<number> =>
+      (await counter.get()).values.reduce((total, v) => total + v.value, 0);
+    return {
+      producedRecords: await sum(this.producedRecords),
+      producedBytes: await sum(this.producedBytes),
+      fetchedRecords: await sum(this.fetchedRecords),
+      fetchedBytes: await sum(this.fetchedBytes),
+    };
+  }
+}

@@ -1,0 +1,16 @@
+import { badRequest } from '../common/errors';
+
+const LEGAL = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/** Kafka's topic name rules: 1-249 of [a-zA-Z0-9._-], and not "." or "..". */
+export function checkTopicName(name: unknown): string {
+  if (typeof name !== 'string' || !LEGAL.test(name) || name === '.' || name === '..') {
+    throw badRequest(`Invalid topic name ${JSON.stringify(name)}: use 1-249 characters of [a-zA-Z0-9._-], not "." or ".."`);
+  }
+  return name;
+}
+
+/** Internal topics (`__consumer_offsets`, ...) are hidden from listings unless asked for. */
+export function isInternalTopicName(name: string): boolean {
+  return name.startsWith('__');
+}

@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { MetadataStore, PartitionRecord, TopicExistsError, TopicRecord } from '@runnel/metadata';
+import { Partition, ReplicaManager } from '@runnel/replication';
+import { BrokerConfig } from '../config/broker-config';
+import { BROKER_CONFIG, METADATA_STORE, REPLICA_MANAGER } from '../config/tokens';
+import { RunnelError, badRequest, unknownPartition, unknownTopic } from '../common/errors';
+import { checkTopicName, isInternalTopicName } from './topic-names';
+import { DescribedConfig, describeTopicConfigs, logConfigOf, validateTopicConfigs } from './topic-configs';
+
+/**
+ * Topic use cases: create, list, describe, delete, configs and partition state. The metadata
+ * store is the record of truth; an in-memory map of the topics mirrors it (this broker is the
+ * only writer) so the produce and fetch paths never wait on SQLite.
+ */
+export interface CreateTopicRequest {
+  topic_name?: unknown;
+  partitions_count?: unknown;
+  replication_factor?: unknown;
+  configs?: unknown;
+}
+
+export interface ConfigAlteration {
+  name: string;
+  value?: string;
+  operation: 'SET' | 'DELETE';
+}
+
+export interface PartitionView {
+  partition_id: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
+  earliest_offset: number;
+  high_watermark: number;
+}
+
+@Injectable()
+export class TopicsService implements OnModuleInit {
+  private readonly topics = new Map<string, TopicRecord>();
+  private partitionTotal = 0;
+  private cachedClusterId = '';
+
+  constructor(
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
+    @Inject(REPLICA_MANAGER) private readonly replicas: ReplicaManager,
+  ) {}
+
+  /** Loads every topic and leads its partitions (one node leads all). */
+  async onModuleInit(): Promise<void> {
+    this.cachedClusterId = await this.metadata.clusterId();
+    let afterName: string | undefined;
+    for (;;) {
+      const page = await this.metadata.listTopics({ includeInternal: true, afterName, limit: 1000 });
+      for (const topic of page) {
+        this.topics.set(topic.name, topic);
+        this.partitionTotal += topic.partitionsCount;
+        for (const p of await this.metadata.listPartitions(topic.name)) {
+          await this.replicas.becomeLeader(topic.name, p.partitionId, p.leaderEpoch, this.logConfigFor(topic));
+        }
+      }
+      if (page.length < 1000) break;
+      afterName = page[page.length - 1].name;
+    }
+  }
+
+  get clusterId(): string {
+    return this.cachedClusterId;
+  }
+
+  /** Checks `cid` from a path: the cluster id or "-" (this cluster). */
+  checkCluster(cid: string): void {
+    if (cid !== '-' && cid !== this.cachedClusterId) throw new RunnelError('NOT_FOUND', `cluster '${cid}' not found`);
+  }
+
+  list(options: { afterName?: string; limit: number; includeInternal: boolean }): TopicRecord[] {
+    const names = [...this.topics.keys()]
+      .filter((name) => (options.includeInternal || !this.topics.get(name)!.isInternal) && (options.afterName === undefined || name > options.afterName))
+      .sort();
+    return names.slice(0, options.limit).map((name) => this.topics.get(name)!);
+  }
+
+  get(name: string): TopicRecord {
+    const topic = this.topics.get(name);
+    if (!topic) throw unknownTopic(name);
+    return topic;
+  }
+
+  /** The led partition, or 40403 for an unknown topic or partition id. */
+  partition(topicName: string, partitionId: number): Partition {
+    const topic = this.get(topicName);
+    if (!Number.isInteger(partitionId) || partitionId < 0 || partitionId >= topic.partitionsCount) throw unknownPartition(topicName, partitionId);
+    const state = this.replicas.get(topicName, partitionId);
+    if (!state) throw new RunnelError('RETRIABLE', `partition ${topicName}-${partitionId} has no leader yet`);
+    return state;
+  }
+
+  async create(request: CreateTopicRequest): Promise<TopicRecord> {
+    const name = checkTopicName(request.topic_name);
+    const partitionsCount = optionalInteger('partitions_count', request.partitions_count, this.config.defaultPartitions, 1);
+    const replicationFactor = optionalInteger('replication_factor', request.replication_factor, 1, 1);
+    if (replicationFactor > 1) {
+      throw new RunnelError('INVALID_CONFIG', `replication_factor ${replicationFactor} is larger than the 1 available broker`);
+    }
+    const configs = parseConfigList(request.configs);
+    validateTopicConfigs(configs, this.config.topicDefaults);
+    if (this.topics.has(name)) throw topicExists(name);
+    if (this.partitionTotal + partitionsCount > this.config.maxPartitions) {
+      throw badRequest(
+        `Creating ${partitionsCount} partitions would exceed the broker's limit of ${this.config.maxPartitions} (${this.partitionTotal} in use)`,
+      );
+    }
+    const partitions: PartitionRecord[] = Array.from({ length: partitionsCount }, (_, partitionId) => ({
+      topicName: name,
+      partitionId,
+      leader: this.config.brokerId,
+      leaderEpoch: 0,
+      partitionEpoch: 0,
+      replicas: [this.config.brokerId],
+      isr: [this.config.brokerId],
+    }));
+    let topic: TopicRecord;
+    try {
+      topic = await this.metadata.createTopic(
+        { name, topicId: randomUUID(), partitionsCount, replicationFactor, isInternal: isInternalTopicName(name), configs },
+        partitions,
+      );
+    } catch (error) {
+      if (error instanceof TopicExistsError) throw topicExists(name);
+      throw error;
+    }
+    this.topics.set(name, topic);
+    this.partitionTotal += partitionsCount;
+    for (const p of partitions) await this.replicas.becomeLeader(name, p.partitionId, p.leaderEpoch, this.logConfigFor(topic));
+    return topic;
+  }
+
+  async delete(name: string): Promise<void> {
+    const topic = this.get(name);
+    await this.metadata.deleteTopic(name);
+    this.topics.delete(name);
+    this.partitionTotal -= topic.partitionsCount;
+    for (let p = 0; p < topic.partitionsCount; p++) await this.replicas.stopReplica(name, p, true);
+  }
+
+  describeConfigs(name: string): DescribedConfig[] {
+    return describeTopicConfigs(this.get(name).configs, this.config.topicDefaults);
+  }
+
+  async alterConfigs(name: string, alterations: unknown): Promise<void> {
+    const topic = this.get(name);
+    const set: Record<string, string> = {};
+    const remove: string[] = [];
+    for (const a of parseAlterations(alterations)) {
+      if (a.operation === 'DELETE') remove.push(a.name);
+      else set[a.name] = a.value!;
+    }
+    const next = { ...topic.configs, ...set };
+    for (const key of remove) delete next[key];
+    validateTopicConfigs(set, { ...this.config.topicDefaults, ...next });
+    const updated = await this.metadata.alterTopicConfigs(name, set, remove);
+    this.topics.set(name, updated);
+    this.replicas.updateConfig(name, updated.partitionsCount, this.logConfigFor(updated));
+  }
+
+  partitions(name: string): PartitionView[] {
+    const topic = this.get(name);
+    return Array.from({ length: topic.partitionsCount }, (_, p) => this.partitionView(name, p));
+  }
+
+  partitionView(name: string, partitionId: number): PartitionView {
+    const state = this.partition(name, partitionId);
+    return {
+      partition_id: partitionId,
+      leader: this.config.brokerId,
+      replicas: [this.config.brokerId],
+      isr: [this.config.brokerId],
+      earliest_offset: state.logStartOffset,
+      high_watermark: state.highWatermark,
+    };
+  }
+
+  /** The effective value of one topic config (topic's own, else the broker default). */
+  configValue(name: string, config: string): string {
+    return this.get(name).configs[config] ?? this.config.topicDefaults[config];
+  }
+
+  private logConfigFor(topic: TopicRecord) {
+    return logConfigOf(topic.configs, this.config.topicDefaults);
+  }
+}
+
+function topicExists(name: string): RunnelError {
+  return new RunnelError('TOPIC_EXISTS', `Topic '${name}' already exists.`);
+}
+
+function optionalInteger(field: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined || value === null || value === -1) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 0x7fffffff) {
+    throw badRequest(`${field} must be an integer >= ${min}`);
+  }
+  return value;
+}
+
+function parseConfigList(input: unknown): Record<string, string> {
+  if (input === undefined || input === null) return {};
+  if (!Array.isArray(input)) throw badRequest('configs must be an array of {"name", "value"}');
+  const configs: Record<string, string> = {};
+  input.forEach((entry: unknown, i) => {
+    const { name, value } = (entry ?? {}) as { name?: unknown; value?: unknown };
+    if (typeof name !== 'string') throw badRequest(`configs[${i}].name must be a string`);
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw badRequest(`configs[${i}].value must be a string`);
+    }
+    configs[name] = String(value);
+  });
+  return configs;
+}
+
+function parseAlterations(input: unknown): ConfigAlteration[] {
+  const data = (input as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data)) throw badRequest('body must be {"data": [{"name", "value", "operation"?}]}');
+  return data.map((entry: unknown, i) => {
+    const { name, value, operation } = (entry ?? {}) as { name?: unknown; value?: unknown; operation?: unknown };
+    if (typeof name !== 'string') throw badRequest(`data[${i}].name must be a string`);
+    const op = operation ?? 'SET';
+    if (op !== 'SET' && op !== 'DELETE') throw badRequest(`data[${i}].operation must be SET or DELETE`);
+    if (op === 'SET' && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw badRequest(`data[${i}].value must be a string`);
+    }
+    return { name, operation: op, value: op === 'SET' ? String(value) : undefined };
+  });
+}

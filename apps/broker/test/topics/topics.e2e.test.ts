@@ -1,0 +1,102 @@
+import { BrokerProcess, makeDataDir, startBroker } from '../support/broker-process';
+
+describe('topics API (real broker process)', () => {
+  let broker: BrokerProcess | undefined;
+  afterEach(async () => {
+    await broker?.stop();
+    broker = undefined;
+  });
+
+  const json = async (method: string, url: string, body?: unknown) => {
+    const response = await fetch(url, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  it('creates, lists, describes, alters and deletes topics; survives a restart', async () => {
+    const dataDir = makeDataDir();
+    broker = await startBroker({ dataDir });
+    const base = `${broker.baseUrl}/v3/clusters`;
+    const clusters = await json('GET', base);
+    expect(clusters.status).toBe(200);
+    const cid = clusters.body.data[0].cluster_id as string;
+
+    const created = await json('POST', `${base}/${cid}/topics`, {
+      topic_name: 'orders',
+      partitions_count: 3,
+      configs: [{ name: 'retention.ms', value: '3600000' }],
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ kind: 'KafkaTopic', topic_name: 'orders', partitions_count: 3, replication_factor: 1, is_internal: false });
+
+    const duplicate = await json('POST', `${base}/-/topics`, { topic_name: 'orders' });
+    expect(duplicate).toMatchObject({ status: 409, body: { error_code: 40002 } });
+
+    await json('POST', `${base}/-/topics`, { topic_name: 'a.b_c-1' });
+    const list = await json('GET', `${base}/-/topics`);
+    expect(list.body.data.map((t: { topic_name: string }) => t.topic_name)).toEqual(['a.b_c-1', 'orders']);
+
+    const page1 = await json('GET', `${base}/-/topics?limit=1`);
+    expect(page1.body.data).toHaveLength(1);
+    expect(page1.body.metadata.next).toContain('page_token=');
+    const page2 = await json('GET', page1.body.metadata.next);
+    expect(page2.body.data.map((t: { topic_name: string }) => t.topic_name)).toEqual(['orders']);
+    expect(page2.body.metadata.next).toBeNull();
+
+    const partitions = await json('GET', `${base}/-/topics/orders/partitions`);
+    expect(partitions.body.data).toHaveLength(3);
+    expect(partitions.body.data[2]).toMatchObject({ partition_id: 2, leader: 0, replicas: [0], isr: [0], earliest_offset: 0, high_watermark: 0 });
+
+    const altered = await json('POST', `${base}/-/topics/orders/configs:alter`, {
+      data: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'retention.ms', operation: 'DELETE' }],
+    });
+    expect(altered.status).toBe(204);
+    const configs = await json('GET', `${base}/-/topics/orders/configs`);
+    const byName = Object.fromEntries(configs.body.data.map((c: { name: string }) => [c.name, c]));
+    expect(byName['cleanup.policy']).toMatchObject({ value: 'compact', is_default: false });
+    expect(byName['retention.ms']).toMatchObject({ is_default: true });
+
+    // Restart on the same data dir: topics, configs and the cluster id are still there.
+    expect(await broker.stop()).toBe(0);
+    broker = await startBroker({ dataDir });
+    const again = `${broker.baseUrl}/v3/clusters`;
+    expect((await json('GET', again)).body.data[0].cluster_id).toBe(cid);
+    expect((await json('GET', `${again}/-/topics/orders`)).body.partitions_count).toBe(3);
+    const configsAfter = await json('GET', `${again}/-/topics/orders/configs`);
+    expect(configsAfter.body.data.find((c: { name: string }) => c.name === 'cleanup.policy').value).toBe('compact');
+
+    expect((await json('DELETE', `${again}/-/topics/orders`)).status).toBe(204);
+    expect(await json('GET', `${again}/-/topics/orders`)).toMatchObject({ status: 404, body: { error_code: 40403 } });
+  });
+
+  it('answers bad topic requests with API.md error codes and keeps serving', async () => {
+    broker = await startBroker({ env: { RUNNEL_MAX_PARTITIONS: '8' } });
+    const topics = `${broker.baseUrl}/v3/clusters/-/topics`;
+    const cases: [unknown, number, number][] = [
+      [{ topic_name: 'has space' }, 400, 40001],
+      [{ topic_name: '..' }, 400, 40001],
+      [{ topic_name: 'x'.repeat(250) }, 400, 40001],
+      [{ topic_name: 'ok', partitions_count: 0 }, 400, 40001],
+      [{ topic_name: 'ok', partitions_count: 'three' }, 400, 40001],
+      [{ topic_name: 'ok', partitions_count: 9 }, 400, 40001],
+      [{ topic_name: 'ok', replication_factor: 3 }, 422, 42201],
+      [{ topic_name: 'ok', configs: [{ name: 'retention.ms', value: 'soon' }] }, 422, 42201],
+      [{ topic_name: 'ok', configs: [{ name: 'no.such.config', value: '1' }] }, 422, 42201],
+      [{ topic_name: 'ok', configs: [{ name: 'cleanup.policy', value: 'forever' }] }, 422, 42201],
+      ['{not json', 400, 40001],
+    ];
+    for (const [body, status, code] of cases) {
+      const response = await json('POST', topics, body);
+      expect({ body, status: response.status, code: response.body.error_code }).toEqual({ body, status, code });
+      expect(typeof response.body.message).toBe('string');
+    }
+    expect((await json('GET', topics)).body.data).toEqual([]);
+    expect(await json('GET', `${broker.baseUrl}/v3/clusters/nope/topics`)).toMatchObject({ status: 404 });
+    expect(await json('GET', `${broker.baseUrl}/no/such/route`)).toMatchObject({ status: 404, body: { error_code: 404 } });
+    expect((await json('POST', topics, { topic_name: 'ok', partitions_count: 8 })).status).toBe(201);
+  });
+});
