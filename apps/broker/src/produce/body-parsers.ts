@@ -1,0 +1,79 @@
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/**
+ * The broker's request body parsers (installed on the Fastify instance before Nest starts, with
+ * Nest's own parsers off):
+ *   - `application/json`: parsed with Fastify's secure JSON parser, at most `maxRequestBytes`
+ *     (413 beyond) — except on routes marked with `RAW_RECORD_STREAM` (POST .../records), which
+ *     get the unread request stream: they split it record by record and bound each record instead.
+ *   - `application/x-ndjson` (and `application/jsonl`): the unread stream, on those routes only.
+ *   - `application/vnd.kafka.record-batch`: the raw bytes as one Buffer, at most `maxRequestBytes`.
+ */
+export const RAW_RECORD_STREAM = 'runnelRawRecordStream';
+export const RECORD_BATCH_CONTENT_TYPE = 'application/vnd.kafka.record-batch';
+
+type Done = (error: Error | null, body?: unknown) => void;
+
+export function installBodyParsers(fastify: FastifyInstance, maxRequestBytes: number): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  if (fastify.hasContentTypeParser('application/json')) fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
+    if (wantsRawStream(request)) {
+      done(null, payload);
+      return;
+    }
+    readBody(request, payload, maxRequestBytes, (error, body) => {
+      if (error) done(error);
+      else parseJson(request, body as unknown as string, done); // the parser takes strings and Buffers alike
+    });
+  });
+  fastify.addContentTypeParser(['application/x-ndjson', 'application/jsonl'], (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
+    if (wantsRawStream(request)) done(null, payload);
+    else done(httpError(415, `Content-Type ${request.headers['content-type']} is accepted only by the records endpoint`));
+  });
+  fastify.addContentTypeParser(RECORD_BATCH_CONTENT_TYPE, { parseAs: 'buffer', bodyLimit: maxRequestBytes }, (_request, body, done) => {
+    done(null, body);
+  });
+}
+
+function wantsRawStream(request: FastifyRequest): boolean {
+  return (request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[RAW_RECORD_STREAM] === true;
+}
+
+function httpError(statusCode: number, message: string): Error {
+  return Object.assign(new Error(message), { statusCode });
+}
+
+/** Reads a whole body, refusing it (413) as soon as it passes `limit` bytes. */
+function readBody(request: FastifyRequest, payload: IncomingMessage, limit: number, done: (error: Error | null, body?: Buffer) => void): void {
+  const tooLarge = (): Error => httpError(413, `Request body is larger than the broker's limit of ${limit} bytes`);
+  if (Number(request.headers['content-length']) > limit) {
+    done(tooLarge());
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let received = 0;
+  const cleanup = (): void => {
+    payload.off('data', onData);
+    payload.off('end', onEnd);
+    payload.off('error', onEnd);
+  };
+  function onData(chunk: Buffer): void {
+    received += chunk.length;
+    if (received > limit) {
+      cleanup();
+      done(tooLarge());
+      return;
+    }
+    chunks.push(chunk);
+  }
+  function onEnd(error?: Error): void {
+    cleanup();
+    if (error) done(Object.assign(error, { statusCode: 400 }));
+    else done(null, Buffer.concat(chunks, received));
+  }
+  payload.on('data', onData);
+  payload.on('end', onEnd);
+  payload.on('error', onEnd);
+}

@@ -1,0 +1,75 @@
+import type { DataType } from '../common/encodings';
+import type { RunnelError } from '../common/errors';
+import type { PendingBatch } from './record-accumulator';
+
+/**
+ * The fate of one submitted JSON record and its renderings: the per-record result of
+ * `ProduceService.produceJson` (WebSocket, records:batch) and the delivery report of the
+ * `/records` endpoint (`{"error_code":200,"cluster_id",...}` or `{"error_code","message"}`).
+ */
+export interface Delivery {
+  /** The batch it joined; null when refused (`error`) or with acks=0 (nobody waits). */
+  batch: PendingBatch | null;
+  index: number;
+  partition: number;
+  timestamp: number;
+  keyType: DataType | null;
+  keySize: number;
+  valueType: DataType | null;
+  valueSize: number;
+  error: RunnelError | null;
+}
+
+export type ProduceResult = { partition_id: number; offset: number; timestamp: number } | { error_code: number; message: string };
+
+export function refused(error: RunnelError): Delivery {
+  return { batch: null, index: 0, partition: -1, timestamp: -1, keyType: null, keySize: 0, valueType: null, valueSize: 0, error };
+}
+
+export function isSettled(delivery: Delivery): boolean {
+  return delivery.batch === null || delivery.batch.settled;
+}
+
+/** The error of a settled delivery, if it failed. */
+export function errorOf(delivery: Delivery): RunnelError | null {
+  return delivery.error ?? delivery.batch?.error ?? null;
+}
+
+/** Offset and timestamp of a settled, successful delivery; offset -1 with acks=0 (as Kafka). */
+function placement(delivery: Delivery): { offset: number; timestamp: number } {
+  const outcome = delivery.batch?.outcome;
+  if (outcome === undefined) return { offset: -1, timestamp: delivery.timestamp };
+  return {
+    offset: outcome.baseOffset + delivery.index,
+    timestamp: outcome.logAppendTimeMs >= 0 ? outcome.logAppendTimeMs : delivery.timestamp,
+  };
+}
+
+export function resultOf(delivery: Delivery): ProduceResult {
+  const error = errorOf(delivery);
+  if (error !== null) return { error_code: error.errorCode, message: error.message };
+  const { offset, timestamp } = placement(delivery);
+  return { partition_id: delivery.partition, offset, timestamp };
+}
+
+/**
+ * The JSON text of a delivery report. `prefix` is `"cluster_id":...,"topic_name":...,` for the
+ * topic, rendered once per request (reports are built by hand: this is the per-record hot path).
+ */
+export function reportText(prefix: string, delivery: Delivery): string {
+  const error = errorOf(delivery);
+  if (error !== null) return JSON.stringify(error.toBody());
+  const { offset, timestamp } = placement(delivery);
+  return (
+    `{"error_code":200,${prefix}"partition_id":${delivery.partition},"offset":${offset},"timestamp":${timestamp},` +
+    `"key":${dataText(delivery.keyType, delivery.keySize)},"value":${dataText(delivery.valueType, delivery.valueSize)}}`
+  );
+}
+
+function dataText(type: DataType | null, size: number): string {
+  return type === null ? 'null' : `{"type":"${type}","size":${size}}`;
+}
+
+export function reportPrefix(clusterId: string, topic: string): string {
+  return `"cluster_id":${JSON.stringify(clusterId)},"topic_name":${JSON.stringify(topic)},`;
+}

@@ -1,0 +1,139 @@
+import { BATCH_HEADER_SIZE, BatchRecord, encodeRecordBatch } from '@runnel/protocol';
+import type { Acks, Partition } from '@runnel/replication';
+import type { RunnelError } from '../common/errors';
+
+/**
+ * Broker-side batching of JSON records (Kafka's RecordAccumulator, on the broker): records
+ * produced to one partition during one event-loop turn — by any number of concurrent requests,
+ * streams and WebSocket frames — are encoded into ONE RecordBatch and appended with ONE call, so
+ * they share one write and one group-commit fsync. A batch is closed on `setImmediate` or as soon
+ * as the next record would take it past its byte cap (the topic's max.message.bytes) or past
+ * `maxBatchRecords`; records keep their arrival order per partition, and appends are issued in
+ * close order (Partition applies them in call order), so a stream's order survives batching.
+ *
+ * acks=all records and acks 0/1 records go to separate batches (one `Partition.append` takes one
+ * acks), so a fire-and-forget record never waits for an fsync it did not ask for.
+ *
+ * A record's offset is its batch's base offset plus its index. Records are validated before they
+ * are added (record-input.ts); a failure here (encoding, append) fails the whole batch, which can
+ * only be a broker-side condition (storage error, partition deleted meanwhile).
+ */
+export interface AppendedBatch {
+  baseOffset: number;
+  /** The log append time for LogAppendTime topics, else -1. */
+  logAppendTimeMs: number;
+}
+
+export class PendingBatch {
+  readonly records: BatchRecord[] = [];
+  /** Upper bound of the encoded size so far. */
+  bytes = BATCH_HEADER_SIZE;
+  outcome: AppendedBatch | undefined;
+  error: RunnelError | undefined;
+  /** Resolves (never rejects) once `outcome` or `error` is set. */
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(
+    readonly partition: Partition,
+    readonly acks: 1 | -1,
+  ) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  get settled(): boolean {
+    return this.outcome !== undefined || this.error !== undefined;
+  }
+
+  settle(outcome: AppendedBatch | undefined, error: RunnelError | undefined): void {
+    this.outcome = outcome;
+    this.error = error;
+    this.resolveDone();
+  }
+}
+
+export interface AccumulatorHooks {
+  /** A batch was appended (metrics). */
+  appended(topic: string, records: number, bytes: number): void;
+  /** A batch of `partition` was closed (the sticky partitioner moves on). */
+  closed(partition: Partition): void;
+  /** Maps an encode/append failure to the error every record of the batch reports. */
+  toError(error: unknown): RunnelError;
+}
+
+export interface Ticket {
+  batch: PendingBatch;
+  index: number;
+}
+
+export class RecordAccumulator {
+  private readonly durable = new Map<Partition, PendingBatch>();
+  private readonly local = new Map<Partition, PendingBatch>();
+  private scheduled = false;
+  private readonly flushAll = (): void => {
+    this.scheduled = false;
+    for (const batch of this.durable.values()) this.close(batch);
+    for (const batch of this.local.values()) this.close(batch);
+  };
+
+  constructor(
+    private readonly hooks: AccumulatorHooks,
+    private readonly maxBatchRecords = 50_000,
+  ) {}
+
+  /**
+   * Adds a validated record (`recordBytes` = its size upper bound, already checked to fit
+   * `batchBytesMax` alone) to the open batch of `partition`.
+   */
+  add(partition: Partition, record: BatchRecord, recordBytes: number, acks: Acks, batchBytesMax: number): Ticket {
+    const open = acks === -1 ? this.durable : this.local;
+    let batch = open.get(partition);
+    if (batch !== undefined && (batch.bytes + recordBytes > batchBytesMax || batch.records.length >= this.maxBatchRecords)) {
+      this.close(batch);
+      batch = undefined;
+    }
+    if (batch === undefined) {
+      batch = new PendingBatch(partition, acks === -1 ? -1 : 1);
+      open.set(partition, batch);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flushAll);
+      }
+    }
+    batch.bytes += recordBytes;
+    return { batch, index: batch.records.push(record) - 1 };
+  }
+
+  /** Closes every open batch now (shutdown, tests). */
+  flush(): void {
+    this.flushAll();
+  }
+
+  private close(batch: PendingBatch): void {
+    (batch.acks === -1 ? this.durable : this.local).delete(batch.partition);
+    const count = batch.records.length;
+    let bytes: Buffer;
+    try {
+      bytes = encodeRecordBatch({ records: batch.records });
+    } catch (error) {
+      batch.settle(undefined, this.hooks.toError(error));
+      return;
+    }
+    batch.records.length = 0; // the bytes hold them now; let the inputs go
+    this.hooks.closed(batch.partition);
+    let appending: Promise<{ baseOffset: number; logAppendTimeMs: number; records: number }>;
+    try {
+      appending = batch.partition.append(bytes, batch.acks);
+    } catch (error) {
+      batch.settle(undefined, this.hooks.toError(error));
+      return;
+    }
+    appending.then(
+      (result) => {
+        this.hooks.appended(batch.partition.topic, count, bytes.length);
+        batch.settle({ baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTimeMs }, undefined);
+      },
+      (error: unknown) => batch.settle(undefined, this.hooks.toError(error)),
+    );
+  }
+}

@@ -1,0 +1,208 @@
+import { PassThrough, Readable } from 'node:stream';
+import { RunnelError, badRequest } from '../common/errors';
+import { Delivery, isSettled, refused } from './delivery';
+import { JsonObjectSplitter, JsonSplitError } from './json-stream-splitter';
+
+/**
+ * One `POST .../records` body, read as a stream of JSON records (NDJSON or objects one after
+ * another), answered with one delivery report per record, in order.
+ *
+ * The answer's form (one rule, two framings):
+ *   - exactly one record and no `Accept: application/x-ndjson` → a plain JSON body
+ *     (`application/json`), its status the record's (200, or the error's 4xx/5xx);
+ *   - otherwise (a second record or garbage after the first arrived, or the client asked for
+ *     NDJSON) → 200 `application/x-ndjson`, one report per line, each written as soon as it and
+ *     every report before it are settled — records are submitted as they are read, without
+ *     waiting for the end of the body.
+ * A record that cannot be used (bad JSON, bad field, too large) gets an error report and the
+ * stream goes on; bytes that break the framing get an error report and the answer ends.
+ *
+ * Back-pressure: reading pauses while `maxPending` reports are unwritten, and writing waits for
+ * the response to drain, so a fast client cannot queue unbounded work.
+ */
+export type StreamAnswer =
+  | { kind: 'single'; status: number; body: string }
+  | { kind: 'stream'; output: Readable; finished: Promise<void> };
+
+export interface RecordStreamOptions {
+  /** Parses and submits one record (never throws: refusals are deliveries with an error). */
+  submit(input: unknown): Delivery;
+  /** The report text of a settled delivery (no newline). */
+  report(delivery: Delivery): string;
+  maxObjectBytes: number;
+  /** Answer NDJSON even for one record (the client sent `Accept: application/x-ndjson`). */
+  forceStream: boolean;
+  maxPending?: number;
+  /** Receives every byte of a streamed answer (idempotency); called before it is written. */
+  capture?: (text: string) => void;
+}
+
+export function runRecordStream(source: Readable, options: RecordStreamOptions): Promise<StreamAnswer> {
+  return new RecordStream(source, options).start();
+}
+
+class RecordStream {
+  private readonly splitter: JsonObjectSplitter;
+  private readonly maxPending: number;
+  private entries: Delivery[] = [];
+  private head = 0;
+  private ended = false;
+  private fatal: RunnelError | null = null;
+  private output: PassThrough | null = null;
+  private wakeWriter: (() => void) | null = null;
+  private wakeReader: (() => void) | null = null;
+  private decide!: (answer: StreamAnswer) => void;
+  private closed = false;
+
+  private readonly sink = {
+    object: (text: string): void => {
+      let input: unknown;
+      try {
+        input = JSON.parse(text);
+      } catch {
+        this.entries.push(refused(badRequest(`Malformed JSON record: ${clip(text)}`)));
+        return;
+      }
+      this.entries.push(this.options.submit(input));
+    },
+    tooLarge: (bytes: number): void => {
+      this.entries.push(refused(new RunnelError('TOO_LARGE', `Record of ${bytes} bytes of JSON exceeds the limit of ${this.options.maxObjectBytes}`)));
+    },
+  };
+
+  constructor(
+    private readonly source: Readable,
+    private readonly options: RecordStreamOptions,
+  ) {
+    this.splitter = new JsonObjectSplitter(options.maxObjectBytes);
+    this.maxPending = options.maxPending ?? 50_000;
+  }
+
+  start(): Promise<StreamAnswer> {
+    const answer = new Promise<StreamAnswer>((resolve) => (this.decide = resolve));
+    if (this.options.forceStream) this.beginStreaming();
+    void this.read();
+    return answer;
+  }
+
+  private async read(): Promise<void> {
+    try {
+      // destroyOnReturn false: leaving the loop early must not destroy the request (and its socket).
+      for await (const chunk of this.source.iterator({ destroyOnReturn: false })) {
+        this.splitter.push(chunk as Buffer, this.sink);
+        if (this.output === null && this.entries.length >= 2) this.beginStreaming();
+        this.kick();
+        if (this.closed) break;
+        if (this.entries.length - this.head > this.maxPending) await new Promise<void>((r) => (this.wakeReader = r));
+      }
+      if (!this.closed) this.splitter.end();
+    } catch (error) {
+      if (error instanceof JsonSplitError) {
+        this.fatal = badRequest(error.message);
+        this.source.resume(); // discard the rest; the answer ends with the error report
+      } else {
+        // The client went away mid-body: nobody is left to answer.
+        this.closed = true;
+      }
+    }
+    this.ended = true;
+    if (this.output === null) await this.answerSingle();
+    else this.kick();
+  }
+
+  private async answerSingle(): Promise<void> {
+    const count = this.entries.length;
+    if (count >= 2 || (count === 1 && this.fatal !== null)) {
+      this.beginStreaming();
+      this.kick();
+      return;
+    }
+    const error = this.fatal ?? (count === 0 ? (this.closed ? badRequest('The request body ended early') : badRequest('The body holds no record')) : null);
+    if (error !== null) {
+      this.decide({ kind: 'single', status: error.status, body: JSON.stringify(error.toBody()) });
+      return;
+    }
+    const delivery = this.entries[0];
+    if (!isSettled(delivery)) await delivery.batch!.done;
+    const body = this.options.report(delivery);
+    const failure = delivery.error ?? delivery.batch?.error;
+    this.decide({ kind: 'single', status: failure ? failure.status : 200, body });
+  }
+
+  private beginStreaming(): void {
+    const output = new PassThrough();
+    this.output = output;
+    output.on('close', () => {
+      this.closed = true;
+      this.wakeReader?.();
+      this.kick();
+    });
+    const finished = this.writeReports(output);
+    this.decide({ kind: 'stream', output, finished });
+  }
+
+  private kick(): void {
+    const wake = this.wakeWriter;
+    this.wakeWriter = null;
+    wake?.();
+  }
+
+  /** Writes reports in order as they settle; ends after the last one (and the fatal error). */
+  private async writeReports(output: PassThrough): Promise<void> {
+    const capture = this.options.capture;
+    for (;;) {
+      if (this.closed) return;
+      if (this.head < this.entries.length) {
+        const first = this.entries[this.head];
+        if (!isSettled(first)) await first.batch!.done;
+        let text = '';
+        while (this.head < this.entries.length && isSettled(this.entries[this.head])) {
+          text += this.options.report(this.entries[this.head++]) + '\n';
+        }
+        this.compact();
+        capture?.(text);
+        if (!output.write(text)) await drained(output);
+        continue;
+      }
+      if (this.ended) {
+        if (this.fatal !== null) {
+          const text = JSON.stringify(this.fatal.toBody()) + '\n';
+          capture?.(text);
+          output.write(text);
+        }
+        output.end();
+        return;
+      }
+      await new Promise<void>((r) => (this.wakeWriter = r));
+    }
+  }
+
+  private compact(): void {
+    if (this.head >= 1024 && this.head * 2 >= this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+    if (this.wakeReader !== null && this.entries.length - this.head <= this.maxPending / 2) {
+      const wake = this.wakeReader;
+      this.wakeReader = null;
+      wake();
+    }
+  }
+}
+
+function drained(output: PassThrough): Promise<void> {
+  if (output.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      output.off('drain', done);
+      output.off('close', done);
+      resolve();
+    };
+    output.on('drain', done);
+    output.on('close', done);
+  });
+}
+
+function clip(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 80)}...` : text;
+}
