@@ -1,0 +1,199 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Injectable } from '@nestjs/common';
+import { LogClosedError, OffsetOutOfRangeError } from '@runnel/log';
+import { asOffset } from '@runnel/protocol';
+import type { Partition, PartitionReadResult } from '@runnel/replication';
+import { ReadFormat, parseReadFormat } from '../common/encodings';
+import { badRequest, unknownPartition } from '../common/errors';
+import { HttpExceptionFilter } from '../common/http-exception.filter';
+import { renderRecords } from '../common/record-render';
+import { MetricsService } from '../metrics/metrics.service';
+import { TopicsService } from '../topics/topics.service';
+import { Query, parsePartitionList, queryString } from './consume-params';
+import { CursorWriter, decodeCursor } from './cursor';
+import { FetchService, checkRange, outOfRange } from './fetch.service';
+
+/**
+ * Server-sent events of one topic (all or named partitions) as `text/event-stream`: one event per
+ * record, `id:` = the cursor of every partition right after that record, `data:` = the API.md JSON
+ * record. Contract:
+ * - Position: `Last-Event-ID` (a reconnect) wins over `from=earliest|latest|<cursor>` (default
+ *   latest, as Kafka's auto.offset.reset); a partition the cursor does not name starts at its log
+ *   start. Every start offset is range-checked before the stream opens (416 as JSON).
+ * - Delivery parks on the partitions' high-watermark notification; an idle stream sends a
+ *   `: keepalive` comment every HEARTBEAT_MS. No timer polls the log.
+ * - Memory per stream is one chunk (CHUNK_BYTES of batches, CHUNK_RECORDS records): the next
+ *   chunk is not read until the socket has drained the previous one.
+ * - Client disconnect or broker shutdown stops the loop and drops every listener. An error after
+ *   the stream started goes out as `event: error` with the API.md error body, then the stream ends.
+ */
+export const HEARTBEAT_MS = 15_000;
+const CHUNK_BYTES = 256 * 1024;
+const CHUNK_RECORDS = 500;
+
+export interface EventStream {
+  topic: string;
+  partitionIds: number[];
+  partitions: Partition[];
+  /** Next offset to deliver, per stream partition (same index as partitionIds). */
+  positions: number[];
+  format: ReadFormat;
+}
+
+@Injectable()
+export class EventStreamService {
+  private readonly errors = new HttpExceptionFilter();
+
+  constructor(
+    private readonly topics: TopicsService,
+    private readonly fetch: FetchService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /** Resolves the partitions and start positions; throws the API.md error before anything is sent. */
+  async open(topic: string, query: Query, lastEventId: string | undefined): Promise<EventStream> {
+    const partitionsCount = this.topics.get(topic).partitionsCount;
+    const format = parseReadFormat(queryString(query, 'format'));
+    const partitionIds = parsePartitionList(query) ?? Array.from({ length: partitionsCount }, (_, p) => p);
+    const partitions = partitionIds.map((id) => this.topics.partition(topic, id));
+    const from = lastEventId || queryString(query, 'from') || 'latest';
+    let positions: number[];
+    if (from === 'earliest') positions = partitions.map((p) => p.logStartOffset);
+    else if (from === 'latest') positions = partitions.map((p) => p.highWatermark);
+    else {
+      const cursor = decodeCursor(from);
+      for (const id of cursor.keys()) {
+        if (id >= partitionsCount) throw badRequest(`cursor names partition ${id}, which ${topic} does not have`);
+      }
+      positions = partitions.map((p, i) => cursor.get(partitionIds[i]) ?? p.logStartOffset);
+      positions.forEach((offset, i) => checkRange(partitions[i], offset));
+    }
+    return { topic, partitionIds, partitions, positions, format };
+  }
+
+  /** Streams until the client leaves or the broker stops; never throws (errors become an event). */
+  run(stream: EventStream, req: IncomingMessage, res: ServerResponse): void {
+    const closed = new AbortController();
+    const signal = AbortSignal.any([closed.signal, this.fetch.shutdownSignal]);
+    res.once('close', () => closed.abort());
+    req.socket.setNoDelay(true);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no', // proxies (nginx) must not buffer the stream
+    });
+    res.write(': stream open\n\n');
+    this.pump(stream, res, signal)
+      .catch((error: unknown) => {
+        if (signal.aborted) return;
+        const { body } = this.errors.toResponse(error);
+        res.write(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
+      })
+      .finally(() => {
+        if (!res.writableEnded) res.end();
+      });
+  }
+
+  private async pump(stream: EventStream, res: ServerResponse, signal: AbortSignal): Promise<void> {
+    let advanced = false;
+    let wake: (() => void) | undefined;
+    const onAdvance = (): void => {
+      advanced = true;
+      wake?.();
+    };
+    const unsubscribe = stream.partitions.map((p) => p.onHighWatermark(onAdvance));
+    const cursor = new CursorWriter(stream.partitionIds, stream.positions);
+    try {
+      while (!signal.aborted) {
+        advanced = false;
+        let behind = false;
+        // Round-robin, one chunk per partition per pass, so a busy partition cannot starve others.
+        for (let i = 0; i < stream.partitions.length && !signal.aborted; i++) {
+          if (stream.positions[i] >= stream.partitions[i].highWatermark) continue;
+          const text = await this.readChunk(stream, i, cursor);
+          if (signal.aborted) return;
+          if (text.length > 0 && !res.write(text)) await drained(res, signal);
+          if (stream.positions[i] < stream.partitions[i].highWatermark) behind = true;
+        }
+        if (behind || advanced || signal.aborted) continue;
+        const heartbeat = await park(signal, (resume) => (wake = resume));
+        wake = undefined;
+        if (heartbeat && !signal.aborted) {
+          this.checkStillServed(stream);
+          if (!res.write(': keepalive\n\n')) await drained(res, signal);
+        }
+      }
+    } finally {
+      for (const off of unsubscribe) off();
+    }
+  }
+
+  /** Reads and renders one chunk of partition `i` as events; advances its position. */
+  private async readChunk(stream: EventStream, i: number, cursor: CursorWriter): Promise<string> {
+    const partition = stream.partitions[i];
+    const offset = stream.positions[i];
+    let read: PartitionReadResult;
+    try {
+      read = await partition.read(asOffset(offset), CHUNK_BYTES);
+    } catch (error) {
+      // Retention overtook a slow stream, or the topic was deleted under it.
+      if (error instanceof OffsetOutOfRangeError) throw outOfRange(partition, offset);
+      if (error instanceof LogClosedError) throw unknownPartition(stream.topic, stream.partitionIds[i]);
+      throw error;
+    }
+    if (read.bytes.length === 0) {
+      stream.positions[i] = read.nextOffset;
+      return '';
+    }
+    const { records, nextOffset } = await renderRecords(read.bytes, {
+      partition: stream.partitionIds[i],
+      fromOffset: offset,
+      maxRecords: CHUNK_RECORDS,
+      format: stream.format,
+      readNextOffset: read.nextOffset,
+    });
+    cursor.begin(i);
+    let text = '';
+    for (const record of records) text += `id: ${cursor.at(record.offset + 1)}\ndata: ${JSON.stringify(record)}\n\n`;
+    stream.positions[i] = nextOffset;
+    this.metrics.fetched(stream.topic, records.length, read.bytes.length);
+    return text;
+  }
+
+  /** A deleted (or deleted and re-created) topic no longer notifies this stream: end it. */
+  private checkStillServed(stream: EventStream): void {
+    stream.partitionIds.forEach((id, i) => {
+      if (this.topics.partition(stream.topic, id) !== stream.partitions[i]) throw unknownPartition(stream.topic, id);
+    });
+  }
+}
+
+/** Waits for `resume` (a HW advance), the heartbeat interval or abort; true when it was the heartbeat. */
+function park(signal: AbortSignal, register: (resume: () => void) => void): Promise<boolean> {
+  return new Promise((resolve) => {
+    const finish = (heartbeat: boolean): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(heartbeat);
+    };
+    const onAbort = (): void => finish(false);
+    const timer = setTimeout(() => finish(true), HEARTBEAT_MS);
+    signal.addEventListener('abort', onAbort, { once: true });
+    register(() => finish(false));
+  });
+}
+
+/** Resolves once the socket has flushed what was written (or the stream ended). */
+function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    res.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
