@@ -1,0 +1,152 @@
+import type { Offset } from '@runnel/protocol';
+import type { Partition } from '@runnel/replication';
+import { ReadFormat, RenderedData } from '../common/encodings';
+import { renderRecords } from '../common/record-render';
+import { encodeCursor } from './cursor';
+
+/**
+ * One WebSocket subscription: a set of partitions of one topic, the next offset of each, and the
+ * credit the client has granted. State and invariants:
+ * - `credit` >= 0 is the number of records the server may still send; each records frame spends
+ *   what it carries, only the client's credit frames add to it. So records in flight never
+ *   exceed what was granted.
+ * - A partition's `next` only moves forward, and only by what a built frame delivered; the
+ *   frame's cursor is the positions after it, so resuming from it neither skips nor repeats.
+ * - One frame is built at a time (the session's scheduler calls `nextFrame` serially).
+ * Waking: each partition's HW listener calls `onReady` (no timers); the listener is removed by
+ * `close`, after which `nextFrame` returns null and nothing more is sent.
+ */
+export type SubscriptionPartition = Pick<Partition, 'partition' | 'highWatermark' | 'logStartOffset' | 'read' | 'onHighWatermark'>;
+
+export interface WsRecord {
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: RenderedData | null;
+  value: RenderedData | null;
+  headers: { name: string; value: string | null }[];
+}
+
+export interface RecordsFrame {
+  /** The serialized `{"type":"records",...}` frame. */
+  text: string;
+  records: number;
+  /** Stored bytes read to build it (for the fetched-bytes metric). */
+  bytesRead: number;
+}
+
+interface PartitionPosition {
+  readonly state: SubscriptionPartition;
+  next: number;
+  readonly unlisten: () => void;
+}
+
+export class Subscription {
+  private readonly positions: PartitionPosition[];
+  private credit: number;
+  private rotation = 0;
+  private closed = false;
+  /** Set while queued in the session's run queue (so it is queued at most once). */
+  queued = false;
+
+  constructor(
+    readonly sub: string,
+    readonly topic: string,
+    start: ReadonlyArray<{ state: SubscriptionPartition; offset: number }>,
+    initialCredit: number,
+    private readonly format: ReadFormat,
+    private readonly frameReadBytes: number,
+    onReady: (subscription: Subscription) => void,
+  ) {
+    this.credit = initialCredit;
+    this.positions = start.map(({ state, offset }) => {
+      // Runs on every HW advance of the partition: O(1), so idle subscriptions cost next to nothing.
+      const position: PartitionPosition = {
+        state,
+        next: offset,
+        unlisten: state.onHighWatermark((hw) => {
+          if (!this.queued && !this.closed && this.credit > 0 && position.next < hw) onReady(this);
+        }),
+      };
+      return position;
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get remainingCredit(): number {
+    return this.credit;
+  }
+
+  /** Partition → next offset, as sent in `subscribed`. */
+  assignment(): { partition: number; offset: number }[] {
+    return this.positions.map((p) => ({ partition: p.state.partition, offset: p.next }));
+  }
+
+  /** Adds credit; false (nothing changed) if the total would pass `max`. */
+  grant(records: number, max: number): boolean {
+    if (this.credit + records > max) return false;
+    this.credit += records;
+    return true;
+  }
+
+  /** Something to send and room to send it: credit left and a partition below its HW. */
+  runnable(): boolean {
+    if (this.closed || this.credit === 0) return false;
+    for (const p of this.positions) if (p.next < p.state.highWatermark) return true;
+    return false;
+  }
+
+  /**
+   * Reads the next records, starting at a rotating partition so each gets its turn, up to the
+   * credit and about `frameReadBytes` of stored bytes. Null when closed meanwhile or nothing was
+   * there. Throws the log's errors (OffsetOutOfRangeError when retention passed `next`).
+   */
+  async nextFrame(): Promise<RecordsFrame | null> {
+    const out: WsRecord[] = [];
+    let bytesRead = 0;
+    const n = this.positions.length;
+    const first = this.rotation;
+    this.rotation = (this.rotation + 1) % n;
+    for (let i = 0; i < n && out.length < this.credit && bytesRead < this.frameReadBytes; i++) {
+      const position = this.positions[(first + i) % n];
+      if (position.next >= position.state.highWatermark) continue;
+      const read = await position.state.read(position.next as Offset, this.frameReadBytes - bytesRead);
+      if (this.closed) return null;
+      if (read.bytes.length === 0) continue;
+      const rendered = await renderRecords(read.bytes, {
+        partition: position.state.partition,
+        fromOffset: position.next,
+        maxRecords: this.credit - out.length,
+        format: this.format,
+        readNextOffset: read.nextOffset,
+      });
+      if (this.closed) return null;
+      for (const r of rendered.records) {
+        out.push({ partition: r.partition_id, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers });
+      }
+      position.next = rendered.nextOffset;
+      bytesRead += read.bytes.length;
+    }
+    if (out.length === 0) return null;
+    this.credit -= out.length;
+    const text = JSON.stringify({ type: 'records', sub: this.sub, records: out, cursor: this.cursor() });
+    return { text, records: out.length, bytesRead };
+  }
+
+  /** The positions now: after the frame just built, before the next. */
+  cursor(): string {
+    return encodeCursor(
+      this.topic,
+      this.positions.map((p) => ({ partition: p.state.partition, offset: p.next })),
+    );
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.positions) p.unlisten();
+  }
+}

@@ -1,0 +1,117 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { WebSocket, WebSocketServer } from 'ws';
+import { MetricsService } from '../metrics/metrics.service';
+import { TopicsService } from '../topics/topics.service';
+import { DEFAULT_WS_LIMITS, WsLimits } from './ws-limits';
+import { FrameSink, WsProducer, WsSession, WsTopics } from './ws-session';
+
+export const WS_PATH = '/v3/ws';
+export const WS_PRODUCER = Symbol('WS_PRODUCER');
+export const WS_LIMITS = Symbol('WS_LIMITS');
+
+/**
+ * The thin Nest/network adapter of API.md "WebSocket": a `ws` server on the broker's own HTTP
+ * port (upgrade requests for /v3/ws), one WsSession per socket. It owns what only a real socket
+ * has: the inbound frame cap (`maxPayload`; a larger frame leaves the stream unusable, so ws
+ * closes it with 1009), pings every `pingIntervalMs` (a peer that missed the previous pong is
+ * terminated), and closing every socket (1001) before the HTTP server and the logs shut down.
+ */
+@Injectable()
+export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('WsGateway');
+  private readonly limits: WsLimits;
+  private readonly alive = new WeakMap<WebSocket, boolean>();
+  private wss: WebSocketServer | undefined;
+  private server: Server | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private readonly topicsSeam: WsTopics;
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    topics: TopicsService,
+    private readonly metrics: MetricsService,
+    @Optional() @Inject(WS_PRODUCER) private readonly producer?: WsProducer,
+    @Optional() @Inject(WS_LIMITS) limits?: Partial<WsLimits>,
+  ) {
+    this.limits = { ...DEFAULT_WS_LIMITS, ...limits };
+    this.topicsSeam = {
+      partitionCount: (topic) => topics.get(topic).partitionsCount,
+      partition: (topic, partition) => topics.partition(topic, partition),
+    };
+  }
+
+  onApplicationBootstrap(): void {
+    this.server = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    // perMessageDeflate off: records frames are large and CPU is the WS delivery bottleneck.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxFrameBytes, perMessageDeflate: false });
+    this.server.on('upgrade', this.onUpgrade);
+    this.pingTimer = setInterval(() => this.pingAll(), this.limits.pingIntervalMs);
+    this.pingTimer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.pingTimer);
+    this.server?.off('upgrade', this.onUpgrade);
+    const wss = this.wss;
+    if (!wss) return;
+    const closed = [...wss.clients].map(
+      (socket) =>
+        new Promise<void>((resolve) => {
+          socket.once('close', () => resolve());
+          socket.close(1001, 'broker shutting down');
+          // A peer that does not answer the close handshake must not hold up shutdown.
+          setTimeout(() => socket.terminate(), 2000).unref();
+        }),
+    );
+    await Promise.all(closed);
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
+
+  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const path = (request.url ?? '').split('?', 1)[0];
+    if (path !== WS_PATH) {
+      // Leave other paths to other upgrade listeners, if any; otherwise refuse cleanly.
+      if (this.server!.listenerCount('upgrade') === 1) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      }
+      return;
+    }
+    this.wss!.handleUpgrade(request, socket, head, (ws) => this.onConnection(ws));
+  };
+
+  private onConnection(socket: WebSocket): void {
+    const sink: FrameSink = {
+      send: (text, done) => socket.send(text, done),
+      get bufferedAmount() {
+        return socket.bufferedAmount;
+      },
+      pause: () => socket.pause(),
+      resume: () => socket.resume(),
+    };
+    const session = new WsSession(sink, this.topicsSeam, this.producer, this.metrics, this.limits);
+    this.metrics.wsConnectionOpened();
+    this.alive.set(socket, true);
+    socket.on('pong', () => this.alive.set(socket, true));
+    socket.on('message', (data, isBinary) => session.handleFrame(data as Buffer, isBinary));
+    // Without a listener an 'error' (bad frame, frame over maxPayload, reset) would crash the process.
+    socket.on('error', (error) => this.logger.debug(`websocket error: ${error.message}`));
+    socket.once('close', () => {
+      session.close();
+      this.metrics.wsConnectionClosed();
+    });
+  }
+
+  private pingAll(): void {
+    for (const socket of this.wss?.clients ?? []) {
+      if (this.alive.get(socket) === false) {
+        socket.terminate();
+        continue;
+      }
+      this.alive.set(socket, false);
+      socket.ping();
+    }
+  }
+}

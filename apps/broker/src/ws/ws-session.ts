@@ -1,0 +1,350 @@
+import { Logger } from '@nestjs/common';
+import { OffsetOutOfRangeError } from '@runnel/log';
+import type { Acks } from '@runnel/replication';
+import { ErrorBody, RunnelError, badRequest, unknownPartition } from '../common/errors';
+import { CreditFrame, FromSpec, ProduceFrame, RawFrame, SubscribeFrame, parseJsonFrame, validateFrame } from './client-frames';
+import { decodeCursor } from './cursor';
+import { Subscription, SubscriptionPartition } from './subscription';
+import { WsLimits } from './ws-limits';
+
+/**
+ * One WebSocket connection: its subscriptions, its produce requests, and the scheduler that
+ * turns them into frames. Plain TypeScript over three seams (the socket, the topics, the
+ * producer) so it is unit-tested without Nest or a network.
+ *
+ * Delivery: runnable subscriptions (credit left, a partition below its HW) wait in a FIFO run
+ * queue; one pump builds one records frame at a time, sends it, and puts the subscription back
+ * at the tail — round-robin, so subscriptions share the socket fairly, and within one the
+ * partitions take turns (Subscription). The pump stops while the socket holds more than
+ * `bufferedBytesHigh` unsent bytes and resumes from a send callback; caught-up subscriptions are
+ * woken by their partitions' HW listeners. Memory per connection is therefore bounded whatever
+ * the client's speed. `close()` (socket gone) stops every subscription and drops later results.
+ *
+ * Errors are frames `{"type":"error","sub"?,"error_code","message"}` (plus `ref` for produce);
+ * the socket stays open. A subscription whose read fails (retention passed its position: 416;
+ * topic deleted: 40403) gets an error frame and ends.
+ */
+export interface FrameSink {
+  /** Sends a text frame; `done` runs once it is handed to the kernel (or failed). */
+  send(text: string, done: (error?: Error) => void): void;
+  readonly bufferedAmount: number;
+  /** Stop / restart reading inbound frames (produce backpressure). */
+  pause(): void;
+  resume(): void;
+}
+
+export interface WsTopics {
+  /** Partition count of the topic; throws 40403 for an unknown topic. */
+  partitionCount(topic: string): number;
+  /** The led partition; throws 40403 for an unknown partition. */
+  partition(topic: string, partition: number): SubscriptionPartition & {
+    log: { offsetForTimestamp(timestampMs: number): Promise<{ offset: number } | null> };
+  };
+}
+
+export interface WsProducer {
+  produceJson(topic: string, records: unknown[], acks: Acks): Promise<unknown[]>;
+}
+
+export interface WsMetrics {
+  fetched(topic: string, records: number, bytes: number): void;
+  wsSubscriptionOpened(): void;
+  wsSubscriptionClosed(): void;
+}
+
+const logger = new Logger('WsSession');
+
+export class WsSession {
+  private readonly subscriptions = new Map<string, Subscription>();
+  /** Subscribes still resolving their offsets: their names are taken (duplicates refused). */
+  private readonly pending = new Set<string>();
+  private readonly cancelled = new Set<string>();
+  private readonly runQueue: Subscription[] = [];
+  private pumping = false;
+  private waitingForDrain = false;
+  private producesInFlight = 0;
+  private paused = false;
+  private closed = false;
+  private readonly onSent = (): void => {
+    if (this.waitingForDrain && this.sink.bufferedAmount < this.limits.bufferedBytesHigh) {
+      this.waitingForDrain = false;
+      this.pump();
+    }
+  };
+  private readonly onReady = (subscription: Subscription): void => this.schedule(subscription);
+
+  constructor(
+    private readonly sink: FrameSink,
+    private readonly topics: WsTopics,
+    private readonly producer: WsProducer | undefined,
+    private readonly metrics: WsMetrics,
+    private readonly limits: WsLimits,
+  ) {}
+
+  get subscriptionCount(): number {
+    return this.subscriptions.size;
+  }
+
+  /** One inbound frame. Never throws: every failure becomes an error frame. */
+  handleFrame(data: Buffer | string, isBinary: boolean): void {
+    if (this.closed) return;
+    let raw: RawFrame | undefined;
+    try {
+      raw = parseJsonFrame(data, isBinary);
+      const frame = validateFrame(raw, this.limits);
+      switch (frame.type) {
+        case 'subscribe':
+          void this.subscribe(frame);
+          return;
+        case 'credit':
+          this.credit(frame);
+          return;
+        case 'unsubscribe':
+          this.unsubscribe(frame.sub);
+          return;
+        case 'produce':
+          void this.produce(frame);
+          return;
+      }
+    } catch (error) {
+      this.sendError(error, raw);
+    }
+  }
+
+  /** The socket closed: stop everything, release listeners, drop whatever is still running. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const subscription of this.subscriptions.values()) this.endSubscription(subscription);
+    this.runQueue.length = 0;
+  }
+
+  private async subscribe(frame: SubscribeFrame): Promise<void> {
+    const { sub } = frame;
+    if (this.subscriptions.has(sub) || this.pending.has(sub)) {
+      this.sendError(badRequest(`subscription '${sub}' already exists on this connection`), { sub });
+      return;
+    }
+    if (this.subscriptions.size + this.pending.size >= this.limits.maxSubscriptions) {
+      this.sendError(badRequest(`at most ${this.limits.maxSubscriptions} subscriptions per connection`), { sub });
+      return;
+    }
+    this.pending.add(sub);
+    let start: { state: SubscriptionPartition; offset: number }[];
+    try {
+      start = await this.resolveStart(frame);
+    } catch (error) {
+      if (!this.cancelled.delete(sub)) this.sendError(error, { sub });
+      return;
+    } finally {
+      this.pending.delete(sub);
+    }
+    if (this.closed || this.cancelled.delete(sub)) return;
+    const subscription = new Subscription(sub, frame.topic, start, frame.credit, frame.format, this.limits.recordsFrameReadBytes, this.onReady);
+    this.subscriptions.set(sub, subscription);
+    this.metrics.wsSubscriptionOpened();
+    this.send(JSON.stringify({ type: 'subscribed', sub, assignment: subscription.assignment() }));
+    this.schedule(subscription);
+  }
+
+  /** Partitions and start offsets for a subscribe: 40403 unknown topic/partition, 416 out of range. */
+  private async resolveStart(frame: SubscribeFrame): Promise<{ state: SubscriptionPartition; offset: number }[]> {
+    const count = this.topics.partitionCount(frame.topic);
+    const fromCursor = frame.from.kind === 'cursor' ? cursorOffsets(frame, this.limits.maxPartitionsPerSubscription) : undefined;
+    const ids = frame.partitions ?? (fromCursor ? [...fromCursor.keys()] : Array.from({ length: count }, (_, i) => i));
+    if (ids.length > this.limits.maxPartitionsPerSubscription) {
+      throw badRequest(`a subscription reads at most ${this.limits.maxPartitionsPerSubscription} partitions; name them in "partitions"`);
+    }
+    const start: { state: SubscriptionPartition; offset: number }[] = [];
+    for (const id of ids) {
+      if (id >= count) throw unknownPartition(frame.topic, id);
+      const state = this.topics.partition(frame.topic, id);
+      start.push({ state, offset: await startOffset(state, frame.from, fromCursor?.get(id), frame.topic) });
+    }
+    return start;
+  }
+
+  private credit(frame: CreditFrame): void {
+    const subscription = this.subscriptions.get(frame.sub);
+    if (!subscription) {
+      if (this.pending.has(frame.sub)) throw badRequest(`subscription '${frame.sub}' is not subscribed yet: wait for "subscribed"`);
+      throw badRequest(`unknown subscription '${frame.sub}'`);
+    }
+    if (!subscription.grant(frame.records, this.limits.maxCredit)) {
+      throw badRequest(
+        `credit for '${frame.sub}' would exceed ${this.limits.maxCredit} records (${subscription.remainingCredit} outstanding); nothing was granted`,
+      );
+    }
+    this.schedule(subscription);
+  }
+
+  private unsubscribe(sub: string): void {
+    const subscription = this.subscriptions.get(sub);
+    if (subscription) {
+      this.subscriptions.delete(sub);
+      this.endSubscription(subscription);
+    } else if (this.pending.has(sub)) {
+      this.cancelled.add(sub);
+    } else {
+      throw badRequest(`unknown subscription '${sub}'`);
+    }
+  }
+
+  private endSubscription(subscription: Subscription): void {
+    if (subscription.isClosed) return;
+    subscription.close();
+    this.metrics.wsSubscriptionClosed();
+  }
+
+  private async produce(frame: ProduceFrame): Promise<void> {
+    if (!this.producer) {
+      this.sendError(new RunnelError('RETRIABLE', 'produce over WebSocket is not available on this broker yet'), { ref: frame.ref });
+      return;
+    }
+    this.producesInFlight++;
+    if (this.producesInFlight >= this.limits.maxProducesInFlight && !this.paused) {
+      this.paused = true;
+      this.sink.pause();
+    }
+    try {
+      const results = await this.producer.produceJson(frame.topic, frame.records, frame.acks);
+      if (!this.closed) this.send(JSON.stringify({ type: 'produced', ref: frame.ref, results }));
+    } catch (error) {
+      this.sendError(error, { ref: frame.ref });
+    } finally {
+      this.producesInFlight--;
+      if (this.paused && this.producesInFlight < this.limits.maxProducesInFlight && !this.closed) {
+        this.paused = false;
+        this.sink.resume();
+      }
+    }
+  }
+
+  private schedule(subscription: Subscription): void {
+    if (this.closed || subscription.queued || !subscription.runnable()) return;
+    subscription.queued = true;
+    this.runQueue.push(subscription);
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.pumping || this.closed) return;
+    this.pumping = true;
+    void this.runPump();
+  }
+
+  private async runPump(): Promise<void> {
+    try {
+      while (!this.closed && this.runQueue.length > 0) {
+        if (this.sink.bufferedAmount >= this.limits.bufferedBytesHigh) {
+          this.waitingForDrain = true; // onSent restarts the pump
+          return;
+        }
+        const subscription = this.runQueue.shift()!;
+        subscription.queued = false;
+        if (!subscription.runnable()) continue;
+        await this.deliver(subscription);
+        if (subscription.runnable() && !subscription.queued) {
+          subscription.queued = true;
+          this.runQueue.push(subscription);
+        }
+        // Let other connections and the produce path run between frames.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async deliver(subscription: Subscription): Promise<void> {
+    try {
+      const frame = await subscription.nextFrame();
+      if (!frame || this.closed || subscription.isClosed) return;
+      this.send(frame.text);
+      this.metrics.fetched(subscription.topic, frame.records, frame.bytesRead);
+    } catch (error) {
+      if (this.closed || subscription.isClosed) return;
+      this.subscriptions.delete(subscription.sub);
+      this.endSubscription(subscription);
+      this.sendError(this.readFailure(error, subscription), { sub: subscription.sub });
+    }
+  }
+
+  private readFailure(error: unknown, subscription: Subscription): unknown {
+    if (error instanceof OffsetOutOfRangeError) {
+      return new RunnelError(
+        'OFFSET_OUT_OF_RANGE',
+        `subscription '${subscription.sub}' fell behind the log start (offset ${error.requestedOffset} is outside [${error.logStartOffset}, ${error.logEndOffset}]); it has ended`,
+      );
+    }
+    try {
+      this.topics.partitionCount(subscription.topic);
+    } catch (gone) {
+      return gone; // 40403: the topic was deleted under the subscription
+    }
+    return error;
+  }
+
+  private send(text: string): void {
+    this.sink.send(text, this.onSent);
+  }
+
+  private sendError(error: unknown, context: { sub?: unknown; ref?: unknown } | undefined): void {
+    if (this.closed) return;
+    const body = errorBody(error);
+    const frame: Record<string, unknown> = { type: 'error' };
+    if (typeof context?.sub === 'string') frame.sub = context.sub;
+    if (context?.ref !== undefined && (typeof context.ref === 'string' || typeof context.ref === 'number')) frame.ref = context.ref;
+    frame.error_code = body.error_code;
+    frame.message = body.message;
+    this.send(JSON.stringify(frame));
+  }
+}
+
+function errorBody(error: unknown): ErrorBody {
+  if (error instanceof RunnelError) return error.toBody();
+  if (error instanceof OffsetOutOfRangeError) {
+    return { error_code: 416, message: `offset ${error.requestedOffset} is outside the log range [${error.logStartOffset}, ${error.logEndOffset}]` };
+  }
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return { error_code: 50001, message: 'Internal server error' };
+}
+
+function cursorOffsets(frame: SubscribeFrame, maxEntries: number): Map<number, number> {
+  const entries = decodeCursor(frame.topic, (frame.from as { cursor: string }).cursor, maxEntries);
+  const offsets = new Map(entries.map((e) => [e.partition, e.offset]));
+  for (const p of frame.partitions ?? []) {
+    if (!offsets.has(p)) throw badRequest(`from.cursor holds no position for partition ${p}`);
+  }
+  return offsets;
+}
+
+async function startOffset(
+  state: Awaited<ReturnType<WsTopics['partition']>>,
+  from: FromSpec,
+  cursorOffset: number | undefined,
+  topic: string,
+): Promise<number> {
+  const hw = state.highWatermark;
+  switch (from.kind) {
+    case 'earliest':
+      return state.logStartOffset;
+    case 'latest':
+      return hw;
+    case 'timestamp': {
+      const found = await state.log.offsetForTimestamp(from.timestamp);
+      return found && found.offset < hw ? Math.max(found.offset, state.logStartOffset) : hw;
+    }
+    case 'offset':
+    case 'cursor': {
+      const offset = from.kind === 'offset' ? from.offset : cursorOffset!;
+      if (offset < state.logStartOffset || offset > hw) {
+        throw new RunnelError(
+          'OFFSET_OUT_OF_RANGE',
+          `offset ${offset} of ${topic}-${state.partition} is outside the readable range [${state.logStartOffset}, ${hw}]`,
+        );
+      }
+      return offset;
+    }
+  }
+}
