@@ -1,15 +1,26 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { HttpExceptionFilter } from './common/http-exception.filter';
 import { BrokerConfig } from './config/broker-config';
 import { BROKER_CONFIG } from './config/tokens';
+import { ConsumeModule } from './consume/consume.module';
 import { HealthController } from './health/health.controller';
+import { MetricsModule } from './metrics/metrics.module';
+import { ProduceModule } from './produce/produce.module';
+import { StorageModule } from './storage/storage.module';
+import { TopicsModule } from './topics/topics.module';
+import { WsModule } from './ws/ws.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: BrokerConfig): DynamicModule {
     return {
       module: AppModule,
+      global: true,
+      imports: [StorageModule, MetricsModule, TopicsModule, ProduceModule, ConsumeModule, WsModule],
       controllers: [HealthController],
-      providers: [{ provide: BROKER_CONFIG, useValue: config }],
+      providers: [{ provide: BROKER_CONFIG, useValue: config }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+      exports: [BROKER_CONFIG],
     };
   }
 }

@@ -3,13 +3,20 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { loadBrokerConfig } from './config/broker-config';
+import { configureOpenApi } from './docs/openapi';
+import { installBodyParsers } from './produce/body-parsers';
 
 async function bootstrap(): Promise<void> {
   const config = loadBrokerConfig(process.env);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), new FastifyAdapter(), {
-    logger: ['error', 'warn', 'log'],
+  const adapter = new FastifyAdapter({ bodyLimit: config.maxRequestBytes });
+  // Our parsers replace Nest's (bodyParser: false): POST .../records needs the unread stream.
+  installBodyParsers(adapter.getInstance(), config.maxRequestBytes);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: ['error', 'warn'],
+    bodyParser: false,
   });
   installShutdown(app);
+  configureOpenApi(app);
   await app.listen(config.httpPort, config.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address !== null ? address.port : config.httpPort;
