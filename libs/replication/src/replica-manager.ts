@@ -42,6 +42,10 @@ export class ReplicaManager {
       return existing;
     }
     const log = await this.logs.getOrCreate(topic, partition, config);
+    // After an unclean stop, recovery kept a validated prefix past the last checkpoint: make it
+    // durable before leading, so the high watermark starts at the log end offset, not at the
+    // stale checkpoint (which would hide acknowledged records).
+    if (log.recoveryPoint < log.logEndOffset) await log.flush();
     const state = new Partition(topic, partition, log, asLeaderEpoch(leaderEpoch), isDurable(log.config));
     this.partitions.set(key(topic, partition), state);
     return state;
