@@ -18,6 +18,10 @@ export interface BrokerConfig {
   maxRequestBytes: number;
   /** Descriptors the log layer may keep open at once. */
   maxOpenFiles: number;
+  /** How often closed segments are checked against retention.ms / retention.bytes. */
+  retentionCheckIntervalMs: number;
+  /** How often the recovery-point and log-start-offset checkpoints are written. */
+  checkpointIntervalMs: number;
   /** Topic config defaults (Kafka names → values), from RUNNEL_TOPIC_* overrides. */
   topicDefaults: Record<string, string>;
 }
@@ -42,6 +46,8 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv): BrokerConfig {
     maxPartitions: parseInteger(env, 'RUNNEL_MAX_PARTITIONS', 10_000, 1, 1_000_000),
     maxRequestBytes: parseInteger(env, 'RUNNEL_MAX_REQUEST_BYTES', 64 * 1024 * 1024, 1024, 2 ** 31 - 1),
     maxOpenFiles: parseInteger(env, 'RUNNEL_MAX_OPEN_FILES', 1024, 16, 1_000_000),
+    retentionCheckIntervalMs: parseInteger(env, 'RUNNEL_RETENTION_CHECK_INTERVAL_MS', 300_000, 10, 2 ** 31 - 1),
+    checkpointIntervalMs: parseInteger(env, 'RUNNEL_CHECKPOINT_INTERVAL_MS', 60_000, 10, 2 ** 31 - 1),
     topicDefaults,
   };
 }

@@ -85,8 +85,18 @@ function checkValues(values: Record<string, string>, label: (name: string) => st
   return problems;
 }
 
+/**
+ * The storage engine's config for a topic. Time and size retention delete segments only under
+ * `cleanup.policy` containing `delete`; a compact-only topic keeps every segment for the cleaner.
+ */
 export function logConfigOf(topicConfigs: Record<string, string>, defaults: Record<string, string>): LogConfig {
-  return logConfigFrom({ ...defaults, ...topicConfigs });
+  const effective = { ...defaults, ...topicConfigs };
+  const config = logConfigFrom(effective);
+  if (!effective['cleanup.policy'].split(',').includes('delete')) {
+    config.retentionMs = -1;
+    config.retentionBytes = -1;
+  }
+  return config;
 }
 
 export interface DescribedConfig {
