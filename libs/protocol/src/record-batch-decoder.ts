@@ -145,16 +145,123 @@ export async function* decodeRecordBatches(buf: Buffer, options: DecodeBatchesOp
 
 /** Decodes exactly `header.recordCount` records filling `section` (already decompressed). */
 function decodeRecords(section: Buffer, header: BatchHeader): DecodedRecord[] {
-  const count = header.recordCount;
   // Bounds the array below by the input's size, not by a count read from it.
+  if (header.recordCount > section.length / MIN_RECORD_BYTES) {
+    throw invalid(`batch declares ${header.recordCount} records, its ${section.length}-byte section cannot hold them`);
+  }
+  const records = new Array<DecodedRecord>(header.recordCount);
+  let i = 0;
+  scanRecords(section, header, new RecordViewImpl(), (view) => {
+    records[i++] = {
+      offset: view.offset,
+      offsetDelta: view.offsetDelta,
+      timestamp: view.timestamp,
+      timestampDelta: view.timestampDelta,
+      key: view.keyStart < 0 ? null : section.subarray(view.keyStart, view.keyEnd),
+      value: view.valueStart < 0 ? null : section.subarray(view.valueStart, view.valueEnd),
+      headers: view.headers,
+    };
+    return true;
+  });
+  return records;
+}
+
+/**
+ * One record of a batch as positions in its records section, for renderers that turn stored
+ * bytes straight into text: no per-record object, no Buffer view. The same instance is reused
+ * for every record of a scan, so a visitor must copy what it keeps. A null key or value has
+ * start -1. `headers` is a fresh array only when the record has headers.
+ */
+export interface RecordView {
+  /** The batch's (decompressed) records section the positions point into. */
+  readonly section: Buffer;
+  readonly batch: BatchHeader;
+  offset: number;
+  offsetDelta: number;
+  timestamp: number;
+  timestampDelta: number;
+  keyStart: number;
+  keyEnd: number;
+  valueStart: number;
+  valueEnd: number;
+  headers: RecordHeader[];
+}
+
+const NO_HEADERS: RecordHeader[] = [];
+
+class RecordViewImpl implements RecordView {
+  section: Buffer = Buffer.alloc(0);
+  batch!: BatchHeader;
+  offset = 0;
+  offsetDelta = 0;
+  timestamp = 0;
+  timestampDelta = 0;
+  keyStart = -1;
+  keyEnd = -1;
+  valueStart = -1;
+  valueEnd = -1;
+  headers: RecordHeader[] = NO_HEADERS;
+}
+
+/** Return false to stop the scan after this record. */
+export type RecordVisitor = (view: RecordView) => boolean;
+
+/**
+ * Visits every record of the back-to-back batches in `buf`, checked exactly as
+ * `decodeRecordBatches` checks them (same errors), in order; stops early when `visit` returns
+ * false. Uncompressed batches are scanned synchronously; a compressed one is decompressed with
+ * the async codec (off the event loop where the codec allows), so the result is a promise only
+ * when `buf` holds a compressed batch.
+ */
+export function scanRecordBatches(buf: Buffer, options: DecodeBatchesOptions, visit: RecordVisitor): void | Promise<void> {
+  const view = new RecordViewImpl();
+  const batches = checkedBatches(buf, options);
+  for (let next = batches.next(); !next.done; next = batches.next()) {
+    const [pos, header] = next.value;
+    const section = recordsSection(buf, pos, header, options);
+    const codec = compressionOf(header.attributes) as CompressionCodec;
+    if (!isPlain(codec, section)) return scanRestAsync(buf, batches, section, header, options, view, visit);
+    if (!scanRecords(section, header, view, visit)) return;
+  }
+}
+
+async function scanRestAsync(
+  buf: Buffer,
+  batches: Generator<[number, BatchHeader]>,
+  section: Buffer,
+  header: BatchHeader,
+  options: DecodeBatchesOptions,
+  view: RecordViewImpl,
+  visit: RecordVisitor,
+): Promise<void> {
+  for (;;) {
+    const codec = compressionOf(header.attributes) as CompressionCodec;
+    const records = isPlain(codec, section) ? section : await decompress(codec, section, options.maxDecompressedBytes);
+    if (!scanRecords(records, header, view, visit)) return;
+    const next = batches.next();
+    if (next.done) return;
+    const [pos, nextHeader] = next.value;
+    header = nextHeader;
+    section = recordsSection(buf, pos, header, options);
+  }
+}
+
+/**
+ * Walks exactly `header.recordCount` records filling `section` (already decompressed), filling
+ * `view` for each; false if `visit` stopped it.
+ */
+function scanRecords(section: Buffer, header: BatchHeader, view: RecordViewImpl, visit: RecordVisitor): boolean {
+  const count = header.recordCount;
+  // Bounds the work below by the input's size, not by a count read from it.
   if (count > section.length / MIN_RECORD_BYTES) {
     throw invalid(`batch declares ${count} records, its ${section.length}-byte section cannot hold them`);
   }
-  const records = new Array<DecodedRecord>(count);
   const reader = new Reader(section);
   const sectionEnd = section.length;
   const { baseOffset, baseTimestamp, lastOffsetDelta } = header;
   const logAppendTime = timestampTypeOf(header.attributes) === TimestampType.LogAppendTime;
+  view.section = section;
+  view.batch = header;
   let previousDelta = -1;
   let i = 0;
   try {
@@ -173,22 +280,25 @@ function decodeRecords(section: Buffer, header: BatchHeader): DecodedRecord[] {
         throw invalid(`offset delta ${offsetDelta} does not follow ${previousDelta} within last offset delta ${lastOffsetDelta}`);
       }
       previousDelta = offsetDelta;
-      const key = reader.readVarintBytes();
-      const value = reader.readVarintBytes();
+      const keyStart = bytesField(reader);
+      const keyEnd = reader.pos;
+      const valueStart = bytesField(reader);
+      const valueEnd = reader.pos;
       const headers = decodeHeaders(reader);
       if (reader.pos !== recordEnd) {
         throw invalid(`record fields use ${reader.pos - (recordEnd - length)} of its ${length} bytes`);
       }
       reader.end = sectionEnd;
-      records[i] = {
-        offset: baseOffset + offsetDelta,
-        offsetDelta,
-        timestamp: logAppendTime ? header.maxTimestamp : baseTimestamp + timestampDelta,
-        timestampDelta,
-        key,
-        value,
-        headers,
-      };
+      view.offset = baseOffset + offsetDelta;
+      view.offsetDelta = offsetDelta;
+      view.timestamp = logAppendTime ? header.maxTimestamp : baseTimestamp + timestampDelta;
+      view.timestampDelta = timestampDelta;
+      view.keyStart = keyStart;
+      view.keyEnd = keyEnd;
+      view.valueStart = valueStart;
+      view.valueEnd = valueEnd;
+      view.headers = headers;
+      if (!visit(view)) return false;
     }
   } catch (error) {
     // Inside a checked batch, running out of bytes means a record lies about its own length.
@@ -196,11 +306,23 @@ function decodeRecords(section: Buffer, header: BatchHeader): DecodedRecord[] {
     throw error;
   }
   if (reader.remaining !== 0) throw invalid(`${reader.remaining} bytes follow the batch's ${count} records`);
-  return records;
+  return true;
+}
+
+/** Skips a varintBytes field (as Reader.readVarintBytes checks it); its start, or -1 for null. */
+function bytesField(reader: Reader): number {
+  const length = reader.readVarint();
+  if (length === -1) return -1;
+  if (length < 0) throw new ProtocolError('INVALID_LENGTH', `length ${length} at offset ${reader.pos} is negative`);
+  reader.need(length);
+  const start = reader.pos;
+  reader.pos = start + length;
+  return start;
 }
 
 function decodeHeaders(reader: Reader): RecordHeader[] {
   const count = reader.readVarint();
+  if (count === 0) return [];
   if (count < 0 || count > reader.remaining / MIN_HEADER_BYTES) {
     throw invalid(`header count ${count} is impossible with ${reader.remaining} bytes left in the record`);
   }

@@ -1,10 +1,16 @@
-import { decodeRecordBatches, timestampTypeOf, TimestampType } from '@runnel/protocol';
+import { RecordHeader, TimestampType, scanRecordBatches, timestampTypeOf } from '@runnel/protocol';
 import { ReadFormat, RenderedData, renderData, renderHeaders } from './encodings';
 
 /**
  * Turns raw batches from a read into the JSON records of API.md (REST reads, SSE, WebSocket).
  * This is the one place stored bytes are decoded for JSON clients; binary clients get the bytes
  * untouched. Records below `fromOffset` (the read starts at the batch containing it) are skipped.
+ *
+ * Two renderings of the same records: `renderRecords` builds objects (REST, SSE), and
+ * `renderRecordsText` writes the WebSocket record shape straight into a frame's bytes. The
+ * latter is the delivery hot path, so it works on field positions in the stored bytes
+ * (scanRecordBatches: no per-record Buffer or object), copies plain-ASCII string values as
+ * bytes, and renders each record once, never re-stringifying it.
  */
 export interface JsonRecord {
   partition_id: number;
@@ -22,29 +28,222 @@ export interface RenderedRecords {
   nextOffset: number;
 }
 
+export interface RenderOptions {
+  partition: number;
+  fromOffset: number;
+  maxRecords: number;
+  format: ReadFormat;
+  readNextOffset: number;
+}
+
 /** Decompressed bytes allowed per batch while rendering (stored batches were capped on produce). */
 export const MAX_RENDER_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+const SCAN_OPTIONS = { maxDecompressedBytes: MAX_RENDER_DECOMPRESSED_BYTES };
 
-export async function renderRecords(
-  bytes: Buffer,
-  options: { partition: number; fromOffset: number; maxRecords: number; format: ReadFormat; readNextOffset: number },
-): Promise<RenderedRecords> {
+export async function renderRecords(bytes: Buffer, options: RenderOptions): Promise<RenderedRecords> {
   const records: JsonRecord[] = [];
-  for await (const batch of decodeRecordBatches(bytes, { maxDecompressedBytes: MAX_RENDER_DECOMPRESSED_BYTES })) {
-    const logAppendTime = timestampTypeOf(batch.attributes) === TimestampType.LogAppendTime;
-    for (const record of batch.records) {
-      if (record.offset < options.fromOffset) continue;
-      if (records.length >= options.maxRecords) return { records, nextOffset: record.offset };
-      records.push({
-        partition_id: options.partition,
-        offset: record.offset,
-        timestamp: record.timestamp,
-        timestamp_type: logAppendTime ? 'LOG_APPEND_TIME' : 'CREATE_TIME',
-        key: renderData(record.key, options.format),
-        value: renderData(record.value, options.format),
-        headers: renderHeaders(record.headers),
-      });
+  let nextOffset = options.readNextOffset;
+  const { fromOffset, maxRecords, format, partition } = options;
+  await scanRecordBatches(bytes, SCAN_OPTIONS, (r) => {
+    if (r.offset < fromOffset) return true;
+    if (records.length >= maxRecords) {
+      nextOffset = r.offset;
+      return false;
+    }
+    const section = r.section;
+    records.push({
+      partition_id: partition,
+      offset: r.offset,
+      timestamp: r.timestamp,
+      timestamp_type: timestampTypeOf(r.batch.attributes) === TimestampType.LogAppendTime ? 'LOG_APPEND_TIME' : 'CREATE_TIME',
+      key: r.keyStart < 0 ? null : renderData(section.subarray(r.keyStart, r.keyEnd), format),
+      value: r.valueStart < 0 ? null : renderData(section.subarray(r.valueStart, r.valueEnd), format),
+      headers: renderHeaders(r.headers),
+    });
+    return true;
+  });
+  return { records, nextOffset };
+}
+
+/**
+ * Growable output for JSON text built from stored bytes (the WebSocket records frame): ASCII
+ * pieces and value bytes are written straight into one Buffer, so a frame never exists as a
+ * JavaScript string (no per-record strings, no rope to flatten, no second UTF-8 encoding pass).
+ */
+export class JsonTextBuffer {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(initialBytes: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(256, initialBytes));
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  /** The text so far (a view: valid until the next write). */
+  toBuffer(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** `text` must be ASCII (JSON punctuation, numbers, base64, escaped JSON). */
+  ascii(text: string): void {
+    const n = text.length;
+    this.reserve(n);
+    if (n <= 48) {
+      // Short constant pieces: a loop beats the native call's overhead.
+      const buf = this.buf;
+      let pos = this.pos;
+      for (let i = 0; i < n; i++) buf[pos++] = text.charCodeAt(i);
+      this.pos = pos;
+    } else {
+      this.pos += this.buf.write(text, this.pos, n, 'latin1');
     }
   }
-  return { records, nextOffset: options.readNextOffset };
+
+  /** Drops the last `n` bytes written. */
+  unwrite(n: number): void {
+    this.pos -= n;
+  }
+
+  /** An integer in decimal, as JSON.stringify writes it (below 1e21), digit by digit (no string). */
+  integer(value: number): void {
+    this.reserve(24); // sign + the 19 digits of any int64
+    if (!Number.isInteger(value) || Math.abs(value) >= 1e21) {
+      this.ascii(JSON.stringify(value));
+      return;
+    }
+    const buf = this.buf;
+    let v = value;
+    if (v < 0) {
+      buf[this.pos++] = 0x2d; // '-'
+      v = -v;
+    }
+    let digits = 1;
+    for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
+    let pos = this.pos + digits;
+    this.pos = pos;
+    do {
+      const q = Math.floor(v / 10);
+      buf[--pos] = 0x30 + (v - q * 10);
+      v = q;
+    } while (v > 0);
+  }
+
+  utf8(text: string): void {
+    const n = Buffer.byteLength(text, 'utf8');
+    this.reserve(n);
+    this.pos += this.buf.write(text, this.pos, n, 'utf8');
+  }
+
+  /**
+   * Copies `source[start, end)` if it is printable ASCII without `"` or `\\` (then it is its
+   * own JSON string body); otherwise writes nothing and returns false. One pass for both.
+   */
+  plainAscii(source: Buffer, start: number, end: number): boolean {
+    this.reserve(end - start);
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = start; i < end; i++) {
+      const c = source[i];
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+      buf[pos++] = c;
+    }
+    this.pos = pos;
+    return true;
+  }
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
+  }
 }
+
+export interface RenderedText {
+  /** Records written (comma-separated, as the inside of the frame's `records` array). */
+  count: number;
+  /** As RenderedRecords.nextOffset. */
+  nextOffset: number;
+}
+
+/**
+ * The WebSocket rendering of `renderRecords`: appends the records as JSON objects
+ * `{"partition","offset","timestamp","key","value","headers"}` (API.md WebSocket `records`
+ * frame) to `out`, comma-separated; `leadingComma` when `out` already holds records.
+ */
+export async function renderRecordsText(bytes: Buffer, options: RenderOptions, out: JsonTextBuffer, leadingComma = false): Promise<RenderedText> {
+  let count = 0;
+  let nextOffset = options.readNextOffset;
+  const { fromOffset, maxRecords, format } = options;
+  const prefix = `{"partition":${options.partition},"offset":`;
+  const prefixWithComma = ',' + prefix;
+  await scanRecordBatches(bytes, SCAN_OPTIONS, (r) => {
+    if (r.offset < fromOffset) return true;
+    if (count >= maxRecords) {
+      nextOffset = r.offset;
+      return false;
+    }
+    const section = r.section;
+    out.ascii(count === 0 && !leadingComma ? prefix : prefixWithComma);
+    out.integer(r.offset);
+    out.ascii(',"timestamp":');
+    out.integer(r.timestamp);
+    out.ascii(',"key":');
+    if (r.keyStart < 0) out.ascii('null');
+    else writeData(out, section, r.keyStart, r.keyEnd, format);
+    out.ascii(',"value":');
+    if (r.valueStart < 0) out.ascii('null');
+    else writeData(out, section, r.valueStart, r.valueEnd, format);
+    if (r.headers.length === 0) out.ascii(',"headers":[]}');
+    else out.utf8(',"headers":' + headersText(r.headers) + '}');
+    count++;
+    return true;
+  });
+  return { count, nextOffset };
+}
+
+/** renderData(bytes, format) as JSON text. */
+function writeData(out: JsonTextBuffer, buf: Buffer, start: number, end: number, format: ReadFormat): void {
+  if (format === 'string') {
+    // Printable ASCII without `"` or `\` (the common case) is its own JSON string body: copied.
+    out.ascii('{"type":"STRING","data":"');
+    if (out.plainAscii(buf, start, end)) {
+      out.ascii('"}');
+    } else {
+      // JSON.stringify escapes exactly as the object rendering would (invalid UTF-8 becomes
+      // U+FFFD, as toString does).
+      out.unwrite(1);
+      out.utf8(JSON.stringify(buf.toString('utf8', start, end)) + '}');
+    }
+    return;
+  }
+  if (format === 'json') {
+    const rendered = renderData(buf.subarray(start, end), 'json')!;
+    if (rendered.type === 'JSON') {
+      out.utf8('{"type":"JSON","data":' + JSON.stringify(rendered.data) + '}');
+      return;
+    }
+  }
+  // base64 needs no JSON escaping.
+  out.ascii('{"type":"BINARY","data":"');
+  out.ascii(buf.toString('base64', start, end));
+  out.ascii('"}');
+}
+
+function headersText(headers: readonly RecordHeader[]): string {
+  let text = '[';
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i];
+    text +=
+      (i === 0 ? '{"name":' : ',{"name":') +
+      JSON.stringify(h.key) +
+      ',"value":' +
+      (h.value === null ? 'null' : '"' + h.value.toString('base64') + '"') +
+      '}';
+  }
+  return text + ']';
+}
+

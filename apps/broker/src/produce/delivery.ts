@@ -66,6 +66,27 @@ export function reportText(prefix: string, delivery: Delivery): string {
   );
 }
 
+/**
+ * The 207 body of records:batch, `{"successes":[{"id","partition_id","offset","timestamp"}],
+ * "failures":[{"id","error_code","message"}]}` in entry order, written by hand (per-record hot path).
+ */
+export function batchAnswerText(ids: readonly (string | number)[], deliveries: readonly Delivery[]): string {
+  let successes = '';
+  let failures = '';
+  for (let i = 0; i < deliveries.length; i++) {
+    const delivery = deliveries[i];
+    const id = typeof ids[i] === 'number' ? String(ids[i]) : JSON.stringify(ids[i]);
+    const error = errorOf(delivery);
+    if (error !== null) {
+      failures += `${failures === '' ? '' : ','}{"id":${id},"error_code":${error.errorCode},"message":${JSON.stringify(error.message)}}`;
+    } else {
+      const { offset, timestamp } = placement(delivery);
+      successes += `${successes === '' ? '' : ','}{"id":${id},"partition_id":${delivery.partition},"offset":${offset},"timestamp":${timestamp}}`;
+    }
+  }
+  return `{"successes":[${successes}],"failures":[${failures}]}`;
+}
+
 function dataText(type: DataType | null, size: number): string {
   return type === null ? 'null' : `{"type":"${type}","size":${size}}`;
 }

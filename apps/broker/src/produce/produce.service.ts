@@ -8,7 +8,7 @@ import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG } from '../config/tokens';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
-import { Delivery, ProduceResult, refused, reportPrefix, reportText, resultOf } from './delivery';
+import { Delivery, ProduceResult, batchAnswerText, refused, reportPrefix, reportText, resultOf } from './delivery';
 import { IdempotencyCache } from './idempotency-cache';
 import { MAX_BATCH_ENTRIES, MAX_REPLAY_BYTES, PRODUCE_CONFIG, ProduceConfig } from './produce-config';
 import { RecordAccumulator } from './record-accumulator';
@@ -123,14 +123,7 @@ export class ProduceService implements BeforeApplicationShutdown {
     if (new Set(ids).size !== ids.length) throw badRequest('entries ids must be unique within a request');
     return this.idempotent(topic, idempotencyKey, async () => {
       const deliveries = await this.submitAll(ctx, entries, acks, 'entries');
-      const successes: unknown[] = [];
-      const failures: unknown[] = [];
-      deliveries.forEach((delivery, i) => {
-        const result = resultOf(delivery);
-        if ('error_code' in result) failures.push({ id: ids[i], ...result });
-        else successes.push({ id: ids[i], ...result });
-      });
-      return { answer: { status: 207, contentType: JSON_CONTENT_TYPE, body: JSON.stringify({ successes, failures }) } };
+      return { answer: { status: 207, contentType: JSON_CONTENT_TYPE, body: batchAnswerText(ids, deliveries) } };
     });
   }
 
@@ -176,7 +169,7 @@ export class ProduceService implements BeforeApplicationShutdown {
     const deliveries = new Array<Delivery>(inputs.length);
     const waits: Promise<void>[] = [];
     for (let i = 0; i < inputs.length; i++) {
-      const delivery = this.submit(ctx, inputs[i], `${field}[${i}]`, acks);
+      const delivery = this.submit(ctx, inputs[i], field, acks, i);
       deliveries[i] = delivery;
       const batch = delivery.batch;
       if (batch !== null && (waits.length === 0 || waits[waits.length - 1] !== batch.done)) waits.push(batch.done);
@@ -186,9 +179,9 @@ export class ProduceService implements BeforeApplicationShutdown {
   }
 
   /** Validates, partitions and queues one JSON record; never throws (a refusal is a delivery). */
-  private submit(ctx: TopicContext, input: unknown, field: string, acks: Acks): Delivery {
+  private submit(ctx: TopicContext, input: unknown, field: string, acks: Acks, index = -1): Delivery {
     try {
-      const record = prepareRecord(input, field, Date.now(), ctx.maxMessageBytes);
+      const record = prepareRecord(input, field, Date.now(), ctx.maxMessageBytes, index);
       const partitionId =
         record.partition >= 0
           ? record.partition

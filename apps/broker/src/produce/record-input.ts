@@ -1,5 +1,5 @@
 import type { Acks } from '@runnel/replication';
-import { BATCH_HEADER_SIZE, RecordHeader, sizeOfVarint, sizeOfVarintBytes } from '@runnel/protocol';
+import { BATCH_HEADER_SIZE as PROTOCOL_BATCH_HEADER_SIZE, RecordHeader, sizeOfVarint as protocolSizeOfVarint, sizeOfVarintBytes as protocolSizeOfVarintBytes } from '@runnel/protocol';
 import { DataType, dataTypeOf, parseData, parseHeaders } from '../common/encodings';
 import { RunnelError, badRequest } from '../common/errors';
 
@@ -23,20 +23,29 @@ export interface PreparedRecord {
 }
 
 const INT32_MAX = 0x7fff_ffff;
+// Module-local bindings: the package index re-exports through property getters (CommonJS
+// output), and on this per-record path those getter calls cost as much as the sizing itself.
+const BATCH_HEADER_SIZE = PROTOCOL_BATCH_HEADER_SIZE;
+const sizeOfVarint = protocolSizeOfVarint;
+const sizeOfVarintBytes = protocolSizeOfVarintBytes;
 /** Widest varlong timestamp delta (10) and varint offset delta (5), less the 1 byte each takes alone. */
 const DELTA_SLACK_BYTES = 9 + 4 + 1;
 
-export function prepareRecord(input: unknown, field: string, nowMs: number, maxMessageBytes: number): PreparedRecord {
+/**
+ * `field` names the record in errors ("" for a lone record); with `index` >= 0 it is
+ * `${field}[${index}]`. Names are built only when a record is refused: this is the per-record
+ * hot path of JSON produce, and the common field shapes are parsed inline for the same reason.
+ */
+export function prepareRecord(input: unknown, field: string, nowMs: number, maxMessageBytes: number, index = -1): PreparedRecord {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw badRequest(`${field || 'record'} must be a JSON object {"partition_id"?, "key"?, "value"?, "headers"?, "timestamp"?}`);
+    throw badRequest(`${recordName(field, index) || 'record'} must be a JSON object {"partition_id"?, "key"?, "value"?, "headers"?, "timestamp"?}`);
   }
   const raw = input as { partition_id?: unknown; key?: unknown; value?: unknown; headers?: unknown; timestamp?: unknown };
-  const prefix = field ? `${field}.` : '';
-  const partition = parsePartitionField(`${prefix}partition_id`, raw.partition_id);
-  const timestamp = parseTimestamp(`${prefix}timestamp`, raw.timestamp, nowMs);
-  const key = parseData(`${prefix}key`, raw.key);
-  const value = parseData(`${prefix}value`, raw.value);
-  const headers = parseHeaders(`${prefix}headers`, raw.headers);
+  const partition = parsePartitionField(field, index, raw.partition_id);
+  const timestamp = parseTimestamp(field, index, raw.timestamp, nowMs);
+  const key = raw.key === undefined || raw.key === null ? null : (stringData(raw.key) ?? parseData(fieldName(field, index, 'key'), raw.key));
+  const value = raw.value === undefined || raw.value === null ? null : (stringData(raw.value) ?? parseData(fieldName(field, index, 'value'), raw.value));
+  const headers: RecordHeader[] = raw.headers === undefined || raw.headers === null ? [] : parseHeaders(fieldName(field, index, 'headers'), raw.headers);
 
   // Exact size as the only record of a batch (deltas 0): what max.message.bytes is checked against.
   let body = 3 + sizeOfVarintBytes(key === null ? null : key.length) + sizeOfVarintBytes(value === null ? null : value.length);
@@ -47,7 +56,7 @@ export function prepareRecord(input: unknown, field: string, nowMs: number, maxM
   }
   const alone = BATCH_HEADER_SIZE + sizeOfVarint(Math.min(body, INT32_MAX)) + body;
   if (alone > maxMessageBytes) {
-    throw new RunnelError('TOO_LARGE', `${field || 'record'} of ${alone} bytes as a batch exceeds the topic's max.message.bytes of ${maxMessageBytes}`);
+    throw new RunnelError('TOO_LARGE', `${recordName(field, index) || 'record'} of ${alone} bytes as a batch exceeds the topic's max.message.bytes of ${maxMessageBytes}`);
   }
   return {
     partition,
@@ -61,18 +70,35 @@ export function prepareRecord(input: unknown, field: string, nowMs: number, maxM
   };
 }
 
-function parsePartitionField(field: string, input: unknown): number {
+/** parseData's result for the common `{"type":"STRING","data":"..."}`; undefined for anything else. */
+function stringData(input: unknown): Buffer | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const { type, data } = input as { type?: unknown; data?: unknown };
+  return type === 'STRING' && typeof data === 'string' ? Buffer.from(data, 'utf8') : undefined;
+}
+
+function recordName(field: string, index: number): string {
+  return index >= 0 ? `${field}[${index}]` : field;
+}
+
+/** "entries[3].key", or "key" for a lone record. */
+function fieldName(field: string, index: number, name: string): string {
+  const record = recordName(field, index);
+  return record ? `${record}.${name}` : name;
+}
+
+function parsePartitionField(field: string, index: number, input: unknown): number {
   if (input === undefined || input === null) return -1;
   if (typeof input !== 'number' || !Number.isSafeInteger(input) || input < 0) {
-    throw badRequest(`${field} must be a non-negative integer below 2^53`);
+    throw badRequest(`${fieldName(field, index, 'partition_id')} must be a non-negative integer below 2^53`);
   }
   return input; // an id past the topic's partitions is the lookup's 40403, per record
 }
 
-function parseTimestamp(field: string, input: unknown, nowMs: number): number {
+function parseTimestamp(field: string, index: number, input: unknown, nowMs: number): number {
   if (input === undefined || input === null) return nowMs;
   if (typeof input !== 'number' || !Number.isSafeInteger(input) || input < 0) {
-    throw badRequest(`${field} must be epoch milliseconds: a non-negative integer below 2^53`);
+    throw badRequest(`${fieldName(field, index, 'timestamp')} must be epoch milliseconds: a non-negative integer below 2^53`);
   }
   return input;
 }

@@ -1,7 +1,7 @@
 import type { Offset } from '@runnel/protocol';
 import type { Partition } from '@runnel/replication';
 import { ReadFormat, RenderedData } from '../common/encodings';
-import { renderRecords } from '../common/record-render';
+import { JsonTextBuffer, renderRecordsText } from '../common/record-render';
 import { encodeCursor } from './cursor';
 
 /**
@@ -28,8 +28,8 @@ export interface WsRecord {
 }
 
 export interface RecordsFrame {
-  /** The serialized `{"type":"records",...}` frame. */
-  text: string;
+  /** The serialized `{"type":"records",...}` frame, as UTF-8 bytes (sent as a text frame). */
+  text: Buffer;
   records: number;
   /** Stored bytes read to build it (for the fetched-bytes metric). */
   bytesRead: number;
@@ -105,35 +105,41 @@ export class Subscription {
    * there. Throws the log's errors (OffsetOutOfRangeError when retention passed `next`).
    */
   async nextFrame(): Promise<RecordsFrame | null> {
-    const out: WsRecord[] = [];
+    // The frame is written as bytes straight from the stored bytes (renderRecordsText): one
+    // pass, no per-record objects or strings, nothing stringified twice.
+    let out: JsonTextBuffer | undefined;
+    let count = 0;
     let bytesRead = 0;
     const n = this.positions.length;
     const first = this.rotation;
     this.rotation = (this.rotation + 1) % n;
-    for (let i = 0; i < n && out.length < this.credit && bytesRead < this.frameReadBytes; i++) {
+    for (let i = 0; i < n && count < this.credit && bytesRead < this.frameReadBytes; i++) {
       const position = this.positions[(first + i) % n];
       if (position.next >= position.state.highWatermark) continue;
       const read = await position.state.read(position.next as Offset, this.frameReadBytes - bytesRead);
       if (this.closed) return null;
       if (read.bytes.length === 0) continue;
-      const rendered = await renderRecords(read.bytes, {
+      if (out === undefined) {
+        out = new JsonTextBuffer(2 * this.frameReadBytes);
+        out.utf8(`{"type":"records","sub":${JSON.stringify(this.sub)},"records":[`);
+      }
+      const options = {
         partition: position.state.partition,
         fromOffset: position.next,
-        maxRecords: this.credit - out.length,
+        maxRecords: this.credit - count,
         format: this.format,
         readNextOffset: read.nextOffset,
-      });
+      };
+      const rendered = await renderRecordsText(read.bytes, options, out, count > 0);
       if (this.closed) return null;
-      for (const r of rendered.records) {
-        out.push({ partition: r.partition_id, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers });
-      }
+      count += rendered.count;
       position.next = rendered.nextOffset;
       bytesRead += read.bytes.length;
     }
-    if (out.length === 0) return null;
-    this.credit -= out.length;
-    const text = JSON.stringify({ type: 'records', sub: this.sub, records: out, cursor: this.cursor() });
-    return { text, records: out.length, bytesRead };
+    if (count === 0 || out === undefined) return null;
+    this.credit -= count;
+    out.ascii(`],"cursor":"${this.cursor()}"}`); // base64url: no escaping
+    return { text: out.toBuffer(), records: count, bytesRead };
   }
 
   /** The positions now: after the frame just built, before the next. */

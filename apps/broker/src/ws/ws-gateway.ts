@@ -84,7 +84,8 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
 
   private onConnection(socket: WebSocket): void {
     const sink: FrameSink = {
-      send: (text, done) => socket.send(text, done),
+      // binary: false: records frames arrive as UTF-8 Buffers but are JSON text frames.
+      send: (text, done) => socket.send(text, { binary: false }, done),
       get bufferedAmount() {
         return socket.bufferedAmount;
       },

@@ -25,8 +25,8 @@ import { WsLimits } from './ws-limits';
  * topic deleted: 40403) gets an error frame and ends.
  */
 export interface FrameSink {
-  /** Sends a text frame; `done` runs once it is handed to the kernel (or failed). */
-  send(text: string, done: (error?: Error) => void): void;
+  /** Sends a text frame (a string, or its UTF-8 bytes); `done` runs once it is handed to the kernel (or failed). */
+  send(text: string | Buffer, done: (error?: Error) => void): void;
   readonly bufferedAmount: number;
   /** Stop / restart reading inbound frames (produce backpressure). */
   pause(): void;
@@ -285,7 +285,7 @@ export class WsSession {
     return error;
   }
 
-  private send(text: string): void {
+  private send(text: string | Buffer): void {
     this.sink.send(text, this.onSent);
   }
 
