@@ -9,6 +9,7 @@
  *   RUNNEL_BENCH_CONNECTIONS  concurrent keep-alive connections of the load generator (default 8)
  *   RUNNEL_BENCH_WS_RECORDS   backlog delivered over WebSocket per run (default 500000, 100 B)
  *   RUNNEL_BENCH_LATENCY_RATE records/s offered in the latency case (default 10000)
+ *   RUNNEL_BENCH_WARMUP_SECONDS latency case: seconds sent first and not counted (default 1)
  *   RUNNEL_BENCH_PEERS        0 skips NATS and Redis
  *   RUNNEL_BENCH_SOURCE       1 runs the broker from source even when dist/ is built
  *
@@ -172,7 +173,7 @@ async function wsCases(baseUrl: string): Promise<void> {
   }
   const latencies: { p50: number; p99: number; p999: number; lost: number }[] = [];
   for (let run = 0; run < RUNS; run++) {
-    const r = await withTopic(baseUrl, 1, (topic) => endToEndLatency(baseUrl, topic, LATENCY_RATE, SECONDS));
+    const r = await withTopic(baseUrl, 1, (topic) => endToEndLatency(baseUrl, topic, LATENCY_RATE, SECONDS, envInt('RUNNEL_BENCH_WARMUP_SECONDS', 1)));
     latencies.push({ p50: r.p50, p99: r.p99, p999: r.p999, lost: r.sent - r.received });
   }
   const ms = (k: 'p50' | 'p99' | 'p999'): string => `${fmt(median(latencies.map((l) => l[k])), 2)} ms`;

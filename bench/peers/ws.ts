@@ -63,19 +63,33 @@ export interface LatencyResult {
  * keep-alive, not waiting for answers), each value carrying performance.now() at send; the
  * subscriber (same process, same clock) records now - sent per record.
  */
-export async function endToEndLatency(baseUrl: string, topic: string, ratePerSecond: number, seconds: number): Promise<LatencyResult> {
+export async function endToEndLatency(
+  baseUrl: string,
+  topic: string,
+  ratePerSecond: number,
+  seconds: number,
+  warmupSeconds = 1,
+): Promise<LatencyResult> {
+  // Records sent during the warm-up (JIT, connection set-up) are delivered but not counted.
   const latencies = new Float64Array(Math.ceil(ratePerSecond * seconds) + 1);
   let received = 0;
+  let counted = 0;
+  let warmEnd = Number.POSITIVE_INFINITY;
   const socket = await subscribe(baseUrl, topic, 'latest', 100_000, (records) => {
     const now = performance.now();
-    for (const r of records) if (received < latencies.length) latencies[received++] = now - Number(r.value!.data);
+    for (const r of records) {
+      received++;
+      const sentAt = Number(r.value!.data);
+      if (sentAt >= warmEnd && counted < latencies.length) latencies[counted++] = now - sentAt;
+    }
   });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   const url = new URL(`${baseUrl}/v3/clusters/-/topics/${topic}/partitions/0/batches?acks=1`);
-  const total = Math.floor(ratePerSecond * seconds);
+  const total = Math.floor(ratePerSecond * (seconds + warmupSeconds));
   let sent = 0;
   let inFlight = 0;
   const start = performance.now();
+  warmEnd = start + warmupSeconds * 1000;
   while (sent < total) {
     const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * ratePerSecond)) - sent;
     if (due > 0 && inFlight < 64) {
@@ -97,7 +111,7 @@ export async function endToEndLatency(baseUrl: string, topic: string, ratePerSec
   while (received < sent && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   socket.terminate();
   agent.destroy();
-  const sorted = latencies.subarray(0, received).sort();
-  const at = (q: number): number => (received === 0 ? NaN : sorted[Math.min(received - 1, Math.floor(q * received))]);
+  const sorted = latencies.subarray(0, counted).sort();
+  const at = (q: number): number => (counted === 0 ? NaN : sorted[Math.min(counted - 1, Math.floor(q * counted))]);
   return { sent, received, p50: at(0.5), p99: at(0.99), p999: at(0.999) };
 }
