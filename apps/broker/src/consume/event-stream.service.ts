@@ -116,6 +116,8 @@ export class EventStreamService {
           if (text.length > 0 && !res.write(text)) await drained(res, signal);
           if (stream.positions[i] < stream.partitions[i].highWatermark) behind = true;
         }
+        // A closed partition (topic deleted) woke us: end the stream now rather than at the heartbeat.
+        if (stream.partitions.some((p) => p.isClosed)) this.checkStillServed(stream);
         if (behind || advanced || signal.aborted) continue;
         const heartbeat = await park(signal, (resume) => (wake = resume));
         wake = undefined;

@@ -16,7 +16,7 @@ import { encodeCursor } from './cursor';
  * Waking: each partition's HW listener calls `onReady` (no timers); the listener is removed by
  * `close`, after which `nextFrame` returns null and nothing more is sent.
  */
-export type SubscriptionPartition = Pick<Partition, 'partition' | 'highWatermark' | 'logStartOffset' | 'read' | 'onHighWatermark'>;
+export type SubscriptionPartition = Pick<Partition, 'partition' | 'highWatermark' | 'logStartOffset' | 'read' | 'onHighWatermark' | 'isClosed'>;
 
 export interface WsRecord {
   partition: number;
@@ -65,7 +65,9 @@ export class Subscription {
         state,
         next: offset,
         unlisten: state.onHighWatermark((hw) => {
-          if (!this.queued && !this.closed && this.credit > 0 && position.next < hw) onReady(this);
+          // A closed partition (topic deleted) is scheduled too: nextFrame then fails and the
+          // session ends the subscription with an error frame instead of leaving it silent.
+          if (!this.queued && !this.closed && (state.isClosed || (this.credit > 0 && position.next < hw))) onReady(this);
         }),
       };
       return position;
@@ -94,7 +96,10 @@ export class Subscription {
 
   /** Something to send and room to send it: credit left and a partition below its HW. */
   runnable(): boolean {
-    if (this.closed || this.credit === 0) return false;
+    if (this.closed) return false;
+    // A closed partition must be delivered to, so nextFrame fails and the subscription ends.
+    for (const p of this.positions) if (p.state.isClosed) return true;
+    if (this.credit === 0) return false;
     for (const p of this.positions) if (p.next < p.state.highWatermark) return true;
     return false;
   }
@@ -111,6 +116,8 @@ export class Subscription {
     let count = 0;
     let bytesRead = 0;
     const n = this.positions.length;
+    const gone = this.positions.find((p) => p.state.isClosed);
+    if (gone) throw new Error(`partition ${gone.state.partition} of '${this.topic}' is no longer served here`);
     const first = this.rotation;
     this.rotation = (this.rotation + 1) % n;
     for (let i = 0; i < n && count < this.credit && bytesRead < this.frameReadBytes; i++) {

@@ -62,6 +62,19 @@ describe('broker process: WebSocket /v3/ws', () => {
     expect(typeof client.of('records', 's')[0].cursor).toBe('string');
   });
 
+  it('ends a caught-up subscription with a 40403 frame when its topic is deleted; the socket keeps working', async () => {
+    const topic = await createTopic();
+    await produce(topic, 0, range(2));
+    const client = await connect();
+    client.send({ type: 'subscribe', sub: 'd', topic, from: 'earliest', format: 'string' });
+    await client.untilRecords('d', 2);
+    expect((await fetch(`${broker.baseUrl}/v3/clusters/-/topics/${topic}`, { method: 'DELETE' })).status).toBe(204);
+    expect(await client.next('error', 1, 'd')).toMatchObject({ type: 'error', sub: 'd', error_code: 40403 });
+    const other = await createTopic();
+    client.send({ type: 'subscribe', sub: 'd', topic: other, format: 'string' });
+    expect(await client.next('subscribed', 1, 'd')).toMatchObject({ sub: 'd', assignment: [{ partition: 0, offset: 0 }] });
+  });
+
   it('from latest (the default) receives only records produced after subscribing', async () => {
     const topic = await createTopic();
     await produce(topic, 0, range(3, 'old'));
