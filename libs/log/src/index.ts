@@ -32,3 +32,11 @@ export {
   writeFileAtomically,
   type OffsetCheckpointEntry,
 } from './checkpoint-file';
+export { Cleaner, type CleanOptions, type CleanResult, type CleanerOptions, type CleanerStats, type CleanerStep } from './cleaner';
+export {
+  CLEANER_CHECKPOINT_FILE,
+  readCleanerCheckpoint,
+  recoverCleanerFiles,
+  writeCleanerCheckpoint,
+  type CleanerRecovery,
+} from './cleaner-files';

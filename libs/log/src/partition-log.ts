@@ -368,6 +368,50 @@ export class PartitionLog {
     }
   }
 
+  /** For the Cleaner: the closed segments (all but the active one), oldest first. */
+  closedSegments(): readonly LogSegment[] {
+    this.assertOpen();
+    return this.segments.all().slice(0, -1);
+  }
+
+  /** For the Cleaner: whether `segment` is still a closed segment of this log (not removed, not active). */
+  isClosedSegment(segment: LogSegment): boolean {
+    const i = this.segments.floorIndex(segment.baseOffset);
+    return !this.closed && i >= 0 && i < this.segments.count - 1 && this.segments.at(i) === segment;
+  }
+
+  /**
+   * For the Cleaner: replaces closed segment `old` by a cleaned file holding a subset of its
+   * batches at their original offsets. Synchronously: the old files are renamed `.deleted`, then
+   * `install()` puts the new `.log` file at the live name and returns its size, then its indexes
+   * are built by scanning it. Reads in flight on the old segment are retried (`generation`).
+   * Returns false, touching nothing, if `old` is no longer a closed segment. If `install` throws
+   * the log is unusable in memory (reopen it: the Cleaner's recovery completes the swap).
+   */
+  async replaceClosedSegment(old: LogSegment, install: () => number): Promise<boolean> {
+    if (!this.isClosedSegment(old)) return false;
+    const i = this.segments.floorIndex(old.baseOffset);
+    const endOffset = this.segments.at(i + 1).baseOffset;
+    this.generation++;
+    this.dirDirty = true;
+    const doomed = old.markDeleted();
+    const size = install();
+    const replacement = LogSegment.open(this.ctx, old.baseOffset, size, endOffset);
+    const scanned = replacement.scan(old.baseOffset, endOffset, false);
+    assert(scanned.invalidBytes === 0, () => `cleaned segment ${replacement.logPath} holds invalid bytes`);
+    replacement.seal(endOffset);
+    this.segments.replaceAt(i, replacement);
+    this.totalBytes += size - old.size;
+    const unlinks = Promise.all(doomed.map(unlinkIfExists)).then(() => undefined);
+    this.pendingUnlinks.add(unlinks);
+    try {
+      await unlinks;
+    } finally {
+      this.pendingUnlinks.delete(unlinks);
+    }
+    return true;
+  }
+
   /** Takes segments out of service now: files renamed `.deleted`, returned for unlinking. */
   private removeSegments(doomed: LogSegment[]): string[] {
     if (doomed.length === 0) return [];

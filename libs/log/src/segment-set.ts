@@ -73,6 +73,13 @@ export class SegmentSet {
     return this.next(segment)?.baseOffset ?? logEndOffset;
   }
 
+  /** Puts `replacement` (same base offset) in the place of the closed segment at index `i` (compaction). */
+  replaceAt(i: number, replacement: LogSegment): void {
+    assert(i >= 0 && i < this.segments.length - 1, () => `segment index ${i} is not a closed segment`);
+    assert(this.segments[i].baseOffset === replacement.baseOffset, 'a replacement keeps the base offset');
+    this.segments[i] = replacement;
+  }
+
   /** Removes and returns the first `n` segments. */
   removeFirst(n: number): LogSegment[] {
     assert(n < this.segments.length, 'the active segment is never removed from the front');

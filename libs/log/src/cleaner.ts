@@ -1,0 +1,375 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { decodeRecordBatch, encodeRecordBatchAsync, isProtocolError, TimestampType, type Offset, type RecordBatch } from '@runnel/protocol';
+import { FileBatchReader } from './batch-scan';
+import { CleanedFile, readCleanerCheckpoint, writeCleanerCheckpoint } from './cleaner-files';
+import { assert, CorruptLogError } from './errors';
+import { segmentFilePath } from './file-names';
+import { unlinkIfExists } from './io';
+import type { PartitionLog } from './partition-log';
+import type { LogSegment } from './segment';
+
+/**
+ * Log compaction (`cleanup.policy=compact`), Kafka's LogCleaner for one log at a time.
+ *
+ * Cleanable: the closed segments wholly below the high watermark (followers truncate only above
+ * it). State: per log, the first dirty offset in `cleaner-offset-checkpoint` (cleaner-files.ts): below
+ * it every key occurs at most once (its latest record as of the last pass). The active segment
+ * is never read or written. Offsets are never rewritten: a cleaned segment keeps the base offset
+ * of the one it replaces, each kept batch keeps its baseOffset and lastOffsetDelta, and the
+ * removed records leave gaps that reads skip.
+ *
+ * A pass: (1) map key -> latest offset over the dirty records [firstDirty, mapEnd), stopping
+ * at `maxMapEntries` keys (then mapEnd is the first unmapped offset and more passes follow);
+ * (2) rewrite every closed segment below mapEnd, oldest first, keeping a record unless a later
+ * offset of its key is mapped, or it is a mapped-range tombstone whose batch is older than
+ * delete.retention.ms; (3) checkpoint mapEnd. Oldest-first swaps mean a crash between two
+ * segments never exposes an older value whose tombstone was already removed.
+ *
+ * Each segment is swapped crash-safely (`.cleaned` -> `.swap` -> old `.deleted` -> live; see
+ * cleaner-files.ts for the recovery rules); the swap itself is synchronous, so no read or
+ * append interleaves with it. Concurrency: one `clean` per log at a time (the caller's job);
+ * appends, reads, retention and rolls may run meanwhile. A truncation into the mapped range
+ * aborts the pass (its map may describe offsets that no longer exist) without a checkpoint.
+ */
+
+export interface CleanOptions {
+  nowMs: number;
+  /** delete.retention.ms: how long a tombstone stays readable (by its batch's max timestamp). */
+  deleteRetentionMs: number;
+  /** min.cleanable.dirty.ratio: clean only when dirty bytes / closed bytes reaches this (0..1). */
+  minCleanableDirtyRatio: number;
+  /** Read plus written bytes per second; default unbounded. */
+  ioBytesPerSecond?: number;
+  /**
+   * The high watermark: only segments wholly below it are cleaned (a follower may truncate
+   * above it, and a map built over offsets that are later truncated would remove records whose
+   * successors no longer exist). Default: the log end offset (single-node or tests).
+   */
+  highWatermark?: number;
+}
+
+export interface CleanResult {
+  /** False when the dirty ratio was below the minimum (or there was nothing closed). */
+  cleaned: boolean;
+  dirtyRatio: number;
+  firstDirtyOffset: Offset;
+  /** The first dirty offset after the run (the checkpoint). */
+  cleanedUpToOffset: Offset;
+  passes: number;
+  segmentsRewritten: number;
+  recordsRemoved: number;
+  bytesRead: number;
+  bytesWritten: number;
+  /** A truncation raced with the run: stopped without checkpointing the interrupted pass. */
+  aborted: boolean;
+}
+
+/** Points where a crash is simulated in tests (a hook that throws); called synchronously. */
+export type CleanerStep = 'cleaned' | 'swap' | 'deleted';
+
+export interface CleanerOptions {
+  /** Bound of the key map (entries); more distinct dirty keys take several passes. */
+  maxMapEntries?: number;
+  /** Bound of one decompressed batch. */
+  maxDecompressedBytes?: number;
+  /** Test hook, run at each step of a segment swap. */
+  onStep?: (step: CleanerStep, baseOffset: number) => void;
+}
+
+/** Cumulative counters over the Cleaner's life, for metrics. */
+export interface CleanerStats {
+  bytesRead: number;
+  bytesWritten: number;
+  segmentsCleaned: number;
+  recordsRemoved: number;
+  passes: number;
+}
+
+const DEFAULT_MAX_MAP_ENTRIES = 500_000;
+const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+/** Keys up to this size are map keys as they are; longer ones by their SHA-1 (bounded memory). */
+const INLINE_KEY_BYTES = 32;
+
+interface KeyMap {
+  latest: Map<string, number>;
+  /** Exclusive end of the mapped offsets. */
+  end: number;
+  /** The segment holding the last mapped offset: a truncation below `end` removes or reactivates it. */
+  last: LogSegment | undefined;
+}
+
+interface PassCounters {
+  segmentsRewritten: number;
+  recordsRemoved: number;
+  bytesRead: number;
+  bytesWritten: number;
+}
+
+export class Cleaner {
+  readonly stats: CleanerStats = { bytesRead: 0, bytesWritten: 0, segmentsCleaned: 0, recordsRemoved: 0, passes: 0 };
+  private readonly maxMapEntries: number;
+  private readonly maxDecompressedBytes: number;
+  private readonly onStep: (step: CleanerStep, baseOffset: number) => void;
+
+  constructor(opts: CleanerOptions = {}) {
+    this.maxMapEntries = opts.maxMapEntries ?? DEFAULT_MAX_MAP_ENTRIES;
+    this.maxDecompressedBytes = opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+    this.onStep = opts.onStep ?? (() => {});
+    if (!Number.isSafeInteger(this.maxMapEntries) || this.maxMapEntries < 1) throw new RangeError(`maxMapEntries ${this.maxMapEntries}`);
+  }
+
+  /** Cleans the closed segments of `log` if its dirty ratio reaches the minimum; see the class comment. */
+  async clean(log: PartitionLog, opts: CleanOptions): Promise<CleanResult> {
+    if (!(opts.minCleanableDirtyRatio >= 0 && opts.minCleanableDirtyRatio <= 1)) throw new RangeError(`minCleanableDirtyRatio ${opts.minCleanableDirtyRatio}`);
+    const closed = cleanableSegments(log.closedSegments(), log.segmentBaseOffsets().at(-1)!, opts.highWatermark ?? log.logEndOffset);
+    const cleanableEnd = closed.end; // Kafka's first uncleanable offset
+    const checkpoint = await readCleanerCheckpoint(log.dir);
+    const lso = log.logStartOffset;
+    const firstDirty = checkpoint === undefined || checkpoint < lso || checkpoint > log.logEndOffset ? lso : Math.min(checkpoint, cleanableEnd);
+    let cleanBytes = 0;
+    let dirtyBytes = 0;
+    closed.segments.forEach((segment, i) => {
+      const end = closed.segments[i + 1]?.baseOffset ?? cleanableEnd;
+      if (end <= firstDirty) cleanBytes += segment.size;
+      else dirtyBytes += segment.size;
+    });
+    const total = cleanBytes + dirtyBytes;
+    const dirtyRatio = total === 0 ? 0 : dirtyBytes / total;
+    const result: CleanResult = {
+      cleaned: false,
+      dirtyRatio,
+      firstDirtyOffset: firstDirty as Offset,
+      cleanedUpToOffset: firstDirty as Offset,
+      passes: 0,
+      segmentsRewritten: 0,
+      recordsRemoved: 0,
+      bytesRead: 0,
+      bytesWritten: 0,
+      aborted: false,
+    };
+    if (total === 0 || dirtyRatio < opts.minCleanableDirtyRatio || (dirtyBytes === 0 && opts.minCleanableDirtyRatio > 0)) return result;
+    result.cleaned = true;
+    const throttle = opts.ioBytesPerSecond === undefined ? undefined : new Throttle(opts.ioBytesPerSecond);
+    let start = firstDirty;
+    do {
+      const counters: PassCounters = { segmentsRewritten: 0, recordsRemoved: 0, bytesRead: 0, bytesWritten: 0 };
+      const map = await this.buildMap(log, start, cleanableEnd, counters, throttle);
+      const completed = await this.rewrite(log, map, opts, counters, throttle);
+      result.passes++;
+      result.segmentsRewritten += counters.segmentsRewritten;
+      result.recordsRemoved += counters.recordsRemoved;
+      result.bytesRead += counters.bytesRead;
+      result.bytesWritten += counters.bytesWritten;
+      this.stats.passes++;
+      if (!completed || log.logEndOffset < map.end) {
+        result.aborted = true;
+        break;
+      }
+      await writeCleanerCheckpoint(log.dir, map.end);
+      if (!log.isClosed && log.logEndOffset < map.end) {
+        // Truncated meanwhile: the next run starts over rather than trust the offset.
+        await writeCleanerCheckpoint(log.dir, log.logStartOffset);
+        result.aborted = true;
+        break;
+      }
+      result.cleanedUpToOffset = map.end as Offset;
+      if (map.end === start) break; // nothing dirty (a pass that only expires tombstones)
+      start = map.end;
+    } while (start < Math.min(cleanableEnd, log.segmentBaseOffsets().at(-1)!));
+    return result;
+  }
+
+  /** Key -> latest offset over [start, cleanableEnd), until the map is full. */
+  private async buildMap(log: PartitionLog, start: number, cleanableEnd: number, counters: PassCounters, throttle?: Throttle): Promise<KeyMap> {
+    const latest = new Map<string, number>();
+    const segments = log.closedSegments();
+    const limit = Math.min(cleanableEnd, log.segmentBaseOffsets().at(-1)!); // a truncation may have come first
+    let last: LogSegment | undefined;
+    for (let i = 0; i < segments.length; i++) {
+      const segment = segments[i];
+      const end = segments[i + 1]?.baseOffset ?? limit;
+      if (end <= start || segment.baseOffset >= limit) continue;
+      last = segment;
+      for await (const { batch } of this.batches(segment, counters, throttle)) {
+        if (batch.isControl) continue;
+        for (const record of batch.records) {
+          if (record.offset < start || record.key === null) continue;
+          const id = keyId(record.key);
+          if (!latest.has(id) && latest.size >= this.maxMapEntries) return { latest, end: record.offset, last };
+          latest.set(id, record.offset);
+        }
+      }
+    }
+    return { latest, end: Math.max(start, limit), last };
+  }
+
+  /** Rewrites the closed segments below map.end; false if a truncation made the map stale. */
+  private async rewrite(log: PartitionLog, map: KeyMap, opts: CleanOptions, counters: PassCounters, throttle?: Throttle): Promise<boolean> {
+    const targets = log.closedSegments().filter((s) => s.baseOffset < map.end);
+    const guard = map.last ?? targets.at(-1);
+    if (!guard) return true;
+    const horizonMs = opts.nowMs - opts.deleteRetentionMs;
+    // A truncation below the last mapped segment removes or reactivates it: the map is stale.
+    const mapStillValid = (): boolean => log.isClosedSegment(guard) || swappedGuard;
+    let swappedGuard = false;
+    for (const segment of targets) {
+      if (!mapStillValid()) return false;
+      const outcome = await this.cleanSegment(log, segment, map, horizonMs, mapStillValid, counters, throttle);
+      if (outcome === 'stale' && !mapStillValid()) return false;
+      if (segment === guard && outcome === 'swapped') swappedGuard = true;
+    }
+    return true;
+  }
+
+  /**
+   * Writes the kept batches of `segment` to `.cleaned` and swaps it in, unless nothing was
+   * removed or, by then, the segment is gone or `mapStillValid()` says a truncation happened.
+   */
+  private async cleanSegment(
+    log: PartitionLog,
+    segment: LogSegment,
+    map: KeyMap,
+    horizonMs: number,
+    mapStillValid: () => boolean,
+    counters: PassCounters,
+    throttle?: Throttle,
+  ): Promise<'swapped' | 'unchanged' | 'stale'> {
+    const base = segment.baseOffset;
+    const cleanedPath = segmentFilePath(log.dir, base, 'log', 'cleaned');
+    const swapPath = segmentFilePath(log.dir, base, 'log', 'swap');
+    let removed = 0;
+    // Opened at the first removal (copying the batches before it as they are): a segment with
+    // nothing to remove is only read.
+    let out: CleanedFile | undefined;
+    try {
+      for await (const { raw, batch, position, fd } of this.batches(segment, counters, throttle)) {
+        const kept = batch.isControl ? batch.records : batch.records.filter((r) => keep(r, batch, map, horizonMs));
+        if (kept.length < batch.records.length && !out) out = await CleanedFile.startWithCopy(cleanedPath, fd, position);
+        removed += batch.records.length - kept.length;
+        if (!out || kept.length === 0) continue;
+        await out.write(kept.length === batch.records.length ? raw : await reencode(batch, kept));
+      }
+      if (out) {
+        await out.finish(); // fsynced: a `.swap` file is always complete
+        counters.bytesWritten += out.size;
+        this.stats.bytesWritten += out.size;
+        await throttle?.take(out.size);
+      }
+    } catch (error) {
+      await out?.abandon();
+      throw error;
+    }
+    const size = out?.size ?? 0;
+    // From the check to the end of the swap everything is synchronous: nothing interleaves.
+    // The directory is fsynced with the checkpoint that follows the pass (same directory).
+    if (removed === 0 || !log.isClosedSegment(segment) || !mapStillValid()) {
+      await unlinkIfExists(cleanedPath); // nothing to gain, or the segment or the map is stale
+      return removed === 0 ? 'unchanged' : 'stale';
+    }
+    this.onStep('cleaned', base);
+    fs.renameSync(cleanedPath, swapPath);
+    this.onStep('swap', base);
+    const installed = log.replaceClosedSegment(segment, () => {
+      this.onStep('deleted', base);
+      fs.renameSync(swapPath, segment.logPath);
+      return size;
+    });
+    assert(await installed, 'the segment was checked just before, synchronously');
+    counters.segmentsRewritten++;
+    counters.recordsRemoved += removed;
+    this.stats.segmentsCleaned++;
+    this.stats.recordsRemoved += removed;
+    return 'swapped';
+  }
+
+  /** The batches of a closed segment, decoded (CRC checked), with their raw bytes. */
+  private async *batches(segment: LogSegment, counters: PassCounters, throttle?: Throttle): AsyncGenerator<{ raw: Buffer; batch: RecordBatch; position: number; fd: number }> {
+    const end = segment.size;
+    const handle = await fs.promises.open(segment.logPath, 'r');
+    try {
+      const reader = new FileBatchReader(handle.fd, 0, end);
+      for (let slice = await reader.next(); slice; slice = await reader.next()) {
+        if (slice.size === 0 || slice.available < slice.size) throw new CorruptLogError(segment.logPath, slice.position, 'not a whole batch');
+        const raw = Buffer.from(slice.buf.subarray(slice.start, slice.start + slice.size));
+        let batch: RecordBatch;
+        try {
+          batch = await decodeRecordBatch(raw, { maxDecompressedBytes: this.maxDecompressedBytes });
+        } catch (error) {
+          if (isProtocolError(error)) throw new CorruptLogError(segment.logPath, slice.position, error.message);
+          throw error;
+        }
+        counters.bytesRead += raw.length;
+        this.stats.bytesRead += raw.length;
+        await throttle?.take(raw.length);
+        yield { raw, batch, position: slice.position, fd: handle.fd };
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+/** The closed segments wholly below `highWatermark`, and the exclusive end of their offsets. */
+function cleanableSegments(closed: readonly LogSegment[], activeBase: number, highWatermark: number): { segments: readonly LogSegment[]; end: number } {
+  let n = closed.length;
+  let end = activeBase;
+  while (n > 0 && end > highWatermark) end = closed[--n].baseOffset;
+  return { segments: closed.slice(0, n), end };
+}
+
+function keep(record: RecordBatch['records'][number], batch: RecordBatch, map: KeyMap, horizonMs: number): boolean {
+  if (record.key === null) return true;
+  const latest = map.latest.get(keyId(record.key));
+  if (latest !== undefined && record.offset < latest) return false;
+  const expiredTombstone = record.value === null && record.offset < map.end && batch.maxTimestamp < horizonMs;
+  return !expiredTombstone;
+}
+
+/** A batch holding `kept` (a non-empty subset of its records) at their original offsets. */
+function reencode(batch: RecordBatch, kept: RecordBatch['records']): Promise<Buffer> {
+  const logAppendTime = batch.timestampType === TimestampType.LogAppendTime;
+  return encodeRecordBatchAsync({
+    records: kept.map((r) => ({
+      offset: r.offset,
+      timestamp: logAppendTime ? batch.baseTimestamp + r.timestampDelta : r.timestamp,
+      key: r.key,
+      value: r.value,
+      headers: r.headers,
+    })),
+    baseOffset: batch.baseOffset,
+    lastOffsetDelta: batch.lastOffsetDelta,
+    partitionLeaderEpoch: batch.partitionLeaderEpoch,
+    compression: batch.compression,
+    timestampType: batch.timestampType,
+    isTransactional: batch.isTransactional,
+    isControl: batch.isControl,
+    producerId: batch.producerId,
+    producerEpoch: batch.producerEpoch,
+    baseSequence: batch.baseSequence,
+    ...(logAppendTime ? { baseTimestamp: batch.baseTimestamp, maxTimestamp: batch.maxTimestamp } : {}),
+  });
+}
+
+function keyId(key: Buffer): string {
+  if (key.length <= INLINE_KEY_BYTES) return 'k' + key.toString('latin1');
+  return 'h' + createHash('sha1').update(key).digest('base64');
+}
+
+/** A token bucket of up to one second of bytes; `take` sleeps while it is in debt. */
+class Throttle {
+  private tokens = 0;
+  private lastMs = performance.now();
+
+  constructor(private readonly bytesPerSecond: number) {
+    if (!(bytesPerSecond > 0)) throw new RangeError(`ioBytesPerSecond ${bytesPerSecond}`);
+  }
+
+  async take(bytes: number): Promise<void> {
+    const now = performance.now();
+    this.tokens = Math.min(this.bytesPerSecond, this.tokens + ((now - this.lastMs) / 1000) * this.bytesPerSecond);
+    this.lastMs = now;
+    this.tokens -= bytes;
+    if (this.tokens < 0) await new Promise((resolve) => setTimeout(resolve, (-this.tokens / this.bytesPerSecond) * 1000));
+  }
+}
