@@ -38,6 +38,8 @@ export interface PartitionView {
 @Injectable()
 export class TopicsService implements OnModuleInit {
   private readonly topics = new Map<string, TopicRecord>();
+  /** Topic names in order, kept sorted on create/delete so a page is a binary search plus a slice. */
+  private readonly sortedNames: string[] = [];
   private partitionTotal = 0;
   private cachedClusterId = '';
 
@@ -54,7 +56,7 @@ export class TopicsService implements OnModuleInit {
     for (;;) {
       const page = await this.metadata.listTopics({ includeInternal: true, afterName, limit: 1000 });
       for (const topic of page) {
-        this.topics.set(topic.name, topic);
+        this.remember(topic);
         this.partitionTotal += topic.partitionsCount;
         for (const p of await this.metadata.listPartitions(topic.name)) {
           await this.replicas.becomeLeader(topic.name, p.partitionId, p.leaderEpoch, this.logConfigFor(topic));
@@ -75,10 +77,13 @@ export class TopicsService implements OnModuleInit {
   }
 
   list(options: { afterName?: string; limit: number; includeInternal: boolean }): TopicRecord[] {
-    const names = [...this.topics.keys()]
-      .filter((name) => (options.includeInternal || !this.topics.get(name)!.isInternal) && (options.afterName === undefined || name > options.afterName))
-      .sort();
-    return names.slice(0, options.limit).map((name) => this.topics.get(name)!);
+    const page: TopicRecord[] = [];
+    const start = options.afterName === undefined ? 0 : upperBound(this.sortedNames, options.afterName);
+    for (let i = start; i < this.sortedNames.length && page.length < options.limit; i++) {
+      const topic = this.topics.get(this.sortedNames[i])!;
+      if (options.includeInternal || !topic.isInternal) page.push(topic);
+    }
+    return page;
   }
 
   get(name: string): TopicRecord {
@@ -130,7 +135,7 @@ export class TopicsService implements OnModuleInit {
       if (error instanceof TopicExistsError) throw topicExists(name);
       throw error;
     }
-    this.topics.set(name, topic);
+    this.remember(topic);
     this.partitionTotal += partitionsCount;
     for (const p of partitions) await this.replicas.becomeLeader(name, p.partitionId, p.leaderEpoch, this.logConfigFor(topic));
     return topic;
@@ -140,6 +145,7 @@ export class TopicsService implements OnModuleInit {
     const topic = this.get(name);
     await this.metadata.deleteTopic(name);
     this.topics.delete(name);
+    this.sortedNames.splice(upperBound(this.sortedNames, name) - 1, 1);
     this.partitionTotal -= topic.partitionsCount;
     for (let p = 0; p < topic.partitionsCount; p++) await this.replicas.stopReplica(name, p, true);
   }
@@ -186,9 +192,26 @@ export class TopicsService implements OnModuleInit {
     return this.get(name).configs[config] ?? this.config.topicDefaults[config];
   }
 
+  private remember(topic: TopicRecord): void {
+    if (!this.topics.has(topic.name)) this.sortedNames.splice(upperBound(this.sortedNames, topic.name), 0, topic.name);
+    this.topics.set(topic.name, topic);
+  }
+
   private logConfigFor(topic: TopicRecord) {
     return logConfigOf(topic.configs, this.config.topicDefaults);
   }
+}
+
+/** Index of the first element of sorted `names` greater than `name`. */
+function upperBound(names: readonly string[], name: string): number {
+  let lo = 0;
+  let hi = names.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (names[mid] <= name) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function topicExists(name: string): RunnelError {

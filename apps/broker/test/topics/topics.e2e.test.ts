@@ -73,6 +73,29 @@ describe('topics API (real broker process)', () => {
     expect(await json('GET', `${again}/-/topics/orders`)).toMatchObject({ status: 404, body: { error_code: 40403 } });
   });
 
+  it('pages through many topics in name order, created in any order, before and after a deletion', async () => {
+    broker = await startBroker();
+    const topics = `${broker.baseUrl}/v3/clusters/-/topics`;
+    const names = Array.from({ length: 25 }, (_, i) => `t${String((i * 7) % 25).padStart(2, '0')}`);
+    for (const name of names) expect((await json('POST', topics, { topic_name: name })).status).toBe(201);
+    expect((await json('POST', topics, { topic_name: '__internal' })).status).toBe(201);
+    const walk = async (): Promise<string[]> => {
+      const seen: string[] = [];
+      let url: string | null = `${topics}?limit=10`;
+      while (url) {
+        const page: { body: { data: { topic_name: string }[]; metadata: { next: string | null } } } = await json('GET', url);
+        seen.push(...page.body.data.map((t) => t.topic_name));
+        url = page.body.metadata.next;
+      }
+      return seen;
+    };
+    expect(await walk()).toEqual([...names].sort());
+    expect((await json('DELETE', `${topics}/t12`)).status).toBe(204);
+    expect(await walk()).toEqual([...names].sort().filter((n) => n !== 't12'));
+    const all = await json('GET', `${topics}?include_internal=true&limit=1000`);
+    expect(all.body.data[0].topic_name).toBe('__internal');
+  });
+
   it('answers bad topic requests with API.md error codes and keeps serving', async () => {
     broker = await startBroker({ env: { RUNNEL_MAX_PARTITIONS: '8' } });
     const topics = `${broker.baseUrl}/v3/clusters/-/topics`;
