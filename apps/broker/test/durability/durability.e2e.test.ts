@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { encodeRecordBatch } from '@runnel/protocol';
 import { BrokerProcess, makeDataDir, startBroker } from '../support/broker-process';
 
@@ -10,8 +12,8 @@ describe('durability (real broker processes)', () => {
   afterEach(async () => {
     for (const broker of brokers.splice(0)) await broker.stop('SIGKILL');
   });
-  const start = async (dataDir: string): Promise<BrokerProcess> => {
-    const broker = await startBroker({ dataDir });
+  const start = async (dataDir: string, env?: Record<string, string>): Promise<BrokerProcess> => {
+    const broker = await startBroker({ dataDir, env });
     brokers.push(broker);
     return broker;
   };
@@ -76,6 +78,36 @@ describe('durability (real broker processes)', () => {
       body: JSON.stringify({ partition_id: 0, value: { type: 'STRING', data: 'after-restart' } }),
     });
     expect(await next.json()).toMatchObject({ partition_id: 0, offset: 150 });
+  });
+
+  it('keeps a records:delete across SIGKILL once the periodic checkpoint has recorded it', async () => {
+    const dataDir = makeDataDir();
+    let broker = await start(dataDir, { RUNNEL_CHECKPOINT_INTERVAL_MS: '50' });
+    await createTopic(broker, 'trimmed', 1);
+    const entries = Array.from({ length: 20 }, (_, i) => ({ id: i, value: { type: 'STRING', data: `r${i}` } }));
+    await fetch(`${broker.baseUrl}/v3/clusters/-/topics/trimmed/records:batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ entries }),
+    });
+    const deleted = await fetch(`${broker.baseUrl}/v3/clusters/-/topics/trimmed/partitions/0/records:delete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ before_offset: 12 }),
+    });
+    expect(await deleted.json()).toMatchObject({ low_watermark: 12 });
+    // Wait (bounded) until the checkpoint file on disk says so, then crash.
+    const checkpoint = path.join(dataDir, 'log-start-offset-checkpoint');
+    for (let i = 0; i < 400 && !(fs.existsSync(checkpoint) && /^trimmed 0 12$/m.test(fs.readFileSync(checkpoint, 'utf8'))); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(fs.readFileSync(checkpoint, 'utf8')).toMatch(/^trimmed 0 12$/m);
+    await broker.stop('SIGKILL');
+
+    broker = await start(dataDir);
+    const partition = (await (await fetch(`${broker.baseUrl}/v3/clusters/-/topics/trimmed/partitions/0`)).json()) as Record<string, number>;
+    expect(partition).toMatchObject({ earliest_offset: 12, high_watermark: 20 });
+    expect((await fetch(`${broker.baseUrl}/v3/clusters/-/topics/trimmed/partitions/0/records?offset=11`)).status).toBe(416);
   });
 
   it('never loses an acks=all acknowledged record when killed with SIGKILL mid-produce', async () => {
