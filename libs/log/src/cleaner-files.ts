@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fsyncDirectory, writeFileAtomically } from './checkpoint-file';
-import { parseSegmentFileName, segmentFilePath, type SegmentFileKind } from './file-names';
+import { parseSegmentFileName, segmentFilePath, TMP_FILE_SUFFIX, type SegmentFileKind } from './file-names';
 import { assert } from './errors';
-import { isNotFound, readFully, unlinkIfExists } from './io';
+import { isNotFound, readFully, unlinkIfExists, unlinkIfExistsSync } from './io';
 
 /**
  * The Cleaner's files in a partition directory (the `.cleaned` output, the checkpoint) and its
@@ -77,14 +77,58 @@ export async function readCleanerCheckpoint(dir: string): Promise<number | undef
     if (isNotFound(error)) return undefined;
     throw error;
   }
+  return parseCheckpoint(text);
+}
+
+export function writeCleanerCheckpoint(dir: string, firstDirtyOffset: number): Promise<void> {
+  return writeFileAtomically(path.join(dir, CLEANER_CHECKPOINT_FILE), formatCheckpoint(firstDirtyOffset));
+}
+
+const formatCheckpoint = (firstDirtyOffset: number): string => `${CHECKPOINT_VERSION}\n${firstDirtyOffset}\n`;
+
+function parseCheckpoint(text: string): number | undefined {
   const lines = text.split('\n');
   const offset = Number(lines[1]);
   if (lines[0] !== CHECKPOINT_VERSION || !/^\d+$/.test(lines[1] ?? '') || !Number.isSafeInteger(offset)) return undefined;
   return offset;
 }
 
-export function writeCleanerCheckpoint(dir: string, firstDirtyOffset: number): Promise<void> {
-  return writeFileAtomically(path.join(dir, CLEANER_CHECKPOINT_FILE), `${CHECKPOINT_VERSION}\n${firstDirtyOffset}\n`);
+/**
+ * Truncation (Kafka's maybeTruncateCheckpoint): offsets at and above `offset` are gone, and what
+ * is appended there later has never been cleaned, so a checkpoint above `offset` comes down to
+ * it. Synchronous, like the truncation that calls it, so no clean or append interleaves; the
+ * temporary file is not the one `writeCleanerCheckpoint` uses, so a Cleaner's write in flight
+ * cannot tear it (the Cleaner notices the truncation and rewrites its own checkpoint lower).
+ */
+export function lowerCleanerCheckpointSync(dir: string, offset: number): void {
+  const file = path.join(dir, CLEANER_CHECKPOINT_FILE);
+  let current: number | undefined;
+  try {
+    current = parseCheckpoint(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    if (isNotFound(error)) return;
+    throw error;
+  }
+  if (current === undefined) {
+    unlinkIfExistsSync(file); // unreadable already meant "nothing cleaned"
+    return;
+  }
+  if (current <= offset) return;
+  const tmp = `${file}.truncate${TMP_FILE_SUFFIX}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeFileSync(fd, formatCheckpoint(offset));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  const dirFd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(dirFd);
+  } finally {
+    fs.closeSync(dirFd);
+  }
 }
 
 /** The `.cleaned` file being written: appends buffered into chunks of OUTPUT_CHUNK_BYTES. */

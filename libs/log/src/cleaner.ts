@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { decodeRecordBatch, encodeRecordBatchAsync, isProtocolError, TimestampType, type Offset, type RecordBatch } from '@runnel/protocol';
 import { FileBatchReader } from './batch-scan';
 import { CleanedFile, readCleanerCheckpoint, writeCleanerCheckpoint } from './cleaner-files';
+import { CleanAborted, Pacer } from './cleaner-pacer';
 import { assert, CorruptLogError } from './errors';
 import { segmentFilePath } from './file-names';
 import { unlinkIfExists } from './io';
@@ -28,9 +29,13 @@ import type { LogSegment } from './segment';
  *
  * Each segment is swapped crash-safely (`.cleaned` -> `.swap` -> old `.deleted` -> live; see
  * cleaner-files.ts for the recovery rules); the swap itself is synchronous, so no read or
- * append interleaves with it. Concurrency: one `clean` per log at a time (the caller's job);
- * appends, reads, retention and rolls may run meanwhile. A truncation into the mapped range
- * aborts the pass (its map may describe offsets that no longer exist) without a checkpoint.
+ * append interleaves with it. Concurrency: one `clean` per log at a time (the caller's job,
+ * LogCleanerManager's); appends, reads, retention and rolls may run meanwhile. A truncation into
+ * the mapped range aborts the pass (its map may describe offsets that no longer exist) without a
+ * checkpoint; so does `signal` (the log is being deleted or closed).
+ *
+ * Pacing: every byte read or written goes through a Pacer (cleaner-pacer.ts) — a token bucket
+ * when `ioBytesPerSecond` is set, and in any case a turn of the event loop every 256 KiB — so a long clean never holds up produce or fetch for more than a few milliseconds at a time.
  */
 
 export interface CleanOptions {
@@ -39,8 +44,13 @@ export interface CleanOptions {
   deleteRetentionMs: number;
   /** min.cleanable.dirty.ratio: clean only when dirty bytes / closed bytes reaches this (0..1). */
   minCleanableDirtyRatio: number;
-  /** Read plus written bytes per second; default unbounded. */
+  /**
+   * Read plus written bytes per second; default unbounded (the Cleaner then still yields to the
+   * event loop every YIELD_EVERY_BYTES, so a long clean never stalls produce or fetch).
+   */
   ioBytesPerSecond?: number;
+  /** Stops the run at the next batch (the log is being deleted or closed): no checkpoint, `.cleaned` removed. */
+  signal?: AbortSignal;
   /**
    * The high watermark: only segments wholly below it are cleaned (a follower may truncate
    * above it, and a map built over offsets that are later truncated would remove records whose
@@ -61,8 +71,19 @@ export interface CleanResult {
   recordsRemoved: number;
   bytesRead: number;
   bytesWritten: number;
-  /** A truncation raced with the run: stopped without checkpointing the interrupted pass. */
+  /** A truncation raced with the run, or `signal` fired: stopped without checkpointing the interrupted pass. */
   aborted: boolean;
+}
+
+/** What a clean would cover now (Kafka's LogToClean): computed from segment sizes, reads nothing. */
+export interface DirtyState {
+  firstDirtyOffset: number;
+  /** Exclusive end of the cleanable offsets (Kafka's first uncleanable offset). */
+  cleanableEndOffset: number;
+  cleanBytes: number;
+  dirtyBytes: number;
+  /** dirtyBytes / (cleanBytes + dirtyBytes), 0 when nothing is cleanable. */
+  dirtyRatio: number;
 }
 
 /** Points where a crash is simulated in tests (a hook that throws); called synchronously. */
@@ -122,20 +143,8 @@ export class Cleaner {
   /** Cleans the closed segments of `log` if its dirty ratio reaches the minimum; see the class comment. */
   async clean(log: PartitionLog, opts: CleanOptions): Promise<CleanResult> {
     if (!(opts.minCleanableDirtyRatio >= 0 && opts.minCleanableDirtyRatio <= 1)) throw new RangeError(`minCleanableDirtyRatio ${opts.minCleanableDirtyRatio}`);
-    const closed = cleanableSegments(log.closedSegments(), log.segmentBaseOffsets().at(-1)!, opts.highWatermark ?? log.logEndOffset);
-    const cleanableEnd = closed.end; // Kafka's first uncleanable offset
-    const checkpoint = await readCleanerCheckpoint(log.dir);
-    const lso = log.logStartOffset;
-    const firstDirty = checkpoint === undefined || checkpoint < lso || checkpoint > log.logEndOffset ? lso : Math.min(checkpoint, cleanableEnd);
-    let cleanBytes = 0;
-    let dirtyBytes = 0;
-    closed.segments.forEach((segment, i) => {
-      const end = closed.segments[i + 1]?.baseOffset ?? cleanableEnd;
-      if (end <= firstDirty) cleanBytes += segment.size;
-      else dirtyBytes += segment.size;
-    });
-    const total = cleanBytes + dirtyBytes;
-    const dirtyRatio = total === 0 ? 0 : dirtyBytes / total;
+    const state = dirtyStateOf(log, await readCleanerCheckpoint(log.dir), opts.highWatermark);
+    const { firstDirtyOffset: firstDirty, cleanableEndOffset: cleanableEnd, dirtyRatio } = state;
     const result: CleanResult = {
       cleaned: false,
       dirtyRatio,
@@ -148,40 +157,52 @@ export class Cleaner {
       bytesWritten: 0,
       aborted: false,
     };
-    if (total === 0 || dirtyRatio < opts.minCleanableDirtyRatio || (dirtyBytes === 0 && opts.minCleanableDirtyRatio > 0)) return result;
+    if (!isWorthCleaning(state, opts.minCleanableDirtyRatio) || opts.signal?.aborted) return result;
     result.cleaned = true;
-    const throttle = opts.ioBytesPerSecond === undefined ? undefined : new Throttle(opts.ioBytesPerSecond);
+    const pacer = new Pacer(opts.ioBytesPerSecond, opts.signal);
+    const truncations = log.truncationCount;
     let start = firstDirty;
-    do {
-      const counters: PassCounters = { segmentsRewritten: 0, recordsRemoved: 0, bytesRead: 0, bytesWritten: 0 };
-      const map = await this.buildMap(log, start, cleanableEnd, counters, throttle);
-      const completed = await this.rewrite(log, map, opts, counters, throttle);
-      result.passes++;
-      result.segmentsRewritten += counters.segmentsRewritten;
-      result.recordsRemoved += counters.recordsRemoved;
-      result.bytesRead += counters.bytesRead;
-      result.bytesWritten += counters.bytesWritten;
-      this.stats.passes++;
-      if (!completed || log.logEndOffset < map.end) {
-        result.aborted = true;
-        break;
-      }
-      await writeCleanerCheckpoint(log.dir, map.end);
-      if (!log.isClosed && log.logEndOffset < map.end) {
-        // Truncated meanwhile: the next run starts over rather than trust the offset.
-        await writeCleanerCheckpoint(log.dir, log.logStartOffset);
-        result.aborted = true;
-        break;
-      }
-      result.cleanedUpToOffset = map.end as Offset;
-      if (map.end === start) break; // nothing dirty (a pass that only expires tombstones)
-      start = map.end;
-    } while (start < Math.min(cleanableEnd, log.segmentBaseOffsets().at(-1)!));
+    try {
+      do {
+        const counters: PassCounters = { segmentsRewritten: 0, recordsRemoved: 0, bytesRead: 0, bytesWritten: 0 };
+        let completed = false;
+        let map: KeyMap = { latest: new Map(), end: start, last: undefined };
+        try {
+          map = await this.buildMap(log, start, cleanableEnd, counters, pacer);
+          completed = await this.rewrite(log, map, opts, counters, pacer);
+        } finally {
+          result.passes++;
+          result.segmentsRewritten += counters.segmentsRewritten;
+          result.recordsRemoved += counters.recordsRemoved;
+          result.bytesRead += counters.bytesRead;
+          result.bytesWritten += counters.bytesWritten;
+          this.stats.passes++;
+        }
+        if (!completed || log.logEndOffset < map.end || log.truncatedBelowSince(truncations, map.end)) {
+          result.aborted = true;
+          break;
+        }
+        await writeCleanerCheckpoint(log.dir, map.end);
+        if (!log.isClosed && (log.logEndOffset < map.end || log.truncatedBelowSince(truncations, map.end))) {
+          // Truncated meanwhile (perhaps appended past map.end again: offsets below it that were
+          // never mapped must not pass for clean): the next run starts over.
+          await writeCleanerCheckpoint(log.dir, log.logStartOffset);
+          result.aborted = true;
+          break;
+        }
+        result.cleanedUpToOffset = map.end as Offset;
+        if (map.end === start) break; // nothing dirty (a pass that only expires tombstones)
+        start = map.end;
+      } while (start < Math.min(cleanableEnd, log.segmentBaseOffsets().at(-1)!));
+    } catch (error) {
+      if (!(error instanceof CleanAborted)) throw error;
+      result.aborted = true; // `.cleaned` output was removed on the way out
+    }
     return result;
   }
 
   /** Key -> latest offset over [start, cleanableEnd), until the map is full. */
-  private async buildMap(log: PartitionLog, start: number, cleanableEnd: number, counters: PassCounters, throttle?: Throttle): Promise<KeyMap> {
+  private async buildMap(log: PartitionLog, start: number, cleanableEnd: number, counters: PassCounters, pacer: Pacer): Promise<KeyMap> {
     const latest = new Map<string, number>();
     const segments = log.closedSegments();
     const limit = Math.min(cleanableEnd, log.segmentBaseOffsets().at(-1)!); // a truncation may have come first
@@ -191,7 +212,7 @@ export class Cleaner {
       const end = segments[i + 1]?.baseOffset ?? limit;
       if (end <= start || segment.baseOffset >= limit) continue;
       last = segment;
-      for await (const { batch } of this.batches(segment, counters, throttle)) {
+      for await (const { batch } of this.batches(segment, counters, pacer)) {
         if (batch.isControl) continue;
         for (const record of batch.records) {
           if (record.offset < start || record.key === null) continue;
@@ -205,7 +226,7 @@ export class Cleaner {
   }
 
   /** Rewrites the closed segments below map.end; false if a truncation made the map stale. */
-  private async rewrite(log: PartitionLog, map: KeyMap, opts: CleanOptions, counters: PassCounters, throttle?: Throttle): Promise<boolean> {
+  private async rewrite(log: PartitionLog, map: KeyMap, opts: CleanOptions, counters: PassCounters, pacer: Pacer): Promise<boolean> {
     const targets = log.closedSegments().filter((s) => s.baseOffset < map.end);
     const guard = map.last ?? targets.at(-1);
     if (!guard) return true;
@@ -215,7 +236,7 @@ export class Cleaner {
     let swappedGuard = false;
     for (const segment of targets) {
       if (!mapStillValid()) return false;
-      const outcome = await this.cleanSegment(log, segment, map, horizonMs, mapStillValid, counters, throttle);
+      const outcome = await this.cleanSegment(log, segment, map, horizonMs, mapStillValid, counters, pacer);
       if (outcome === 'stale' && !mapStillValid()) return false;
       if (segment === guard && outcome === 'swapped') swappedGuard = true;
     }
@@ -233,7 +254,7 @@ export class Cleaner {
     horizonMs: number,
     mapStillValid: () => boolean,
     counters: PassCounters,
-    throttle?: Throttle,
+    pacer: Pacer,
   ): Promise<'swapped' | 'unchanged' | 'stale'> {
     const base = segment.baseOffset;
     const cleanedPath = segmentFilePath(log.dir, base, 'log', 'cleaned');
@@ -243,18 +264,22 @@ export class Cleaner {
     // nothing to remove is only read.
     let out: CleanedFile | undefined;
     try {
-      for await (const { raw, batch, position, fd } of this.batches(segment, counters, throttle)) {
+      for await (const { raw, batch, position, fd } of this.batches(segment, counters, pacer)) {
         const kept = batch.isControl ? batch.records : batch.records.filter((r) => keep(r, batch, map, horizonMs));
-        if (kept.length < batch.records.length && !out) out = await CleanedFile.startWithCopy(cleanedPath, fd, position);
+        if (kept.length < batch.records.length && !out) {
+          out = await CleanedFile.startWithCopy(cleanedPath, fd, position);
+          await pacer.take(position);
+        }
         removed += batch.records.length - kept.length;
         if (!out || kept.length === 0) continue;
-        await out.write(kept.length === batch.records.length ? raw : await reencode(batch, kept));
+        const bytes = kept.length === batch.records.length ? raw : await reencode(batch, kept);
+        await out.write(bytes);
+        await pacer.take(bytes.length); // writes are paced as they are buffered, not in one lump
       }
       if (out) {
         await out.finish(); // fsynced: a `.swap` file is always complete
         counters.bytesWritten += out.size;
         this.stats.bytesWritten += out.size;
-        await throttle?.take(out.size);
       }
     } catch (error) {
       await out?.abandon();
@@ -284,7 +309,7 @@ export class Cleaner {
   }
 
   /** The batches of a closed segment, decoded (CRC checked), with their raw bytes. */
-  private async *batches(segment: LogSegment, counters: PassCounters, throttle?: Throttle): AsyncGenerator<{ raw: Buffer; batch: RecordBatch; position: number; fd: number }> {
+  private async *batches(segment: LogSegment, counters: PassCounters, pacer: Pacer): AsyncGenerator<{ raw: Buffer; batch: RecordBatch; position: number; fd: number }> {
     const end = segment.size;
     const handle = await fs.promises.open(segment.logPath, 'r');
     try {
@@ -301,13 +326,43 @@ export class Cleaner {
         }
         counters.bytesRead += raw.length;
         this.stats.bytesRead += raw.length;
-        await throttle?.take(raw.length);
+        await pacer.take(raw.length);
         yield { raw, batch, position: slice.position, fd: handle.fd };
       }
     } finally {
       await handle.close();
     }
   }
+}
+
+/**
+ * The cleanable part of `log` given its checkpointed first dirty offset: the closed segments
+ * wholly below `highWatermark` (default: the log end offset), split into clean and dirty bytes.
+ * A checkpoint outside [logStartOffset, logEndOffset] means "start over" (a truncation or
+ * DeleteRecords moved past it).
+ */
+export function dirtyStateOf(log: PartitionLog, checkpoint: number | undefined, highWatermark: number = log.logEndOffset): DirtyState {
+  const closed = cleanableSegments(log.closedSegments(), log.segmentBaseOffsets().at(-1)!, highWatermark);
+  const lso = log.logStartOffset;
+  const firstDirty = checkpoint === undefined || checkpoint < lso || checkpoint > log.logEndOffset ? lso : Math.min(checkpoint, closed.end);
+  let cleanBytes = 0;
+  let dirtyBytes = 0;
+  closed.segments.forEach((segment, i) => {
+    const end = closed.segments[i + 1]?.baseOffset ?? closed.end;
+    if (end <= firstDirty) cleanBytes += segment.size;
+    else dirtyBytes += segment.size;
+  });
+  const total = cleanBytes + dirtyBytes;
+  return { firstDirtyOffset: firstDirty, cleanableEndOffset: closed.end, cleanBytes, dirtyBytes, dirtyRatio: total === 0 ? 0 : dirtyBytes / total };
+}
+
+/**
+ * Whether a clean is due: something closed, the dirty ratio at the minimum, and something dirty
+ * unless the minimum is 0 (which re-reads a clean log only to expire tombstones).
+ */
+export function isWorthCleaning(state: DirtyState, minCleanableDirtyRatio: number): boolean {
+  const total = state.cleanBytes + state.dirtyBytes;
+  return total > 0 && state.dirtyRatio >= minCleanableDirtyRatio && (state.dirtyBytes > 0 || minCleanableDirtyRatio === 0);
 }
 
 /** The closed segments wholly below `highWatermark`, and the exclusive end of their offsets. */
@@ -354,22 +409,4 @@ function reencode(batch: RecordBatch, kept: RecordBatch['records']): Promise<Buf
 function keyId(key: Buffer): string {
   if (key.length <= INLINE_KEY_BYTES) return 'k' + key.toString('latin1');
   return 'h' + createHash('sha1').update(key).digest('base64');
-}
-
-/** A token bucket of up to one second of bytes; `take` sleeps while it is in debt. */
-class Throttle {
-  private tokens = 0;
-  private lastMs = performance.now();
-
-  constructor(private readonly bytesPerSecond: number) {
-    if (!(bytesPerSecond > 0)) throw new RangeError(`ioBytesPerSecond ${bytesPerSecond}`);
-  }
-
-  async take(bytes: number): Promise<void> {
-    const now = performance.now();
-    this.tokens = Math.min(this.bytesPerSecond, this.tokens + ((now - this.lastMs) / 1000) * this.bytesPerSecond);
-    this.lastMs = now;
-    this.tokens -= bytes;
-    if (this.tokens < 0) await new Promise((resolve) => setTimeout(resolve, (-this.tokens / this.bytesPerSecond) * 1000));
-  }
 }

@@ -32,9 +32,21 @@ export {
   writeFileAtomically,
   type OffsetCheckpointEntry,
 } from './checkpoint-file';
-export { Cleaner, type CleanOptions, type CleanResult, type CleanerOptions, type CleanerStats, type CleanerStep } from './cleaner';
+export {
+  Cleaner,
+  dirtyStateOf,
+  isWorthCleaning,
+  type CleanOptions,
+  type CleanResult,
+  type CleanerOptions,
+  type CleanerStats,
+  type CleanerStep,
+  type DirtyState,
+} from './cleaner';
+export { LogCleanerManager, type CleanableLog, type CleanerRun, type CleanerRunOptions, type LogCleanerStats } from './log-cleaner-manager';
 export {
   CLEANER_CHECKPOINT_FILE,
+  lowerCleanerCheckpointSync,
   readCleanerCheckpoint,
   recoverCleanerFiles,
   writeCleanerCheckpoint,

@@ -26,7 +26,20 @@ export interface LogConfig {
   messageTimestampType: 'CreateTime' | 'LogAppendTime';
   /** max.message.bytes: the largest record batch accepted, in bytes including its header. */
   maxMessageBytes: number;
+  /**
+   * cleanup.policy: `delete` applies retention.ms / retention.bytes, `compact` lets the Cleaner
+   * keep the latest record per key; both together do both. `compact,delete` is normalized.
+   */
+  cleanupPolicy: CleanupPolicy;
+  /** delete.retention.ms: how long a tombstone stays readable after its batch's timestamp (compact). */
+  deleteRetentionMs: number;
+  /** min.cleanable.dirty.ratio: clean a compacted log once dirty bytes / cleanable bytes reach this (0..1). */
+  minCleanableDirtyRatio: number;
+  /** min.compaction.lag.ms: a segment whose newest record is younger than this is not compacted yet. */
+  minCompactionLagMs: number;
 }
+
+export type CleanupPolicy = 'delete' | 'compact' | 'delete,compact';
 
 const INT32_MAX = 0x7fffffff;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -42,9 +55,23 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   flushMs: Number.MAX_SAFE_INTEGER,
   messageTimestampType: 'CreateTime',
   maxMessageBytes: 1048588,
+  cleanupPolicy: 'delete',
+  deleteRetentionMs: DAY_MS,
+  minCleanableDirtyRatio: 0.5,
+  minCompactionLagMs: 0,
 });
 
-type NumericKey = Exclude<keyof LogConfig, 'messageTimestampType'>;
+/** Whether retention.ms / retention.bytes delete segments of a log with this config. */
+export function retainsByTimeAndSize(config: Pick<LogConfig, 'cleanupPolicy'>): boolean {
+  return config.cleanupPolicy !== 'compact';
+}
+
+/** Whether the Cleaner compacts a log with this config. */
+export function isCompacted(config: Pick<LogConfig, 'cleanupPolicy'>): boolean {
+  return config.cleanupPolicy !== 'delete';
+}
+
+type NumericKey = Exclude<keyof LogConfig, 'messageTimestampType' | 'cleanupPolicy' | 'minCleanableDirtyRatio'>;
 
 interface NumericRule {
   key: NumericKey;
@@ -64,10 +91,35 @@ const NUMERIC_RULES: Record<string, NumericRule> = {
   'flush.messages': { key: 'flushMessages', min: 1, int32: false },
   'flush.ms': { key: 'flushMs', min: 0, int32: false },
   'max.message.bytes': { key: 'maxMessageBytes', min: 0, int32: true },
+  'delete.retention.ms': { key: 'deleteRetentionMs', min: 0, int32: false },
+  'min.compaction.lag.ms': { key: 'minCompactionLagMs', min: 0, int32: false },
 };
 const TIMESTAMP_TYPE_CONFIG = 'message.timestamp.type';
+const CLEANUP_POLICY_CONFIG = 'cleanup.policy';
+const DIRTY_RATIO_CONFIG = 'min.cleanable.dirty.ratio';
+const CLEANUP_POLICIES: readonly CleanupPolicy[] = ['delete', 'compact', 'delete,compact'];
 
-export const LOG_CONFIG_NAMES: readonly string[] = [...Object.keys(NUMERIC_RULES), TIMESTAMP_TYPE_CONFIG];
+export const LOG_CONFIG_NAMES: readonly string[] = [...Object.keys(NUMERIC_RULES), TIMESTAMP_TYPE_CONFIG, CLEANUP_POLICY_CONFIG, DIRTY_RATIO_CONFIG];
+
+/** Kafka's list syntax: `delete`, `compact`, either order together, spaces around commas allowed. */
+function parseCleanupPolicy(raw: string): CleanupPolicy {
+  const items = new Set(raw.split(',').map((item) => item.trim()));
+  const known = [...items].every((item) => item === 'delete' || item === 'compact');
+  if (!known || items.size === 0 || raw.split(',').length !== items.size) {
+    throw new InvalidConfigError(CLEANUP_POLICY_CONFIG, raw, 'must be delete, compact or delete,compact');
+  }
+  return items.size === 2 ? 'delete,compact' : ([...items][0] as CleanupPolicy);
+}
+
+/** A decimal from 0 to 1 (Kafka's double syntax, without hex or infinities). */
+function parseRatio(raw: string): number {
+  const text = raw.trim();
+  const value = Number(text);
+  if (!/^\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) || !(value >= 0 && value <= 1)) {
+    throw new InvalidConfigError(DIRTY_RATIO_CONFIG, raw, 'must be a number from 0 to 1');
+  }
+  return value;
+}
 
 function parseNumeric(name: string, raw: string, rule: NumericRule): number {
   const text = raw.trim();
@@ -81,7 +133,7 @@ function parseNumeric(name: string, raw: string, rule: NumericRule): number {
 
 /**
  * Builds a LogConfig from Kafka-named string properties (topic configs as stored in metadata or
- * sent by an admin client) over `base`. Names this module does not own (`cleanup.policy`, ...)
+ * sent by an admin client) over `base`. Names this module does not own (`min.insync.replicas`, ...)
  * are ignored: other components read them. Invalid values throw InvalidConfigError.
  */
 export function logConfigFrom(props: Readonly<Record<string, string>>, base: Readonly<LogConfig> = DEFAULT_LOG_CONFIG): LogConfig {
@@ -95,6 +147,10 @@ export function logConfigFrom(props: Readonly<Record<string, string>>, base: Rea
         throw new InvalidConfigError(name, raw, 'must be CreateTime or LogAppendTime');
       }
       config.messageTimestampType = raw;
+    } else if (name === CLEANUP_POLICY_CONFIG) {
+      config.cleanupPolicy = parseCleanupPolicy(raw);
+    } else if (name === DIRTY_RATIO_CONFIG) {
+      config.minCleanableDirtyRatio = parseRatio(raw);
     }
   }
   return validateLogConfig(config);
@@ -110,6 +166,13 @@ export function validateLogConfig(config: LogConfig): LogConfig {
   }
   if (config.messageTimestampType !== 'CreateTime' && config.messageTimestampType !== 'LogAppendTime') {
     throw new InvalidConfigError(TIMESTAMP_TYPE_CONFIG, config.messageTimestampType, 'must be CreateTime or LogAppendTime');
+  }
+  if (!CLEANUP_POLICIES.includes(config.cleanupPolicy)) {
+    if (typeof config.cleanupPolicy !== 'string') throw new InvalidConfigError(CLEANUP_POLICY_CONFIG, config.cleanupPolicy, 'must be delete, compact or delete,compact');
+    config.cleanupPolicy = parseCleanupPolicy(config.cleanupPolicy); // e.g. 'compact,delete'
+  }
+  if (!(config.minCleanableDirtyRatio >= 0 && config.minCleanableDirtyRatio <= 1)) {
+    throw new InvalidConfigError(DIRTY_RATIO_CONFIG, config.minCleanableDirtyRatio, 'must be a number from 0 to 1');
   }
   return config;
 }

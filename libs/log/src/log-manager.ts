@@ -13,8 +13,11 @@ import {
   RECOVERY_POINT_CHECKPOINT_FILE,
   type TopicPartition,
 } from './file-names';
+import type { CleanerOptions } from './cleaner';
+import { recoverCleanerFiles } from './cleaner-files';
 import { DEFAULT_INDEX_CACHE_BYTES, IndexCache } from './index-cache';
 import { forEachConcurrently, isNotFound } from './io';
+import { LogCleanerManager, type CleanerRun, type CleanerRunOptions, type LogCleanerStats } from './log-cleaner-manager';
 import { DEFAULT_LOG_CONFIG, validateLogConfig, type LogConfig } from './log-config';
 import { SYSTEM_CLOCK, type Clock } from './log-types';
 import { PartitionLog } from './partition-log';
@@ -31,6 +34,8 @@ export interface LogManagerOptions {
   configFor?: (topic: string, partition: number) => LogConfig | undefined;
   /** Logs opened, flushed and closed concurrently; default 16. */
   concurrency?: number;
+  /** The compaction Cleaner's bounds (and, in tests, its crash hook). */
+  cleaner?: CleanerOptions;
 }
 
 interface ManagedLog extends TopicPartition {
@@ -56,6 +61,11 @@ interface ManagedLog extends TopicPartition {
  * startup `concurrency` at a time; after a clean shutdown that is a readdir, a stat and two
  * small index reads per partition.
  *
+ * Compaction: a LogCleanerManager over these logs (`runCleaner`, scheduled by the broker). Before
+ * a log directory is opened, what an interrupted compaction left there is resolved
+ * (recoverCleanerFiles: `.swap` completed, `.cleaned` dropped). delete() and close() abort a
+ * clean of the log(s) they remove and wait for it, so a clean never races a removal.
+ *
  * Concurrency: one event loop; getOrCreate of the same partition concurrently opens it once;
  * checkpoints are serialized.
  */
@@ -70,6 +80,7 @@ export class LogManager {
   private readonly defaultConfig: LogConfig;
   private readonly clock: Clock;
   private readonly concurrency: number;
+  private readonly cleaner: LogCleanerManager;
   private checkpointChain: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -81,6 +92,7 @@ export class LogManager {
     this.clock = opts.clock ?? SYSTEM_CLOCK;
     this.concurrency = opts.concurrency ?? 16;
     this.hadCleanShutdown = hadCleanShutdown;
+    this.cleaner = new LogCleanerManager(() => this.logs.values(), { ...opts.cleaner, clock: this.clock });
   }
 
   static async open(dataDir: string, opts: LogManagerOptions = {}): Promise<LogManager> {
@@ -106,6 +118,7 @@ export class LogManager {
     }
     await forEachConcurrently(found, manager.concurrency, async ({ name, topic, partition }) => {
       const recoveryPoint = recoveryPoints?.get(name);
+      await recoverCleanerFiles(path.join(dir, name));
       const log = await PartitionLog.open(path.join(dir, name), opts.configFor?.(topic, partition) ?? manager.defaultConfig, {
         handles: manager.handles,
         indexCache: manager.indexCache,
@@ -145,11 +158,10 @@ export class LogManager {
     }
     const pending = this.opening.get(name);
     if (pending) return pending;
-    const opening = PartitionLog.open(path.join(this.dataDir, name), config, {
-      handles: this.handles,
-      indexCache: this.indexCache,
-      clock: this.clock,
-    });
+    const dir = path.join(this.dataDir, name);
+    const opening = recoverCleanerFiles(dir).then(() =>
+      PartitionLog.open(dir, config, { handles: this.handles, indexCache: this.indexCache, clock: this.clock }),
+    );
     this.opening.set(name, opening);
     try {
       const log = await opening;
@@ -176,8 +188,27 @@ export class LogManager {
     const managed = this.logs.get(name);
     if (!managed) return false;
     this.logs.delete(name);
+    await this.cleaner.stopCleaning(managed.log);
     await managed.log.delete();
     return true;
+  }
+
+  /**
+   * One run of the compaction Cleaner: cleans the compacted log with the highest dirty ratio at
+   * or above its min.cleanable.dirty.ratio, below its high watermark (see LogCleanerManager).
+   */
+  runCleaner(opts: CleanerRunOptions = {}): Promise<CleanerRun | undefined> {
+    this.assertOpen();
+    return this.cleaner.runCleaner({ nowMs: this.clock.nowMs(), ...opts });
+  }
+
+  /** Stops the Cleaner for good (shutdown): aborts a clean in progress and waits for it. */
+  stopCleaner(): Promise<void> {
+    return this.cleaner.stop();
+  }
+
+  get cleanerStats(): Readonly<LogCleanerStats> {
+    return this.cleaner.stats;
   }
 
   /** fsyncs every log with unflushed data. */
@@ -227,6 +258,7 @@ export class LogManager {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.cleaner.stop();
     await Promise.allSettled(this.opening.values());
     try {
       await forEachConcurrently(this.openLogs(), this.concurrency, (log) => log.close());

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { asLeaderEpoch, type BatchHeader, type Offset } from '@runnel/protocol';
+import { lowerCleanerCheckpointSync } from './cleaner-files';
 import { assert, LogClosedError, OffsetOutOfRangeError } from './errors';
 import { deletedPartitionDirName } from './file-names';
 import { GroupCommit } from './group-commit';
 import { IndexCache } from './index-cache';
 import { unlinkIfExists, unlinkIfExistsSync } from './io';
-import { validateLogConfig, type LogConfig } from './log-config';
+import { retainsByTimeAndSize, validateLogConfig, type LogConfig } from './log-config';
 import { loadLog } from './log-loader';
 import { SYSTEM_CLOCK, type AppendOptions, type AppendResult, type Clock, type PartitionLogOptions, type ReadResult, type TimestampLookup } from './log-types';
 import { countExpiredByTime, countOverSize } from './log-retention';
@@ -18,6 +19,7 @@ import type { SegmentSet } from './segment-set';
 const EMPTY = Buffer.alloc(0);
 const INT32_MAX = 0x7fffffff;
 const PRIVATE_INDEX_CACHE_BYTES = 8 * 1024 * 1024;
+const RECENT_TRUNCATIONS = 16;
 
 /**
  * One partition's log: a directory of segments (see LogSegment for the file format) with
@@ -50,6 +52,8 @@ export class PartitionLog {
   /** Bumped by truncation and segment removal: an async read that spans one is retried. */
   private generation = 0;
   private truncations = 0;
+  /** Offsets of the latest truncations (at most RECENT_TRUNCATIONS), newest last. */
+  private readonly recentTruncations: number[] = [];
   private lastFlushMs: number;
   private dirDirty: boolean;
   private parentDirDirty: boolean;
@@ -104,6 +108,16 @@ export class PartitionLog {
   }
   get isClosed(): boolean {
     return this.closed;
+  }
+  /** Truncations so far; with `truncatedBelowSince` the Cleaner tells whether its map went stale. */
+  get truncationCount(): number {
+    return this.truncations;
+  }
+  /** Whether a truncation after the `count`-th cut the log below `offset` (true if too long ago to tell). */
+  truncatedBelowSince(count: number, offset: number): boolean {
+    const missed = this.truncations - count;
+    if (missed > this.recentTruncations.length) return true;
+    return this.recentTruncations.slice(this.recentTruncations.length - missed).some((at) => at < offset);
   }
   /** Offsets appended but not yet covered by a completed flush (Kafka's unflushedMessages). */
   get unflushedMessages(): number {
@@ -290,7 +304,7 @@ export class PartitionLog {
       return;
     }
     this.generation++;
-    this.truncations++;
+    this.noteTruncation(offset);
     this.removeSegments(this.segments.removeFrom(offset)).forEach(unlinkIfExistsSync);
     const active = this.segments.active;
     active.activate(Number.MAX_SAFE_INTEGER, true);
@@ -299,6 +313,7 @@ export class PartitionLog {
     this.leo = offset;
     this.lso = Math.min(this.lso, offset);
     this.rp = Math.min(this.rp, offset);
+    lowerCleanerCheckpointSync(this.dir, offset); // offsets from here on are new: dirty again
   }
 
   /** Deletes all data and restarts the log empty at `offset` (start = end = recovery point). */
@@ -306,11 +321,12 @@ export class PartitionLog {
     this.assertOpen();
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`start offset ${offset}`);
     this.generation++;
-    this.truncations++;
+    this.noteTruncation(offset);
     this.removeSegments(this.segments.clear()).forEach(unlinkIfExistsSync);
     this.segments.add(LogSegment.create(this.ctx, offset as Offset));
     this.totalBytes = 0;
     this.leo = this.lso = this.rp = offset;
+    lowerCleanerCheckpointSync(this.dir, offset);
   }
 
   /**
@@ -329,11 +345,12 @@ export class PartitionLog {
 
   /**
    * Retention: deletes closed segments, oldest first, whose largest timestamp is more than
-   * retention.ms before `nowMs`, then while the log exceeds retention.bytes. Never the active
-   * segment. Moves the log start offset. Returns the number of segments deleted.
+   * retention.ms before `nowMs`, then while the log exceeds retention.bytes (only when
+   * cleanup.policy includes `delete`). Never the active segment. Moves the log start offset. Returns the number of segments deleted.
    */
   async deleteRetainedSegments(nowMs: number = this.clock.nowMs()): Promise<number> {
     this.assertOpen();
+    if (!retainsByTimeAndSize(this.config)) return 0; // compact-only: the Cleaner owns old data
     const candidates = this.segments.all().slice(0, -1);
     const expired = await countExpiredByTime(candidates, this.config.retentionMs, nowMs);
     if (this.closed) return 0;
@@ -410,6 +427,12 @@ export class PartitionLog {
       this.pendingUnlinks.delete(unlinks);
     }
     return true;
+  }
+
+  private noteTruncation(offset: number): void {
+    this.truncations++;
+    this.recentTruncations.push(offset);
+    if (this.recentTruncations.length > RECENT_TRUNCATIONS) this.recentTruncations.shift();
   }
 
   /** Takes segments out of service now: files renamed `.deleted`, returned for unlinking. */

@@ -1,4 +1,4 @@
-import { DEFAULT_LOG_CONFIG, InvalidConfigError, logConfigFrom, validateLogConfig } from '@runnel/log';
+import { DEFAULT_LOG_CONFIG, InvalidConfigError, isCompacted, logConfigFrom, retainsByTimeAndSize, validateLogConfig } from '@runnel/log';
 
 describe('LogConfig', () => {
   it('has Kafka defaults', () => {
@@ -13,6 +13,10 @@ describe('LogConfig', () => {
       flushMs: Number.MAX_SAFE_INTEGER,
       messageTimestampType: 'CreateTime',
       maxMessageBytes: 1048588,
+      cleanupPolicy: 'delete',
+      deleteRetentionMs: 86400000,
+      minCleanableDirtyRatio: 0.5,
+      minCompactionLagMs: 0,
     });
   });
 
@@ -29,6 +33,10 @@ describe('LogConfig', () => {
       'message.timestamp.type': 'LogAppendTime',
       'max.message.bytes': '2000000',
       'cleanup.policy': 'compact',
+      'delete.retention.ms': '1000',
+      'min.cleanable.dirty.ratio': '0.01',
+      'min.compaction.lag.ms': '60000',
+      'min.insync.replicas': '2',
     });
     expect(config).toEqual({
       segmentBytes: 1048576,
@@ -41,6 +49,10 @@ describe('LogConfig', () => {
       flushMs: Number.MAX_SAFE_INTEGER,
       messageTimestampType: 'LogAppendTime',
       maxMessageBytes: 2000000,
+      cleanupPolicy: 'compact',
+      deleteRetentionMs: 1000,
+      minCleanableDirtyRatio: 0.01,
+      minCompactionLagMs: 60000,
     });
     expect(logConfigFrom({}, config)).toEqual(config);
   });
@@ -55,6 +67,18 @@ describe('LogConfig', () => {
       ['flush.messages', '0'],
       ['max.message.bytes', 'big'],
       ['message.timestamp.type', 'NowTime'],
+      ['cleanup.policy', 'forever'],
+      ['cleanup.policy', ''],
+      ['cleanup.policy', 'delete,delete'],
+      ['cleanup.policy', 'compact,'],
+      ['cleanup.policy', 'Compact'],
+      ['delete.retention.ms', '-1'],
+      ['min.compaction.lag.ms', '-5'],
+      ['min.cleanable.dirty.ratio', '1.5'],
+      ['min.cleanable.dirty.ratio', '-0.1'],
+      ['min.cleanable.dirty.ratio', ''],
+      ['min.cleanable.dirty.ratio', '0x1'],
+      ['min.cleanable.dirty.ratio', 'half'],
     ];
     for (const [name, value] of cases) {
       try {
@@ -66,5 +90,30 @@ describe('LogConfig', () => {
       }
     }
     expect(() => validateLogConfig({ ...DEFAULT_LOG_CONFIG, indexIntervalBytes: 1.5 })).toThrow(InvalidConfigError);
+    expect(() => validateLogConfig({ ...DEFAULT_LOG_CONFIG, minCleanableDirtyRatio: Number.NaN })).toThrow(InvalidConfigError);
+    expect(() => validateLogConfig({ ...DEFAULT_LOG_CONFIG, cleanupPolicy: 'shred' as never })).toThrow(InvalidConfigError);
+  });
+
+  it('accepts cleanup.policy in either order and normalizes it; retention applies only with delete', () => {
+    const policyOf = (raw: string) => logConfigFrom({ 'cleanup.policy': raw }).cleanupPolicy;
+    expect(policyOf('delete')).toBe('delete');
+    expect(policyOf('compact')).toBe('compact');
+    expect(policyOf('delete,compact')).toBe('delete,compact');
+    expect(policyOf('compact,delete')).toBe('delete,compact');
+    expect(policyOf('compact, delete')).toBe('delete,compact');
+    expect(validateLogConfig({ ...DEFAULT_LOG_CONFIG, cleanupPolicy: 'compact,delete' as never }).cleanupPolicy).toBe('delete,compact');
+    const table = (['delete', 'compact', 'delete,compact'] as const).map((cleanupPolicy) => [
+      cleanupPolicy,
+      retainsByTimeAndSize({ cleanupPolicy }),
+      isCompacted({ cleanupPolicy }),
+    ]);
+    expect(table).toEqual([
+      ['delete', true, false],
+      ['compact', false, true],
+      ['delete,compact', true, true],
+    ]);
+    expect(logConfigFrom({ 'min.cleanable.dirty.ratio': '1' }).minCleanableDirtyRatio).toBe(1);
+    expect(logConfigFrom({ 'min.cleanable.dirty.ratio': '.25' }).minCleanableDirtyRatio).toBe(0.25);
+    expect(logConfigFrom({ 'min.cleanable.dirty.ratio': '1e-2' }).minCleanableDirtyRatio).toBe(0.01);
   });
 });

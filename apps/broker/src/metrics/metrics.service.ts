@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LogManager, type LogCleanerStats } from '@runnel/log';
 import { ReplicaManager } from '@runnel/replication';
-import { REPLICA_MANAGER } from '../config/tokens';
+import { LOG_MANAGER, REPLICA_MANAGER } from '../config/tokens';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
@@ -55,8 +56,9 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(@Inject(REPLICA_MANAGER) replicas: ReplicaManager) {
+  constructor(@Inject(REPLICA_MANAGER) replicas: ReplicaManager, @Inject(LOG_MANAGER) logs: LogManager) {
     collectDefaultMetrics({ register: this.registry, prefix: 'runnel_process_' });
+    this.registerCleanerMetrics(logs);
     // Sizes are read from the logs when scraped, so appends pay nothing for them.
     new Gauge({
       name: 'runnel_partitions',
@@ -92,6 +94,45 @@ export class MetricsService {
         for (const [topic, hw] of sums) this.set({ topic }, hw);
       },
     });
+  }
+
+  /** runnel_log_cleaner_*: the compaction Cleaner's cumulative stats, read when scraped. */
+  private registerCleanerMetrics(logs: LogManager): void {
+    const counters: Array<[string, string, keyof LogCleanerStats]> = [
+      ['runs_total', 'Cleaner runs that cleaned a compacted log', 'runs'],
+      ['bytes_read_total', 'Log bytes read by the cleaner', 'bytesRead'],
+      ['bytes_written_total', 'Cleaned segment bytes written by the cleaner', 'bytesWritten'],
+      ['records_removed_total', 'Records removed by compaction (older versions of a key, expired tombstones)', 'recordsRemoved'],
+      ['segments_rewritten_total', 'Segments replaced by a cleaned copy', 'segmentsRewritten'],
+      ['aborted_runs_total', 'Cleaner runs stopped by a truncation, deletion or shutdown', 'aborted'],
+      ['errors_total', 'Cleaner runs that failed (the partition is then skipped until restart)', 'errors'],
+    ];
+    for (const [suffix, help, key] of counters) {
+      new Counter({
+        name: `runnel_log_cleaner_${suffix}`,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(logs.cleanerStats[key]);
+        },
+      });
+    }
+    const gauges: Array<[string, string, (stats: LogCleanerStats) => number]> = [
+      ['max_dirty_ratio', 'Highest dirty ratio (dirty / cleanable bytes) over compacted logs at the last cleaner run', (s) => s.maxDirtyRatio],
+      ['last_run_seconds', 'Duration of the last cleaner run', (s) => s.lastDurationMs / 1000],
+      ['uncleanable_partitions', 'Partitions skipped by the cleaner after a failure', (s) => s.uncleanablePartitions],
+    ];
+    for (const [suffix, help, value] of gauges) {
+      new Gauge({
+        name: `runnel_log_cleaner_${suffix}`,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(value(logs.cleanerStats));
+        },
+      });
+    }
   }
 
   produced(topic: string, records: number, bytes: number): void {

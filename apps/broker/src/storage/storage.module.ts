@@ -9,13 +9,16 @@ import { BROKER_CONFIG, LOG_MANAGER, METADATA_STORE, REPLICA_MANAGER } from '../
 
 /**
  * Opens the broker's state at boot — metadata (SQLite at <data dir>/meta.db, migrated), the logs
- * (recovered as needed) and the replica manager — and closes it in the reverse order on shutdown:
- * partitions flushed, logs closed with checkpoints written, metadata closed.
+ * (recovered as needed, interrupted compactions resolved) and the replica manager — and closes it
+ * in the reverse order on shutdown: cleaner stopped, partitions flushed, logs closed with
+ * checkpoints written, metadata closed.
  */
 @Injectable()
 class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Storage');
   private readonly timers: NodeJS.Timeout[] = [];
+  private cleanerTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
 
   constructor(
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
@@ -35,6 +38,39 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
       if (deleted > 0) this.logger.log(`retention deleted ${deleted} segment(s)`);
     });
     this.every(this.config.checkpointIntervalMs, () => this.logs.checkpoint());
+    if (this.config.logCleanerEnable) this.scheduleCleaner(this.config.logCleanerBackoffMs);
+  }
+
+  /**
+   * The cleaner "thread" (Kafka's CleanerThread): one run at a time, each cleaning the filthiest
+   * compacted log below its high watermark at a bounded I/O rate; the next run follows at once
+   * when this one made progress, else after the backoff. Configs come from each log's current
+   * LogConfig, so configs:alter of cleanup.policy or the ratios applies from the next run.
+   */
+  private scheduleCleaner(delayMs: number): void {
+    if (this.stopping) return;
+    this.cleanerTimer = setTimeout(() => void this.runCleaner(), delayMs);
+    this.cleanerTimer.unref();
+  }
+
+  private async runCleaner(): Promise<void> {
+    let progressed = false;
+    try {
+      const run = await this.logs.runCleaner({
+        ioBytesPerSecond: this.config.logCleanerIoBytesPerSecond,
+        highWatermarkOf: (topic, partition) => this.replicas.get(topic, partition)?.highWatermark,
+      });
+      if (run?.cleaned && !run.aborted) {
+        progressed = run.cleanedUpToOffset > run.firstDirtyOffset;
+        this.logger.log(
+          `cleaned ${run.topic}-${run.partition} up to offset ${run.cleanedUpToOffset}: ${run.recordsRemoved} record(s) removed, ` +
+            `${run.segmentsRewritten} segment(s) rewritten in ${Math.round(run.durationMs)} ms`,
+        );
+      }
+    } catch (error) {
+      if (!this.stopping) this.logger.error(`log cleaner failed (the partition is skipped until restart): ${(error as Error).message}`);
+    }
+    this.scheduleCleaner(progressed ? 0 : this.config.logCleanerBackoffMs);
   }
 
   private every(intervalMs: number, task: () => Promise<unknown>): void {
@@ -51,7 +87,10 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
+    clearTimeout(this.cleanerTimer);
+    await this.logs.stopCleaner(); // before any log closes: a clean in progress is aborted
     await this.replicas.shutdown();
     await this.logs.close();
     await this.metadata.close();

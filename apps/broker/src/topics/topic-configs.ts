@@ -18,12 +18,11 @@ const integerAtLeast =
   (min: number): Check =>
   (value) =>
     /^-?\d+$/.test(value.trim()) && Number(value) >= min ? null : `must be an integer >= ${min}`;
-const ratio: Check = (value) => (/^\d*\.?\d+$/.test(value) && Number(value) >= 0 && Number(value) <= 1 ? null : 'must be a number between 0 and 1');
 /** Log-owned configs are checked by the storage engine's own rules. */
 const logRule: Check = () => null;
 
 const RULES: Record<string, { defaultValue: string; check: Check }> = {
-  'cleanup.policy': { defaultValue: 'delete', check: oneOf('delete', 'compact', 'delete,compact', 'compact,delete') },
+  'cleanup.policy': { defaultValue: DEFAULT_LOG_CONFIG.cleanupPolicy, check: logRule },
   'retention.ms': { defaultValue: String(DEFAULT_LOG_CONFIG.retentionMs), check: logRule },
   'retention.bytes': { defaultValue: String(DEFAULT_LOG_CONFIG.retentionBytes), check: logRule },
   'segment.bytes': { defaultValue: String(DEFAULT_LOG_CONFIG.segmentBytes), check: logRule },
@@ -34,8 +33,8 @@ const RULES: Record<string, { defaultValue: string; check: Check }> = {
   'compression.type': { defaultValue: 'producer', check: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd') },
   'flush.messages': { defaultValue: String(DEFAULT_LOG_CONFIG.flushMessages), check: logRule },
   'flush.ms': { defaultValue: '0', check: logRule },
-  'delete.retention.ms': { defaultValue: '86400000', check: integerAtLeast(0) },
-  'min.cleanable.dirty.ratio': { defaultValue: '0.5', check: ratio },
+  'delete.retention.ms': { defaultValue: String(DEFAULT_LOG_CONFIG.deleteRetentionMs), check: logRule },
+  'min.cleanable.dirty.ratio': { defaultValue: String(DEFAULT_LOG_CONFIG.minCleanableDirtyRatio), check: logRule },
   'unclean.leader.election.enable': { defaultValue: 'false', check: oneOf('true', 'false') },
 };
 
@@ -73,30 +72,28 @@ function checkValues(values: Record<string, string>, label: (name: string) => st
   const names = only ?? Object.keys(values);
   for (const name of names) {
     const rule = RULES[name];
-    const reason = rule && rule.check(values[name]);
-    if (reason) problems.push(`${label(name)}=${values[name]}: ${reason}`);
-  }
-  try {
-    logConfigFrom(values);
-  } catch (error) {
-    if (!(error instanceof InvalidConfigError)) throw error;
-    if (!only || only.includes(error.configName)) problems.push(`${label(error.configName)}: ${error.message}`);
+    if (!rule) continue;
+    if (rule.check !== logRule) {
+      const reason = rule.check(values[name]);
+      if (reason) problems.push(`${label(name)}=${values[name]}: ${reason}`);
+      continue;
+    }
+    try {
+      logConfigFrom({ [name]: values[name] }); // one at a time, so every bad value is reported
+    } catch (error) {
+      if (!(error instanceof InvalidConfigError)) throw error;
+      problems.push(`${label(error.configName)}: ${error.message}`);
+    }
   }
   return problems;
 }
 
 /**
- * The storage engine's config for a topic. Time and size retention delete segments only under
- * `cleanup.policy` containing `delete`; a compact-only topic keeps every segment for the cleaner.
+ * The storage engine's config for a topic. The log itself applies `cleanup.policy` (time and size
+ * retention only with `delete`, the Cleaner only with `compact`): one source of truth.
  */
 export function logConfigOf(topicConfigs: Record<string, string>, defaults: Record<string, string>): LogConfig {
-  const effective = { ...defaults, ...topicConfigs };
-  const config = logConfigFrom(effective);
-  if (!effective['cleanup.policy'].split(',').includes('delete')) {
-    config.retentionMs = -1;
-    config.retentionBytes = -1;
-  }
-  return config;
+  return logConfigFrom({ ...defaults, ...topicConfigs });
 }
 
 export interface DescribedConfig {
