@@ -4,6 +4,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { BrokerConfig } from './config/broker-config';
 import { BROKER_CONFIG } from './config/tokens';
 import { ConsumeModule } from './consume/consume.module';
+import { GroupsModule } from './groups/groups.module';
 import { HealthController } from './health/health.controller';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProduceModule } from './produce/produce.module';
@@ -17,7 +18,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [StorageModule, MetricsModule, TopicsModule, ProduceModule, ConsumeModule, WsModule],
+      imports: [StorageModule, MetricsModule, TopicsModule, GroupsModule, ProduceModule, ConsumeModule, WsModule],
       controllers: [HealthController],
       providers: [{ provide: BROKER_CONFIG, useValue: config }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
       exports: [BROKER_CONFIG],

@@ -29,6 +29,8 @@ export interface RenderedRecords {
 }
 
 export interface RenderOptions {
+  /** Set to name the topic in every rendered record (WebSocket group subscriptions span topics). */
+  topic?: string;
   partition: number;
   fromOffset: number;
   maxRecords: number;
@@ -178,7 +180,8 @@ export async function renderRecordsText(bytes: Buffer, options: RenderOptions, o
   let count = 0;
   let nextOffset = options.readNextOffset;
   const { fromOffset, maxRecords, format } = options;
-  const prefix = `{"partition":${options.partition},"offset":`;
+  const topicField = options.topic === undefined ? '' : `"topic":${JSON.stringify(options.topic)},`;
+  const prefix = `{${topicField}"partition":${options.partition},"offset":`;
   const prefixWithComma = ',' + prefix;
   await scanRecordBatches(bytes, SCAN_OPTIONS, (r) => {
     if (r.offset < fromOffset) return true;

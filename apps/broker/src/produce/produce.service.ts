@@ -130,6 +130,7 @@ export class ProduceService implements BeforeApplicationShutdown {
   /** Binary fast path: RecordBatch v2 bytes appended as they are (checked, never decoded). */
   async appendBatches(topic: string, partitionId: number, bytes: unknown, acks: Acks, idempotencyKey?: string): Promise<HttpAnswer> {
     const partition = this.topics.partition(topic, partitionId);
+    this.topics.checkClientWritable(topic);
     if (!Buffer.isBuffer(bytes) || bytes.length === 0) {
       throw badRequest('body must be one or more RecordBatch v2 with Content-Type: application/vnd.kafka.record-batch');
     }
@@ -149,6 +150,7 @@ export class ProduceService implements BeforeApplicationShutdown {
 
   private context(topic: string): TopicContext {
     const record = this.topics.get(topic);
+    this.topics.checkClientWritable(topic);
     return {
       name: topic,
       partitionsCount: record.partitionsCount,

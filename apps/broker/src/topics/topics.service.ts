@@ -35,6 +35,15 @@ export interface PartitionView {
   high_watermark: number;
 }
 
+/** A topic appeared or went away (consumer groups re-resolve their subscriptions). */
+export interface TopicChange {
+  kind: 'created' | 'deleted';
+  topic: string;
+}
+
+/** Topics the broker itself writes; clients may read them but never produce to or delete them. */
+export const RESERVED_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets']);
+
 @Injectable()
 export class TopicsService implements OnModuleInit {
   private readonly topics = new Map<string, TopicRecord>();
@@ -42,6 +51,9 @@ export class TopicsService implements OnModuleInit {
   private readonly sortedNames: string[] = [];
   private partitionTotal = 0;
   private cachedClusterId = '';
+  /** Non-internal topic -> partition count, rebuilt lazily after a create/delete (consumer groups read it on every join). */
+  private partitionCountCache: Map<string, number> | undefined;
+  private readonly changeListeners: ((change: TopicChange) => void)[] = [];
 
   constructor(
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
@@ -57,7 +69,7 @@ export class TopicsService implements OnModuleInit {
       const page = await this.metadata.listTopics({ includeInternal: true, afterName, limit: 1000 });
       for (const topic of page) {
         this.remember(topic);
-        this.partitionTotal += topic.partitionsCount;
+        if (!RESERVED_TOPICS.has(topic.name)) this.partitionTotal += topic.partitionsCount;
         for (const p of await this.metadata.listPartitions(topic.name)) {
           await this.replicas.becomeLeader(topic.name, p.partitionId, p.leaderEpoch, this.logConfigFor(topic));
         }
@@ -86,6 +98,29 @@ export class TopicsService implements OnModuleInit {
     return page;
   }
 
+  /** Every non-internal topic with its partition count (the consumer groups' catalog). */
+  partitionCounts(): ReadonlyMap<string, number> {
+    if (!this.partitionCountCache) {
+      const counts = new Map<string, number>();
+      for (const name of this.sortedNames) {
+        const topic = this.topics.get(name)!;
+        if (!topic.isInternal) counts.set(name, topic.partitionsCount);
+      }
+      this.partitionCountCache = counts;
+    }
+    return this.partitionCountCache;
+  }
+
+  /** Called synchronously after each create, and after a delete but before its partitions stop. */
+  onChange(listener: (change: TopicChange) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** 40001 for a topic only the broker may write (`__consumer_offsets`). */
+  checkClientWritable(name: string): void {
+    if (RESERVED_TOPICS.has(name)) throw badRequest(`Topic '${name}' is internal: only the broker writes it`);
+  }
+
   get(name: string): TopicRecord {
     const topic = this.topics.get(name);
     if (!topic) throw unknownTopic(name);
@@ -101,8 +136,9 @@ export class TopicsService implements OnModuleInit {
     return state;
   }
 
-  async create(request: CreateTopicRequest): Promise<TopicRecord> {
+  async create(request: CreateTopicRequest, options: { internal?: boolean } = {}): Promise<TopicRecord> {
     const name = checkTopicName(request.topic_name);
+    if (RESERVED_TOPICS.has(name) && !options.internal) throw badRequest(`Topic name '${name}' is reserved for the broker`);
     const partitionsCount = optionalInteger('partitions_count', request.partitions_count, this.config.defaultPartitions, 1);
     const replicationFactor = optionalInteger('replication_factor', request.replication_factor, 1, 1);
     if (replicationFactor > 1) {
@@ -111,7 +147,8 @@ export class TopicsService implements OnModuleInit {
     const configs = parseConfigList(request.configs);
     validateTopicConfigs(configs, this.config.topicDefaults);
     if (this.topics.has(name)) throw topicExists(name);
-    if (this.partitionTotal + partitionsCount > this.config.maxPartitions) {
+    // The broker's own topics (__consumer_offsets) do not use up the partitions users may create.
+    if (!options.internal && this.partitionTotal + partitionsCount > this.config.maxPartitions) {
       throw badRequest(
         `Creating ${partitionsCount} partitions would exceed the broker's limit of ${this.config.maxPartitions} (${this.partitionTotal} in use)`,
       );
@@ -136,17 +173,21 @@ export class TopicsService implements OnModuleInit {
       throw error;
     }
     this.remember(topic);
-    this.partitionTotal += partitionsCount;
+    if (!options.internal) this.partitionTotal += partitionsCount;
     for (const p of partitions) await this.replicas.becomeLeader(name, p.partitionId, p.leaderEpoch, this.logConfigFor(topic));
+    this.changed({ kind: 'created', topic: name });
     return topic;
   }
 
   async delete(name: string): Promise<void> {
     const topic = this.get(name);
+    this.checkClientWritable(name);
     await this.metadata.deleteTopic(name);
     this.topics.delete(name);
     this.sortedNames.splice(upperBound(this.sortedNames, name) - 1, 1);
     this.partitionTotal -= topic.partitionsCount;
+    // Groups revoke the topic's partitions (their delivery stops) before the partitions close.
+    this.changed({ kind: 'deleted', topic: name });
     for (let p = 0; p < topic.partitionsCount; p++) await this.replicas.stopReplica(name, p, true);
   }
 
@@ -190,6 +231,11 @@ export class TopicsService implements OnModuleInit {
   /** The effective value of one topic config (topic's own, else the broker default). */
   configValue(name: string, config: string): string {
     return this.get(name).configs[config] ?? this.config.topicDefaults[config];
+  }
+
+  private changed(change: TopicChange): void {
+    this.partitionCountCache = undefined;
+    for (const listener of this.changeListeners) listener(change);
   }
 
   private remember(topic: TopicRecord): void {

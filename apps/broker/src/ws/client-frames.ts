@@ -9,10 +9,12 @@ import { WsLimits } from './ws-limits';
  * the frame's `sub` (or `ref`) so the client can tell which request failed.
  *
  *   {"type":"subscribe","sub","topic","partitions"?,"from"?,"credit"?,"format"?}
+ *   {"type":"subscribe","sub","group","topic"?|"topics"?|"topic_prefix"?,"from"?,"credit"?,"format"?,
+ *    "auto_commit"?,"auto_commit_interval_ms"?,"session_timeout_ms"?,"assignor"?,"member_id"?,"client_id"?}
  *   {"type":"credit","sub","records":N}
+ *   {"type":"commit","sub","offsets"?:[{"topic"?,"partition","offset","metadata"?}],"ref"?}
  *   {"type":"unsubscribe","sub"}
  *   {"type":"produce","ref","topic","records":[...],"acks"?}
- * `group`/`auto_commit` and `commit` frames (consumer groups) are refused until groups exist.
  */
 export type FromSpec =
   | { kind: 'earliest' }
@@ -24,11 +26,35 @@ export type FromSpec =
 export interface SubscribeFrame {
   type: 'subscribe';
   sub: string;
+  /** The topic (for a group member: the first named topic, or '' with only a prefix). */
   topic: string;
   partitions: number[] | undefined;
   from: FromSpec;
   credit: number;
   format: ReadFormat;
+  /** Set when the subscription joins a consumer group. */
+  group: GroupSubscribe | undefined;
+}
+
+export interface GroupSubscribe {
+  groupId: string;
+  topics: string[];
+  topicPrefixes: string[];
+  autoCommit: boolean;
+  autoCommitIntervalMs: number;
+  sessionTimeoutMs: number | undefined;
+  assignor: string | undefined;
+  memberId: string | undefined;
+  clientId: string;
+}
+
+export interface CommitFrame {
+  type: 'commit';
+  sub: string;
+  /** Echoed in the `committed` (or error) answer, so a client can match answers to commits. */
+  ref: ProduceRef | undefined;
+  /** Undefined: commit every partition's delivered position. */
+  offsets: { topic: string | undefined; partition: number; offset: number; metadata: string | undefined }[] | undefined;
 }
 export interface CreditFrame {
   type: 'credit';
@@ -47,7 +73,14 @@ export interface ProduceFrame {
   records: unknown[];
   acks: Acks;
 }
-export type ClientFrame = SubscribeFrame | CreditFrame | UnsubscribeFrame | ProduceFrame;
+export type ClientFrame = SubscribeFrame | CreditFrame | CommitFrame | UnsubscribeFrame | ProduceFrame;
+
+/** Kafka's auto.commit.interval.ms default, and the bounds a subscription may pick within. */
+export const DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5000;
+const MIN_AUTO_COMMIT_INTERVAL_MS = 100;
+const MAX_AUTO_COMMIT_INTERVAL_MS = 3_600_000;
+/** Offsets in one commit frame (also bounded by the frame size). */
+export const MAX_COMMIT_OFFSETS = 10_000;
 
 /** The raw JSON object of a frame (so errors can echo its `sub` / `ref`). */
 export type RawFrame = Record<string, unknown>;
@@ -75,11 +108,11 @@ export function validateFrame(raw: RawFrame, limits: WsLimits): ClientFrame {
     case 'produce':
       return validateProduce(raw);
     case 'commit':
-      throw badRequest('commit frames need consumer groups, which are not supported over WebSocket yet');
+      return validateCommit(raw, limits);
     default:
       throw badRequest(
         typeof raw.type === 'string'
-          ? `unknown frame type '${raw.type.slice(0, 64)}' (expected subscribe, credit, unsubscribe or produce)`
+          ? `unknown frame type '${raw.type.slice(0, 64)}' (expected subscribe, credit, commit, unsubscribe or produce)`
           : 'frame needs a string "type"',
       );
   }
@@ -87,20 +120,100 @@ export function validateFrame(raw: RawFrame, limits: WsLimits): ClientFrame {
 
 function validateSubscribe(raw: RawFrame, limits: WsLimits): SubscribeFrame {
   const sub = subName(raw, limits);
-  if (raw.group !== undefined && raw.group !== null) {
-    throw badRequest('subscribe.group: consumer groups are not supported over WebSocket yet; omit "group" to read partitions directly');
-  }
-  if (raw.auto_commit !== undefined) throw badRequest('subscribe.auto_commit needs "group", which is not supported yet');
-  if (typeof raw.topic !== 'string' || raw.topic.length === 0) throw badRequest('subscribe.topic must be a topic name');
-  return {
-    type: 'subscribe',
+  const common = {
+    type: 'subscribe' as const,
     sub,
-    topic: raw.topic,
-    partitions: partitionList(raw.partitions, limits.maxPartitionsPerSubscription),
     from: fromSpec(raw.from),
     credit: raw.credit === undefined ? limits.defaultCredit : nonNegativeInteger('credit', raw.credit, limits.maxCredit),
     format: parseReadFormat(raw.format),
   };
+  if (raw.group !== undefined && raw.group !== null) {
+    const group = validateGroup(raw);
+    if (common.from.kind !== 'earliest' && common.from.kind !== 'latest') {
+      throw badRequest('subscribe.from must be "earliest" or "latest" with "group": it applies where the group has no committed offset (auto.offset.reset)');
+    }
+    return { ...common, topic: group.topics[0] ?? '', partitions: undefined, group };
+  }
+  for (const field of ['auto_commit', 'auto_commit_interval_ms', 'session_timeout_ms', 'assignor', 'member_id', 'topics', 'topic_prefix']) {
+    if (raw[field] !== undefined) throw badRequest(`subscribe.${field} needs "group"`);
+  }
+  if (typeof raw.topic !== 'string' || raw.topic.length === 0) throw badRequest('subscribe.topic must be a topic name');
+  return { ...common, topic: raw.topic, partitions: partitionList(raw.partitions, limits.maxPartitionsPerSubscription), group: undefined };
+}
+
+function validateGroup(raw: RawFrame): GroupSubscribe {
+  if (typeof raw.group !== 'string' || raw.group.length === 0 || raw.group.length > 255) throw badRequest('subscribe.group must be a string of 1 to 255 characters');
+  if (raw.partitions !== undefined) throw badRequest('subscribe.partitions cannot be used with "group": the group coordinator assigns partitions');
+  const topics: string[] = [];
+  if (raw.topic !== undefined) {
+    if (typeof raw.topic !== 'string' || raw.topic.length === 0) throw badRequest('subscribe.topic must be a topic name');
+    topics.push(raw.topic);
+  }
+  if (raw.topics !== undefined) {
+    if (!Array.isArray(raw.topics) || raw.topics.some((t) => typeof t !== 'string' || t.length === 0)) {
+      throw badRequest('subscribe.topics must be an array of topic names');
+    }
+    for (const t of raw.topics as string[]) if (!topics.includes(t)) topics.push(t);
+  }
+  const topicPrefixes: string[] = [];
+  if (raw.topic_prefix !== undefined) {
+    if (typeof raw.topic_prefix !== 'string' || raw.topic_prefix.length === 0) throw badRequest('subscribe.topic_prefix must be a non-empty string');
+    topicPrefixes.push(raw.topic_prefix);
+  }
+  if (topics.length === 0 && topicPrefixes.length === 0) throw badRequest('subscribe with "group" needs "topic", "topics" or "topic_prefix"');
+  if (raw.auto_commit !== undefined && typeof raw.auto_commit !== 'boolean') throw badRequest('subscribe.auto_commit must be true or false');
+  return {
+    groupId: raw.group,
+    topics,
+    topicPrefixes,
+    autoCommit: raw.auto_commit !== false,
+    autoCommitIntervalMs:
+      raw.auto_commit_interval_ms === undefined
+        ? DEFAULT_AUTO_COMMIT_INTERVAL_MS
+        : integerBetween('auto_commit_interval_ms', raw.auto_commit_interval_ms, MIN_AUTO_COMMIT_INTERVAL_MS, MAX_AUTO_COMMIT_INTERVAL_MS),
+    sessionTimeoutMs: raw.session_timeout_ms === undefined ? undefined : integerBetween('session_timeout_ms', raw.session_timeout_ms, 1, 2 ** 31 - 1),
+    assignor: optionalString('subscribe.assignor', raw.assignor, 64),
+    memberId: optionalString('subscribe.member_id', raw.member_id, 255),
+    clientId: optionalString('subscribe.client_id', raw.client_id, 255) ?? '',
+  };
+}
+
+function validateCommit(raw: RawFrame, limits: WsLimits): CommitFrame {
+  const sub = subName(raw, limits);
+  const ref = raw.ref ?? undefined;
+  if (ref !== undefined && typeof ref !== 'string' && typeof ref !== 'number') throw badRequest('commit.ref must be a string or a number');
+  if (raw.offsets === undefined || raw.offsets === null) return { type: 'commit', sub, ref, offsets: undefined };
+  if (!Array.isArray(raw.offsets) || raw.offsets.length === 0 || raw.offsets.length > MAX_COMMIT_OFFSETS) {
+    throw badRequest(`commit.offsets must be a non-empty array of at most ${MAX_COMMIT_OFFSETS} {"partition","offset"} (or absent: commit what was delivered)`);
+  }
+  const offsets = raw.offsets.map((entry: unknown, i) => {
+    if (typeof entry !== 'object' || entry === null) throw badRequest(`commit.offsets[${i}] must be {"partition","offset"}`);
+    const e = entry as Record<string, unknown>;
+    if (e.topic !== undefined && (typeof e.topic !== 'string' || e.topic.length === 0)) throw badRequest(`commit.offsets[${i}].topic must be a topic name`);
+    if (typeof e.partition !== 'number' || !Number.isInteger(e.partition) || e.partition < 0 || e.partition > 0x7fffffff) {
+      throw badRequest(`commit.offsets[${i}].partition must be a partition id`);
+    }
+    return {
+      topic: e.topic as string | undefined,
+      partition: e.partition,
+      offset: offsetValue(`commit.offsets[${i}].offset`, e.offset),
+      metadata: optionalString(`commit.offsets[${i}].metadata`, e.metadata, 4096),
+    };
+  });
+  return { type: 'commit', sub, ref, offsets };
+}
+
+function optionalString(field: string, value: unknown, maxLength: number): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) throw badRequest(`${field} must be a string of 1 to ${maxLength} characters`);
+  return value;
+}
+
+function integerBetween(field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw badRequest(`subscribe.${field} must be an integer from ${min} to ${max}`);
+  }
+  return value;
 }
 
 function validateProduce(raw: RawFrame): ProduceFrame {

@@ -6,24 +6,28 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
 import { DEFAULT_WS_LIMITS, WsLimits } from './ws-limits';
+import type { WsGroups } from './group-member';
 import { FrameSink, WsProducer, WsSession, WsTopics } from './ws-session';
 
 export const WS_PATH = '/v3/ws';
 export const WS_PRODUCER = Symbol('WS_PRODUCER');
+export const WS_GROUPS = Symbol('WS_GROUPS');
 export const WS_LIMITS = Symbol('WS_LIMITS');
 
 /**
  * The thin Nest/network adapter of API.md "WebSocket": a `ws` server on the broker's own HTTP
  * port (upgrade requests for /v3/ws), one WsSession per socket. It owns what only a real socket
  * has: the inbound frame cap (`maxPayload`; a larger frame leaves the stream unusable, so ws
- * closes it with 1009), pings every `pingIntervalMs` (a peer that missed the previous pong is
- * terminated), and closing every socket (1001) before the HTTP server and the logs shut down.
+ * closes it with 1009), pings every `pingIntervalMs` (each pong — or any frame — is a heartbeat
+ * of the socket's group members; a peer silent for `idleTimeoutMs` is terminated), and closing
+ * every socket (1001) before the HTTP server and the logs shut down.
  */
 @Injectable()
 export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('WsGateway');
   private readonly limits: WsLimits;
-  private readonly alive = new WeakMap<WebSocket, boolean>();
+  /** When each socket was last heard from (pong or frame), for the idle timeout. */
+  private readonly lastHeard = new WeakMap<WebSocket, number>();
   private wss: WebSocketServer | undefined;
   private server: Server | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
@@ -35,6 +39,7 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
     private readonly metrics: MetricsService,
     @Optional() @Inject(WS_PRODUCER) private readonly producer?: WsProducer,
     @Optional() @Inject(WS_LIMITS) limits?: Partial<WsLimits>,
+    @Optional() @Inject(WS_GROUPS) private readonly groups?: WsGroups,
   ) {
     this.limits = { ...DEFAULT_WS_LIMITS, ...limits };
     this.topicsSeam = {
@@ -79,10 +84,10 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
       }
       return;
     }
-    this.wss!.handleUpgrade(request, socket, head, (ws) => this.onConnection(ws));
+    this.wss!.handleUpgrade(request, socket, head, (ws) => this.onConnection(ws, request.socket.remoteAddress ?? ''));
   };
 
-  private onConnection(socket: WebSocket): void {
+  private onConnection(socket: WebSocket, clientHost: string): void {
     const sink: FrameSink = {
       // binary: false: records frames arrive as UTF-8 Buffers but are JSON text frames.
       send: (text, done) => socket.send(text, { binary: false }, done),
@@ -92,11 +97,18 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
       pause: () => socket.pause(),
       resume: () => socket.resume(),
     };
-    const session = new WsSession(sink, this.topicsSeam, this.producer, this.metrics, this.limits);
+    const session = new WsSession(sink, this.topicsSeam, this.producer, this.metrics, this.limits, this.groups, clientHost);
     this.metrics.wsConnectionOpened();
-    this.alive.set(socket, true);
-    socket.on('pong', () => this.alive.set(socket, true));
-    socket.on('message', (data, isBinary) => session.handleFrame(data as Buffer, isBinary));
+    const heard = (): void => {
+      this.lastHeard.set(socket, Date.now());
+      session.heartbeat();
+    };
+    heard();
+    socket.on('pong', heard);
+    socket.on('message', (data, isBinary) => {
+      heard();
+      session.handleFrame(data as Buffer, isBinary);
+    });
     // Without a listener an 'error' (bad frame, frame over maxPayload, reset) would crash the process.
     socket.on('error', (error) => this.logger.debug(`websocket error: ${error.message}`));
     socket.once('close', () => {
@@ -106,12 +118,12 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   private pingAll(): void {
+    const now = Date.now();
     for (const socket of this.wss?.clients ?? []) {
-      if (this.alive.get(socket) === false) {
+      if (now - (this.lastHeard.get(socket) ?? now) > this.limits.idleTimeoutMs) {
         socket.terminate();
         continue;
       }
-      this.alive.set(socket, false);
       socket.ping();
     }
   }

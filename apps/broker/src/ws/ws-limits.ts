@@ -23,7 +23,10 @@ export interface WsLimits {
   maxSubNameLength: number;
   /** Produce frames awaiting their answer; beyond it the socket stops being read. */
   maxProducesInFlight: number;
+  /** Pings to every socket; a pong (or any frame) renews the sessions of its group members. */
   pingIntervalMs: number;
+  /** A socket silent (no pong, no frame) this long is terminated. */
+  idleTimeoutMs: number;
 }
 
 export const DEFAULT_WS_LIMITS: Readonly<WsLimits> = Object.freeze({
@@ -36,5 +39,6 @@ export const DEFAULT_WS_LIMITS: Readonly<WsLimits> = Object.freeze({
   maxPartitionsPerSubscription: 10_000,
   maxSubNameLength: 256,
   maxProducesInFlight: 32,
-  pingIntervalMs: 30_000,
+  pingIntervalMs: 3_000,
+  idleTimeoutMs: 120_000,
 });

@@ -2,8 +2,9 @@ import { Logger } from '@nestjs/common';
 import { OffsetOutOfRangeError } from '@runnel/log';
 import type { Acks } from '@runnel/replication';
 import { ErrorBody, RunnelError, badRequest, unknownPartition } from '../common/errors';
-import { CreditFrame, FromSpec, ProduceFrame, RawFrame, SubscribeFrame, parseJsonFrame, validateFrame } from './client-frames';
+import { CommitFrame, CreditFrame, FromSpec, ProduceFrame, RawFrame, SubscribeFrame, parseJsonFrame, validateFrame } from './client-frames';
 import { decodeCursor } from './cursor';
+import { GroupMember, WsGroups } from './group-member';
 import { Subscription, SubscriptionPartition } from './subscription';
 import { WsLimits } from './ws-limits';
 
@@ -19,6 +20,10 @@ import { WsLimits } from './ws-limits';
  * `bufferedBytesHigh` unsent bytes and resumes from a send callback; caught-up subscriptions are
  * woken by their partitions' HW listeners. Memory per connection is therefore bounded whatever
  * the client's speed. `close()` (socket gone) stops every subscription and drops later results.
+ *
+ * A subscription with `group` is a consumer-group member (GroupMember): the coordinator adds and
+ * removes its partitions, and the session feeds the member what it needs to know what may be
+ * committed (frames sent, credit returned) and that the client is alive (`heartbeat`).
  *
  * Errors are frames `{"type":"error","sub"?,"error_code","message"}` (plus `ref` for produce);
  * the socket stays open. A subscription whose read fails (retention passed its position: 416;
@@ -56,6 +61,8 @@ const logger = new Logger('WsSession');
 
 export class WsSession {
   private readonly subscriptions = new Map<string, Subscription>();
+  /** The group members among the subscriptions, by sub. */
+  private readonly members = new Map<string, GroupMember>();
   /** Subscribes still resolving their offsets: their names are taken (duplicates refused). */
   private readonly pending = new Set<string>();
   private readonly cancelled = new Set<string>();
@@ -79,6 +86,8 @@ export class WsSession {
     private readonly producer: WsProducer | undefined,
     private readonly metrics: WsMetrics,
     private readonly limits: WsLimits,
+    private readonly groups?: WsGroups,
+    private readonly clientHost = '',
   ) {}
 
   get subscriptionCount(): number {
@@ -99,6 +108,9 @@ export class WsSession {
         case 'credit':
           this.credit(frame);
           return;
+        case 'commit':
+          void this.commit(frame);
+          return;
         case 'unsubscribe':
           this.unsubscribe(frame.sub);
           return;
@@ -111,12 +123,20 @@ export class WsSession {
     }
   }
 
-  /** The socket closed: stop everything, release listeners, drop whatever is still running. */
+  /**
+   * The socket closed: stop everything, release listeners, drop whatever is still running.
+   * Group members leave their groups at once (after committing what was credited, with auto_commit).
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const subscription of this.subscriptions.values()) this.endSubscription(subscription);
     this.runQueue.length = 0;
+  }
+
+  /** The peer is alive (a pong or any frame): renews the session of its group memberships. */
+  heartbeat(): void {
+    for (const member of this.members.values()) member.heartbeat();
   }
 
   private async subscribe(frame: SubscribeFrame): Promise<void> {
@@ -127,6 +147,10 @@ export class WsSession {
     }
     if (this.subscriptions.size + this.pending.size >= this.limits.maxSubscriptions) {
       this.sendError(badRequest(`at most ${this.limits.maxSubscriptions} subscriptions per connection`), { sub });
+      return;
+    }
+    if (frame.group) {
+      this.subscribeGroup(frame);
       return;
     }
     this.pending.add(sub);
@@ -145,6 +169,64 @@ export class WsSession {
     this.metrics.wsSubscriptionOpened();
     this.send(JSON.stringify({ type: 'subscribed', sub, assignment: subscription.assignment() }));
     this.schedule(subscription);
+  }
+
+  /** Joins the group: synchronous, so no listener callback can come before the member exists. */
+  private subscribeGroup(frame: SubscribeFrame): void {
+    if (!this.groups) {
+      this.sendError(new RunnelError('RETRIABLE', 'consumer groups are not available on this broker'), { sub: frame.sub });
+      return;
+    }
+    const member = new GroupMember(frame, {
+      groups: this.groups,
+      partition: (topic, partition) => this.topics.partition(topic, partition),
+      send: (f) => this.send(JSON.stringify(f)),
+      schedule: (subscription) => this.schedule(subscription),
+      removed: (m, reason) => {
+        if (this.members.get(m.subscription.sub) !== m) return;
+        this.members.delete(m.subscription.sub);
+        this.subscriptions.delete(m.subscription.sub);
+        this.metrics.wsSubscriptionClosed();
+        this.sendError(new RunnelError('CONFLICT', reason), { sub: m.subscription.sub });
+      },
+      limits: this.limits,
+      clientHost: this.clientHost,
+    });
+    let subscription: Subscription;
+    try {
+      subscription = member.join(this.onReady);
+    } catch (error) {
+      this.sendError(error, { sub: frame.sub });
+      return;
+    }
+    this.subscriptions.set(frame.sub, subscription);
+    this.members.set(frame.sub, member);
+    this.metrics.wsSubscriptionOpened();
+    this.send(JSON.stringify(member.subscribedFrame()));
+    this.schedule(subscription);
+  }
+
+  private async commit(frame: CommitFrame): Promise<void> {
+    const context = { sub: frame.sub, ref: frame.ref };
+    const member = this.members.get(frame.sub);
+    if (!member) {
+      this.sendError(
+        badRequest(this.subscriptions.has(frame.sub) ? `subscription '${frame.sub}' has no "group": nothing to commit to` : `unknown subscription '${frame.sub}'`),
+        context,
+      );
+      return;
+    }
+    try {
+      const offsets = await member.commit(frame.offsets);
+      if (!this.closed) {
+        const answer: Record<string, unknown> = { type: 'committed', sub: frame.sub };
+        if (frame.ref !== undefined) answer.ref = frame.ref;
+        answer.offsets = offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset }));
+        this.send(JSON.stringify(answer));
+      }
+    } catch (error) {
+      this.sendError(error, context);
+    }
   }
 
   /** Partitions and start offsets for a subscribe: 40403 unknown topic/partition, 416 out of range. */
@@ -175,6 +257,7 @@ export class WsSession {
         `credit for '${frame.sub}' would exceed ${this.limits.maxCredit} records (${subscription.remainingCredit} outstanding); nothing was granted`,
       );
     }
+    this.members.get(frame.sub)?.credited(frame.records);
     this.schedule(subscription);
   }
 
@@ -192,6 +275,11 @@ export class WsSession {
 
   private endSubscription(subscription: Subscription): void {
     if (subscription.isClosed) return;
+    const member = this.members.get(subscription.sub);
+    if (member?.subscription === subscription) {
+      this.members.delete(subscription.sub);
+      member.leave();
+    }
     subscription.close();
     this.metrics.wsSubscriptionClosed();
   }
@@ -261,6 +349,7 @@ export class WsSession {
       const frame = await subscription.nextFrame();
       if (!frame || this.closed || subscription.isClosed) return;
       this.send(frame.text);
+      this.members.get(subscription.sub)?.delivered(frame.records, frame.ends);
       this.metrics.fetched(subscription.topic, frame.records, frame.bytesRead);
     } catch (error) {
       if (this.closed || subscription.isClosed) return;

@@ -8,7 +8,8 @@ describe('operations endpoints (real broker process)', () => {
   });
 
   it('serves Prometheus metrics, the stats history and the OpenAPI document', async () => {
-    broker = await startBroker();
+    // 3 partitions of __consumer_offsets plus the 2 of topic m.
+    broker = await startBroker({ env: { RUNNEL_OFFSETS_TOPIC_PARTITIONS: '3' } });
     await fetch(`${broker.baseUrl}/v3/clusters/-/topics`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -18,7 +19,9 @@ describe('operations endpoints (real broker process)', () => {
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toContain('text/plain');
     const text = await metrics.text();
-    expect(text).toMatch(/^runnel_partitions 2$/m);
+    expect(text).toMatch(/^runnel_partitions 5$/m);
+    expect(text).toMatch(/^runnel_consumer_groups 0$/m);
+    expect(text).toMatch(/^runnel_log_cleaner_runs_total \d+$/m);
     expect(text).toMatch(/^runnel_log_size_bytes\{topic="m"\} 0$/m);
     expect(text).toContain('runnel_http_request_duration_seconds_bucket');
     expect(text).toContain('route="/v3/clusters/:cid/topics"');

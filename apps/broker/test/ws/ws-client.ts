@@ -1,4 +1,4 @@
-import { WebSocket } from 'ws';
+import { ClientOptions, WebSocket } from 'ws';
 
 /** A `ws` client that records every frame and lets a test wait for frames by predicate (e2e). */
 export interface ServerFrame {
@@ -23,8 +23,9 @@ export class WsClient {
     socket.on('error', () => undefined);
   }
 
-  static open(baseUrl: string, path = '/v3/ws'): Promise<WsClient> {
-    const socket = new WebSocket(baseUrl.replace(/^http/, 'ws') + path);
+  /** `options.autoPong: false` makes a peer that never answers pings (a "silent" group member). */
+  static open(baseUrl: string, path = '/v3/ws', options?: ClientOptions): Promise<WsClient> {
+    const socket = new WebSocket(baseUrl.replace(/^http/, 'ws') + path, options);
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(new WsClient(socket)));
       socket.once('error', reject);

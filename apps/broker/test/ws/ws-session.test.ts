@@ -148,7 +148,7 @@ describe('WsSession', () => {
     send({ type: 'bogus' });
     send({ type: 'credit', sub: 'nope', records: 1 });
     send({ type: 'unsubscribe', sub: 'nope' });
-    send({ type: 'subscribe', sub: 'g', topic: 'single', group: 'workers' });
+    send({ type: 'subscribe', sub: 'g', topic: 'single', group: 'workers', from: { offset: 0 } });
     send({ type: 'commit', sub: 'g', offsets: [] });
     send({ type: 'subscribe', sub: 'u', topic: 'missing' });
     send({ type: 'subscribe', sub: 'p', topic: 'single', partitions: [3] });
@@ -172,7 +172,7 @@ describe('WsSession', () => {
     expect(errors.slice(8)).toHaveLength(4);
     expect(errors.slice(8)).toEqual(expect.arrayContaining([['u', 40403], ['p', 40403], ['r', 416], ['c', 40001]]));
     expect(sink.of('error').every((e) => typeof e.message === 'string' && e.message.length > 0)).toBe(true);
-    expect(sink.of('error').find((e) => e.sub === 'g')!.message).toMatch(/consumer groups/);
+    expect(sink.of('error').find((e) => e.sub === 'g')!.message).toMatch(/with "group"/);
 
     // Duplicate sub, credit overflow and the subscription limit (the failed subscribes hold no slot).
     send({ type: 'subscribe', sub: 'ok', topic: 'single', from: 'earliest', credit: 90, format: 'string' });

@@ -6,6 +6,7 @@ import { encodeRecordBatch } from '@runnel/protocol';
 import { Partition, ReplicaManager } from '@runnel/replication';
 import { unknownPartition, unknownTopic } from '../../src/common/errors';
 import { DEFAULT_WS_LIMITS, WsLimits } from '../../src/ws/ws-limits';
+import type { WsGroups } from '../../src/ws/group-member';
 import { FrameSink, WsMetrics, WsProducer, WsSession, WsTopics } from '../../src/ws/ws-session';
 
 /** Real partitions on a temp dir, a recording socket, and a session over them (unit tests). */
@@ -137,11 +138,21 @@ export class Cluster {
     await this.partition(topic, p).append(batch, -1);
   }
 
-  session(sink: FrameSink, options: { limits?: Partial<WsLimits>; producer?: WsProducer; metrics?: WsMetrics } = {}): WsSession {
-    return new WsSession(sink, this.topics, options.producer, options.metrics ?? new CountingMetrics(), {
-      ...DEFAULT_WS_LIMITS,
-      ...options.limits,
-    });
+  session(sink: FrameSink, options: { limits?: Partial<WsLimits>; producer?: WsProducer; metrics?: WsMetrics; groups?: WsGroups } = {}): WsSession {
+    return new WsSession(
+      sink,
+      this.topics,
+      options.producer,
+      options.metrics ?? new CountingMetrics(),
+      { ...DEFAULT_WS_LIMITS, ...options.limits },
+      options.groups,
+      '127.0.0.1',
+    );
+  }
+
+  /** Topic -> partition count (a consumer-group catalog). */
+  partitionCounts(): ReadonlyMap<string, number> {
+    return this.counts;
   }
 
   async close(): Promise<void> {

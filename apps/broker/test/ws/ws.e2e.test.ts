@@ -145,7 +145,7 @@ describe('broker process: WebSocket /v3/ws', () => {
       [{ type: 'dance' }, undefined, 40001],
       [{ type: 'credit', sub: 'ghost', records: 5 }, 'ghost', 40001],
       [{ type: 'unsubscribe', sub: 'ghost' }, 'ghost', 40001],
-      [{ type: 'subscribe', sub: 'grp', topic, group: 'g1' }, 'grp', 40001],
+      [{ type: 'subscribe', sub: 'grp', topic, group: 'g1', partitions: [0] }, 'grp', 40001],
       [{ type: 'subscribe', sub: 'nt', topic: 'no-such-topic' }, 'nt', 40403],
       [{ type: 'subscribe', sub: 'np', topic, partitions: [7] }, 'np', 40403],
       [{ type: 'subscribe', sub: 'oor', topic, partitions: [0], from: { offset: 1000 } }, 'oor', 416],

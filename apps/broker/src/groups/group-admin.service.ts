@@ -1,0 +1,182 @@
+import { Injectable } from '@nestjs/common';
+import type { CommittedOffset, GroupDescription, OffsetCommit } from '@runnel/groups';
+import { RunnelError, badRequest, unknownPartition } from '../common/errors';
+import { TopicsService } from '../topics/topics.service';
+import { GroupsService } from './groups.service';
+
+/**
+ * The consumer-group admin use cases of API.md "Consumer groups" that need both the groups and
+ * the logs: lags (committed offset against the high watermark) and offsets:reset (new offsets
+ * computed from the logs, written only while the group has no members).
+ */
+export interface PartitionLag {
+  topic_name: string;
+  partition_id: number;
+  /** Null when the group owns the partition but never committed an offset for it. */
+  current_offset: number | null;
+  log_end_offset: number;
+  lag: number | null;
+  consumer_id: string | null;
+  client_id: string | null;
+}
+
+export type ResetTarget =
+  | { kind: 'earliest' }
+  | { kind: 'latest' }
+  | { kind: 'offset'; offset: number }
+  | { kind: 'timestamp'; timestamp: number }
+  | { kind: 'shift_by'; shiftBy: number };
+
+export interface ResetRequest {
+  topic: string;
+  partitions: number[] | undefined;
+  to: ResetTarget;
+  dryRun: boolean;
+}
+
+export interface ResetResult {
+  topic_name: string;
+  partition_id: number;
+  previous_offset: number | null;
+  new_offset: number;
+}
+
+@Injectable()
+export class GroupAdminService {
+  constructor(
+    private readonly groups: GroupsService,
+    private readonly topics: TopicsService,
+  ) {}
+
+  /** One entry per partition the group has a committed offset for or owns, sorted by topic, partition. */
+  lags(groupId: string): PartitionLag[] {
+    const group = this.groups.describe(groupId);
+    const owners = ownersOf(group);
+    const committed = new Map<string, CommittedOffset>();
+    for (const c of this.groups.committedOffsets(groupId)) committed.set(keyOf(c.topic, c.partition), c);
+    const keys = new Set([...committed.keys(), ...owners.keys()]);
+    const lags: PartitionLag[] = [];
+    for (const key of keys) {
+      const [topic, partitionText] = splitKey(key);
+      const partition = Number(partitionText);
+      let logEnd: number;
+      try {
+        logEnd = this.topics.partition(topic, partition).highWatermark;
+      } catch {
+        continue; // topic deleted: its offsets are being removed
+      }
+      const current = committed.get(key)?.offset ?? null;
+      const owner = owners.get(key);
+      lags.push({
+        topic_name: topic,
+        partition_id: partition,
+        current_offset: current,
+        log_end_offset: logEnd,
+        lag: current === null ? null : Math.max(0, logEnd - current),
+        consumer_id: owner?.memberId ?? null,
+        client_id: owner?.clientId ?? null,
+      });
+    }
+    return lags.sort((a, b) => (a.topic_name < b.topic_name ? -1 : a.topic_name > b.topic_name ? 1 : a.partition_id - b.partition_id));
+  }
+
+  /** The new offsets; written unless `dryRun`. 40901 while the group has members (also for a dry run). */
+  async resetOffsets(groupId: string, request: ResetRequest): Promise<ResetResult[]> {
+    let members = 0;
+    try {
+      members = this.groups.describe(groupId).members.length;
+    } catch (error) {
+      if (!(error instanceof RunnelError && error.kind === 'UNKNOWN_GROUP')) throw error;
+    }
+    if (members > 0) {
+      throw new RunnelError(
+        'CONFLICT',
+        `Consumer group '${groupId}' has ${members} member(s): offsets can only be reset while the group is empty. Stop its consumers (or wait for their session timeout) and retry.`,
+      );
+    }
+    const topic = this.topics.get(request.topic);
+    const ids = request.partitions ?? Array.from({ length: topic.partitionsCount }, (_, i) => i);
+    const committed = new Map<number, number>();
+    try {
+      for (const c of this.groups.committedOffsets(groupId)) if (c.topic === request.topic) committed.set(c.partition, c.offset);
+    } catch {
+      // unknown group: nothing committed yet; a reset creates it, as Kafka's tool does
+    }
+    const results: ResetResult[] = [];
+    for (const id of ids) {
+      if (id >= topic.partitionsCount) throw unknownPartition(request.topic, id);
+      const partition = this.topics.partition(request.topic, id);
+      const start = partition.logStartOffset as number;
+      const end = partition.highWatermark as number;
+      const previous = committed.get(id) ?? null;
+      let target: number;
+      switch (request.to.kind) {
+        case 'earliest':
+          target = start;
+          break;
+        case 'latest':
+          target = end;
+          break;
+        case 'offset':
+          target = request.to.offset;
+          break;
+        case 'timestamp': {
+          const found = await partition.log.offsetForTimestamp(request.to.timestamp);
+          target = found ? Number(found.offset) : end;
+          break;
+        }
+        case 'shift_by':
+          // From the committed offset, else from the end (where a consumer without one would start).
+          target = (previous ?? end) + request.to.shiftBy;
+          break;
+      }
+      // As Kafka's tool: a target outside the log is clamped into [log start, log end].
+      results.push({ topic_name: request.topic, partition_id: id, previous_offset: previous, new_offset: Math.min(Math.max(target, start), end) });
+    }
+    if (!request.dryRun) {
+      const offsets: OffsetCommit[] = results.map((r) => ({ topic: r.topic_name, partition: r.partition_id, offset: r.new_offset }));
+      await this.groups.resetOffsets(groupId, offsets);
+    }
+    return results;
+  }
+}
+
+/** Parses the offsets:reset body: {"topic","partitions"?,"to","dry_run"?}. */
+export function parseResetRequest(body: unknown): ResetRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('body must be {"topic","partitions"?,"to","dry_run"?}');
+  const b = body as Record<string, unknown>;
+  if (typeof b.topic !== 'string' || b.topic.length === 0) throw badRequest('topic must be a topic name');
+  let partitions: number[] | undefined;
+  if (b.partitions !== undefined && b.partitions !== null) {
+    if (!Array.isArray(b.partitions) || b.partitions.length === 0 || b.partitions.some((p) => typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 0x7fffffff)) {
+      throw badRequest('partitions must be a non-empty array of partition ids');
+    }
+    partitions = [...new Set(b.partitions as number[])].sort((x, y) => x - y);
+  }
+  if (b.dry_run !== undefined && typeof b.dry_run !== 'boolean') throw badRequest('dry_run must be true or false');
+  return { topic: b.topic, partitions, to: parseTarget(b.to), dryRun: b.dry_run === true };
+}
+
+function parseTarget(to: unknown): ResetTarget {
+  if (to === 'earliest' || to === 'latest') return { kind: to };
+  if (typeof to === 'object' && to !== null && !Array.isArray(to)) {
+    const entries = Object.entries(to);
+    if (entries.length === 1) {
+      const [name, value] = entries[0];
+      const integer = typeof value === 'number' && Number.isSafeInteger(value);
+      if (name === 'offset' && integer && value >= 0) return { kind: 'offset', offset: value };
+      if (name === 'timestamp' && integer && value >= 0) return { kind: 'timestamp', timestamp: value };
+      if (name === 'shift_by' && integer) return { kind: 'shift_by', shiftBy: value };
+    }
+  }
+  throw badRequest('to must be "earliest", "latest", {"offset": n}, {"timestamp": ms} or {"shift_by": n} (n a safe integer; offset and timestamp >= 0)');
+}
+
+const keyOf = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+const splitKey = (key: string): [string, string] => key.split('\u0000') as [string, string];
+
+function ownersOf(group: GroupDescription): Map<string, { memberId: string; clientId: string }> {
+  const owners = new Map<string, { memberId: string; clientId: string }>();
+  for (const m of group.members) for (const p of m.assignment) owners.set(keyOf(p.topic, p.partition), { memberId: m.memberId, clientId: m.clientId });
+  return owners;
+}

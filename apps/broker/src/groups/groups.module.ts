@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TopicsModule } from '../topics/topics.module';
+import { loadGroupConfig } from './group-config';
+import { GroupAdminService } from './group-admin.service';
+import { GROUP_CONFIG } from './group-tokens';
+import { GroupsController } from './groups.controller';
+import { GroupsService } from './groups.service';
+
+/** Consumer groups: the coordinator over `__consumer_offsets`, its REST admin API; WsModule uses GroupsService for members. */
+@Module({
+  imports: [TopicsModule],
+  controllers: [GroupsController],
+  providers: [{ provide: GROUP_CONFIG, useFactory: () => loadGroupConfig(process.env) }, GroupsService, GroupAdminService],
+  exports: [GroupsService, GROUP_CONFIG],
+})
+export class GroupsModule {}

@@ -1,0 +1,163 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  GroupCoordinator,
+  GroupError,
+  GroupErrorCode,
+  JoinRequest,
+  JoinResult,
+  MemberListener,
+  OffsetCommit,
+} from '@runnel/groups';
+import { Gauge } from 'prom-client';
+import { ErrorKind, RunnelError } from '../common/errors';
+import { MetricsService } from '../metrics/metrics.service';
+import { TopicsService } from '../topics/topics.service';
+import type { WsGroups } from '../ws/group-member';
+import { GROUP_CONFIG } from './group-tokens';
+import { GroupConfig } from './group-config';
+import { OffsetsTopic } from './offsets-topic';
+
+/**
+ * The broker's consumer-group coordinator (libs/groups) wired to its topics: committed offsets and
+ * group metadata persist in `__consumer_offsets`, which is read back at start before any socket
+ * is accepted, so a restart restores groups and offsets. Session timeouts are checked every
+ * `sessionCheckIntervalMs`; topic creation/deletion re-resolves subscriptions (and deletes the
+ * offsets of a deleted topic). Every GroupError leaves here as the RunnelError of API.md.
+ */
+const GROUP_ERROR_KINDS: Record<GroupErrorCode, ErrorKind> = {
+  UNKNOWN_GROUP: 'UNKNOWN_GROUP',
+  UNKNOWN_MEMBER: 'CONFLICT',
+  FENCED: 'CONFLICT',
+  GROUP_NOT_EMPTY: 'CONFLICT',
+  GROUP_FULL: 'CONFLICT',
+  TOO_MANY_GROUPS: 'CONFLICT',
+  INCONSISTENT_ASSIGNOR: 'CONFLICT',
+  INVALID_REQUEST: 'BAD_REQUEST',
+};
+
+export function toRunnelError(error: unknown): unknown {
+  if (error instanceof GroupError) return new RunnelError(GROUP_ERROR_KINDS[error.code], error.message);
+  return error;
+}
+
+function mapped<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw toRunnelError(error);
+  }
+}
+
+async function mappedAsync<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toRunnelError(error);
+  }
+}
+
+@Injectable()
+export class GroupsService implements OnModuleInit, OnApplicationShutdown, WsGroups {
+  private readonly logger = new Logger('Groups');
+  private readonly offsetsTopic: OffsetsTopic;
+  readonly coordinator: GroupCoordinator;
+  private sessionTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(GROUP_CONFIG) private readonly config: GroupConfig,
+    private readonly topics: TopicsService,
+    metrics: MetricsService,
+  ) {
+    this.offsetsTopic = new OffsetsTopic(topics);
+    this.coordinator = new GroupCoordinator({
+      offsetLog: this.offsetsTopic,
+      catalog: { topics: () => topics.partitionCounts() },
+      limits: config.limits,
+      onPersistError: (error) => this.logger.error(`writing group metadata failed: ${error.message}`),
+      onListenerError: (error, memberId) => this.logger.error(`group member ${memberId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+    });
+    this.registerMetrics(metrics);
+  }
+
+  /** Runs after TopicsService has loaded the topics (this module imports it), before sockets are accepted. */
+  async onModuleInit(): Promise<void> {
+    await this.offsetsTopic.ensure({ partitions: this.config.offsetsTopicPartitions, segmentBytes: this.config.offsetsTopicSegmentBytes });
+    const loaded = this.coordinator.load(await this.offsetsTopic.readAll());
+    // Drops restored assignments of topics or partitions that are gone.
+    this.coordinator.topicsChanged();
+    if (loaded.records > 0) {
+      this.logger.log(`restored ${this.coordinator.groupCount()} group(s) from ${loaded.records} record(s)${loaded.skipped ? ` (${loaded.skipped} unreadable, skipped)` : ''}`);
+    }
+    this.topics.onChange((change) => {
+      this.coordinator.topicsChanged();
+      if (change.kind === 'deleted') {
+        this.coordinator.topicDeleted(change.topic).catch((error: unknown) => this.logger.error(`deleting offsets of '${change.topic}' failed: ${(error as Error).message}`));
+      }
+    });
+    this.sessionTimer = setInterval(() => this.coordinator.expireSessions(), this.config.sessionCheckIntervalMs);
+    this.sessionTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sessionTimer);
+    await this.coordinator.flush().catch((error: unknown) => this.logger.error(`flushing group metadata failed: ${(error as Error).message}`));
+  }
+
+  // --- WsGroups (the WebSocket members' seam) ---
+
+  join(request: JoinRequest, listener: MemberListener): JoinResult {
+    return mapped(() => this.coordinator.join(request, listener));
+  }
+
+  leave(groupId: string, memberId: string): void {
+    this.coordinator.leave(groupId, memberId);
+  }
+
+  heartbeat(groupId: string, memberId: string): void {
+    mapped(() => this.coordinator.heartbeat(groupId, memberId));
+  }
+
+  commit(groupId: string, memberId: string, offsets: readonly OffsetCommit[]): Promise<void> {
+    // Validation errors are thrown synchronously by the coordinator; durability failures reject.
+    const pending = mapped(() => this.coordinator.commit(groupId, memberId, offsets));
+    return mappedAsync(() => pending);
+  }
+
+  // --- admin (REST) ---
+
+  resetOffsets(groupId: string, offsets: readonly OffsetCommit[]): Promise<void> {
+    return mappedAsync(() => this.coordinator.resetOffsets(groupId, offsets));
+  }
+
+  deleteGroup(groupId: string): Promise<void> {
+    return mappedAsync(() => this.coordinator.deleteGroup(groupId));
+  }
+
+  describe(groupId: string) {
+    return mapped(() => this.coordinator.describeGroup(groupId));
+  }
+
+  committedOffsets(groupId: string) {
+    return mapped(() => this.coordinator.committedOffsets(groupId));
+  }
+
+  private registerMetrics(metrics: MetricsService): void {
+    const coordinator = this.coordinator;
+    const gauge = (name: string, help: string, read: (s: ReturnType<GroupCoordinator['stats']>) => number): void => {
+      new Gauge({
+        name,
+        help,
+        registers: [metrics.registry],
+        collect() {
+          this.set(read(coordinator.stats()));
+        },
+      });
+    };
+    gauge('runnel_consumer_groups', 'Consumer groups (with members or committed offsets)', (s) => s.groups);
+    gauge('runnel_consumer_group_members', 'Members of all consumer groups', (s) => s.members);
+    gauge('runnel_consumer_group_rebalances_total', 'Rebalances (assignment changes) since start', (s) => s.rebalances);
+    gauge('runnel_consumer_group_partitions_moved_total', 'Partitions moved between members by rebalances since start', (s) => s.partitionsMoved);
+    gauge('runnel_consumer_group_commits_total', 'Offsets committed since start', (s) => s.commits);
+    gauge('runnel_consumer_group_commit_errors_total', 'Offset commits that failed to persist since start', (s) => s.commitErrors);
+  }
+}
