@@ -6,3 +6,4 @@ export * from './bytes';
 export * from './errors';
 export * from './producer';
 export * from './consumer';
+export * from './group-consumer';

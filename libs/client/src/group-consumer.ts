@@ -1,0 +1,258 @@
+import { RunnelClientError } from './errors';
+import { ConsumedRecord, ErrorFrame, RecordFormat, RecordsFrame, ServerFrame, StreamOptions, SubscriptionStream, errorFromFrame } from './subscription-stream';
+
+/**
+ * A consumer-group member over Runnel's WebSocket (API.md "WebSocket", "Consumer groups"): the
+ * broker's coordinator assigns it partitions of the subscribed topics, starting each at the
+ * group's committed offset (else `from`), and moves them between members as members come and go.
+ *
+ *   const consumer = new GroupConsumer({ baseUrl, group: 'billing', topic: 'orders', from: 'earliest' });
+ *   consumer.onAssignment(({ assigned, revoked }) => log(assigned, revoked));
+ *   for await (const record of consumer) { await handle(record); } // auto-commits what was handled
+ *
+ * What gets committed:
+ * - auto_commit (the default): the broker commits what was delivered AND credited back, every
+ *   `autoCommitIntervalMs`, on revocation and on leave. This client credits a record once the
+ *   application asks for the next one (or closes), and at most 100 ms later, so auto-commit
+ *   covers exactly the records the application finished with. close() credits everything yielded
+ *   before it leaves, so a clean close commits all of it.
+ * - commit(): without offsets, the position after every record yielded so far, per owned
+ *   partition (Kafka's commitSync()); with offsets, those. Commits go one at a time, each with a
+ *   `ref` the broker echoes in its `committed` or error answer, so the promise settles with its
+ *   own answer (an error frame without the ref is one that ends the subscription). A refused
+ *   commit (40901 not owned / fenced, 40001 bad) rejects that promise only; the consumer goes on.
+ *
+ * Rebalances: an `assignment` frame arrives after the broker stopped delivering the revoked
+ * partitions (and auto-committed them). Records of those partitions still queued here are skipped,
+ * never yielded: the new owner reads them from the committed offset. Records yielded but not yet
+ * credited or committed when a partition is revoked are redelivered to the new owner
+ * (at-least-once). Removal by session timeout (or a rejoin elsewhere) is an error frame 40901:
+ * the queued records are dropped and the iteration rejects with it. `cursor` does not exist here:
+ * the group's committed offsets are the resume point.
+ */
+
+export type GroupAssignor = 'range' | 'round-robin' | 'cooperative-sticky';
+
+export interface GroupConsumerOptions extends StreamOptions {
+  group: string;
+  /** At least one of topic, topics and topicPrefix. */
+  topic?: string;
+  topics?: string[];
+  /** Every topic whose name starts with it, including topics created later. */
+  topicPrefix?: string;
+  /** Where a partition without a committed offset starts; default 'latest' (auto.offset.reset). */
+  from?: 'earliest' | 'latest';
+  format?: RecordFormat;
+  /** Default true. */
+  autoCommit?: boolean;
+  /** Broker default 5000 (100 to 3,600,000). */
+  autoCommitIntervalMs?: number;
+  sessionTimeoutMs?: number;
+  /** Must match the group's; the broker's default is cooperative-sticky. */
+  assignor?: GroupAssignor;
+  /** Rejoin as this member (e.g. after a reconnect, within its session timeout). */
+  memberId?: string;
+  clientId?: string;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface TopicPartitionOffset extends TopicPartition {
+  offset: number;
+}
+
+export interface AssignmentChange {
+  /** With the offset delivery starts at. */
+  assigned: TopicPartitionOffset[];
+  revoked: TopicPartition[];
+}
+
+export interface CommitOffset {
+  /** May be left out when the subscription reads one named topic. */
+  topic?: string;
+  partition: number;
+  /** The next offset to read (as Kafka). */
+  offset: number;
+  metadata?: string;
+}
+
+/** How long a processed record may wait for its credit (so auto-commit sees it). */
+const CREDIT_FLUSH_MS = 100;
+
+export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
+  readonly group: string;
+  /** Set by the `subscribed` answer. */
+  memberId: string | undefined;
+  generation: number | undefined;
+  /** Owned partitions: topic -> partition -> where delivery started. */
+  private readonly owned = new Map<string, Map<number, number>>();
+  /** Next offset after the last record yielded, per owned partition. */
+  private readonly positions = new Map<string, Map<number, number>>();
+  /** Revoked partitions: records in frames up to this seq are skipped. */
+  private readonly revokedUpTo = new Map<string, Map<number, number>>();
+  private revokedMaxSeq = 0;
+  private readonly listeners = new Set<(change: AssignmentChange) => void>();
+  private commitTail: Promise<unknown> = Promise.resolve();
+  private inFlight: { ref: number; resolve: (offsets: TopicPartitionOffset[]) => void; reject: (error: Error) => void } | undefined;
+  private commitRef = 0;
+
+  constructor(options: GroupConsumerOptions) {
+    super(options, subscribeFields(options), CREDIT_FLUSH_MS);
+    this.group = options.group;
+  }
+
+  /** The partitions this member owns now, with the offset delivery of each started at. */
+  get assignment(): TopicPartitionOffset[] {
+    const list: TopicPartitionOffset[] = [];
+    for (const [topic, partitions] of this.owned) for (const [partition, offset] of partitions) list.push({ topic, partition, offset });
+    return list.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  }
+
+  /**
+   * Calls `listener` with every change of ownership: the initial assignment (when registered
+   * before it arrived), then each rebalance. Answers a function that removes the listener. A
+   * listener that throws fails the consumer.
+   */
+  onAssignment(listener: (change: AssignmentChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  /** Commits (see the class comment); resolves with what the broker committed. */
+  commit(offsets?: CommitOffset[]): Promise<TopicPartitionOffset[]> {
+    const run = (): Promise<TopicPartitionOffset[]> => this.sendCommit(offsets);
+    const result = this.commitTail.then(run, run);
+    this.commitTail = result.catch(() => undefined);
+    return result;
+  }
+
+  protected onSubscribed(frame: ServerFrame): TopicPartitionOffset[] {
+    this.memberId = frame.member_id as string;
+    this.generation = frame.generation as number;
+    const assigned = (frame.assignment as TopicPartitionOffset[]) ?? [];
+    for (const a of assigned) mapOf(this.owned, a.topic).set(a.partition, a.offset);
+    this.emit({ assigned, revoked: [] });
+    return assigned;
+  }
+
+  protected accept(record: ConsumedRecord, frame: RecordsFrame): boolean {
+    if (this.revokedMaxSeq !== 0 && frame.seq <= (this.revokedUpTo.get(record.topic)?.get(record.partition) ?? 0)) return false;
+    mapOf(this.positions, record.topic).set(record.partition, record.offset + 1);
+    return true;
+  }
+
+  protected override frameDone(frame: RecordsFrame): void {
+    if (this.revokedMaxSeq !== 0 && frame.seq >= this.revokedMaxSeq) {
+      this.revokedUpTo.clear();
+      this.revokedMaxSeq = 0;
+    }
+  }
+
+  protected override onOtherFrame(frame: ServerFrame): void {
+    if (frame.type === 'assignment') {
+      const assigned = (frame.assigned as TopicPartitionOffset[]) ?? [];
+      const revoked = (frame.revoked as TopicPartition[]) ?? [];
+      const seq = this.lastFrameSeq;
+      for (const r of revoked) {
+        this.owned.get(r.topic)?.delete(r.partition);
+        this.positions.get(r.topic)?.delete(r.partition);
+        if (seq > 0) {
+          mapOf(this.revokedUpTo, r.topic).set(r.partition, seq);
+          this.revokedMaxSeq = seq;
+        }
+      }
+      for (const a of assigned) mapOf(this.owned, a.topic).set(a.partition, a.offset);
+      this.emit({ assigned, revoked });
+    } else if (frame.type === 'committed' && this.inFlight !== undefined && frame.ref === this.inFlight.ref) {
+      const commit = this.inFlight;
+      this.inFlight = undefined;
+      commit.resolve((frame.offsets as TopicPartitionOffset[]) ?? []);
+    }
+  }
+
+  protected override onErrorFrame(frame: ErrorFrame): void {
+    const error = errorFromFrame(frame);
+    // The broker echoes a commit's `ref` in its answer; an error without it ends the subscription.
+    if (this.inFlight !== undefined && (frame as { ref?: unknown }).ref === this.inFlight.ref) {
+      const commit = this.inFlight;
+      this.inFlight = undefined;
+      commit.reject(error);
+      return;
+    }
+    // Removed from the group: what is queued here is being delivered to another member now.
+    if (error.errorCode === 40901) this.discardQueued();
+    this.fail(error);
+  }
+
+  protected override beforeClose(): void {
+    this.flushCredit(); // the broker auto-commits credited records when the socket closes
+  }
+
+  protected override onEnd(error: Error): void {
+    const commit = this.inFlight;
+    this.inFlight = undefined;
+    commit?.reject(error);
+  }
+
+  private async sendCommit(offsets: CommitOffset[] | undefined): Promise<TopicPartitionOffset[]> {
+    await this.ready();
+    const ended = this.endedWith;
+    if (ended !== null) throw ended;
+    const list = offsets?.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata })) ?? this.yieldedPositions();
+    if (list.length === 0) return [];
+    return new Promise((resolve, reject) => {
+      const ref = ++this.commitRef;
+      this.inFlight = { ref, resolve, reject };
+      this.sendFrame({ type: 'commit', sub: this.sub, ref, offsets: list });
+    });
+  }
+
+  private yieldedPositions(): TopicPartitionOffset[] {
+    const list: TopicPartitionOffset[] = [];
+    for (const [topic, partitions] of this.positions) for (const [partition, offset] of partitions) list.push({ topic, partition, offset });
+    return list;
+  }
+
+  private emit(change: AssignmentChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}
+
+/** The subscribe frame's group fields, checked as the broker checks them (a TypeError here instead of an error frame later). */
+function subscribeFields(o: GroupConsumerOptions): Record<string, unknown> {
+  if (typeof o.group !== 'string' || o.group.length === 0 || o.group.length > 255) throw new TypeError('group must be a string of 1 to 255 characters');
+  if (o.topic === undefined && (o.topics === undefined || o.topics.length === 0) && o.topicPrefix === undefined) {
+    throw new TypeError('a group consumer needs topic, topics or topicPrefix');
+  }
+  if (o.from !== undefined && o.from !== 'earliest' && o.from !== 'latest') {
+    throw new TypeError("a group consumer's from must be 'earliest' or 'latest': it applies where the group has no committed offset");
+  }
+  const fields: Record<string, unknown> = { group: o.group };
+  const set = (name: string, value: unknown): void => {
+    if (value !== undefined) fields[name] = value;
+  };
+  set('topic', o.topic);
+  set('topics', o.topics);
+  set('topic_prefix', o.topicPrefix);
+  set('from', o.from);
+  set('format', o.format);
+  set('auto_commit', o.autoCommit);
+  set('auto_commit_interval_ms', o.autoCommitIntervalMs);
+  set('session_timeout_ms', o.sessionTimeoutMs);
+  set('assignor', o.assignor);
+  set('member_id', o.memberId);
+  set('client_id', o.clientId);
+  return fields;
+}
+
+function mapOf<V>(maps: Map<string, Map<number, V>>, topic: string): Map<number, V> {
+  let map = maps.get(topic);
+  if (!map) {
+    map = new Map();
+    maps.set(topic, map);
+  }
+  return map;
+}
