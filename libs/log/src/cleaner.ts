@@ -1,6 +1,16 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { decodeRecordBatch, encodeRecordBatchAsync, isProtocolError, TimestampType, type Offset, type RecordBatch } from '@runnel/protocol';
+import {
+  ATTR_CONTROL,
+  decodeRecordBatch,
+  encodeRecordBatchAsync,
+  isProtocolError,
+  scanRecordBatches,
+  TimestampType,
+  type Offset,
+  type RecordBatch,
+  type RecordView,
+} from '@runnel/protocol';
 import { FileBatchReader } from './batch-scan';
 import { CleanedFile, readCleanerCheckpoint, writeCleanerCheckpoint } from './cleaner-files';
 import { CleanAborted, Pacer } from './cleaner-pacer';
@@ -201,25 +211,41 @@ export class Cleaner {
     return result;
   }
 
-  /** Key -> latest offset over [start, cleanableEnd), until the map is full. */
+  /**
+   * Key -> latest offset over [start, cleanableEnd), until the map is full. Records are visited
+   * in place (scanRecordBatches): no record objects or key buffers, only the map's own strings.
+   */
   private async buildMap(log: PartitionLog, start: number, cleanableEnd: number, counters: PassCounters, pacer: Pacer): Promise<KeyMap> {
     const latest = new Map<string, number>();
     const segments = log.closedSegments();
     const limit = Math.min(cleanableEnd, log.segmentBaseOffsets().at(-1)!); // a truncation may have come first
+    const scanOptions = { maxDecompressedBytes: this.maxDecompressedBytes };
     let last: LogSegment | undefined;
+    let fullAt = -1;
+    const visit = (r: RecordView): boolean => {
+      if ((r.batch.attributes & ATTR_CONTROL) !== 0) return true;
+      if (r.offset < start || r.keyStart < 0) return true;
+      const id = keyId(r.section, r.keyStart, r.keyEnd);
+      if (!latest.has(id) && latest.size >= this.maxMapEntries) {
+        fullAt = r.offset;
+        return false;
+      }
+      latest.set(id, r.offset);
+      return true;
+    };
     for (let i = 0; i < segments.length; i++) {
       const segment = segments[i];
       const end = segments[i + 1]?.baseOffset ?? limit;
       if (end <= start || segment.baseOffset >= limit) continue;
       last = segment;
-      for await (const { batch } of this.batches(segment, counters, pacer)) {
-        if (batch.isControl) continue;
-        for (const record of batch.records) {
-          if (record.offset < start || record.key === null) continue;
-          const id = keyId(record.key);
-          if (!latest.has(id) && latest.size >= this.maxMapEntries) return { latest, end: record.offset, last };
-          latest.set(id, record.offset);
+      for await (const { raw, position } of this.rawBatches(segment, counters, pacer)) {
+        try {
+          await scanRecordBatches(raw, scanOptions, visit);
+        } catch (error) {
+          if (isProtocolError(error)) throw new CorruptLogError(segment.logPath, position, error.message);
+          throw error;
         }
+        if (fullAt >= 0) return { latest, end: fullAt, last };
       }
     }
     return { latest, end: Math.max(start, limit), last };
@@ -310,6 +336,20 @@ export class Cleaner {
 
   /** The batches of a closed segment, decoded (CRC checked), with their raw bytes. */
   private async *batches(segment: LogSegment, counters: PassCounters, pacer: Pacer): AsyncGenerator<{ raw: Buffer; batch: RecordBatch; position: number; fd: number }> {
+    for await (const slice of this.rawBatches(segment, counters, pacer)) {
+      let batch: RecordBatch;
+      try {
+        batch = await decodeRecordBatch(slice.raw, { maxDecompressedBytes: this.maxDecompressedBytes });
+      } catch (error) {
+        if (isProtocolError(error)) throw new CorruptLogError(segment.logPath, slice.position, error.message);
+        throw error;
+      }
+      yield { ...slice, batch };
+    }
+  }
+
+  /** The raw batches of a closed segment (framing checked; CRC by whoever decodes them), read at the paced rate. */
+  private async *rawBatches(segment: LogSegment, counters: PassCounters, pacer: Pacer): AsyncGenerator<{ raw: Buffer; position: number; fd: number }> {
     const end = segment.size;
     const handle = await fs.promises.open(segment.logPath, 'r');
     try {
@@ -317,17 +357,10 @@ export class Cleaner {
       for (let slice = await reader.next(); slice; slice = await reader.next()) {
         if (slice.size === 0 || slice.available < slice.size) throw new CorruptLogError(segment.logPath, slice.position, 'not a whole batch');
         const raw = Buffer.from(slice.buf.subarray(slice.start, slice.start + slice.size));
-        let batch: RecordBatch;
-        try {
-          batch = await decodeRecordBatch(raw, { maxDecompressedBytes: this.maxDecompressedBytes });
-        } catch (error) {
-          if (isProtocolError(error)) throw new CorruptLogError(segment.logPath, slice.position, error.message);
-          throw error;
-        }
         counters.bytesRead += raw.length;
         this.stats.bytesRead += raw.length;
         await pacer.take(raw.length);
-        yield { raw, batch, position: slice.position, fd: handle.fd };
+        yield { raw, position: slice.position, fd: handle.fd };
       }
     } finally {
       await handle.close();
@@ -375,7 +408,7 @@ function cleanableSegments(closed: readonly LogSegment[], activeBase: number, hi
 
 function keep(record: RecordBatch['records'][number], batch: RecordBatch, map: KeyMap, horizonMs: number): boolean {
   if (record.key === null) return true;
-  const latest = map.latest.get(keyId(record.key));
+  const latest = map.latest.get(keyId(record.key, 0, record.key.length));
   if (latest !== undefined && record.offset < latest) return false;
   const expiredTombstone = record.value === null && record.offset < map.end && batch.maxTimestamp < horizonMs;
   return !expiredTombstone;
@@ -406,7 +439,8 @@ function reencode(batch: RecordBatch, kept: RecordBatch['records']): Promise<Buf
   });
 }
 
-function keyId(key: Buffer): string {
-  if (key.length <= INLINE_KEY_BYTES) return 'k' + key.toString('latin1');
-  return 'h' + createHash('sha1').update(key).digest('base64');
+/** The map's identity of the key bytes buf[start, end): the bytes themselves when short, else a SHA-1. */
+function keyId(buf: Buffer, start: number, end: number): string {
+  if (end - start <= INLINE_KEY_BYTES) return 'k' + buf.toString('latin1', start, end);
+  return 'h' + createHash('sha1').update(buf.subarray(start, end)).digest('base64');
 }
