@@ -25,7 +25,7 @@ describe('broker process: consumer groups across restarts', () => {
     broker = await startBroker({ dataDir, env: GROUP_ENV });
     await createTopic(broker, 'orders', 4);
     for (let p = 0; p < 4; p++) await produce(broker, 'orders', p, range(10, `p${p}-`));
-    const a = await join({ group: 'billing', topic: 'orders', from: 'earliest', auto_commit: false, session_timeout_ms: 1000, client_id: 'billing-1' });
+    const a = await join({ group: 'billing', topic: 'orders', from: 'earliest', auto_commit: false, session_timeout_ms: 2000, client_id: 'billing-1' });
     await a.client.untilRecords('g', 40);
     const committed = await a.commit([0, 1, 2, 3].map((partition) => ({ partition, offset: 3 + partition })));
     expect(committed).toMatchObject({ type: 'committed', offsets: [0, 1, 2, 3].map((p) => ({ topic: 'orders', partition: p, offset: 3 + p })) });
