@@ -12,6 +12,7 @@ import {
   type RecordView,
 } from '@runnel/protocol';
 import { FileBatchReader } from './batch-scan';
+import { dirtyStateOf, isWorthCleaning } from './cleaner-dirty-state';
 import { CleanedFile, readCleanerCheckpoint, writeCleanerCheckpoint } from './cleaner-files';
 import { CleanAborted, Pacer } from './cleaner-pacer';
 import { assert, CorruptLogError } from './errors';
@@ -85,16 +86,7 @@ export interface CleanResult {
   aborted: boolean;
 }
 
-/** What a clean would cover now (Kafka's LogToClean): computed from segment sizes, reads nothing. */
-export interface DirtyState {
-  firstDirtyOffset: number;
-  /** Exclusive end of the cleanable offsets (Kafka's first uncleanable offset). */
-  cleanableEndOffset: number;
-  cleanBytes: number;
-  dirtyBytes: number;
-  /** dirtyBytes / (cleanBytes + dirtyBytes), 0 when nothing is cleanable. */
-  dirtyRatio: number;
-}
+export { dirtyStateOf, isWorthCleaning, type DirtyState } from './cleaner-dirty-state';
 
 /** Points where a crash is simulated in tests (a hook that throws); called synchronously. */
 export type CleanerStep = 'cleaned' | 'swap' | 'deleted';
@@ -290,8 +282,17 @@ export class Cleaner {
     // nothing to remove is only read.
     let out: CleanedFile | undefined;
     try {
-      for await (const { raw, batch, position, fd } of this.batches(segment, counters, pacer)) {
-        const kept = batch.isControl ? batch.records : batch.records.filter((r) => keep(r, batch, map, horizonMs));
+      for await (const { raw, position, fd } of this.rawBatches(segment, counters, pacer)) {
+        // Most batches keep every record: a scan in place says so without decoding them.
+        if ((await this.removable(raw, segment, position, map, horizonMs)) === 0) {
+          if (out) {
+            await out.write(raw);
+            await pacer.take(raw.length);
+          }
+          continue;
+        }
+        const batch = await this.decode(raw, segment, position);
+        const kept = batch.records.filter((r) => keep(r, batch, map, horizonMs));
         if (kept.length < batch.records.length && !out) {
           out = await CleanedFile.startWithCopy(cleanedPath, fd, position);
           await pacer.take(position);
@@ -334,17 +335,33 @@ export class Cleaner {
     return 'swapped';
   }
 
-  /** The batches of a closed segment, decoded (CRC checked), with their raw bytes. */
-  private async *batches(segment: LogSegment, counters: PassCounters, pacer: Pacer): AsyncGenerator<{ raw: Buffer; batch: RecordBatch; position: number; fd: number }> {
-    for await (const slice of this.rawBatches(segment, counters, pacer)) {
-      let batch: RecordBatch;
-      try {
-        batch = await decodeRecordBatch(slice.raw, { maxDecompressedBytes: this.maxDecompressedBytes });
-      } catch (error) {
-        if (isProtocolError(error)) throw new CorruptLogError(segment.logPath, slice.position, error.message);
-        throw error;
-      }
-      yield { ...slice, batch };
+  /** How many records of the batch in `raw` compaction removes (0 for a control batch). */
+  private async removable(raw: Buffer, segment: LogSegment, position: number, map: KeyMap, horizonMs: number): Promise<number> {
+    let removed = 0;
+    try {
+      await scanRecordBatches(raw, { maxDecompressedBytes: this.maxDecompressedBytes }, (r) => {
+        if ((r.batch.attributes & ATTR_CONTROL) !== 0) return false;
+        if (r.keyStart < 0) return true;
+        const latest = map.latest.get(keyId(r.section, r.keyStart, r.keyEnd));
+        const superseded = latest !== undefined && r.offset < latest;
+        const expiredTombstone = r.valueStart < 0 && r.offset < map.end && r.batch.maxTimestamp < horizonMs;
+        if (superseded || expiredTombstone) removed++;
+        return true;
+      });
+    } catch (error) {
+      if (isProtocolError(error)) throw new CorruptLogError(segment.logPath, position, error.message);
+      throw error;
+    }
+    return removed;
+  }
+
+  /** The batch in `raw`, decoded (CRC checked). */
+  private async decode(raw: Buffer, segment: LogSegment, position: number): Promise<RecordBatch> {
+    try {
+      return await decodeRecordBatch(raw, { maxDecompressedBytes: this.maxDecompressedBytes });
+    } catch (error) {
+      if (isProtocolError(error)) throw new CorruptLogError(segment.logPath, position, error.message);
+      throw error;
     }
   }
 
@@ -366,44 +383,6 @@ export class Cleaner {
       await handle.close();
     }
   }
-}
-
-/**
- * The cleanable part of `log` given its checkpointed first dirty offset: the closed segments
- * wholly below `highWatermark` (default: the log end offset), split into clean and dirty bytes.
- * A checkpoint outside [logStartOffset, logEndOffset] means "start over" (a truncation or
- * DeleteRecords moved past it).
- */
-export function dirtyStateOf(log: PartitionLog, checkpoint: number | undefined, highWatermark: number = log.logEndOffset): DirtyState {
-  const closed = cleanableSegments(log.closedSegments(), log.segmentBaseOffsets().at(-1)!, highWatermark);
-  const lso = log.logStartOffset;
-  const firstDirty = checkpoint === undefined || checkpoint < lso || checkpoint > log.logEndOffset ? lso : Math.min(checkpoint, closed.end);
-  let cleanBytes = 0;
-  let dirtyBytes = 0;
-  closed.segments.forEach((segment, i) => {
-    const end = closed.segments[i + 1]?.baseOffset ?? closed.end;
-    if (end <= firstDirty) cleanBytes += segment.size;
-    else dirtyBytes += segment.size;
-  });
-  const total = cleanBytes + dirtyBytes;
-  return { firstDirtyOffset: firstDirty, cleanableEndOffset: closed.end, cleanBytes, dirtyBytes, dirtyRatio: total === 0 ? 0 : dirtyBytes / total };
-}
-
-/**
- * Whether a clean is due: something closed, the dirty ratio at the minimum, and something dirty
- * unless the minimum is 0 (which re-reads a clean log only to expire tombstones).
- */
-export function isWorthCleaning(state: DirtyState, minCleanableDirtyRatio: number): boolean {
-  const total = state.cleanBytes + state.dirtyBytes;
-  return total > 0 && state.dirtyRatio >= minCleanableDirtyRatio && (state.dirtyBytes > 0 || minCleanableDirtyRatio === 0);
-}
-
-/** The closed segments wholly below `highWatermark`, and the exclusive end of their offsets. */
-function cleanableSegments(closed: readonly LogSegment[], activeBase: number, highWatermark: number): { segments: readonly LogSegment[]; end: number } {
-  let n = closed.length;
-  let end = activeBase;
-  while (n > 0 && end > highWatermark) end = closed[--n].baseOffset;
-  return { segments: closed.slice(0, n), end };
 }
 
 function keep(record: RecordBatch['records'][number], batch: RecordBatch, map: KeyMap, horizonMs: number): boolean {
