@@ -84,6 +84,8 @@ export class GroupCoordinator {
   private readonly onListenerError: (error: unknown, memberId: string) => void;
   private readonly writer: OffsetLogWriter;
   private readonly groups = new Map<string, Group>();
+  /** Group ids in order, kept sorted on create/delete so a page of listGroups is a search plus a slice. */
+  private readonly sortedIds: string[] = [];
   /** Groups whose rebalance is due at the end of the outermost call. */
   private readonly dirty = new Set<Group>();
   private inCall = false;
@@ -116,7 +118,9 @@ export class GroupCoordinator {
     for (const group of loaded.groups) {
       this.groups.set(group.groupId, group);
       this.memberCount += group.members.size;
+      this.sortedIds.push(group.groupId);
     }
+    this.sortedIds.sort(compareStrings);
     return { records: loaded.records, skipped: loaded.skipped };
   }
 
@@ -287,6 +291,7 @@ export class GroupCoordinator {
     if (!group) throw new GroupError('UNKNOWN_GROUP', `group ${groupId} does not exist`);
     if (group.members.size > 0) throw new GroupError('GROUP_NOT_EMPTY', `group ${groupId} has members; stop them first`);
     this.groups.delete(groupId);
+    this.sortedIds.splice(upperBound(this.sortedIds, groupId) - 1, 1);
     this.dirty.delete(group);
     group.deleted = true;
     const records = [groupRecord(groupId, null), ...group.committedOffsets().map((o) => offsetRecord(groupId, o.topic, o.partition, null))];
@@ -305,8 +310,9 @@ export class GroupCoordinator {
 
   listGroups(options: { afterGroupId?: string; limit?: number } = {}): GroupDescription[] {
     const limit = options.limit ?? Infinity;
-    const ids = [...this.groups.keys()].filter((id) => options.afterGroupId === undefined || id > options.afterGroupId).sort(compareStrings);
-    return ids.slice(0, Math.max(0, limit)).map((id) => this.groups.get(id)!.describe());
+    const start = options.afterGroupId === undefined ? 0 : upperBound(this.sortedIds, options.afterGroupId);
+    const end = Math.min(this.sortedIds.length, start + Math.max(0, limit));
+    return this.sortedIds.slice(start, end).map((id) => this.groups.get(id)!.describe());
   }
 
   groupCount(): number {
@@ -349,6 +355,7 @@ export class GroupCoordinator {
     if (this.groups.size >= this.limits.maxGroups) throw new GroupError('TOO_MANY_GROUPS', `${this.limits.maxGroups} groups exist, the limit`);
     const group = new Group(groupId);
     this.groups.set(groupId, group);
+    this.sortedIds.splice(upperBound(this.sortedIds, groupId), 0, groupId);
     return group;
   }
 
@@ -383,4 +390,16 @@ export class GroupCoordinator {
       this.onListenerError(error, member.memberId);
     }
   }
+}
+
+/** Index of the first id of sorted `ids` that sorts after `id` (compareStrings order). */
+function upperBound(ids: readonly string[], id: string): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareStrings(ids[mid], id) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -294,6 +294,12 @@ describe('GroupCoordinator admin', () => {
     for (const id of ['c', 'a', 'b', 'd']) await coordinator.resetOffsets(id, []);
     expect(coordinator.listGroups().map((g) => g.groupId)).toEqual(['a', 'b', 'c', 'd']);
     expect(coordinator.listGroups({ afterGroupId: 'a', limit: 2 }).map((g) => g.groupId)).toEqual(['b', 'c']);
+    await coordinator.deleteGroup('b');
+    expect(coordinator.listGroups({ afterGroupId: 'a', limit: 2 }).map((g) => g.groupId)).toEqual(['c', 'd']);
+    expect(coordinator.listGroups({ afterGroupId: 'bb' }).map((g) => g.groupId)).toEqual(['c', 'd']);
+    expect(coordinator.listGroups({ afterGroupId: 'd' })).toEqual([]);
+    await coordinator.resetOffsets('b', []);
+    expect(coordinator.listGroups().map((g) => g.groupId)).toEqual(['a', 'b', 'c', 'd']);
   });
 });
 
