@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { OffsetOutOfRangeError } from '@runnel/log';
 import type { Acks } from '@runnel/replication';
-import { ErrorBody, RunnelError, badRequest, unknownPartition } from '../common/errors';
-import { CommitFrame, CreditFrame, FromSpec, ProduceFrame, RawFrame, SubscribeFrame, parseJsonFrame, validateFrame } from './client-frames';
-import { decodeCursor } from './cursor';
+import { ErrorBody, RunnelError, badRequest } from '../common/errors';
+import { CommitFrame, CreditFrame, ProduceFrame, RawFrame, SubscribeFrame, parseJsonFrame, validateFrame } from './client-frames';
 import { GroupMember, WsGroups } from './group-member';
+import { resolvePlainStart } from './plain-start';
 import { Subscription, SubscriptionPartition } from './subscription';
 import { WsLimits } from './ws-limits';
 
@@ -156,7 +156,7 @@ export class WsSession {
     this.pending.add(sub);
     let start: { state: SubscriptionPartition; offset: number }[];
     try {
-      start = await this.resolveStart(frame);
+      start = await resolvePlainStart(frame, this.topics, this.limits);
     } catch (error) {
       if (!this.cancelled.delete(sub)) this.sendError(error, { sub });
       return;
@@ -227,23 +227,6 @@ export class WsSession {
     } catch (error) {
       this.sendError(error, context);
     }
-  }
-
-  /** Partitions and start offsets for a subscribe: 40403 unknown topic/partition, 416 out of range. */
-  private async resolveStart(frame: SubscribeFrame): Promise<{ state: SubscriptionPartition; offset: number }[]> {
-    const count = this.topics.partitionCount(frame.topic);
-    const fromCursor = frame.from.kind === 'cursor' ? cursorOffsets(frame, this.limits.maxPartitionsPerSubscription) : undefined;
-    const ids = frame.partitions ?? (fromCursor ? [...fromCursor.keys()] : Array.from({ length: count }, (_, i) => i));
-    if (ids.length > this.limits.maxPartitionsPerSubscription) {
-      throw badRequest(`a subscription reads at most ${this.limits.maxPartitionsPerSubscription} partitions; name them in "partitions"`);
-    }
-    const start: { state: SubscriptionPartition; offset: number }[] = [];
-    for (const id of ids) {
-      if (id >= count) throw unknownPartition(frame.topic, id);
-      const state = this.topics.partition(frame.topic, id);
-      start.push({ state, offset: await startOffset(state, frame.from, fromCursor?.get(id), frame.topic) });
-    }
-    return start;
   }
 
   private credit(frame: CreditFrame): void {
@@ -397,43 +380,4 @@ function errorBody(error: unknown): ErrorBody {
   }
   logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return { error_code: 50001, message: 'Internal server error' };
-}
-
-function cursorOffsets(frame: SubscribeFrame, maxEntries: number): Map<number, number> {
-  const entries = decodeCursor(frame.topic, (frame.from as { cursor: string }).cursor, maxEntries);
-  const offsets = new Map(entries.map((e) => [e.partition, e.offset]));
-  for (const p of frame.partitions ?? []) {
-    if (!offsets.has(p)) throw badRequest(`from.cursor holds no position for partition ${p}`);
-  }
-  return offsets;
-}
-
-async function startOffset(
-  state: Awaited<ReturnType<WsTopics['partition']>>,
-  from: FromSpec,
-  cursorOffset: number | undefined,
-  topic: string,
-): Promise<number> {
-  const hw = state.highWatermark;
-  switch (from.kind) {
-    case 'earliest':
-      return state.logStartOffset;
-    case 'latest':
-      return hw;
-    case 'timestamp': {
-      const found = await state.log.offsetForTimestamp(from.timestamp);
-      return found && found.offset < hw ? Math.max(found.offset, state.logStartOffset) : hw;
-    }
-    case 'offset':
-    case 'cursor': {
-      const offset = from.kind === 'offset' ? from.offset : cursorOffset!;
-      if (offset < state.logStartOffset || offset > hw) {
-        throw new RunnelError(
-          'OFFSET_OUT_OF_RANGE',
-          `offset ${offset} of ${topic}-${state.partition} is outside the readable range [${state.logStartOffset}, ${hw}]`,
-        );
-      }
-      return offset;
-    }
-  }
 }
