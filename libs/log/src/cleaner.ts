@@ -3,10 +3,9 @@ import * as fs from 'node:fs';
 import {
   ATTR_CONTROL,
   decodeRecordBatch,
-  encodeRecordBatchAsync,
   isProtocolError,
+  reencodeRecordBatch,
   scanRecordBatches,
-  TimestampType,
   type Offset,
   type RecordBatch,
   type RecordView,
@@ -299,7 +298,7 @@ export class Cleaner {
         }
         removed += batch.records.length - kept.length;
         if (!out || kept.length === 0) continue;
-        const bytes = kept.length === batch.records.length ? raw : await reencode(batch, kept);
+        const bytes = kept.length === batch.records.length ? raw : await reencodeRecordBatch(batch, { records: kept });
         await out.write(bytes);
         await pacer.take(bytes.length); // writes are paced as they are buffered, not in one lump
       }
@@ -391,31 +390,6 @@ function keep(record: RecordBatch['records'][number], batch: RecordBatch, map: K
   if (latest !== undefined && record.offset < latest) return false;
   const expiredTombstone = record.value === null && record.offset < map.end && batch.maxTimestamp < horizonMs;
   return !expiredTombstone;
-}
-
-/** A batch holding `kept` (a non-empty subset of its records) at their original offsets. */
-function reencode(batch: RecordBatch, kept: RecordBatch['records']): Promise<Buffer> {
-  const logAppendTime = batch.timestampType === TimestampType.LogAppendTime;
-  return encodeRecordBatchAsync({
-    records: kept.map((r) => ({
-      offset: r.offset,
-      timestamp: logAppendTime ? batch.baseTimestamp + r.timestampDelta : r.timestamp,
-      key: r.key,
-      value: r.value,
-      headers: r.headers,
-    })),
-    baseOffset: batch.baseOffset,
-    lastOffsetDelta: batch.lastOffsetDelta,
-    partitionLeaderEpoch: batch.partitionLeaderEpoch,
-    compression: batch.compression,
-    timestampType: batch.timestampType,
-    isTransactional: batch.isTransactional,
-    isControl: batch.isControl,
-    producerId: batch.producerId,
-    producerEpoch: batch.producerEpoch,
-    baseSequence: batch.baseSequence,
-    ...(logAppendTime ? { baseTimestamp: batch.baseTimestamp, maxTimestamp: batch.maxTimestamp } : {}),
-  });
 }
 
 /** The map's identity of the key bytes buf[start, end): the bytes themselves when short, else a SHA-1. */

@@ -7,5 +7,6 @@ export * from './compression';
 export * from './record-batch';
 export * from './record-batch-encoder';
 export * from './record-batch-decoder';
+export * from './record-batch-recompress';
 export * from './murmur2';
 export * from './partitioner';

@@ -1,7 +1,15 @@
 import type { Readable } from 'node:stream';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { LogClosedError } from '@runnel/log';
-import { DefaultPartitioner, ProtocolError, partitionForKey } from '@runnel/protocol';
+import {
+  CompressionCodec,
+  DefaultPartitioner,
+  ProtocolError,
+  checkBatches,
+  needsRecompression,
+  partitionForKey,
+  recompressRecordBatches,
+} from '@runnel/protocol';
 import { Acks, Partition, PartitionStorageError } from '@runnel/replication';
 import { RunnelError, badRequest } from '../common/errors';
 import { BrokerConfig } from '../config/broker-config';
@@ -46,8 +54,21 @@ interface TopicContext {
   name: string;
   partitionsCount: number;
   maxMessageBytes: number;
+  /** The topic's compression.type for the batches the broker builds ('producer': none). */
+  compression: CompressionCodec;
   partitions: (Partition | undefined)[];
 }
+
+const TOPIC_CODECS: Record<string, CompressionCodec | undefined> = {
+  producer: undefined,
+  uncompressed: CompressionCodec.None,
+  gzip: CompressionCodec.Gzip,
+  snappy: CompressionCodec.Snappy,
+  lz4: CompressionCodec.Lz4,
+  zstd: CompressionCodec.Zstd,
+};
+/** Decompressed bytes one received batch may hold when the broker must recompress it. */
+const MAX_RECOMPRESS_BYTES = 64 * 1024 * 1024;
 
 @Injectable()
 export class ProduceService implements BeforeApplicationShutdown {
@@ -137,8 +158,9 @@ export class ProduceService implements BeforeApplicationShutdown {
     return this.idempotent(topic, idempotencyKey, async () => {
       let result;
       try {
+        const stored = await this.withTopicCompression(topic, bytes);
         // acks=0 gains nothing here: the append itself is synchronous, only the fsync is waited for.
-        result = await partition.append(bytes, acks === -1 ? -1 : 1);
+        result = await partition.append(stored, acks === -1 ? -1 : 1);
       } catch (error) {
         throw this.toError(error);
       }
@@ -155,6 +177,7 @@ export class ProduceService implements BeforeApplicationShutdown {
       name: topic,
       partitionsCount: record.partitionsCount,
       maxMessageBytes: Number(this.topics.configValue(topic, 'max.message.bytes')),
+      compression: this.topicCodec(topic) ?? CompressionCodec.None,
       partitions: [],
     };
   }
@@ -191,7 +214,7 @@ export class ProduceService implements BeforeApplicationShutdown {
             ? partitionForKey(record.key, ctx.partitionsCount)
             : this.stickyPartition(ctx);
       const partition = (ctx.partitions[partitionId] ??= this.topics.partition(ctx.name, partitionId));
-      const ticket = this.accumulator.add(partition, record, record.batchBytesUpperBound, acks, ctx.maxMessageBytes);
+      const ticket = this.accumulator.add(partition, record, record.batchBytesUpperBound, acks, ctx.maxMessageBytes, ctx.compression);
       return {
         batch: acks === 0 ? null : ticket.batch,
         index: ticket.index,
@@ -266,6 +289,25 @@ export class ProduceService implements BeforeApplicationShutdown {
   }
 
   /** Maps what the log and replication layers throw to API.md errors. */
+  /** compression.type as a codec; undefined for 'producer' (batches are kept as the producer sent them). */
+  private topicCodec(topic: string): CompressionCodec | undefined {
+    return TOPIC_CODECS[this.topics.configValue(topic, 'compression.type')];
+  }
+
+  /**
+   * The binary path's batches as the topic stores them: as sent, unless the topic names a codec
+   * and some batch uses another — then those batches are recompressed, as Kafka's broker does.
+   * Checked first (framing, CRC, size), so nothing malformed is decoded.
+   */
+  private async withTopicCompression(topic: string, bytes: Buffer): Promise<Buffer> {
+    const codec = this.topicCodec(topic);
+    if (codec === undefined) return bytes;
+    const maxMessageBytes = Number(this.topics.configValue(topic, 'max.message.bytes'));
+    checkBatches(bytes, maxMessageBytes);
+    if (!needsRecompression(bytes, codec)) return bytes;
+    return recompressRecordBatches(bytes, codec, { maxDecompressedBytes: MAX_RECOMPRESS_BYTES });
+  }
+
   private toError(error: unknown): RunnelError {
     if (error instanceof RunnelError) return error;
     if (error instanceof ProtocolError) {

@@ -1,4 +1,4 @@
-import { BATCH_HEADER_SIZE, BatchRecord, encodeRecordBatch } from '@runnel/protocol';
+import { BATCH_HEADER_SIZE, BatchRecord, CompressionCodec, encodeRecordBatch, encodeRecordBatchAsync, isSyncCodec } from '@runnel/protocol';
 import type { Acks, Partition } from '@runnel/replication';
 import type { RunnelError } from '../common/errors';
 
@@ -13,6 +13,11 @@ import type { RunnelError } from '../common/errors';
  *
  * acks=all records and acks 0/1 records go to separate batches (one `Partition.append` takes one
  * acks), so a fire-and-forget record never waits for an fsync it did not ask for.
+ *
+ * Batches are compressed with the topic's compression.type (none by default). Every codec but
+ * zstd encodes synchronously at close; a zstd batch is encoded off the event loop, and the
+ * partition's later batches wait for it (a per-partition chain), so appends still go out in
+ * close order.
  *
  * A record's offset is its batch's base offset plus its index. Records are validated before they
  * are added (record-input.ts); a failure here (encoding, append) fails the whole batch, which can
@@ -37,6 +42,7 @@ export class PendingBatch {
   constructor(
     readonly partition: Partition,
     readonly acks: 1 | -1,
+    readonly compression: CompressionCodec,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
@@ -70,6 +76,8 @@ export class RecordAccumulator {
   private readonly durable = new Map<Partition, PendingBatch>();
   private readonly local = new Map<Partition, PendingBatch>();
   private scheduled = false;
+  /** Per partition: the last asynchronously encoded batch, until its append is issued. */
+  private readonly encoding = new Map<Partition, Promise<void>>();
   private readonly flushAll = (): void => {
     this.scheduled = false;
     for (const batch of this.durable.values()) this.close(batch);
@@ -85,15 +93,25 @@ export class RecordAccumulator {
    * Adds a validated record (`recordBytes` = its size upper bound, already checked to fit
    * `batchBytesMax` alone) to the open batch of `partition`.
    */
-  add(partition: Partition, record: BatchRecord, recordBytes: number, acks: Acks, batchBytesMax: number): Ticket {
+  add(
+    partition: Partition,
+    record: BatchRecord,
+    recordBytes: number,
+    acks: Acks,
+    batchBytesMax: number,
+    compression: CompressionCodec = CompressionCodec.None,
+  ): Ticket {
     const open = acks === -1 ? this.durable : this.local;
     let batch = open.get(partition);
-    if (batch !== undefined && (batch.bytes + recordBytes > batchBytesMax || batch.records.length >= this.maxBatchRecords)) {
+    if (
+      batch !== undefined &&
+      (batch.bytes + recordBytes > batchBytesMax || batch.records.length >= this.maxBatchRecords || batch.compression !== compression)
+    ) {
       this.close(batch);
       batch = undefined;
     }
     if (batch === undefined) {
-      batch = new PendingBatch(partition, acks === -1 ? -1 : 1);
+      batch = new PendingBatch(partition, acks === -1 ? -1 : 1, compression);
       open.set(partition, batch);
       if (!this.scheduled) {
         this.scheduled = true;
@@ -111,16 +129,42 @@ export class RecordAccumulator {
 
   private close(batch: PendingBatch): void {
     (batch.acks === -1 ? this.durable : this.local).delete(batch.partition);
-    const count = batch.records.length;
-    let bytes: Buffer;
-    try {
-      bytes = encodeRecordBatch({ records: batch.records });
-    } catch (error) {
-      batch.settle(undefined, this.hooks.toError(error));
+    const { partition, compression } = batch;
+    const pending = this.encoding.get(partition);
+    if (pending === undefined && isSyncCodec(compression)) {
+      let bytes: Buffer;
+      try {
+        bytes = encodeRecordBatch({ records: batch.records, compression });
+      } catch (error) {
+        batch.settle(undefined, this.hooks.toError(error));
+        return;
+      }
+      this.hooks.closed(partition);
+      this.append(batch, bytes, batch.records.length);
+      batch.records.length = 0; // the bytes hold them now; let the inputs go
       return;
     }
-    batch.records.length = 0; // the bytes hold them now; let the inputs go
-    this.hooks.closed(batch.partition);
+    // zstd, or behind a zstd batch of the same partition: encode, then append in close order.
+    const records = batch.records.splice(0);
+    this.hooks.closed(partition);
+    const issued = (pending ?? Promise.resolve()).then(async () => {
+      let bytes: Buffer;
+      try {
+        bytes = await encodeRecordBatchAsync({ records, compression });
+      } catch (error) {
+        batch.settle(undefined, this.hooks.toError(error));
+        return;
+      }
+      this.append(batch, bytes, records.length);
+    });
+    this.encoding.set(partition, issued);
+    void issued.then(() => {
+      if (this.encoding.get(partition) === issued) this.encoding.delete(partition);
+    });
+  }
+
+  /** Issues the append (synchronously: Partition applies appends in call order) and settles the batch when it completes. */
+  private append(batch: PendingBatch, bytes: Buffer, count: number): void {
     let appending: Promise<{ baseOffset: number; logAppendTimeMs: number; records: number }>;
     try {
       appending = batch.partition.append(bytes, batch.acks);

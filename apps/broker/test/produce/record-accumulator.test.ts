@@ -1,4 +1,4 @@
-import { checkBatches, decodeRecordBatches } from '@runnel/protocol';
+import { CompressionCodec, checkBatches, compressionOf, decodeRecordBatches } from '@runnel/protocol';
 import type { Acks, Partition } from '@runnel/replication';
 import { RunnelError } from '../../src/common/errors';
 import { RecordAccumulator, Ticket } from '../../src/produce/record-accumulator';
@@ -40,6 +40,29 @@ async function settled(tickets: Ticket[]): Promise<void> {
 }
 
 describe('RecordAccumulator', () => {
+  it('compresses with the codec given, and appends in close order even behind an asynchronous zstd encode', async () => {
+    const { acc } = accumulator();
+    const { partition, appends } = fakePartition();
+    // One batch per codec change, all in one turn: zstd (async encode), then none, then gzip.
+    const tickets = [
+      ...Array.from({ length: 50 }, (_, i) => acc.add(partition, record(`z${i}`), 40, -1, 1_000_000, CompressionCodec.Zstd)),
+      acc.add(partition, record('plain'), 40, -1, 1_000_000, CompressionCodec.None),
+      acc.add(partition, record('gz'), 40, -1, 1_000_000, CompressionCodec.Gzip),
+    ];
+    await settled(tickets);
+    expect(appends.map((a) => compressionOf(checkBatches(a.bytes, Number.MAX_SAFE_INTEGER)[0].attributes))).toEqual([
+      CompressionCodec.Zstd,
+      CompressionCodec.None,
+      CompressionCodec.Gzip,
+    ]);
+    expect(tickets.map((t) => t.batch.outcome!.baseOffset + t.index)).toEqual(Array.from({ length: 52 }, (_, i) => i));
+    const values: string[] = [];
+    for (const a of appends) {
+      for await (const batch of decodeRecordBatches(a.bytes, { maxDecompressedBytes: 1 << 20 })) for (const r of batch.records) values.push(r.value!.toString());
+    }
+    expect(values).toEqual([...Array.from({ length: 50 }, (_, i) => `z${i}`), 'plain', 'gz']);
+  });
+
   it('coalesces records added in one event-loop turn into one append; offsets are base + index', async () => {
     const { acc, appended, closed } = accumulator();
     const { partition, appends } = fakePartition();
