@@ -61,4 +61,23 @@ describe('broker process: consumer groups across restarts', () => {
       expect(b.records().filter((r) => r.partition === p).map((r) => r.offset)).toEqual(range(10 - (3 + p)).map((_, i) => 3 + p + i));
     }
   });
+
+  it('a graceful shutdown commits what members credited back (auto_commit on leave) before the logs close', async () => {
+    const dataDir = makeDataDir();
+    broker = await startBroker({ dataDir, env: GROUP_ENV });
+    await createTopic(broker, 'shutdown', 1);
+    await produce(broker, 'shutdown', 0, range(20));
+    const m = await join({ group: 'graceful', topic: 'shutdown', from: 'earliest', credit: 20 });
+    await m.client.untilRecords('g', 20);
+    m.client.send({ type: 'credit', sub: 'g', records: 20 });
+    // Frames are handled in order: once this one's error comes back, the credit was taken.
+    m.client.send({ type: 'credit', sub: 'no-such-sub', records: 1 });
+    await m.client.next('error', 1, 'no-such-sub');
+    // SIGTERM closes the member's socket; it leaves and commits what it credited.
+    expect(await broker.stop()).toBe(0);
+    members.splice(0);
+    broker = await startBroker({ dataDir, env: GROUP_ENV });
+    const lags = await rest(broker, 'GET', '/consumer-groups/graceful/lags');
+    expect(lags.body.data).toEqual([expect.objectContaining({ topic_name: 'shutdown', partition_id: 0, current_offset: 20, lag: 0, consumer_id: null })]);
+  });
 });
