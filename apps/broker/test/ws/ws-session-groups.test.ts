@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import { GroupCoordinator, OffsetLogRecord } from '@runnel/groups';
 import { toRunnelError } from '../../src/groups/groups.service';
 import type { WsGroups } from '../../src/ws/group-member';
@@ -101,5 +102,45 @@ describe('WsSession: group members', () => {
     session.handleFrame(frame({ type: 'commit', sub: 'm', ref: 7, offsets: [{ partition: lost, offset: 1 }] }), false);
     await sink.untilType('error');
     expect(sink.of('error', 'm')[0]).toMatchObject({ ref: 7, error_code: 40901 });
+  });
+
+  it('answers any malformed group or commit frame with an error frame, and keeps serving', async () => {
+    await cluster.append('t', 0, ['a']);
+    const sink = new RecordingSink();
+    const session = cluster.session(sink, { groups });
+    const value = fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer({ min: -3, max: 1e6 }), fc.string({ maxLength: 8 }), fc.boolean(), fc.array(fc.anything(), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
+    const frames = fc.record(
+      {
+        type: fc.constantFrom('subscribe', 'commit', 'credit', 'unsubscribe'),
+        sub: fc.oneof(fc.constantFrom('m', 'x'), value),
+        group: fc.oneof(fc.constant('g'), value),
+        topic: fc.oneof(fc.constantFrom('t', 'missing'), value),
+        topics: value,
+        topic_prefix: value,
+        from: fc.oneof(fc.constantFrom('earliest', 'latest'), value),
+        partitions: value,
+        offsets: fc.oneof(value, fc.array(fc.record({ topic: value, partition: value, offset: value, metadata: value }, { requiredKeys: [] }), { maxLength: 3 })),
+        ref: value,
+        records: value,
+        credit: value,
+        session_timeout_ms: value,
+        auto_commit: value,
+        auto_commit_interval_ms: value,
+        assignor: fc.oneof(fc.constantFrom('range', 'round-robin', 'nope'), value),
+        member_id: value,
+      },
+      { requiredKeys: ['type'] },
+    );
+    fc.assert(
+      fc.property(frames, (f) => {
+        session.handleFrame(JSON.stringify(f), false);
+      }),
+      { numRuns: 500 },
+    );
+    // Whatever happened, the connection still works: a fresh member joins and reads.
+    session.handleFrame(frame({ type: 'subscribe', sub: 'final', group: 'fresh', topic: 't', from: 'earliest', format: 'string' }), false);
+    await sink.untilRecords('final', 1);
+    expect(sink.of('error').every((e) => typeof e.error_code === 'number' && e.error_code !== 50001)).toBe(true);
+    session.close();
   });
 });
