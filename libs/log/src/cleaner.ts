@@ -11,7 +11,7 @@ import {
   type RecordView,
 } from '@runnel/protocol';
 import { FileBatchReader } from './batch-scan';
-import { dirtyStateOf, isWorthCleaning } from './cleaner-dirty-state';
+import { dirtyStateOf, isWorthCleaning, type DirtyState } from './cleaner-dirty-state';
 import { CleanedFile, readCleanerCheckpoint, writeCleanerCheckpoint } from './cleaner-files';
 import { CleanAborted, Pacer } from './cleaner-pacer';
 import { assert, CorruptLogError } from './errors';
@@ -87,6 +87,22 @@ export interface CleanResult {
 
 export { dirtyStateOf, isWorthCleaning, type DirtyState } from './cleaner-dirty-state';
 
+/** The result of a run that cleaned nothing (yet): the state it found, all counters at zero. */
+export function emptyCleanResult(state: DirtyState): CleanResult {
+  return {
+    cleaned: false,
+    dirtyRatio: state.dirtyRatio,
+    firstDirtyOffset: state.firstDirtyOffset as Offset,
+    cleanedUpToOffset: state.firstDirtyOffset as Offset,
+    passes: 0,
+    segmentsRewritten: 0,
+    recordsRemoved: 0,
+    bytesRead: 0,
+    bytesWritten: 0,
+    aborted: false,
+  };
+}
+
 /** Points where a crash is simulated in tests (a hook that throws); called synchronously. */
 export type CleanerStep = 'cleaned' | 'swap' | 'deleted';
 
@@ -145,19 +161,8 @@ export class Cleaner {
   async clean(log: PartitionLog, opts: CleanOptions): Promise<CleanResult> {
     if (!(opts.minCleanableDirtyRatio >= 0 && opts.minCleanableDirtyRatio <= 1)) throw new RangeError(`minCleanableDirtyRatio ${opts.minCleanableDirtyRatio}`);
     const state = dirtyStateOf(log, await readCleanerCheckpoint(log.dir), opts.highWatermark);
-    const { firstDirtyOffset: firstDirty, cleanableEndOffset: cleanableEnd, dirtyRatio } = state;
-    const result: CleanResult = {
-      cleaned: false,
-      dirtyRatio,
-      firstDirtyOffset: firstDirty as Offset,
-      cleanedUpToOffset: firstDirty as Offset,
-      passes: 0,
-      segmentsRewritten: 0,
-      recordsRemoved: 0,
-      bytesRead: 0,
-      bytesWritten: 0,
-      aborted: false,
-    };
+    const { firstDirtyOffset: firstDirty, cleanableEndOffset: cleanableEnd } = state;
+    const result = emptyCleanResult(state);
     if (!isWorthCleaning(state, opts.minCleanableDirtyRatio) || opts.signal?.aborted) return result;
     result.cleaned = true;
     const pacer = new Pacer(opts.ioBytesPerSecond, opts.signal);

@@ -1,4 +1,4 @@
-import { Cleaner, dirtyStateOf, isWorthCleaning, type CleanerOptions, type CleanResult, type DirtyState } from './cleaner';
+import { Cleaner, dirtyStateOf, emptyCleanResult, isWorthCleaning, type CleanerOptions, type CleanResult, type DirtyState } from './cleaner';
 import { readCleanerCheckpoint } from './cleaner-files';
 import { isCompacted } from './log-config';
 import { SYSTEM_CLOCK, type Clock } from './log-types';
@@ -162,7 +162,7 @@ export class LogCleanerManager {
         this.stats.errors++;
         throw error;
       }
-      result = { ...emptyResult(chosen.state), cleaned: true, aborted: true }; // the log went away under it
+      result = { ...emptyCleanResult(chosen.state), cleaned: true, aborted: true }; // the log went away under it
     }
     const durationMs = performance.now() - started;
     if (result.cleaned) {
@@ -221,19 +221,4 @@ async function firstTooYoungOffset(log: PartitionLog, nowMs: number): Promise<nu
     if ((await segment.largestTimestamp()) > nowMs - lagMs) return segment.baseOffset;
   }
   return Number.POSITIVE_INFINITY;
-}
-
-function emptyResult(state: DirtyState): CleanResult {
-  return {
-    cleaned: false,
-    dirtyRatio: state.dirtyRatio,
-    firstDirtyOffset: state.firstDirtyOffset as CleanResult['firstDirtyOffset'],
-    cleanedUpToOffset: state.firstDirtyOffset as CleanResult['cleanedUpToOffset'],
-    passes: 0,
-    segmentsRewritten: 0,
-    recordsRemoved: 0,
-    bytesRead: 0,
-    bytesWritten: 0,
-    aborted: false,
-  };
 }

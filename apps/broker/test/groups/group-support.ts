@@ -1,6 +1,6 @@
-import { encodeRecordBatch } from '@runnel/protocol';
 import type { ClientOptions } from 'ws';
 import { BrokerProcess } from '../support/broker-process';
+import { createTopicOn, produceStrings } from '../support/topic-helpers';
 import { ServerFrame, WsClient } from '../ws/ws-client';
 
 /** Helpers for the consumer-group e2e tests: topics, produce, group members over WebSocket, REST. */
@@ -11,25 +11,9 @@ export const GROUP_ENV = {
   RUNNEL_OFFSETS_TOPIC_PARTITIONS: '4',
 };
 
-export async function createTopic(broker: BrokerProcess, name: string, partitions: number): Promise<void> {
-  const response = await fetch(`${broker.baseUrl}/v3/clusters/-/topics`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ topic_name: name, partitions_count: partitions }),
-  });
-  expect(response.status).toBe(201);
-}
-
-/** Appends STRING values `${prefix}${i}` to one partition (one batch). */
-export async function produce(broker: BrokerProcess, topic: string, partition: number, values: string[]): Promise<void> {
-  const batch = encodeRecordBatch({ records: values.map((v) => ({ timestamp: Date.now(), key: null, value: Buffer.from(v), headers: [] })) });
-  const response = await fetch(`${broker.baseUrl}/v3/clusters/-/topics/${topic}/partitions/${partition}/batches`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/vnd.kafka.record-batch' },
-    body: batch,
-  });
-  expect(response.status).toBe(200);
-}
+export const createTopic = createTopicOn;
+/** Appends STRING values to one partition (one batch). */
+export const produce = produceStrings;
 
 export async function rest(broker: BrokerProcess, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const response = await fetch(`${broker.baseUrl}/v3/clusters/-${path}`, {

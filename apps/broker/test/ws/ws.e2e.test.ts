@@ -1,5 +1,5 @@
-import { encodeRecordBatch } from '@runnel/protocol';
 import { BrokerProcess, startBroker } from '../support/broker-process';
+import { createTopicOn, produceStrings } from '../support/topic-helpers';
 import { WsClient } from './ws-client';
 
 /** The WebSocket gateway against the real broker process: subscribe, credit, cursors, errors, disconnects. */
@@ -19,25 +19,11 @@ describe('broker process: WebSocket /v3/ws', () => {
   let topicSeq = 0;
   async function createTopic(partitions = 1): Promise<string> {
     const name = `ws-topic-${++topicSeq}`;
-    const response = await fetch(`${broker.baseUrl}/v3/clusters/-/topics`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ topic_name: name, partitions_count: partitions }),
-    });
-    expect(response.status).toBe(201);
+    await createTopicOn(broker, name, partitions);
     return name;
   }
 
-  /** Appends STRING values to one partition with the binary fast path (one batch). */
-  async function produce(topic: string, partition: number, values: string[]): Promise<void> {
-    const batch = encodeRecordBatch({ records: values.map((v) => ({ timestamp: Date.now(), key: null, value: Buffer.from(v), headers: [] })) });
-    const response = await fetch(`${broker.baseUrl}/v3/clusters/-/topics/${topic}/partitions/${partition}/batches`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/vnd.kafka.record-batch' },
-      body: batch,
-    });
-    expect(response.status).toBe(200);
-  }
+  const produce = (topic: string, partition: number, values: string[]): Promise<void> => produceStrings(broker, topic, partition, values);
 
   async function connect(): Promise<WsClient> {
     const client = await WsClient.open(broker.baseUrl);
