@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { encodeRecordBatch } from '@runnel/protocol';
 import { envInt, fmt, machine, median, table } from './harness';
 import { LoadResult, runHttpLoad } from './peers/loadgen';
-import { Started, startProcess } from './peers/process';
+import { Started, startProcess, startRunnelBroker } from './peers/process';
 import { benchNats } from './peers/nats';
 import { benchRedis, PeerCase } from './peers/redis';
 import { endToEndLatency, wsDelivery } from './peers/ws';
@@ -48,16 +48,6 @@ interface Row {
   extra?: string[];
 }
 const rows: Row[] = [];
-
-async function startBroker(dataDir: string): Promise<{ process: Started; baseUrl: string }> {
-  const built = path.join(ROOT, 'dist/apps/broker/src/main.js');
-  const args = fs.existsSync(built) && process.env.RUNNEL_BENCH_SOURCE !== '1' ? [built] : ['-r', '@swc-node/register', path.join(ROOT, 'apps/broker/src/main.ts')];
-  const started = await startProcess(process.execPath, args, /listening on http:\/\/[^:]+:(\d+)/, {
-    cwd: ROOT,
-    env: { RUNNEL_DATA_DIR: dataDir, RUNNEL_HTTP_PORT: '0', RUNNEL_HOST: '127.0.0.1' },
-  });
-  return { process: started, baseUrl: `http://127.0.0.1:${started.match}` };
-}
 
 async function startSink(): Promise<{ process: Started; baseUrl: string }> {
   const started = await startProcess(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'peers/sink.ts')], /listening on http:\/\/[^:]+:(\d+)/, { cwd: ROOT });
@@ -231,7 +221,7 @@ async function main(): Promise<void> {
   let broker: { process: Started; baseUrl: string } | undefined;
   let sink: { process: Started; baseUrl: string } | undefined;
   try {
-    broker = await startBroker(dataDir);
+    broker = await startRunnelBroker(ROOT, dataDir);
     sink = await startSink();
     await produceCases(broker.baseUrl, sink.baseUrl);
     await sink.process.stop();

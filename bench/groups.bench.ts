@@ -32,7 +32,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { envInt, fmt, machine, median, table } from './harness';
-import { Started, startProcess } from './peers/process';
+import { Started, startRunnelBroker } from './peers/process';
 
 const RUNS = envInt('RUNNEL_BENCH_RUNS', 3);
 const SECONDS = envInt('RUNNEL_BENCH_SECONDS', 5);
@@ -44,16 +44,6 @@ const WINDOW = envInt('RUNNEL_BENCH_COMMIT_WINDOW', 16);
 const ROOT = path.resolve(__dirname, '..');
 /** A rebalance that has not settled by then is reported as a failure, not waited for forever. */
 const SETTLE_TIMEOUT_MS = 60_000;
-
-async function startBroker(dataDir: string): Promise<{ process: Started; baseUrl: string }> {
-  const built = path.join(ROOT, 'dist/apps/broker/src/main.js');
-  const args = fs.existsSync(built) && process.env.RUNNEL_BENCH_SOURCE !== '1' ? [built] : ['-r', '@swc-node/register', path.join(ROOT, 'apps/broker/src/main.ts')];
-  const started = await startProcess(process.execPath, [...(process.env.RUNNEL_BENCH_BROKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...args], /listening on http:\/\/[^:]+:(\d+)/, {
-    cwd: ROOT,
-    env: { RUNNEL_DATA_DIR: dataDir, RUNNEL_HTTP_PORT: '0', RUNNEL_HOST: '127.0.0.1' },
-  });
-  return { process: started, baseUrl: `http://127.0.0.1:${started.match}` };
-}
 
 async function createTopic(baseUrl: string, topic: string, partitions: number): Promise<void> {
   const response = await fetch(`${baseUrl}/v3/clusters/-/topics`, {
@@ -377,7 +367,7 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runnel-bench-groups-'));
   let broker: { process: Started; baseUrl: string } | undefined;
   try {
-    broker = await startBroker(dataDir);
+    broker = await startRunnelBroker(ROOT, dataDir);
     for (let run = 0; run < RUNS; run++) {
       rebalances.push(await rebalanceRun(broker.baseUrl, run));
       console.error(`done: rebalance run ${run + 1}`);

@@ -93,3 +93,19 @@ export function which(binary: string): string | null {
   }
   return null;
 }
+
+/**
+ * The Runnel broker for a benchmark: from dist/ when built (as `npm run bench` builds it), else
+ * from source; RUNNEL_BENCH_SOURCE=1 forces source, RUNNEL_BENCH_BROKER_NODE_ARGS adds node flags
+ * (e.g. --cpu-prof).
+ */
+export async function startRunnelBroker(root: string, dataDir: string, env: Record<string, string> = {}): Promise<{ process: Started; baseUrl: string }> {
+  const built = `${root}/dist/apps/broker/src/main.js`;
+  const main = fs.existsSync(built) && process.env.RUNNEL_BENCH_SOURCE !== '1' ? [built] : ['-r', '@swc-node/register', `${root}/apps/broker/src/main.ts`];
+  const nodeArgs = process.env.RUNNEL_BENCH_BROKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const started = await startProcess(process.execPath, [...nodeArgs, ...main], /listening on http:\/\/[^:]+:(\d+)/, {
+    cwd: root,
+    env: { RUNNEL_DATA_DIR: dataDir, RUNNEL_HTTP_PORT: '0', RUNNEL_HOST: '127.0.0.1', ...env },
+  });
+  return { process: started, baseUrl: `http://127.0.0.1:${started.match}` };
+}

@@ -8,7 +8,6 @@ import {
   MemberListener,
   OffsetCommit,
 } from '@runnel/groups';
-import { Gauge } from 'prom-client';
 import { ErrorKind, RunnelError } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
@@ -142,22 +141,12 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown, WsGro
   }
 
   private registerMetrics(metrics: MetricsService): void {
-    const coordinator = this.coordinator;
-    const gauge = (name: string, help: string, read: (s: ReturnType<GroupCoordinator['stats']>) => number): void => {
-      new Gauge({
-        name,
-        help,
-        registers: [metrics.registry],
-        collect() {
-          this.set(read(coordinator.stats()));
-        },
-      });
-    };
-    gauge('runnel_consumer_groups', 'Consumer groups (with members or committed offsets)', (s) => s.groups);
-    gauge('runnel_consumer_group_members', 'Members of all consumer groups', (s) => s.members);
-    gauge('runnel_consumer_group_rebalances_total', 'Rebalances (assignment changes) since start', (s) => s.rebalances);
-    gauge('runnel_consumer_group_partitions_moved_total', 'Partitions moved between members by rebalances since start', (s) => s.partitionsMoved);
-    gauge('runnel_consumer_group_commits_total', 'Offsets committed since start', (s) => s.commits);
-    gauge('runnel_consumer_group_commit_errors_total', 'Offset commits that failed to persist since start', (s) => s.commitErrors);
+    const stats = () => this.coordinator.stats();
+    metrics.gaugeFrom('runnel_consumer_groups', 'Consumer groups (with members or committed offsets)', () => stats().groups);
+    metrics.gaugeFrom('runnel_consumer_group_members', 'Members of all consumer groups', () => stats().members);
+    metrics.counterFrom('runnel_consumer_group_rebalances_total', 'Rebalances (assignment changes)', () => stats().rebalances);
+    metrics.counterFrom('runnel_consumer_group_partitions_moved_total', 'Partitions given to a member by rebalances', () => stats().partitionsMoved);
+    metrics.counterFrom('runnel_consumer_group_commits_total', 'Offsets committed', () => stats().commits);
+    metrics.counterFrom('runnel_consumer_group_commit_errors_total', 'Offset commits that failed to persist', () => stats().commitErrors);
   }
 }

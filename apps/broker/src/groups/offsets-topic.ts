@@ -1,21 +1,7 @@
 import { OffsetLog, OffsetLogRecord } from '@runnel/groups';
 import { asOffset, decodeRecordBatchesSync, encodeRecordBatch, partitionForKey } from '@runnel/protocol';
+import { CONSUMER_OFFSETS_TOPIC } from '../topics/topic-names';
 import { TopicsService } from '../topics/topics.service';
-
-/**
- * The internal topic `__consumer_offsets`: where the group coordinator's records live (committed
- * offsets and group metadata, keyed so compaction keeps the latest of each). A group's records
- * all go to one partition, murmur2(group id) mod partitions — as Kafka places them — so their
- * order is the log order. Appends are acks=all: a commit is answered only once it is fsynced.
- *
- * The topic is created at first start with cleanup.policy=compact; an existing topic keeps its
- * partition count (changing it would move groups between partitions and lose their order).
- *
- * Appends made in the same event-loop turn to the same partition (a storm of commit frames from
- * many members) are coalesced into one batch and one append, in call order: one encode, one
- * write and one fsync wait instead of one per commit.
- */
-export const OFFSETS_TOPIC = '__consumer_offsets';
 
 export interface OffsetsTopicSettings {
   partitions: number;
@@ -32,6 +18,19 @@ interface PendingAppend {
   waiters: { resolve: () => void; reject: (error: unknown) => void }[];
 }
 
+/**
+ * The internal topic `__consumer_offsets`: where the group coordinator's records live (committed
+ * offsets and group metadata, keyed so compaction keeps the latest of each). A group's records
+ * all go to one partition, murmur2(group id) mod partitions — as Kafka places them — so their
+ * order is the log order. Appends are acks=all: a commit is answered only once it is fsynced.
+ *
+ * The topic is created at first start with cleanup.policy=compact; an existing topic keeps its
+ * partition count (changing it would move groups between partitions and lose their order).
+ *
+ * Appends made in the same event-loop turn to the same partition (a storm of commit frames from
+ * many members) are coalesced into one batch and one append, in call order: one encode, one
+ * write and one fsync wait instead of one per commit.
+ */
 export class OffsetsTopic implements OffsetLog {
   private partitionCount = 0;
   private readonly pending = new Map<number, PendingAppend>();
@@ -41,14 +40,14 @@ export class OffsetsTopic implements OffsetLog {
   /** Creates the topic if this data directory has none yet. */
   async ensure(settings: OffsetsTopicSettings): Promise<void> {
     try {
-      this.partitionCount = this.topics.get(OFFSETS_TOPIC).partitionsCount;
+      this.partitionCount = this.topics.get(CONSUMER_OFFSETS_TOPIC).partitionsCount;
       return;
     } catch {
       // not there yet
     }
     const topic = await this.topics.create(
       {
-        topic_name: OFFSETS_TOPIC,
+        topic_name: CONSUMER_OFFSETS_TOPIC,
         partitions_count: settings.partitions,
         configs: [
           { name: 'cleanup.policy', value: 'compact' },
@@ -86,7 +85,7 @@ export class OffsetsTopic implements OffsetLog {
   }
 
   private async write(partitionId: number, records: readonly OffsetLogRecord[]): Promise<void> {
-    const partition = this.topics.partition(OFFSETS_TOPIC, partitionId);
+    const partition = this.topics.partition(CONSUMER_OFFSETS_TOPIC, partitionId);
     const timestamp = Date.now();
     const batches: Buffer[] = [];
     for (let i = 0; i < records.length; i += RECORDS_PER_BATCH) {
@@ -100,7 +99,7 @@ export class OffsetsTopic implements OffsetLog {
   async readAll(): Promise<OffsetLogRecord[]> {
     const records: OffsetLogRecord[] = [];
     for (let p = 0; p < this.partitionCount; p++) {
-      const partition = this.topics.partition(OFFSETS_TOPIC, p);
+      const partition = this.topics.partition(CONSUMER_OFFSETS_TOPIC, p);
       let offset = partition.logStartOffset as number;
       while (offset < partition.highWatermark) {
         const read = await partition.read(asOffset(offset), READ_CHUNK_BYTES);

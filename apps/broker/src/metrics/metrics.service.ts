@@ -107,32 +107,38 @@ export class MetricsService {
       ['aborted_runs_total', 'Cleaner runs stopped by a truncation, deletion or shutdown', 'aborted'],
       ['errors_total', 'Cleaner runs that failed (the partition is then skipped until restart)', 'errors'],
     ];
-    for (const [suffix, help, key] of counters) {
-      new Counter({
-        name: `runnel_log_cleaner_${suffix}`,
-        help,
-        registers: [this.registry],
-        collect() {
-          this.reset();
-          this.inc(logs.cleanerStats[key]);
-        },
-      });
-    }
+    for (const [suffix, help, key] of counters) this.counterFrom(`runnel_log_cleaner_${suffix}`, help, () => logs.cleanerStats[key]);
     const gauges: Array<[string, string, (stats: LogCleanerStats) => number]> = [
       ['max_dirty_ratio', 'Highest dirty ratio (dirty / cleanable bytes) over compacted logs at the last cleaner run', (s) => s.maxDirtyRatio],
       ['last_run_seconds', 'Duration of the last cleaner run', (s) => s.lastDurationMs / 1000],
       ['uncleanable_partitions', 'Partitions skipped by the cleaner after a failure', (s) => s.uncleanablePartitions],
     ];
-    for (const [suffix, help, value] of gauges) {
-      new Gauge({
-        name: `runnel_log_cleaner_${suffix}`,
-        help,
-        registers: [this.registry],
-        collect() {
-          this.set(value(logs.cleanerStats));
-        },
-      });
-    }
+    for (const [suffix, help, value] of gauges) this.gaugeFrom(`runnel_log_cleaner_${suffix}`, help, () => value(logs.cleanerStats));
+  }
+
+  /** A counter whose value is a cumulative total kept elsewhere (a component's stats), read when scraped. */
+  counterFrom(name: string, help: string, read: () => number): void {
+    new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  }
+
+  /** A gauge read when scraped. */
+  gaugeFrom(name: string, help: string, read: () => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
   }
 
   produced(topic: string, records: number, bytes: number): void {

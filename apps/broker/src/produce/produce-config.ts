@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/broker-config';
+import { parseInteger } from '../config/broker-config';
 
 /**
  * Produce-path settings from the environment, validated at boot like BrokerConfig (a bad value
@@ -22,16 +22,8 @@ export const MAX_REPLAY_BYTES = 4 * 1024 * 1024;
 
 export function loadProduceConfig(env: NodeJS.ProcessEnv): ProduceConfig {
   return {
-    idempotencyWindowMs: integer(env, 'RUNNEL_IDEMPOTENCY_WINDOW_MS', 5 * 60_000, 0, 7 * 24 * 3_600_000),
-    idempotencyMaxKeys: integer(env, 'RUNNEL_IDEMPOTENCY_MAX_KEYS', 100_000, 1, 10_000_000),
-    idempotencyMaxBytes: integer(env, 'RUNNEL_IDEMPOTENCY_MAX_BYTES', 64 * 1024 * 1024, 1024, 2 ** 40),
+    idempotencyWindowMs: parseInteger(env, 'RUNNEL_IDEMPOTENCY_WINDOW_MS', 5 * 60_000, 0, 7 * 24 * 3_600_000),
+    idempotencyMaxKeys: parseInteger(env, 'RUNNEL_IDEMPOTENCY_MAX_KEYS', 100_000, 1, 10_000_000),
+    idempotencyMaxBytes: parseInteger(env, 'RUNNEL_IDEMPOTENCY_MAX_BYTES', 64 * 1024 * 1024, 1024, 2 ** 40),
   };
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name}=${raw} must be an integer from ${min} to ${max}`);
-  return value;
 }

@@ -10,6 +10,9 @@ export function checkTopicName(name: unknown): string {
   return name;
 }
 
+/** Where the group coordinator keeps committed offsets and group metadata (apps/broker/src/groups). */
+export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
+
 /** Internal topics (`__consumer_offsets`, ...) are hidden from listings unless asked for. */
 export function isInternalTopicName(name: string): boolean {
   return name.startsWith('__');

@@ -189,8 +189,8 @@ export class Subscription {
     let count = 0;
     let bytesRead = 0;
     const ends: PartitionNext[] = [];
-    const gone = this.positions.filter((p) => p.state.isClosed);
-    if (gone.length > 0) {
+    if (this.positions.some((p) => p.state.isClosed)) {
+      const gone = this.positions.filter((p) => p.state.isClosed);
       if (!this.mode.dropClosedPartitions) throw new Error(`partition ${gone[0].state.partition} of '${gone[0].topic}' is no longer served here`);
       this.remove(gone.map((p) => ({ topic: p.topic, partition: p.state.partition })));
     }
