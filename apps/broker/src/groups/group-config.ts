@@ -15,6 +15,8 @@ export interface GroupConfig {
   sessionCheckIntervalMs: number;
   /** WebSocket pings (each pong renews the sessions of the socket's group members). */
   wsPingIntervalMs: number;
+  /** A WebSocket that answers no ping and sends nothing for this long is closed. */
+  wsIdleTimeoutMs: number;
 }
 
 export function loadGroupConfig(env: NodeJS.ProcessEnv): GroupConfig {
@@ -41,5 +43,6 @@ export function loadGroupConfig(env: NodeJS.ProcessEnv): GroupConfig {
     sessionCheckIntervalMs: Math.max(10, Math.min(1000, Math.floor(minSessionTimeoutMs / 4))),
     // Kafka's heartbeat.interval.ms default; at most a third of the shortest session timeout.
     wsPingIntervalMs: parseInteger(env, 'RUNNEL_WS_PING_INTERVAL_MS', Math.max(10, Math.min(3000, Math.floor(minSessionTimeoutMs / 3))), 10, 2 ** 31 - 1),
+    wsIdleTimeoutMs: parseInteger(env, 'RUNNEL_WS_IDLE_TIMEOUT_MS', 120_000, 100, 2 ** 31 - 1),
   };
 }

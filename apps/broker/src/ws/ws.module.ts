@@ -15,7 +15,11 @@ import { WS_GROUPS, WS_LIMITS, WS_PRODUCER, WsGateway } from './ws-gateway';
     WsGateway,
     { provide: WS_PRODUCER, useExisting: ProduceService },
     { provide: WS_GROUPS, useExisting: GroupsService },
-    { provide: WS_LIMITS, inject: [GROUP_CONFIG], useFactory: (config: GroupConfig) => ({ pingIntervalMs: config.wsPingIntervalMs }) },
+    {
+      provide: WS_LIMITS,
+      inject: [GROUP_CONFIG],
+      useFactory: (config: GroupConfig) => ({ pingIntervalMs: config.wsPingIntervalMs, idleTimeoutMs: config.wsIdleTimeoutMs }),
+    },
   ],
 })
 export class WsModule {}
