@@ -1,13 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import {
-  GroupCoordinator,
-  GroupError,
-  GroupErrorCode,
-  JoinRequest,
-  JoinResult,
-  MemberListener,
-  OffsetCommit,
-} from '@runnel/groups';
+import { GroupCoordinator, GroupError, GroupErrorCode, OffsetCommit } from '@runnel/groups';
 import { ErrorKind, RunnelError } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
@@ -34,7 +26,7 @@ const GROUP_ERROR_KINDS: Record<GroupErrorCode, ErrorKind> = {
   INVALID_REQUEST: 'BAD_REQUEST',
 };
 
-export function toRunnelError(error: unknown): unknown {
+function toRunnelError(error: unknown): unknown {
   if (error instanceof GroupError) return new RunnelError(GROUP_ERROR_KINDS[error.code], error.message);
   return error;
 }
@@ -55,11 +47,28 @@ async function mappedAsync<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * What a WebSocket member needs of the coordinator, every GroupError turned into its RunnelError.
+ * Validation errors are thrown synchronously (commit included); durability failures reject.
+ */
+export function wsGroupsOf(coordinator: GroupCoordinator): WsGroups {
+  return {
+    join: (request, listener) => mapped(() => coordinator.join(request, listener)),
+    leave: (groupId, memberId) => coordinator.leave(groupId, memberId),
+    heartbeat: (groupId, memberId) => mapped(() => coordinator.heartbeat(groupId, memberId)),
+    commit: (groupId, memberId, offsets) => {
+      const pending = mapped(() => coordinator.commit(groupId, memberId, offsets));
+      return mappedAsync(() => pending);
+    },
+  };
+}
+
 @Injectable()
-export class GroupsService implements OnModuleInit, OnApplicationShutdown, WsGroups {
+export class GroupsService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Groups');
   private readonly offsetsTopic: OffsetsTopic;
   readonly coordinator: GroupCoordinator;
+  private readonly ws: WsGroups;
   private sessionTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -75,6 +84,7 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown, WsGro
       onPersistError: (error) => this.logger.error(`writing group metadata failed: ${error.message}`),
       onListenerError: (error, memberId) => this.logger.error(`group member ${memberId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     });
+    this.ws = wsGroupsOf(this.coordinator);
     this.registerMetrics(metrics);
   }
 
@@ -102,24 +112,9 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown, WsGro
     await this.coordinator.flush().catch((error: unknown) => this.logger.error(`flushing group metadata failed: ${(error as Error).message}`));
   }
 
-  // --- WsGroups (the WebSocket members' seam) ---
-
-  join(request: JoinRequest, listener: MemberListener): JoinResult {
-    return mapped(() => this.coordinator.join(request, listener));
-  }
-
-  leave(groupId: string, memberId: string): void {
-    this.coordinator.leave(groupId, memberId);
-  }
-
-  heartbeat(groupId: string, memberId: string): void {
-    mapped(() => this.coordinator.heartbeat(groupId, memberId));
-  }
-
-  commit(groupId: string, memberId: string, offsets: readonly OffsetCommit[]): Promise<void> {
-    // Validation errors are thrown synchronously by the coordinator; durability failures reject.
-    const pending = mapped(() => this.coordinator.commit(groupId, memberId, offsets));
-    return mappedAsync(() => pending);
+  /** The WebSocket members' seam over the coordinator, with API.md errors. */
+  get wsGroups(): WsGroups {
+    return this.ws;
   }
 
   // --- admin (REST) ---

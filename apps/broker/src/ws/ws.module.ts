@@ -14,7 +14,7 @@ import { WS_GROUPS, WS_LIMITS, WS_PRODUCER, WsGateway } from './ws-gateway';
   providers: [
     WsGateway,
     { provide: WS_PRODUCER, useExisting: ProduceService },
-    { provide: WS_GROUPS, useExisting: GroupsService },
+    { provide: WS_GROUPS, inject: [GroupsService], useFactory: (groups: GroupsService) => groups.wsGroups },
     {
       provide: WS_LIMITS,
       inject: [GROUP_CONFIG],

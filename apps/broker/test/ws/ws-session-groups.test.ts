@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { GroupCoordinator, OffsetLogRecord } from '@runnel/groups';
-import { toRunnelError } from '../../src/groups/groups.service';
+import { wsGroupsOf } from '../../src/groups/groups.service';
 import type { WsGroups } from '../../src/ws/group-member';
 import { Cluster, RecordingSink, frame } from './ws-test-kit';
 
@@ -21,19 +21,7 @@ describe('WsSession: group members', () => {
       catalog: { topics: () => cluster.partitionCounts() },
       limits: { minSessionTimeoutMs: 1 },
     });
-    const wrap = <T>(call: () => T): T => {
-      try {
-        return call();
-      } catch (error) {
-        throw toRunnelError(error);
-      }
-    };
-    groups = {
-      join: (request, listener) => wrap(() => coordinator.join(request, listener)),
-      leave: (g, m) => coordinator.leave(g, m),
-      heartbeat: (g, m) => wrap(() => coordinator.heartbeat(g, m)),
-      commit: (g, m, offsets) => wrap(() => coordinator.commit(g, m, offsets)),
-    };
+    groups = wsGroupsOf(coordinator);
   });
   afterEach(async () => {
     await cluster.close();
