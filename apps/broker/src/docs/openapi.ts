@@ -1,8 +1,11 @@
-import type { INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
-/** Serves the OpenAPI document of every route at /docs (UI) and /docs-json (document). */
-export function configureOpenApi(app: INestApplication): void {
+/**
+ * Serves the OpenAPI document of every route at /docs-json. No bundled UI: it would need
+ * @fastify/static, whose current major requires Node 22; any OpenAPI viewer can load the JSON.
+ */
+export function configureOpenApi(app: NestFastifyApplication): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -11,5 +14,5 @@ export function configureOpenApi(app: INestApplication): void {
       .setVersion('0.1')
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  app.getHttpAdapter().getInstance().get('/docs-json', (_request, reply) => reply.send(document));
 }

@@ -35,6 +35,5 @@ describe('operations endpoints (real broker process)', () => {
     const document = (await docs.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(document.openapi).toMatch(/^3\./);
     expect(Object.keys(document.paths)).toContain('/v3/clusters/{cid}/topics');
-    expect((await fetch(`${broker.baseUrl}/docs`)).status).toBe(200);
   });
 });
