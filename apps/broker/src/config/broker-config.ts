@@ -1,9 +1,17 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { brokerTopicDefaults } from '../topics/topic-configs';
+import { z } from 'zod';
+import { DEFAULT_GROUP_LIMITS } from '@runnel/groups';
+import type { GroupConfig } from '../groups/group-config';
+import type { ProduceConfig } from '../produce/produce-config';
+import { TOPIC_CONFIG_NAMES, brokerTopicDefaults, envNameOf } from '../topics/topic-configs';
+import { booleanVar, enumVar, integerVar, optionalIntegerVar, originListVar, originVar, stringVar } from './env-vars';
 
 /**
- * Broker configuration from the environment, validated once at boot. A bad value stops the
- * process with a message naming the variable, never a stack trace.
+ * Broker configuration: every RUNNEL_* variable the broker reads, parsed strictly by one zod
+ * schema (./env-vars), once, at boot (main.ts), then injected (BROKER_CONFIG and the per-module
+ * tokens built from it). A bad value stops the process with a one-line message naming the
+ * variable, never a stack trace. No other code reads process.env.
  */
 export interface BrokerConfig {
   dataDir: string;
@@ -30,55 +38,214 @@ export interface BrokerConfig {
   logCleanerIoBytesPerSecond: number;
   /** Topic config defaults (Kafka names → values), from RUNNEL_TOPIC_* overrides. */
   topicDefaults: Record<string, string>;
+  /** Produce-path settings (PRODUCE_CONFIG). */
+  produce: ProduceConfig;
+  /** Consumer-group settings (GROUP_CONFIG). */
+  groups: GroupConfig;
+  /** Level of the JSON log lines on stdout (RUNNEL_LOG_LEVEL). */
+  logLevel: LogLevel;
+  /** A client must send a request's headers within this. */
+  httpHeadersTimeoutMs: number;
+  /** A client must send a whole request body within this (NDJSON produce streams are exempt: idle timeout only). */
+  httpRequestTimeoutMs: number;
+  /** A connection on which the client sends nothing while the broker waits for it is closed after this. */
+  httpIdleTimeoutMs: number;
+  /** An idle keep-alive connection between requests is closed after this. */
+  httpKeepAliveTimeoutMs: number;
+  /** Open HTTP/WebSocket connections at most; beyond it new connections are closed at accept. */
+  maxConnections: number;
+  /** Open connections from one client address at most; beyond it 503 / 50003. */
+  maxConnectionsPerIp: number;
+  /** Exact origins a browser may call the API from (CORS); none by default. */
+  corsOrigins: string[];
+  /** Base of every link in responses; unset: the listener's own address (see advertisedUrlOf). */
+  advertisedUrl: string | undefined;
 }
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export function loadBrokerConfig(env: NodeJS.ProcessEnv): BrokerConfig {
-  let topicDefaults: Record<string, string>;
+const INT32_MAX = 2 ** 31 - 1;
+/** Descriptors kept back from connections for stdio, the log lines, SQLite and the data dir lock. */
+const RESERVED_DESCRIPTORS = 64;
+
+/** The process's descriptor limit (soft RLIMIT_NOFILE), where the platform says it. */
+export function descriptorLimit(): number | undefined {
   try {
-    topicDefaults = brokerTopicDefaults(env);
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
+    const line = /^Max open files\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    return line ? Number(line[1]) : undefined;
+  } catch {
+    return undefined;
   }
-  return {
-    dataDir: path.resolve(env.RUNNEL_DATA_DIR ?? './data'),
-    httpPort: parseInteger(env, 'RUNNEL_HTTP_PORT', 8080, 0, 65535),
-    host: env.RUNNEL_HOST ?? '0.0.0.0',
-    brokerId: parseInteger(env, 'RUNNEL_BROKER_ID', 0, 0, 0x7fffffff),
-    defaultPartitions: parseInteger(env, 'RUNNEL_DEFAULT_PARTITIONS', 1, 1, 100_000),
-    maxPartitions: parseInteger(env, 'RUNNEL_MAX_PARTITIONS', 10_000, 1, 1_000_000),
-    maxRequestBytes: parseInteger(env, 'RUNNEL_MAX_REQUEST_BYTES', 64 * 1024 * 1024, 1024, 2 ** 31 - 1),
-    maxOpenFiles: parseInteger(env, 'RUNNEL_MAX_OPEN_FILES', 1024, 16, 1_000_000),
-    retentionCheckIntervalMs: parseInteger(env, 'RUNNEL_RETENTION_CHECK_INTERVAL_MS', 300_000, 10, 2 ** 31 - 1),
-    checkpointIntervalMs: parseInteger(env, 'RUNNEL_CHECKPOINT_INTERVAL_MS', 60_000, 10, 2 ** 31 - 1),
-    logCleanerEnable: parseBoolean(env, 'RUNNEL_LOG_CLEANER_ENABLE', true),
-    logCleanerBackoffMs: parseInteger(env, 'RUNNEL_LOG_CLEANER_BACKOFF_MS', 15_000, 10, 2 ** 31 - 1),
+}
+
+function brokerSchema(fileLimit: number | undefined) {
+  const g = DEFAULT_GROUP_LIMITS;
+  return z.object({
+    RUNNEL_DATA_DIR: stringVar('./data'),
+    RUNNEL_HTTP_PORT: integerVar(8080, 0, 65535, 'a TCP port (0-65535)'),
+    RUNNEL_HOST: stringVar('0.0.0.0'),
+    RUNNEL_BROKER_ID: integerVar(0, 0, INT32_MAX),
+    RUNNEL_DEFAULT_PARTITIONS: integerVar(1, 1, 100_000),
+    RUNNEL_MAX_PARTITIONS: integerVar(10_000, 1, 1_000_000),
+    RUNNEL_MAX_REQUEST_BYTES: integerVar(64 * 1024 * 1024, 1024, INT32_MAX),
+    RUNNEL_MAX_OPEN_FILES: integerVar(1024, 16, 1_000_000),
+    RUNNEL_RETENTION_CHECK_INTERVAL_MS: integerVar(300_000, 10, INT32_MAX),
+    RUNNEL_CHECKPOINT_INTERVAL_MS: integerVar(60_000, 10, INT32_MAX),
+    RUNNEL_LOG_CLEANER_ENABLE: booleanVar(true),
+    RUNNEL_LOG_CLEANER_BACKOFF_MS: integerVar(15_000, 10, INT32_MAX),
     // 32 MiB/s: at that rate the cleaner costs produce p99 little on this machine's disk
     // (~440 MB/s synced, see `npm run bench:cleaner`), and it still compacts 1 GiB in ~1 min.
-    logCleanerIoBytesPerSecond: parseInteger(env, 'RUNNEL_LOG_CLEANER_IO_BYTES_PER_SECOND', 32 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
-    topicDefaults,
+    RUNNEL_LOG_CLEANER_IO_BYTES_PER_SECOND: integerVar(32 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
+    RUNNEL_IDEMPOTENCY_WINDOW_MS: integerVar(5 * 60_000, 0, 7 * 24 * 3_600_000),
+    RUNNEL_IDEMPOTENCY_MAX_KEYS: integerVar(100_000, 1, 10_000_000),
+    RUNNEL_IDEMPOTENCY_MAX_BYTES: integerVar(64 * 1024 * 1024, 1024, 2 ** 40),
+    RUNNEL_GROUP_MIN_SESSION_TIMEOUT_MS: integerVar(g.minSessionTimeoutMs, 1, INT32_MAX),
+    RUNNEL_GROUP_MAX_SESSION_TIMEOUT_MS: integerVar(g.maxSessionTimeoutMs, 1, INT32_MAX),
+    RUNNEL_GROUP_DEFAULT_SESSION_TIMEOUT_MS: integerVar(g.defaultSessionTimeoutMs, 1, INT32_MAX),
+    RUNNEL_MAX_GROUPS: integerVar(g.maxGroups, 1, 10_000_000),
+    RUNNEL_GROUP_MAX_MEMBERS: integerVar(g.maxMembersPerGroup, 1, 1_000_000),
+    RUNNEL_GROUP_MAX_SUBSCRIBED_TOPICS: integerVar(g.maxSubscribedTopics, 1, 100_000),
+    RUNNEL_OFFSETS_TOPIC_PARTITIONS: integerVar(50, 1, 1000),
+    RUNNEL_OFFSETS_TOPIC_SEGMENT_BYTES: integerVar(100 * 1024 * 1024, 1024, INT32_MAX),
+    // Default: Kafka's heartbeat.interval.ms, at most a third of the shortest session timeout.
+    RUNNEL_WS_PING_INTERVAL_MS: optionalIntegerVar(10, INT32_MAX),
+    RUNNEL_WS_IDLE_TIMEOUT_MS: integerVar(120_000, 100, INT32_MAX),
+    RUNNEL_LOG_LEVEL: enumVar<LogLevel>('info', LOG_LEVELS),
+    RUNNEL_HTTP_HEADERS_TIMEOUT_MS: integerVar(30_000, 100, INT32_MAX),
+    RUNNEL_HTTP_REQUEST_TIMEOUT_MS: integerVar(120_000, 100, INT32_MAX),
+    RUNNEL_HTTP_IDLE_TIMEOUT_MS: integerVar(120_000, 100, INT32_MAX),
+    RUNNEL_HTTP_KEEP_ALIVE_TIMEOUT_MS: integerVar(5_000, 100, INT32_MAX),
+    // Unset: what the descriptor limit leaves after the log layer's files and a reserve.
+    RUNNEL_MAX_CONNECTIONS: optionalIntegerVar(1, 10_000_000),
+    RUNNEL_MAX_CONNECTIONS_PER_IP: optionalIntegerVar(1, 10_000_000),
+    RUNNEL_CORS_ORIGINS: originListVar(),
+    RUNNEL_ADVERTISED_URL: originVar(),
+  }).transform((v) => ({ ...v, fileLimit }));
+}
+
+type Parsed = z.output<ReturnType<typeof brokerSchema>>;
+
+/**
+ * Parses the environment into a BrokerConfig. `fileLimit` (the process's descriptor limit) sizes
+ * the default connection bound; tests pass it, main.ts reads it.
+ */
+export function loadBrokerConfig(env: NodeJS.ProcessEnv, fileLimit: number | undefined = descriptorLimit()): BrokerConfig {
+  const result = brokerSchema(fileLimit).safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return `${name}=${JSON.stringify(env[name] ?? '')} ${issue.message}`;
+    });
+    throw new ConfigError(problems.join('; '));
+  }
+  const v = result.data;
+  return {
+    dataDir: path.resolve(v.RUNNEL_DATA_DIR),
+    httpPort: v.RUNNEL_HTTP_PORT,
+    host: v.RUNNEL_HOST,
+    brokerId: v.RUNNEL_BROKER_ID,
+    defaultPartitions: v.RUNNEL_DEFAULT_PARTITIONS,
+    maxPartitions: v.RUNNEL_MAX_PARTITIONS,
+    maxRequestBytes: v.RUNNEL_MAX_REQUEST_BYTES,
+    maxOpenFiles: v.RUNNEL_MAX_OPEN_FILES,
+    retentionCheckIntervalMs: v.RUNNEL_RETENTION_CHECK_INTERVAL_MS,
+    checkpointIntervalMs: v.RUNNEL_CHECKPOINT_INTERVAL_MS,
+    logCleanerEnable: v.RUNNEL_LOG_CLEANER_ENABLE,
+    logCleanerBackoffMs: v.RUNNEL_LOG_CLEANER_BACKOFF_MS,
+    logCleanerIoBytesPerSecond: v.RUNNEL_LOG_CLEANER_IO_BYTES_PER_SECOND,
+    topicDefaults: topicDefaultsOf(env),
+    produce: {
+      idempotencyWindowMs: v.RUNNEL_IDEMPOTENCY_WINDOW_MS,
+      idempotencyMaxKeys: v.RUNNEL_IDEMPOTENCY_MAX_KEYS,
+      idempotencyMaxBytes: v.RUNNEL_IDEMPOTENCY_MAX_BYTES,
+    },
+    groups: groupConfigOf(v),
+    logLevel: v.RUNNEL_LOG_LEVEL,
+    httpHeadersTimeoutMs: v.RUNNEL_HTTP_HEADERS_TIMEOUT_MS,
+    httpRequestTimeoutMs: v.RUNNEL_HTTP_REQUEST_TIMEOUT_MS,
+    httpIdleTimeoutMs: v.RUNNEL_HTTP_IDLE_TIMEOUT_MS,
+    httpKeepAliveTimeoutMs: v.RUNNEL_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    ...connectionBoundsOf(v),
+    corsOrigins: v.RUNNEL_CORS_ORIGINS,
+    advertisedUrl: v.RUNNEL_ADVERTISED_URL,
   };
 }
 
-function parseBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  throw new ConfigError(`${name}=${raw} must be true or false`);
-}
-
-export function parseInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
+function groupConfigOf(v: Parsed): GroupConfig {
+  const minSessionTimeoutMs = v.RUNNEL_GROUP_MIN_SESSION_TIMEOUT_MS;
+  const maxSessionTimeoutMs = v.RUNNEL_GROUP_MAX_SESSION_TIMEOUT_MS;
+  const defaultSessionTimeoutMs = v.RUNNEL_GROUP_DEFAULT_SESSION_TIMEOUT_MS;
+  if (minSessionTimeoutMs > maxSessionTimeoutMs || defaultSessionTimeoutMs < minSessionTimeoutMs || defaultSessionTimeoutMs > maxSessionTimeoutMs) {
     throw new ConfigError(
-      name === 'RUNNEL_HTTP_PORT' ? `${name}=${raw} is not a TCP port (0-65535)` : `${name}=${raw} must be an integer from ${min} to ${max}`,
+      `RUNNEL_GROUP_DEFAULT_SESSION_TIMEOUT_MS=${defaultSessionTimeoutMs} must lie within RUNNEL_GROUP_MIN_SESSION_TIMEOUT_MS=${minSessionTimeoutMs} and RUNNEL_GROUP_MAX_SESSION_TIMEOUT_MS=${maxSessionTimeoutMs}`,
     );
   }
-  return value;
+  return {
+    limits: {
+      maxGroups: v.RUNNEL_MAX_GROUPS,
+      maxMembersPerGroup: v.RUNNEL_GROUP_MAX_MEMBERS,
+      minSessionTimeoutMs,
+      maxSessionTimeoutMs,
+      defaultSessionTimeoutMs,
+      maxSubscribedTopics: v.RUNNEL_GROUP_MAX_SUBSCRIBED_TOPICS,
+    },
+    offsetsTopicPartitions: v.RUNNEL_OFFSETS_TOPIC_PARTITIONS,
+    offsetsTopicSegmentBytes: v.RUNNEL_OFFSETS_TOPIC_SEGMENT_BYTES,
+    sessionCheckIntervalMs: Math.max(10, Math.min(1000, Math.floor(minSessionTimeoutMs / 4))),
+    wsPingIntervalMs: v.RUNNEL_WS_PING_INTERVAL_MS ?? Math.max(10, Math.min(3000, Math.floor(minSessionTimeoutMs / 3))),
+    wsIdleTimeoutMs: v.RUNNEL_WS_IDLE_TIMEOUT_MS,
+  };
+}
+
+/**
+ * Connections must leave descriptors for the log layer's files (RUNNEL_MAX_OPEN_FILES) and the
+ * reserve (stdio, log output, SQLite), or a flood of clients stops the broker writing. Per
+ * address: half the total, so one client cannot take them all.
+ */
+function connectionBoundsOf(v: Parsed): { maxConnections: number; maxConnectionsPerIp: number } {
+  const derived = v.fileLimit === undefined ? 10_000 : Math.max(16, v.fileLimit - v.RUNNEL_MAX_OPEN_FILES - RESERVED_DESCRIPTORS);
+  const maxConnections = v.RUNNEL_MAX_CONNECTIONS ?? derived;
+  const maxConnectionsPerIp = v.RUNNEL_MAX_CONNECTIONS_PER_IP ?? Math.max(1, Math.floor(maxConnections / 2));
+  return { maxConnections, maxConnectionsPerIp };
+}
+
+/** RUNNEL_TOPIC_<CONFIG> overrides; integer configs take decimal digits only, like every variable. */
+function topicDefaultsOf(env: NodeJS.ProcessEnv): Record<string, string> {
+  const runnelDefaults = brokerTopicDefaults({});
+  const overrides: Record<string, string> = {};
+  for (const name of TOPIC_CONFIG_NAMES) {
+    const variable = envNameOf(name);
+    const raw = env[variable];
+    if (raw === undefined || raw === '') continue;
+    if (/^\s|\s$/.test(raw) || (/^-?\d+$/.test(runnelDefaults[name]) && !/^-?\d+$/.test(raw))) {
+      throw new ConfigError(`${variable}=${JSON.stringify(raw)} must be an integer, in decimal digits`);
+    }
+    overrides[variable] = raw;
+  }
+  try {
+    return brokerTopicDefaults(overrides);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+}
+
+/**
+ * One variable read the same strict way, for settings not yet in the schema above (add new ones
+ * to the schema instead).
+ */
+export function parseInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const result = integerVar(fallback, min, max).safeParse(env[name]);
+  if (!result.success) throw new ConfigError(`${name}=${JSON.stringify(env[name] ?? '')} ${result.error.issues[0].message}`);
+  return result.data;
+}
+
+export function parseBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const result = booleanVar(fallback).safeParse(env[name]);
+  if (!result.success) throw new ConfigError(`${name}=${JSON.stringify(env[name] ?? '')} ${result.error.issues[0].message}`);
+  return result.data;
 }

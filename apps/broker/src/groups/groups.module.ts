@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TopicsModule } from '../topics/topics.module';
-import { loadGroupConfig } from './group-config';
+import { BrokerConfig } from '../config/broker-config';
+import { BROKER_CONFIG } from '../config/tokens';
 import { GroupAdminService } from './group-admin.service';
 import { GROUP_CONFIG } from './group-tokens';
 import { GroupsController } from './groups.controller';
@@ -10,7 +11,7 @@ import { GroupsService } from './groups.service';
 @Module({
   imports: [TopicsModule],
   controllers: [GroupsController],
-  providers: [{ provide: GROUP_CONFIG, useFactory: () => loadGroupConfig(process.env) }, GroupsService, GroupAdminService],
+  providers: [{ provide: GROUP_CONFIG, inject: [BROKER_CONFIG], useFactory: (config: BrokerConfig) => config.groups }, GroupsService, GroupAdminService],
   exports: [GroupsService, GROUP_CONFIG],
 })
 export class GroupsModule {}

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TopicsModule } from '../topics/topics.module';
-import { PRODUCE_CONFIG, loadProduceConfig } from './produce-config';
+import { BrokerConfig } from '../config/broker-config';
+import { BROKER_CONFIG } from '../config/tokens';
+import { PRODUCE_CONFIG } from './produce-config';
 import { ProduceController } from './produce.controller';
 import { ProduceService } from './produce.service';
 
@@ -8,7 +10,7 @@ import { ProduceService } from './produce.service';
 @Module({
   imports: [TopicsModule],
   controllers: [ProduceController],
-  providers: [ProduceService, { provide: PRODUCE_CONFIG, useFactory: () => loadProduceConfig(process.env) }],
+  providers: [ProduceService, { provide: PRODUCE_CONFIG, inject: [BROKER_CONFIG], useFactory: (config: BrokerConfig) => config.produce }],
   exports: [ProduceService],
 })
 export class ProduceModule {}
