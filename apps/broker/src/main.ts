@@ -1,27 +1,98 @@
 import 'reflect-metadata';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { loadBrokerConfig } from './config/broker-config';
+import { BrokerConfig, ConfigError, loadBrokerConfig } from './config/broker-config';
 import { configureOpenApi } from './docs/openapi';
+import { advertisedUrlFor, setAdvertisedUrl } from './http/advertised-url';
+import { ConnectionGuard } from './http/connection-guard';
+import { connectionGuardFor, fastifyOptions, installHttpEdge } from './http/http-edge';
+import { PinoLoggerService, createPino } from './logging/pino-logger';
+import { MetricsService } from './metrics/metrics.service';
 import { installBodyParsers } from './produce/body-parsers';
 
+const logger = new Logger('Broker');
+
 async function bootstrap(): Promise<void> {
-  const config = loadBrokerConfig(process.env);
-  const adapter = new FastifyAdapter({ bodyLimit: config.maxRequestBytes });
+  let config: BrokerConfig;
+  try {
+    config = loadBrokerConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`runnel: invalid configuration: ${error.message}\n`);
+    process.exit(1);
+  }
+  // Every `new Logger('X')` in the broker writes JSON lines through pino from here on.
+  Logger.overrideLogger(new PinoLoggerService(createPino(config.logLevel)));
+  const guard = connectionGuardFor(config);
+  const adapter = new FastifyAdapter(fastifyOptions(config, guard));
+  const fastify = adapter.getInstance();
+  installHttpEdge(fastify, config, guard);
   // Our parsers replace Nest's (bodyParser: false): POST .../records needs the unread stream.
-  installBodyParsers(adapter.getInstance(), config.maxRequestBytes);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: ['error', 'warn'],
-    bodyParser: false,
-  });
+  installBodyParsers(fastify, config.maxRequestBytes);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bodyParser: false });
+  registerEdgeMetrics(app.get(MetricsService), guard);
   installShutdown(app);
   configureOpenApi(app);
-  await app.listen(config.httpPort, config.host);
+  await listen(app, config);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address !== null ? address.port : config.httpPort;
+  setAdvertisedUrl(fastify, advertisedUrlFor(config.advertisedUrl, config.host, port));
   // One line a supervisor or test harness can wait for; with RUNNEL_HTTP_PORT=0 it names the real port.
-  console.log(`runnel broker listening on http://${config.host}:${port} (data dir ${config.dataDir})`);
+  logger.log({
+    msg: `runnel broker listening on http://${config.host}:${port} (data dir ${config.dataDir})`,
+    version: brokerVersion(),
+    port,
+    dataDir: config.dataDir,
+    maxConnections: config.maxConnections,
+  });
+}
+
+/** A taken port or an address this machine does not have: say which variable to change, not a stack. */
+async function listen(app: NestFastifyApplication, config: BrokerConfig): Promise<void> {
+  try {
+    await app.listen(config.httpPort, config.host);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'EADDRINUSE') {
+      fail(`port ${config.httpPort} on ${config.host} is already in use: stop the other process or set RUNNEL_HTTP_PORT to a free port (0 picks one)`);
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') {
+      fail(`cannot listen on ${config.host}:${config.httpPort} (${code}): set RUNNEL_HOST / RUNNEL_HTTP_PORT`);
+    }
+    throw error;
+  }
+}
+
+function fail(message: string): never {
+  logger.fatal(message);
+  process.exit(1);
+}
+
+function registerEdgeMetrics(metrics: MetricsService, guard: ConnectionGuard): void {
+  metrics.gaugeFrom('runnel_http_connections', 'Open HTTP connections (WebSocket included)', () => guard.open);
+  metrics.counterFrom(
+    'runnel_http_connections_refused_total',
+    'Connections closed at accept (RUNNEL_MAX_CONNECTIONS) or answered 503 (RUNNEL_MAX_CONNECTIONS_PER_IP)',
+    () => guard.refused,
+  );
+  metrics.counterFrom('runnel_http_requests_timed_out_total', 'Requests closed because headers or body came too slowly', () => guard.timedOut);
+}
+
+/** The version in the broker's package.json (found above this file in source and in dist). */
+function brokerVersion(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    try {
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'runnel' && manifest.version) return manifest.version;
+    } catch {
+      // no package.json here: look one level up
+    }
+  }
+  return 'unknown';
 }
 
 /**
@@ -33,10 +104,14 @@ function installShutdown(app: NestFastifyApplication): void {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (closing) process.exit(1);
     closing = true;
+    logger.log(`${signal} received: shutting down`);
     app.close().then(
-      () => process.exit(0),
+      () => {
+        logger.log('shutdown complete');
+        process.exit(0);
+      },
       (error: unknown) => {
-        console.error(`shutdown after ${signal} failed:`, error);
+        logger.error(`shutdown after ${signal} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         process.exit(1);
       },
     );
@@ -46,6 +121,8 @@ function installShutdown(app: NestFastifyApplication): void {
 }
 
 bootstrap().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  // One line: the message first; the stack rides along as a field of the JSON line.
+  if (error instanceof Error) logger.fatal(error.message, error.stack);
+  else logger.fatal(String(error));
   process.exit(1);
 });

@@ -1,11 +1,14 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { UNSUPPORTED_MEDIA_TYPE_MESSAGE } from '../produce/body-parsers';
 import { ErrorBody, RunnelError } from './errors';
 
 /**
  * Renders every error as API.md's `{"error_code","message"}` body. RunnelError maps directly;
  * Nest/Fastify HTTP errors (unknown route, unparsable JSON, body over the limit) map by status;
- * anything else is a bug: logged here, answered 50001 without internals.
+ * anything else is a bug: logged here with its stack, answered 50001 without internals. Fastify's
+ * own errors (FST_*: media type, content length, empty body…) reach it through Nest's Fastify
+ * error handler, so no path answers in Fastify's `{"statusCode","error"}` shape.
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -30,6 +33,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     const status = httpStatusOf(exception);
     if (status !== undefined && status < 500) {
+      if (status === 415) return { status, body: { error_code: 415, message: UNSUPPORTED_MEDIA_TYPE_MESSAGE } };
       const code = status === 400 ? 40001 : status === 413 ? 41301 : status;
       return { status, body: { error_code: code, message: messageOf(exception, status) } };
     }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../http/json-depth';
 
 /**
  * The broker's request body parsers (installed on the Fastify instance before Nest starts, with
@@ -9,15 +10,24 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
  *     get the unread request stream: they split it record by record and bound each record instead.
  *   - `application/x-ndjson` (and `application/jsonl`): the unread stream, on those routes only.
  *   - `application/vnd.kafka.record-batch`: the raw bytes as one Buffer, at most `maxRequestBytes`.
+ * Nothing else: Fastify's `text/plain` parser is removed, so a page in a browser cannot write to
+ * the broker with a "simple" cross-site form POST (CSRF); other types answer 415 (see
+ * UNSUPPORTED_MEDIA_TYPE_MESSAGE). JSON nested deeper than MAX_JSON_DEPTH answers 400.
  */
 export const RAW_RECORD_STREAM = 'runnelRawRecordStream';
 export const RECORD_BATCH_CONTENT_TYPE = 'application/vnd.kafka.record-batch';
+
+export const ACCEPTED_CONTENT_TYPES = ['application/json', 'application/x-ndjson', 'application/jsonl', RECORD_BATCH_CONTENT_TYPE] as const;
+export const UNSUPPORTED_MEDIA_TYPE_MESSAGE =
+  'Unsupported Content-Type: send application/json (every endpoint), application/x-ndjson or application/jsonl (POST .../records) ' +
+  `or ${RECORD_BATCH_CONTENT_TYPE} (POST .../batches)`;
 
 type Done = (error: Error | null, body?: unknown) => void;
 
 export function installBodyParsers(fastify: FastifyInstance, maxRequestBytes: number): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   if (fastify.hasContentTypeParser('application/json')) fastify.removeContentTypeParser('application/json');
+  if (fastify.hasContentTypeParser('text/plain')) fastify.removeContentTypeParser('text/plain');
   fastify.addContentTypeParser('application/json', (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
     if (wantsRawStream(request)) {
       done(null, payload);
@@ -25,6 +35,7 @@ export function installBodyParsers(fastify: FastifyInstance, maxRequestBytes: nu
     }
     readBody(request, payload, maxRequestBytes, (error, body) => {
       if (error) done(error);
+      else if (jsonDepthExceeds(body!)) done(httpError(400, `Invalid JSON: nested deeper than ${MAX_JSON_DEPTH} levels`));
       else parseJson(request, body as unknown as string, done); // the parser takes strings and Buffers alike
     });
   });

@@ -1,5 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
 import { RunnelError, badRequest } from '../common/errors';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../http/json-depth';
 import { Delivery, isSettled, refused } from './delivery';
 import { JsonObjectSplitter, JsonSplitError } from './json-stream-splitter';
 
@@ -56,6 +57,10 @@ class RecordStream {
 
   private readonly sink = {
     object: (text: string): void => {
+      if (jsonDepthExceeds(text)) {
+        this.entries.push(refused(badRequest(`Invalid JSON record: nested deeper than ${MAX_JSON_DEPTH} levels`)));
+        return;
+      }
       let input: unknown;
       try {
         input = JSON.parse(text);

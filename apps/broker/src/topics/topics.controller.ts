@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from
 import type { FastifyRequest } from 'fastify';
 import { TopicRecord } from '@runnel/metadata';
 import { asOffset } from '@runnel/protocol';
+import { advertisedUrl } from '../http/advertised-url';
 import { badRequest } from '../common/errors';
 import { TopicsService } from './topics.service';
 
@@ -154,8 +155,9 @@ export class TopicsController {
   }
 }
 
+/** Links come from RUNNEL_ADVERTISED_URL (or the listener), never from the request's Host header. */
 export function baseUrl(req: FastifyRequest): string {
-  return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+  return advertisedUrl(req);
 }
 
 export function parsePartitionId(raw: string): number {
