@@ -139,7 +139,7 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv, fileLimit: number | und
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      return `${name}=${JSON.stringify(env[name] ?? '')} ${issue.message}`;
+      return `${name}=${shown(env[name])} ${issue.message}`;
     });
     throw new ConfigError(problems.join('; '));
   }
@@ -223,7 +223,7 @@ function topicDefaultsOf(env: NodeJS.ProcessEnv): Record<string, string> {
     const raw = env[variable];
     if (raw === undefined || raw === '') continue;
     if (/^\s|\s$/.test(raw) || (/^-?\d+$/.test(runnelDefaults[name]) && !/^-?\d+$/.test(raw))) {
-      throw new ConfigError(`${variable}=${JSON.stringify(raw)} must be an integer, in decimal digits`);
+      throw new ConfigError(`${variable}=${shown(raw)} is not an integer in decimal digits`);
     }
     overrides[variable] = raw;
   }
@@ -240,12 +240,17 @@ function topicDefaultsOf(env: NodeJS.ProcessEnv): Record<string, string> {
  */
 export function parseInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const result = integerVar(fallback, min, max).safeParse(env[name]);
-  if (!result.success) throw new ConfigError(`${name}=${JSON.stringify(env[name] ?? '')} ${result.error.issues[0].message}`);
+  if (!result.success) throw new ConfigError(`${name}=${shown(env[name])} ${result.error.issues[0].message}`);
   return result.data;
 }
 
 export function parseBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const result = booleanVar(fallback).safeParse(env[name]);
-  if (!result.success) throw new ConfigError(`${name}=${JSON.stringify(env[name] ?? '')} ${result.error.issues[0].message}`);
+  if (!result.success) throw new ConfigError(`${name}=${shown(env[name])} ${result.error.issues[0].message}`);
   return result.data;
+}
+
+/** A value as typed, quoted only when spaces or invisible characters would hide what is wrong. */
+function shown(raw: string | undefined): string {
+  return raw !== undefined && /^[\x21-\x7e]+$/.test(raw) ? raw : JSON.stringify(raw ?? '');
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
  * Strict readers of one environment variable each, as zod schemas over the raw string. An unset
  * (or empty) variable takes its default. What a person may mistype is refused, not guessed:
  * integers are decimal digits only (`0x1F90`, `1e3`, ` 80`, `80.0` are errors), booleans are
- * `true|false|on|off`. Each failure message says what was expected; the loader adds the name.
+ * `true|false|on|off`. Each failure message says what was expected; the loader puts `NAME=value` before it.
  */
 
 const DECIMAL_DIGITS = /^\d+$/;
@@ -17,7 +17,7 @@ export function integerVar(fallback: number, min: number, max: number, expected 
       if (raw === undefined || raw === '') return fallback;
       const value = DECIMAL_DIGITS.test(raw) ? Number(raw) : Number.NaN;
       if (Number.isSafeInteger(value) && value >= min && value <= max) return value;
-      ctx.addIssue({ code: 'custom', message: `must be ${expected}, in decimal digits` });
+      ctx.addIssue({ code: 'custom', message: `is not ${expected} in decimal digits` });
       return z.NEVER;
     });
 }
@@ -31,7 +31,7 @@ export function optionalIntegerVar(min: number, max: number) {
       if (raw === undefined || raw === '') return undefined;
       const value = DECIMAL_DIGITS.test(raw) ? Number(raw) : Number.NaN;
       if (Number.isSafeInteger(value) && value >= min && value <= max) return value;
-      ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}, in decimal digits` });
+      ctx.addIssue({ code: 'custom', message: `is not an integer from ${min} to ${max} in decimal digits` });
       return z.NEVER;
     });
 }
@@ -46,7 +46,7 @@ export function booleanVar(fallback: boolean) {
       if (raw === undefined || raw === '') return fallback;
       const value = BOOLEANS[raw];
       if (value !== undefined) return value;
-      ctx.addIssue({ code: 'custom', message: 'must be true, false, on or off' });
+      ctx.addIssue({ code: 'custom', message: 'is not true, false, on or off' });
       return z.NEVER;
     });
 }
@@ -65,7 +65,7 @@ export function enumVar<const T extends string>(fallback: T, allowed: readonly T
     .transform((raw, ctx) => {
       if (raw === undefined || raw === '') return fallback;
       if ((allowed as readonly string[]).includes(raw)) return raw as T;
-      ctx.addIssue({ code: 'custom', message: `must be one of ${allowed.join(', ')}` });
+      ctx.addIssue({ code: 'custom', message: `is not one of ${allowed.join(', ')}` });
       return z.NEVER;
     });
 }
@@ -79,7 +79,7 @@ export function originVar() {
       if (raw === undefined || raw === '') return undefined;
       const origin = originOf(raw);
       if (origin !== undefined) return origin;
-      ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL with no path, e.g. https://broker.example:8443' });
+      ctx.addIssue({ code: 'custom', message: 'is not an http(s) URL with no path, such as https://broker.example:8443' });
       return z.NEVER;
     });
 }
