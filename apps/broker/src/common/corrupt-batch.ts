@@ -56,10 +56,17 @@ export class BatchCheckpoints {
 const logger = new Logger('CorruptBatch');
 const MAX_LOGGED = 10_000;
 const logged = new Set<string>();
+let reads = 0;
+
+/** Reads answered with a corrupt batch error since the process started (for /metrics). */
+export function corruptBatchReads(): number {
+  return reads;
+}
 
 /** The API.md answer to a read whose first batch is corrupt; logs the batch once. */
 export function corruptBatchAnswer(topic: string, partition: number, error: CorruptRecordBatchError): RunnelError {
   const where = `${topic}-${partition} offset ${error.offset}`;
+  reads++;
   if (!logged.has(where)) {
     if (logged.size >= MAX_LOGGED) logged.clear();
     logged.add(where);

@@ -168,6 +168,7 @@ export class ProduceService implements BeforeApplicationShutdown {
         // acks=0 gains nothing here: the append itself is synchronous, only the fsync is waited for.
         result = await partition.append(stored, acks === -1 ? -1 : 1);
       } catch (error) {
+        if (error instanceof ProtocolError) this.metrics.batchesRefused(topic, error.code);
         throw this.toError(error);
       }
       this.metrics.produced(topic, result.records, bytes.length);

@@ -88,8 +88,10 @@ describe('consume: a corrupt stored batch (e2e)', () => {
     }
   });
 
-  it('logs the corrupt batch once, with topic, partition and offset', () => {
+  it('logs the corrupt batch once, with topic, partition and offset, and counts every such read in /metrics', async () => {
     const lines = broker!.output().split('\n').filter((line) => line.includes('corrupt record batch in poisoned-0 offset 2'));
     expect(lines).toHaveLength(1);
+    const metrics = await (await fetch(`${broker!.baseUrl}/metrics`)).text();
+    expect(Number(/^runnel_corrupt_batches_read_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(4);
   });
 });

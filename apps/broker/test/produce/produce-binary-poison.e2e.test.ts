@@ -69,6 +69,8 @@ describe('produce binary: poison batches are refused whole (e2e)', () => {
     const read = await fetch(records('poison-records'));
     expect(read.status).toBe(200);
     expect(((await read.json()) as { data: { value: { data: string } }[] }).data.map((r) => r.value.data)).toEqual(['fine']);
+    const metrics = await (await fetch(`${broker.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^runnel_produce_refused_batches_total\{topic="poison-records",reason="INVALID_RECORD"\} 2$/m);
   });
 
   it('refuses gzip and zstd bombs with 413/41301 (max.message.bytes, and the hard cap above a huge one)', async () => {
