@@ -31,8 +31,8 @@ import { runRecordStream } from './record-stream';
  * partitioned (explicit `partition_id`; else murmur2 of the key, as Kafka's default partitioner;
  * else a sticky partition per topic that moves on whenever its batch closes) and handed to the
  * broker-wide RecordAccumulator, which coalesces everything produced to a partition in one
- * event-loop turn into one RecordBatch and one append. Raw RecordBatch bytes go to
- * `Partition.append` untouched (it checks framing and CRC, all or nothing).
+ * event-loop turn into one RecordBatch and one append. Raw RecordBatch bytes are validated record
+ * by record (validateProducerBatches) and go to `Partition.append` untouched, all or nothing.
  *
  * acks: 0 answers once the record is validated and queued (offset -1, as Kafka's acks=0 metadata);
  * 1 once appended to the log; all (-1, default) once below the high watermark (fsynced).
