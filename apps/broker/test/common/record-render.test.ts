@@ -100,6 +100,11 @@ describe('renderRecords / renderRecordsText at a corrupt stored batch', () => {
     const text = await renderRecordsText(log, options(1), out);
     expect([text.count, text.nextOffset, text.stoppedAtCorruptBatch]).toEqual([1, 2, true]);
     expect(JSON.parse(`[${out.toBuffer().toString()}]`).map((r: { offset: number }) => r.offset)).toEqual([1]);
+    // A later batch failing its CRC: everything before it is kept.
+    const damaged = Buffer.concat([batchAt(0, ['a', 'b']), batchAt(2, ['c'])]);
+    damaged[damaged.length - 1] ^= 1;
+    const kept = await renderRecords(damaged, options(0));
+    expect([kept.records.map((r) => r.offset), kept.nextOffset, kept.stoppedAtCorruptBatch]).toEqual([[0, 1], 2, true]);
   });
 
   it('throws CorruptRecordBatchError naming the offset when the first batch is bad, writing nothing', async () => {
