@@ -1,4 +1,4 @@
-import { RecordHeader, type RecordView, TimestampType, scanRecordBatches, timestampTypeOf } from '@runnel/protocol';
+import { MAX_DECOMPRESSED_BATCH_BYTES, RecordHeader, type RecordView, TimestampType, scanRecordBatches, timestampTypeOf } from '@runnel/protocol';
 import { BatchCheckpoints, CorruptRecordBatchError } from './corrupt-batch';
 import { ReadFormat, RenderedData, renderData, renderHeaders } from './encodings';
 
@@ -41,8 +41,8 @@ export interface RenderOptions {
   readNextOffset: number;
 }
 
-/** Decompressed bytes allowed per batch while rendering (stored batches were capped on produce). */
-export const MAX_RENDER_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+/** Decompressed bytes allowed per batch while rendering: what produce allows, so every stored batch renders. */
+export const MAX_RENDER_DECOMPRESSED_BYTES = MAX_DECOMPRESSED_BATCH_BYTES;
 const SCAN_OPTIONS = { maxDecompressedBytes: MAX_RENDER_DECOMPRESSED_BYTES };
 
 /**
