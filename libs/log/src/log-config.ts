@@ -26,6 +26,10 @@ export interface LogConfig {
   messageTimestampType: 'CreateTime' | 'LogAppendTime';
   /** max.message.bytes: the largest record batch accepted, in bytes including its header. */
   maxMessageBytes: number;
+  /** message.timestamp.before.max.ms: refuse CreateTime records older than the broker's clock minus this. */
+  messageTimestampBeforeMaxMs: number;
+  /** message.timestamp.after.max.ms: refuse CreateTime records newer than the broker's clock plus this. */
+  messageTimestampAfterMaxMs: number;
   /**
    * cleanup.policy: `delete` applies retention.ms / retention.bytes, `compact` lets the Cleaner
    * keep the latest record per key; both together do both. `compact,delete` is normalized.
@@ -55,6 +59,8 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   flushMs: Number.MAX_SAFE_INTEGER,
   messageTimestampType: 'CreateTime',
   maxMessageBytes: 1048588,
+  messageTimestampBeforeMaxMs: Number.MAX_SAFE_INTEGER,
+  messageTimestampAfterMaxMs: Number.MAX_SAFE_INTEGER,
   cleanupPolicy: 'delete',
   deleteRetentionMs: DAY_MS,
   minCleanableDirtyRatio: 0.5,
@@ -91,6 +97,8 @@ const NUMERIC_RULES: Record<string, NumericRule> = {
   'flush.messages': { key: 'flushMessages', min: 1, int32: false },
   'flush.ms': { key: 'flushMs', min: 0, int32: false },
   'max.message.bytes': { key: 'maxMessageBytes', min: 0, int32: true },
+  'message.timestamp.before.max.ms': { key: 'messageTimestampBeforeMaxMs', min: 0, int32: false },
+  'message.timestamp.after.max.ms': { key: 'messageTimestampAfterMaxMs', min: 0, int32: false },
   'delete.retention.ms': { key: 'deleteRetentionMs', min: 0, int32: false },
   'min.compaction.lag.ms': { key: 'minCompactionLagMs', min: 0, int32: false },
 };

@@ -7,6 +7,7 @@ export * from './compression';
 export * from './record-batch';
 export * from './record-batch-encoder';
 export * from './record-batch-decoder';
+export * from './record-batch-validator';
 export * from './record-batch-recompress';
 export * from './murmur2';
 export * from './partitioner';

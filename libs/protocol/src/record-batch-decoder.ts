@@ -1,5 +1,5 @@
 import { decompress, decompressSync } from './compression';
-import { ProtocolError } from './errors';
+import { ProtocolError, inBatch } from './errors';
 import {
   ATTR_CONTROL,
   ATTR_TRANSACTIONAL,
@@ -176,6 +176,8 @@ export interface RecordView {
   /** The batch's (decompressed) records section the positions point into. */
   readonly section: Buffer;
   readonly batch: BatchHeader;
+  /** Where `batch` starts in the scanned buffer (tells one batch from the next). */
+  readonly batchPosition: number;
   offset: number;
   offsetDelta: number;
   timestamp: number;
@@ -192,6 +194,7 @@ const NO_HEADERS: RecordHeader[] = [];
 class RecordViewImpl implements RecordView {
   section: Buffer = Buffer.alloc(0);
   batch!: BatchHeader;
+  batchPosition = 0;
   offset = 0;
   offsetDelta = 0;
   timestamp = 0;
@@ -208,42 +211,84 @@ export type RecordVisitor = (view: RecordView) => boolean;
 
 /**
  * Visits every record of the back-to-back batches in `buf`, checked exactly as
- * `decodeRecordBatches` checks them (same errors), in order; stops early when `visit` returns
- * false. Uncompressed batches are scanned synchronously; a compressed one is decompressed with
- * the async codec (off the event loop where the codec allows), so the result is a promise only
- * when `buf` holds a compressed batch.
+ * `decodeRecordBatches` checks them, in order; stops early when `visit` returns false.
+ * Uncompressed batches are scanned synchronously; a compressed one is decompressed with the
+ * async codec (off the event loop where the codec allows), so the result is a promise only when
+ * `buf` holds a compressed batch.
+ *
+ * A bad batch throws a BatchError naming it (index, byte position) after the records of the
+ * batches before it were visited — and possibly some of its own: a visitor that must treat a
+ * batch as a whole keeps what it saw of a batch until `view.batchPosition` moves on.
  */
 export function scanRecordBatches(buf: Buffer, options: DecodeBatchesOptions, visit: RecordVisitor): void | Promise<void> {
-  const view = new RecordViewImpl();
-  const batches = checkedBatches(buf, options);
-  for (let next = batches.next(); !next.done; next = batches.next()) {
-    const [pos, header] = next.value;
-    const section = recordsSection(buf, pos, header, options);
-    const codec = compressionOf(header.attributes) as CompressionCodec;
-    if (!isPlain(codec, section)) return scanRestAsync(buf, batches, section, header, options, view, visit);
-    if (!scanRecords(section, header, view, visit)) return;
+  const walk = new BatchWalk(buf, options);
+  try {
+    for (let header = walk.next(); header !== undefined; header = walk.next()) {
+      const section = recordsSection(buf, walk.position, header, options);
+      const codec = compressionOf(header.attributes) as CompressionCodec;
+      if (!isPlain(codec, section)) return scanRestAsync(walk, section, header, options, visit);
+      if (!scanRecords(section, header, walk.view, visit)) return;
+    }
+  } catch (error) {
+    throw inBatch(error, walk.index, walk.position);
+  }
+}
+
+/** checkedBatches with the index and position of the batch at hand, for scanRecordBatches. */
+class BatchWalk {
+  readonly view = new RecordViewImpl();
+  index = -1;
+  position = 0;
+  private nextPosition = 0;
+
+  constructor(
+    readonly buf: Buffer,
+    private readonly options: DecodeBatchesOptions,
+  ) {}
+
+  next(): BatchHeader | undefined {
+    const { buf, options } = this;
+    if (this.nextPosition >= buf.length) return undefined;
+    if (options.allowPartialTail && isPartialBatch(buf, this.nextPosition)) return undefined;
+    this.index++;
+    this.position = this.nextPosition;
+    const header = checkBatch(buf, this.position, buf.length, options.maxBatchBytes ?? Number.MAX_SAFE_INTEGER);
+    this.nextPosition = this.position + batchSize(header);
+    this.view.batchPosition = this.position;
+    return header;
   }
 }
 
 async function scanRestAsync(
-  buf: Buffer,
-  batches: Generator<[number, BatchHeader]>,
+  walk: BatchWalk,
   section: Buffer,
   header: BatchHeader,
   options: DecodeBatchesOptions,
-  view: RecordViewImpl,
   visit: RecordVisitor,
 ): Promise<void> {
-  for (;;) {
-    const codec = compressionOf(header.attributes) as CompressionCodec;
-    const records = isPlain(codec, section) ? section : await decompress(codec, section, options.maxDecompressedBytes);
-    if (!scanRecords(records, header, view, visit)) return;
-    const next = batches.next();
-    if (next.done) return;
-    const [pos, nextHeader] = next.value;
-    header = nextHeader;
-    section = recordsSection(buf, pos, header, options);
+  try {
+    for (;;) {
+      const codec = compressionOf(header.attributes) as CompressionCodec;
+      const records = isPlain(codec, section) ? section : await decompress(codec, section, options.maxDecompressedBytes);
+      if (!scanRecords(records, header, walk.view, visit)) return;
+      const next = walk.next();
+      if (next === undefined) return;
+      header = next;
+      section = recordsSection(walk.buf, walk.position, header, options);
+    }
+  } catch (error) {
+    throw inBatch(error, walk.index, walk.position);
   }
+}
+
+/**
+ * Visits the records of one batch's (decompressed) records section with the checks of
+ * `scanRecordBatches`; for validators that have located and decompressed the batch themselves.
+ */
+export function visitBatchRecords(section: Buffer, header: BatchHeader, batchPosition: number, visit: RecordVisitor): void {
+  const view = new RecordViewImpl();
+  view.batchPosition = batchPosition;
+  scanRecords(section, header, view, visit);
 }
 
 /**

@@ -140,8 +140,9 @@ export function computeBatchCrc(buf: Buffer, pos: number, size: number): number 
 }
 
 /**
- * Checks the framing of the batch at `pos` within `buf[pos, end)` — length, magic, CRC and the
- * header's counts — and returns its header. Throws ProtocolError; never reads past `end`.
+ * Checks the framing of the batch at `pos` within `buf[pos, end)` — magic, length, CRC and the
+ * header's counts — and returns its header. A batch declaring more bytes than `end` leaves is
+ * TRUNCATED even above `maxBatchBytes`: TOO_LARGE means a whole batch that is really too big. Throws ProtocolError; never reads past `end`.
  * Records are not decoded: this is what the log runs on every append and during recovery.
  */
 export function checkBatch(buf: Buffer, pos: number, end: number, maxBatchBytes: number): BatchHeader {
@@ -149,20 +150,22 @@ export function checkBatch(buf: Buffer, pos: number, end: number, maxBatchBytes:
   if (remaining < BATCH_HEADER_SIZE) {
     throw new ProtocolError('TRUNCATED', `batch header needs ${BATCH_HEADER_SIZE} bytes, ${remaining} remain`);
   }
+  // Magic first: bytes that are not a batch at all must not be answered as a "too large" one.
+  const magic = buf.readInt8(pos + OFFSET_MAGIC);
+  if (magic !== MAGIC_V2) {
+    throw new ProtocolError('UNSUPPORTED_MAGIC', `not a Kafka RecordBatch v2 (magic ${magic}, expected ${MAGIC_V2})`);
+  }
   const batchLength = buf.readInt32BE(pos + OFFSET_BATCH_LENGTH);
   if (batchLength < MIN_BATCH_LENGTH) {
     throw new ProtocolError('INVALID_LENGTH', `batch length ${batchLength} is below the minimum ${MIN_BATCH_LENGTH}`);
   }
   const size = LOG_OVERHEAD + batchLength;
-  if (size > maxBatchBytes) {
-    throw new ProtocolError('TOO_LARGE', `batch of ${size} bytes exceeds the limit of ${maxBatchBytes}`);
-  }
+  // A length past the bytes there is a malformed (or not a) batch; only a whole one is too large.
   if (size > remaining) {
     throw new ProtocolError('TRUNCATED', `batch declares ${size} bytes, ${remaining} remain`);
   }
-  const magic = buf.readInt8(pos + OFFSET_MAGIC);
-  if (magic !== MAGIC_V2) {
-    throw new ProtocolError('UNSUPPORTED_MAGIC', `batch magic ${magic} is not supported (only 2)`);
+  if (size > maxBatchBytes) {
+    throw new ProtocolError('TOO_LARGE', `batch of ${size} bytes exceeds the limit of ${maxBatchBytes}`);
   }
   const header = readBatchHeader(buf, pos);
   const crc = computeBatchCrc(buf, pos, size);

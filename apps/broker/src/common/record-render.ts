@@ -1,4 +1,5 @@
-import { RecordHeader, TimestampType, scanRecordBatches, timestampTypeOf } from '@runnel/protocol';
+import { MAX_DECOMPRESSED_BATCH_BYTES, RecordHeader, type RecordView, TimestampType, scanRecordBatches, timestampTypeOf } from '@runnel/protocol';
+import { BatchCheckpoints, CorruptRecordBatchError } from './corrupt-batch';
 import { ReadFormat, RenderedData, renderData, renderHeaders } from './encodings';
 
 /**
@@ -26,6 +27,8 @@ export interface RenderedRecords {
   records: JsonRecord[];
   /** The offset after the last record returned, or `readNextOffset` when every record fit. */
   nextOffset: number;
+  /** The read stopped before a corrupt batch at `nextOffset` (corrupt-batch.ts). */
+  stoppedAtCorruptBatch?: boolean;
 }
 
 export interface RenderOptions {
@@ -38,15 +41,34 @@ export interface RenderOptions {
   readNextOffset: number;
 }
 
-/** Decompressed bytes allowed per batch while rendering (stored batches were capped on produce). */
-export const MAX_RENDER_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+/** Decompressed bytes allowed per batch while rendering: what produce allows, so every stored batch renders. */
+export const MAX_RENDER_DECOMPRESSED_BYTES = MAX_DECOMPRESSED_BATCH_BYTES;
 const SCAN_OPTIONS = { maxDecompressedBytes: MAX_RENDER_DECOMPRESSED_BYTES };
 
+/**
+ * Throws CorruptRecordBatchError when the first batch does not decode; a later bad batch ends
+ * the records returned right before it (`stoppedAtCorruptBatch`).
+ */
 export async function renderRecords(bytes: Buffer, options: RenderOptions): Promise<RenderedRecords> {
   const records: JsonRecord[] = [];
   let nextOffset = options.readNextOffset;
   const { fromOffset, maxRecords, format, partition } = options;
-  await scanRecordBatches(bytes, SCAN_OPTIONS, (r) => {
+  const checkpoints = new BatchCheckpoints(fromOffset);
+  let batchStart = 0;
+  try {
+    await scanRecordBatches(bytes, SCAN_OPTIONS, (r) => {
+      if (checkpoints.enters(r)) batchStart = records.length;
+      return visit(r);
+    });
+  } catch (error) {
+    const stop = checkpoints.stopFor(error);
+    if (stop.rollBack) records.length = batchStart;
+    if (records.length === 0) throw new CorruptRecordBatchError(stop.offset, stop.reason);
+    return { records, nextOffset: stop.offset, stoppedAtCorruptBatch: true };
+  }
+  return { records, nextOffset };
+
+  function visit(r: RecordView): boolean {
     if (r.offset < fromOffset) return true;
     if (records.length >= maxRecords) {
       nextOffset = r.offset;
@@ -63,8 +85,7 @@ export async function renderRecords(bytes: Buffer, options: RenderOptions): Prom
       headers: renderHeaders(r.headers),
     });
     return true;
-  });
-  return { records, nextOffset };
+  }
 }
 
 /**
@@ -169,6 +190,8 @@ export interface RenderedText {
   count: number;
   /** As RenderedRecords.nextOffset. */
   nextOffset: number;
+  /** As RenderedRecords.stoppedAtCorruptBatch. */
+  stoppedAtCorruptBatch?: boolean;
 }
 
 /**
@@ -183,7 +206,26 @@ export async function renderRecordsText(bytes: Buffer, options: RenderOptions, o
   const topicField = options.topic === undefined ? '' : `"topic":${JSON.stringify(options.topic)},`;
   const prefix = `{${topicField}"partition":${options.partition},"offset":`;
   const prefixWithComma = ',' + prefix;
-  await scanRecordBatches(bytes, SCAN_OPTIONS, (r) => {
+  const checkpoints = new BatchCheckpoints(fromOffset);
+  let batchStart = { count: 0, length: out.length };
+  try {
+    await scanRecordBatches(bytes, SCAN_OPTIONS, (r) => {
+      if (checkpoints.enters(r)) batchStart = { count, length: out.length };
+      return visit(r);
+    });
+  } catch (error) {
+    // As renderRecords; `out` goes back to where the failing batch began.
+    const stop = checkpoints.stopFor(error);
+    if (stop.rollBack) {
+      count = batchStart.count;
+      out.unwrite(out.length - batchStart.length);
+    }
+    if (count === 0) throw new CorruptRecordBatchError(stop.offset, stop.reason);
+    return { count, nextOffset: stop.offset, stoppedAtCorruptBatch: true };
+  }
+  return { count, nextOffset };
+
+  function visit(r: RecordView): boolean {
     if (r.offset < fromOffset) return true;
     if (count >= maxRecords) {
       nextOffset = r.offset;
@@ -204,8 +246,7 @@ export async function renderRecordsText(bytes: Buffer, options: RenderOptions, o
     else out.utf8(',"headers":' + headersText(r.headers) + '}');
     count++;
     return true;
-  });
-  return { count, nextOffset };
+  }
 }
 
 /** renderData(bytes, format) as JSON text. */

@@ -4,6 +4,7 @@ import { LogClosedError, OffsetOutOfRangeError } from '@runnel/log';
 import { asOffset } from '@runnel/protocol';
 import type { Partition, PartitionReadResult } from '@runnel/replication';
 import { ReadFormat, parseReadFormat } from '../common/encodings';
+import { CorruptRecordBatchError, corruptBatchAnswer } from '../common/corrupt-batch';
 import { badRequest, unknownPartition } from '../common/errors';
 import { HttpExceptionFilter } from '../common/http-exception.filter';
 import { renderRecords } from '../common/record-render';
@@ -154,6 +155,9 @@ export class EventStreamService {
       maxRecords: CHUNK_RECORDS,
       format: stream.format,
       readNextOffset: read.nextOffset,
+    }).catch((error: unknown) => {
+      // Records before a corrupt batch were sent; reaching it ends the stream with its error.
+      throw error instanceof CorruptRecordBatchError ? corruptBatchAnswer(stream.topic, stream.partitionIds[i], error) : error;
     });
     cursor.begin(i);
     let text = '';

@@ -3,6 +3,7 @@ import { OffsetOutOfRangeError } from '@runnel/log';
 import { BATCH_HEADER_SIZE, LOG_OVERHEAD, OFFSET_BATCH_LENGTH, OFFSET_RECORD_COUNT, asOffset } from '@runnel/protocol';
 import type { Partition } from '@runnel/replication';
 import { ReadFormat } from '../common/encodings';
+import { CorruptRecordBatchError, corruptBatchAnswer } from '../common/corrupt-batch';
 import { RunnelError } from '../common/errors';
 import { JsonRecord, renderRecords } from '../common/record-render';
 import { MetricsService } from '../metrics/metrics.service';
@@ -17,7 +18,8 @@ import { FetchParams, OffsetSpec } from './consume-params';
  *   after waiting up to `timeoutMs` on the partition's HW notification (no timer loop). The wait
  *   ends early when the client leaves or the broker shuts down (`signal`, `shutdownSignal`).
  * - Bytes are read once: raw clients get them untouched; JSON clients get them decoded once by
- *   `renderRecords`. `maxBytes` bounds the batch bytes read (the first batch is returned whole
+ *   `renderRecords`. A corrupt stored batch ends a JSON read right before it; a read that starts
+ *   at it answers 50001 naming its offset (common/corrupt-batch.ts). `maxBytes` bounds the batch bytes read (the first batch is returned whole
  *   even when larger, as Kafka does, so a read always makes progress).
  */
 export interface RecordsAnswer {
@@ -74,18 +76,26 @@ export class FetchService implements BeforeApplicationShutdown {
       }
       // Only the first batch may exceed max_bytes; a later oversized one waits for the next request.
       if (bytesRead > 0 && read.bytes.length > bytesLeft) break;
-      const rendered = await renderRecords(read.bytes, {
-        partition: partitionId,
-        fromOffset: offset,
-        maxRecords: params.maxRecords - data.length,
-        format,
-        readNextOffset: read.nextOffset,
-      });
+      let rendered;
+      try {
+        rendered = await renderRecords(read.bytes, {
+          partition: partitionId,
+          fromOffset: offset,
+          maxRecords: params.maxRecords - data.length,
+          format,
+          readNextOffset: read.nextOffset,
+        });
+      } catch (error) {
+        if (!(error instanceof CorruptRecordBatchError)) throw error;
+        if (data.length > 0) break; // the next read starts at the bad batch and gets the error
+        throw corruptBatchAnswer(topic, partitionId, error);
+      }
       if (data.length === 0) data = rendered.records;
       else for (const record of rendered.records) data.push(record);
       offset = rendered.nextOffset;
       bytesRead += read.bytes.length;
       bytesLeft -= read.bytes.length;
+      if (rendered.stoppedAtCorruptBatch) break;
     }
     this.metrics.fetched(topic, data.length, bytesRead);
     return { data, next_offset: offset, high_watermark: highWatermark };

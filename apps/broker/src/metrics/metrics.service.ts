@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LogManager, type LogCleanerStats } from '@runnel/log';
 import { ReplicaManager } from '@runnel/replication';
+import { corruptBatchReads } from '../common/corrupt-batch';
 import { LOG_MANAGER, REPLICA_MANAGER } from '../config/tokens';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -38,6 +39,12 @@ export class MetricsService {
     labelNames: ['topic'],
     registers: [this.registry],
   });
+  private readonly refusedBatches = new Counter({
+    name: 'runnel_produce_refused_batches_total',
+    help: 'Binary produce requests refused by batch validation, by the protocol error (INVALID_RECORD, TOO_LARGE, ...)',
+    labelNames: ['topic', 'reason'],
+    registers: [this.registry],
+  });
   readonly requestSeconds = new Histogram({
     name: 'runnel_http_request_duration_seconds',
     help: 'HTTP request latency by route and status',
@@ -59,6 +66,7 @@ export class MetricsService {
   constructor(@Inject(REPLICA_MANAGER) replicas: ReplicaManager, @Inject(LOG_MANAGER) logs: LogManager) {
     collectDefaultMetrics({ register: this.registry, prefix: 'runnel_process_' });
     this.registerCleanerMetrics(logs);
+    this.counterFrom('runnel_corrupt_batches_read_total', 'JSON reads (REST, SSE, WebSocket) answered 50001 because the stored batch they start at does not decode', corruptBatchReads);
     // Sizes are read from the logs when scraped, so appends pay nothing for them.
     new Gauge({
       name: 'runnel_partitions',
@@ -149,6 +157,11 @@ export class MetricsService {
   fetched(topic: string, records: number, bytes: number): void {
     this.fetchedRecords.inc({ topic }, records);
     this.fetchedBytes.inc({ topic }, bytes);
+  }
+
+  /** A produce request refused by validateProducerBatches; `reason` is a ProtocolErrorCode (a closed set). */
+  batchesRefused(topic: string, reason: string): void {
+    this.refusedBatches.inc({ topic, reason });
   }
 
   wsConnectionOpened(): void {

@@ -4,11 +4,12 @@ import { LogClosedError } from '@runnel/log';
 import {
   CompressionCodec,
   DefaultPartitioner,
+  MAX_DECOMPRESSED_BATCH_BYTES,
   ProtocolError,
-  checkBatches,
   needsRecompression,
   partitionForKey,
   recompressRecordBatches,
+  validateProducerBatches,
 } from '@runnel/protocol';
 import { Acks, Partition, PartitionStorageError } from '@runnel/replication';
 import { RunnelError, badRequest } from '../common/errors';
@@ -30,8 +31,8 @@ import { runRecordStream } from './record-stream';
  * partitioned (explicit `partition_id`; else murmur2 of the key, as Kafka's default partitioner;
  * else a sticky partition per topic that moves on whenever its batch closes) and handed to the
  * broker-wide RecordAccumulator, which coalesces everything produced to a partition in one
- * event-loop turn into one RecordBatch and one append. Raw RecordBatch bytes go to
- * `Partition.append` untouched (it checks framing and CRC, all or nothing).
+ * event-loop turn into one RecordBatch and one append. Raw RecordBatch bytes are validated record
+ * by record (validateProducerBatches) and go to `Partition.append` untouched, all or nothing.
  *
  * acks: 0 answers once the record is validated and queued (offset -1, as Kafka's acks=0 metadata);
  * 1 once appended to the log; all (-1, default) once below the high watermark (fsynced).
@@ -148,7 +149,11 @@ export class ProduceService implements BeforeApplicationShutdown {
     });
   }
 
-  /** Binary fast path: RecordBatch v2 bytes appended as they are (checked, never decoded). */
+  /**
+   * Binary fast path: RecordBatch v2 bytes appended as they are, once every record of every
+   * batch has been validated (validateProducerBatches: what Kafka's LogValidator refuses), so
+   * nothing stored can break a later read. A refusal names the batch and appends nothing.
+   */
   async appendBatches(topic: string, partitionId: number, bytes: unknown, acks: Acks, idempotencyKey?: string): Promise<HttpAnswer> {
     const partition = this.topics.partition(topic, partitionId);
     this.topics.checkClientWritable(topic);
@@ -158,10 +163,12 @@ export class ProduceService implements BeforeApplicationShutdown {
     return this.idempotent(topic, idempotencyKey, async () => {
       let result;
       try {
+        await this.validateBatches(topic, bytes);
         const stored = await this.withTopicCompression(topic, bytes);
         // acks=0 gains nothing here: the append itself is synchronous, only the fsync is waited for.
         result = await partition.append(stored, acks === -1 ? -1 : 1);
       } catch (error) {
+        if (error instanceof ProtocolError) this.metrics.batchesRefused(topic, error.code);
         throw this.toError(error);
       }
       this.metrics.produced(topic, result.records, bytes.length);
@@ -295,15 +302,31 @@ export class ProduceService implements BeforeApplicationShutdown {
   }
 
   /**
+   * The topic's rules for received batches: max.message.bytes caps each batch and what a
+   * compressed one may decompress to (and MAX_DECOMPRESSED_BATCH_BYTES whatever the topic says);
+   * CreateTime topics bound timestamps by message.timestamp.before/after.max.ms.
+   */
+  private async validateBatches(topic: string, bytes: Buffer): Promise<void> {
+    const config = (name: string): number => Number(this.topics.configValue(topic, name));
+    const maxMessageBytes = config('max.message.bytes');
+    const createTime = this.topics.configValue(topic, 'message.timestamp.type') === 'CreateTime';
+    await validateProducerBatches(bytes, {
+      maxBatchBytes: maxMessageBytes,
+      maxDecompressedBytes: Math.min(maxMessageBytes, MAX_DECOMPRESSED_BATCH_BYTES),
+      timestamps: createTime
+        ? { nowMs: Date.now(), beforeMaxMs: config('message.timestamp.before.max.ms'), afterMaxMs: config('message.timestamp.after.max.ms') }
+        : undefined,
+    });
+  }
+
+  /**
    * The binary path's batches as the topic stores them: as sent, unless the topic names a codec
    * and some batch uses another — then those batches are recompressed, as Kafka's broker does.
-   * Checked first (framing, CRC, size), so nothing malformed is decoded.
+   * Validated first (validateBatches), so nothing malformed is decoded here.
    */
   private async withTopicCompression(topic: string, bytes: Buffer): Promise<Buffer> {
     const codec = this.topicCodec(topic);
     if (codec === undefined) return bytes;
-    const maxMessageBytes = Number(this.topics.configValue(topic, 'max.message.bytes'));
-    checkBatches(bytes, maxMessageBytes);
     if (!needsRecompression(bytes, codec)) return bytes;
     return recompressRecordBatches(bytes, codec, { maxDecompressedBytes: MAX_RECOMPRESS_BYTES });
   }

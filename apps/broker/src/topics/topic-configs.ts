@@ -30,6 +30,8 @@ const RULES: Record<string, { defaultValue: string; check: Check }> = {
   'max.message.bytes': { defaultValue: String(DEFAULT_LOG_CONFIG.maxMessageBytes), check: logRule },
   'min.insync.replicas': { defaultValue: '1', check: integerAtLeast(1) },
   'message.timestamp.type': { defaultValue: 'CreateTime', check: logRule },
+  'message.timestamp.before.max.ms': { defaultValue: String(DEFAULT_LOG_CONFIG.messageTimestampBeforeMaxMs), check: logRule },
+  'message.timestamp.after.max.ms': { defaultValue: String(DEFAULT_LOG_CONFIG.messageTimestampAfterMaxMs), check: logRule },
   'compression.type': { defaultValue: 'producer', check: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd') },
   'flush.messages': { defaultValue: String(DEFAULT_LOG_CONFIG.flushMessages), check: logRule },
   'flush.ms': { defaultValue: '0', check: logRule },

@@ -2,6 +2,7 @@ import { OffsetOutOfRangeError } from '@runnel/log';
 import type { Offset } from '@runnel/protocol';
 import type { Partition } from '@runnel/replication';
 import { ReadFormat, RenderedData } from '../common/encodings';
+import { CorruptRecordBatchError, corruptBatchAnswer } from '../common/corrupt-batch';
 import { JsonTextBuffer, renderRecordsText } from '../common/record-render';
 import { encodeCursor } from './cursor';
 
@@ -226,7 +227,15 @@ export class Subscription {
         readNextOffset: read.nextOffset,
       };
       const lengthBefore = out.length;
-      const rendered = await renderRecordsText(read.bytes, options, out, count > 0);
+      let rendered;
+      try {
+        rendered = await renderRecordsText(read.bytes, options, out, count > 0);
+      } catch (error) {
+        // A corrupt batch first in line: send this frame's records, fail on the next (corrupt-batch.ts).
+        if (!(error instanceof CorruptRecordBatchError)) throw error;
+        if (count > 0) continue;
+        throw corruptBatchAnswer(position.topic, position.state.partition, error);
+      }
       if (this.closed) return null;
       // Removed (revoked) while rendering: its records must not go out.
       if (position.removed) {

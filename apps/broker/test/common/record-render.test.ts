@@ -1,5 +1,6 @@
 import * as fc from 'fast-check';
-import { CompressionCodec, encodeRecordBatch } from '@runnel/protocol';
+import { CompressionCodec, OFFSET_CRC, computeBatchCrc, encodeRecordBatch } from '@runnel/protocol';
+import { CorruptRecordBatchError } from '../../src/common/corrupt-batch';
 import { JsonTextBuffer, RenderOptions, renderRecords, renderRecordsText } from '../../src/common/record-render';
 
 /**
@@ -76,5 +77,48 @@ describe('renderRecordsText', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('renderRecords / renderRecordsText at a corrupt stored batch', () => {
+  const batchAt = (baseOffset: number, values: string[]): Buffer =>
+    encodeRecordBatch({ baseOffset, records: values.map((v) => ({ timestamp: 5, key: null, value: Buffer.from(v), headers: [] })) });
+  /** A batch of two records at `baseOffset` whose second record's value length lies (CRC valid). */
+  function corruptAt(baseOffset: number): Buffer {
+    const batch = batchAt(baseOffset, ['ok', 'xy']);
+    batch[batch.length - 4] = 0x7e; // the second record's value length: 63 bytes, past its record
+    batch.writeUInt32BE(computeBatchCrc(batch, 0, batch.length), OFFSET_CRC);
+    return batch;
+  }
+  const options = (fromOffset: number): RenderOptions => ({ partition: 0, fromOffset, maxRecords: 100, format: 'string', readNextOffset: 99 });
+  const log = Buffer.concat([batchAt(0, ['a', 'b']), corruptAt(2), batchAt(4, ['c'])]);
+
+  it('returns the records before a bad batch and stops at its offset, dropping what it rendered of it', async () => {
+    const objects = await renderRecords(log, options(0));
+    expect([objects.records.map((r) => r.offset), objects.nextOffset, objects.stoppedAtCorruptBatch]).toEqual([[0, 1], 2, true]);
+    const out = new JsonTextBuffer(16);
+    const text = await renderRecordsText(log, options(1), out);
+    expect([text.count, text.nextOffset, text.stoppedAtCorruptBatch]).toEqual([1, 2, true]);
+    expect(JSON.parse(`[${out.toBuffer().toString()}]`).map((r: { offset: number }) => r.offset)).toEqual([1]);
+    // A later batch failing its CRC: everything before it is kept.
+    const damaged = Buffer.concat([batchAt(0, ['a', 'b']), batchAt(2, ['c'])]);
+    damaged[damaged.length - 1] ^= 1;
+    const kept = await renderRecords(damaged, options(0));
+    expect([kept.records.map((r) => r.offset), kept.nextOffset, kept.stoppedAtCorruptBatch]).toEqual([[0, 1], 2, true]);
+  });
+
+  it('throws CorruptRecordBatchError naming the offset when the first batch is bad, writing nothing', async () => {
+    const fromBad = log.subarray(batchAt(0, ['a', 'b']).length);
+    for (const from of [2, 3]) {
+      await expect(renderRecords(fromBad, options(from))).rejects.toMatchObject({ name: 'CorruptRecordBatchError', offset: from });
+      const out = new JsonTextBuffer(16);
+      out.ascii('[');
+      await expect(renderRecordsText(fromBad, options(from), out, true)).rejects.toBeInstanceOf(CorruptRecordBatchError);
+      expect(out.toBuffer().toString()).toBe('[');
+    }
+    // A CRC failure (damage on disk) is met the same way.
+    const flipped = Buffer.concat([batchAt(2, ['d']), batchAt(3, ['e'])]);
+    flipped[batchAt(2, ['d']).length - 1] ^= 1;
+    await expect(renderRecords(flipped, options(2))).rejects.toMatchObject({ offset: 2, message: expect.stringMatching(/CRC/) });
   });
 });
