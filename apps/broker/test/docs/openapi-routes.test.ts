@@ -58,6 +58,42 @@ describe('docs/openapi.json: the routes of the broker', () => {
     expect(specRouteKeys(readOpenApi()).filter((route) => !served.has(route)).sort()).toEqual([]);
   });
 
+  it('is self-consistent: every $ref resolves, operation ids are unique, path parameters are declared', () => {
+    const doc = readOpenApi();
+    const refs: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (typeof node === 'object' && node !== null) {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === '$ref' && typeof value === 'string') refs.push(value);
+          else walk(value);
+        }
+      }
+    };
+    walk(doc);
+    const unresolved = refs.filter((ref) => {
+      let node: unknown = doc;
+      for (const segment of ref.replace(/^#\//, '').split('/')) {
+        node = (node as Record<string, unknown> | undefined)?.[segment.replace(/~1/g, '/').replace(/~0/g, '~')];
+      }
+      return !ref.startsWith('#/') || node === undefined;
+    });
+    expect(unresolved).toEqual([]);
+    const resolve = <T>(value: T | { $ref: string }): T =>
+      (typeof value === 'object' && value !== null && '$ref' in value ? (doc.components as unknown as Record<string, Record<string, T>>).parameters[value.$ref.split('/').pop()!] : value) as T;
+    const ids: string[] = [];
+    const undeclared: string[] = [];
+    for (const [p, item] of Object.entries(doc.paths)) {
+      for (const operation of Object.values(item) as unknown as { operationId: string; parameters?: unknown[] }[]) {
+        ids.push(operation.operationId);
+        const declared = new Set((operation.parameters ?? []).map((x) => resolve(x as { name: string; in: string })).filter((x) => x.in === 'path').map((x) => x.name));
+        for (const [, name] of p.matchAll(/\{([^}]+)\}/g)) if (!declared.has(name)) undeclared.push(`${operation.operationId}: ${name}`);
+      }
+    }
+    expect(ids.filter((id, i) => id === undefined || ids.indexOf(id) !== i)).toEqual([]);
+    expect(undeclared).toEqual([]);
+  });
+
   it('serves the checked-in document at GET /docs-json', async () => {
     const response = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/docs-json' });
     expect(response.statusCode).toBe(200);
