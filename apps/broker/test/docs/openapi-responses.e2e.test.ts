@@ -55,6 +55,8 @@ describe('docs/openapi.json: real answers match the response schemas', () => {
     expect(created.status).toBe(201);
     expect((await call('POST /v3/clusters/{cluster_id}/topics', `${B}/topics`, post({ topic_name: 'docs' }))).json().error_code).toBe(40002);
     expect((await call('POST /v3/clusters/{cluster_id}/topics', `${B}/topics`, post({ topic_name: 'bad/name' }))).status).toBe(400);
+    const noContentType = { method: 'POST', body: new TextEncoder().encode(JSON.stringify({ topic_name: 'untyped' })) };
+    expect((await call('POST /v3/clusters/{cluster_id}/topics', `${B}/topics`, noContentType)).status).toBe(415);
     const badConfig = await call('POST /v3/clusters/{cluster_id}/topics', `${B}/topics`, post({ topic_name: 'docs2', configs: [{ name: 'retention.ms', value: 'soon' }] }));
     expect(badConfig.json().error_code).toBe(42201);
     expect((await call('GET /v3/clusters/{cluster_id}/topics', `${B}/topics`)).json().data.length).toBe(1);
