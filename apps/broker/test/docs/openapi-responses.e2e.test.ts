@@ -9,7 +9,8 @@ import { OpenApiDocument, OpenApiResponse, readOpenApi } from './openapi-documen
  * Real answers of a real broker process, validated against docs/openapi.json: the status must
  * be one the operation documents, the Content-Type one that response documents, and the body
  * must match its schema (closed objects: a field added, renamed or retyped in the code alone
- * fails). NDJSON answers are validated line by line. Fastify ships ajv 8 and ajv-formats;
+ * fails). NDJSON answers are validated line by line. A JSON request the broker accepted must
+ * match the operation's requestBody schema (the document must not refuse what the broker takes). Fastify ships ajv 8 and ajv-formats;
  * ajv/dist/2020 is the JSON Schema dialect of OpenAPI 3.1. The tests share one topic and run
  * in order, as a user's session would.
  */
@@ -38,6 +39,8 @@ describe('docs/openapi.json: real answers match the response schemas', () => {
     const response = await fetch(url, { method, ...init });
     const body = await response.text();
     const problems = conformance(doc, ajv, method.toLowerCase(), specPath, response.status, response.headers.get('content-type'), body);
+    // A request the broker accepted must be one the document allows.
+    if (response.ok) problems.push(...requestConformance(ajv, method.toLowerCase(), specPath, init, body));
     expect({ operation, status: response.status, problems }).toEqual({ operation, status: response.status, problems: [] });
     return { status: response.status, body, json: () => JSON.parse(body) };
   }
@@ -190,6 +193,28 @@ function conformance(doc: OpenApiDocument, ajv: Ajv2020, method: string, specPat
     }
     return validate(value) ? [] : [`${text.slice(0, 300)} does not match: ${ajv.errorsText(validate.errors)}`];
   });
+}
+
+/**
+ * An accepted JSON or NDJSON request body against the operation's requestBody schema. Of an NDJSON
+ * stream only the lines the broker accepted count (a refused line has its own error report).
+ */
+function requestConformance(ajv: Ajv2020, method: string, specPath: string, init: RequestInit, answer: string): string[] {
+  const headers = new Headers(init.headers);
+  const mediaType = mediaTypeOf(headers.get('content-type'));
+  if (typeof init.body !== 'string' || (mediaType !== 'application/json' && mediaType !== 'application/x-ndjson')) return [];
+  const validate = schemaValidator(ajv, `#/paths/${escapePointer(specPath)}/${method}/requestBody/content/${escapePointer(mediaType)}/schema`);
+  const reports = answer.split('\n').filter((line) => line !== '');
+  const values =
+    mediaType === 'application/json'
+      ? [init.body]
+      : init.body
+          .split('\n')
+          .filter((line) => line !== '')
+          .filter((_, i) => (JSON.parse(reports[i] ?? '{}') as { error_code?: number }).error_code === 200);
+  return values.flatMap((text) =>
+    validate(JSON.parse(text)) ? [] : [`accepted request ${text.slice(0, 300)} does not match the requestBody schema: ${ajv.errorsText(validate.errors)}`],
+  );
 }
 
 /** Is the status documented for the operation, and the Content-Type for that response? */
