@@ -22,7 +22,12 @@ export function configureOpenApi(app: NestFastifyApplication): void {
     return;
   }
   const text = fs.readFileSync(file, 'utf8');
-  JSON.parse(text); // a broken checked-in document is a bug: fail at start, not at the first request
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    // A broken checked-in document is a bug: fail at start, naming the file, not at the first request.
+    throw new Error(`${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
   fastify.get(OPENAPI_PATH, (_request, reply) => reply.header('content-type', 'application/json; charset=utf-8').send(text));
 }
 
