@@ -34,6 +34,6 @@ describe('operations endpoints (real broker process)', () => {
     expect(docs.status).toBe(200);
     const document = (await docs.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(document.openapi).toMatch(/^3\./);
-    expect(Object.keys(document.paths)).toContain('/v3/clusters/{cid}/topics');
+    expect(Object.keys(document.paths)).toContain('/v3/clusters/{cluster_id}/topics');
   });
 });
