@@ -1,10 +1,18 @@
-import { badRequest } from '../common/errors';
+import { RunnelError, badRequest } from '../common/errors';
 
 const LEGAL = /^[a-zA-Z0-9._-]{1,249}$/;
 
-/** Kafka's topic name rules: 1-249 of [a-zA-Z0-9._-], and not "." or "..". */
+/**
+ * Kafka's topic name rules: 1-249 of [a-zA-Z0-9._-], and not "." or "..". 249 because a
+ * partition's directory is `<topic>-<partition>` and must fit a 255-byte file name.
+ */
+export function isValidTopicName(name: unknown): name is string {
+  return typeof name === 'string' && LEGAL.test(name) && name !== '.' && name !== '..';
+}
+
+/** The name, or 40001 naming the rules. */
 export function checkTopicName(name: unknown): string {
-  if (typeof name !== 'string' || !LEGAL.test(name) || name === '.' || name === '..') {
+  if (!isValidTopicName(name)) {
     throw badRequest(`Invalid topic name ${JSON.stringify(name)}: use 1-249 characters of [a-zA-Z0-9._-], not "." or ".."`);
   }
   return name;
@@ -13,7 +21,24 @@ export function checkTopicName(name: unknown): string {
 /** Where the group coordinator keeps committed offsets and group metadata (apps/broker/src/groups). */
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
 
-/** Internal topics (`__consumer_offsets`, ...) are hidden from listings unless asked for. */
+/**
+ * Internal topics (`__consumer_offsets`, ...) are those the broker creates under the `__` prefix:
+ * hidden from listings unless asked for, and never mutated by a client (`checkClientMutation`).
+ */
 export function isInternalTopicName(name: string): boolean {
   return name.startsWith('__');
+}
+
+/** What a client tried to do to a topic, as the refusal's message says it. */
+export type ClientMutation = 'produce to it' | 'delete its records' | 'alter its configs' | 'delete it' | 'create it';
+
+/**
+ * The one rule for internal topics: every client mutation path (produce over HTTP, NDJSON,
+ * records:batch, binary batches and WebSocket; records:delete; configs; topic delete and create)
+ * calls this, and an internal topic answers 403/40301. Only the broker itself writes them.
+ */
+export function checkClientMutation(name: string, mutation: ClientMutation): void {
+  if (!isInternalTopicName(name)) return;
+  const why = mutation === 'create it' ? 'names starting with "__" are reserved for the broker' : 'only the broker writes it';
+  throw new RunnelError('NOT_AUTHORIZED', `topic ${name} is internal: clients may not ${mutation} (${why})`);
 }

@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { TopicRecord } from '@runnel/metadata';
-import { asOffset } from '@runnel/protocol';
 import { badRequest } from '../common/errors';
 import { TopicsService } from './topics.service';
 
@@ -101,15 +100,7 @@ export class TopicsController {
   @HttpCode(200)
   async deleteRecords(@Param('cid') cid: string, @Param('topic') name: string, @Param('p') p: string, @Body() body: unknown) {
     this.topics.checkCluster(cid);
-    const partition = this.topics.partition(name, parsePartitionId(p));
-    const raw = (body as { before_offset?: unknown } | null)?.before_offset;
-    if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0) {
-      throw badRequest('before_offset must be a non-negative integer below 2^53');
-    }
-    const hw = partition.highWatermark;
-    if (raw > hw) throw badRequest(`before_offset ${raw} is above the high watermark ${hw}`);
-    const lowWatermark = await partition.deleteRecordsBefore(asOffset(raw));
-    return { topic_name: name, partition_id: partition.partition, low_watermark: lowWatermark };
+    return this.topics.deleteRecords(name, parsePartitionId(p), body);
   }
 
   private cluster(base: string) {
