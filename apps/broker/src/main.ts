@@ -8,7 +8,7 @@ import { installBodyParsers } from './produce/body-parsers';
 
 async function bootstrap(): Promise<void> {
   const config = loadBrokerConfig(process.env);
-  const adapter = new FastifyAdapter({ bodyLimit: config.maxRequestBytes });
+  const adapter = new FastifyAdapter({ bodyLimit: config.maxRequestBytes, maxParamLength: 1024 }); // topic names are up to 249 chars (Fastify's default is 100)
   // Our parsers replace Nest's (bodyParser: false): POST .../records needs the unread stream.
   installBodyParsers(adapter.getInstance(), config.maxRequestBytes);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {

@@ -52,6 +52,7 @@ const SEGMENT_FILE_PATTERN = /^(\d{20})\.(log|index|timeindex)(\.deleted|\.clean
 const TOPIC_PATTERN = /^[a-zA-Z0-9._-]{1,249}$/;
 const PARTITION_DIR_PATTERN = /^(.+)-(0|[1-9]\d{0,9})$/;
 const MAX_PARTITION = 0x7fffffff;
+const MAX_FILE_NAME_BYTES = 255;
 
 export function formatBaseOffset(baseOffset: number): string {
   return String(asOffset(baseOffset)).padStart(BASE_OFFSET_DIGITS, '0');
@@ -118,9 +119,14 @@ export function parsePartitionDirName(name: string): TopicPartition | undefined 
   return isValidPartition(partition) ? { topic: match[1], partition } : undefined;
 }
 
-/** The name a partition directory is renamed to before its recursive removal. */
+/**
+ * The name a partition directory is renamed to before its recursive removal. As Kafka does, the
+ * topic part is cut short so the name still fits a 255-byte file name for a 249-character topic.
+ */
 export function deletedPartitionDirName(dirName: string, uniqueId: string): string {
-  return `${dirName}.${uniqueId}${DELETE_DIR_SUFFIX}`;
+  const cut = dirName.lastIndexOf('-');
+  const suffix = `${dirName.slice(cut)}.${uniqueId}${DELETE_DIR_SUFFIX}`;
+  return `${dirName.slice(0, Math.min(cut, MAX_FILE_NAME_BYTES - suffix.length))}${suffix}`;
 }
 
 const DELETED_PARTITION_DIR_PATTERN = /^.+-(0|[1-9]\d{0,9})\.[0-9a-z]+-delete$/;

@@ -18,6 +18,22 @@ export function checkTopicName(name: unknown): string {
   return name;
 }
 
+/** Longest file name most file systems allow (ext4, xfs, btrfs, APFS: 255 bytes). */
+const MAX_FILE_NAME_BYTES = 255;
+
+/**
+ * A partition lives in the directory `<topic>-<partition>`: 40001 when the last one's name would
+ * not fit a file name (a 249-character topic fits partitions 0-99999, as Kafka's own limit).
+ */
+export function checkPartitionDirNameFits(name: string, partitionsCount: number): void {
+  const longest = `${name}-${partitionsCount - 1}`;
+  if (Buffer.byteLength(longest) > MAX_FILE_NAME_BYTES) {
+    throw badRequest(
+      `Topic '${name}' with ${partitionsCount} partitions needs the directory name '${name.slice(0, 8)}…-${partitionsCount - 1}' of ${Buffer.byteLength(longest)} bytes; a file name holds at most ${MAX_FILE_NAME_BYTES}: use a shorter name or fewer partitions`,
+    );
+  }
+}
+
 /** Where the group coordinator keeps committed offsets and group metadata (apps/broker/src/groups). */
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
 

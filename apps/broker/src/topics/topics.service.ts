@@ -6,7 +6,7 @@ import { asOffset } from '@runnel/protocol';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, METADATA_STORE, REPLICA_MANAGER } from '../config/tokens';
 import { RunnelError, badRequest, unknownPartition, unknownTopic } from '../common/errors';
-import { checkClientMutation, checkTopicName, isInternalTopicName } from './topic-names';
+import { checkClientMutation, checkPartitionDirNameFits, checkTopicName, isInternalTopicName } from './topic-names';
 import { DescribedConfig, describeTopicConfigs, logConfigOf, validateTopicConfigs } from './topic-configs';
 
 /**
@@ -152,6 +152,7 @@ export class TopicsService implements OnModuleInit {
     const configs = parseConfigList(request.configs);
     validateTopicConfigs(configs, this.config.topicDefaults);
     if (this.topics.has(name)) throw topicExists(name);
+    checkPartitionDirNameFits(name, partitionsCount);
     // The broker's own topics (__consumer_offsets) do not use up the partitions users may create.
     if (!options.internal && this.partitionTotal + partitionsCount > this.config.maxPartitions) {
       throw badRequest(
