@@ -10,3 +10,5 @@ export * from './record-batch-decoder';
 export * from './record-batch-recompress';
 export * from './murmur2';
 export * from './partitioner';
+export * from './api-errors';
+export * from './names';

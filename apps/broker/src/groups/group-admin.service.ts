@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CommittedOffset, GroupDescription, OffsetCommit } from '@runnel/groups';
+import { isPartitionId } from '@runnel/protocol';
 import { RunnelError, badRequest, unknownPartition } from '../common/errors';
 import { TopicsService } from '../topics/topics.service';
 import { GroupsService } from './groups.service';
@@ -148,7 +149,7 @@ export function parseResetRequest(body: unknown): ResetRequest {
   if (typeof b.topic !== 'string' || b.topic.length === 0) throw badRequest('topic must be a topic name');
   let partitions: number[] | undefined;
   if (b.partitions !== undefined && b.partitions !== null) {
-    if (!Array.isArray(b.partitions) || b.partitions.length === 0 || b.partitions.some((p) => typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 0x7fffffff)) {
+    if (!Array.isArray(b.partitions) || b.partitions.length === 0 || !b.partitions.every(isPartitionId)) {
       throw badRequest('partitions must be a non-empty array of partition ids');
     }
     partitions = [...new Set(b.partitions as number[])].sort((x, y) => x - y);

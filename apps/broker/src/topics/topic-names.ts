@@ -1,21 +1,19 @@
+import { isValidTopicName, parsePartitionIdText } from '@runnel/protocol';
 import { RunnelError, badRequest } from '../common/errors';
 
-const LEGAL = /^[a-zA-Z0-9._-]{1,249}$/;
-
-/**
- * Kafka's topic name rules: 1-249 of [a-zA-Z0-9._-], and not "." or "..". 249 because a
- * partition's directory is `<topic>-<partition>` and must fit a 255-byte file name.
- */
-export function isValidTopicName(name: unknown): name is string {
-  return typeof name === 'string' && LEGAL.test(name) && name !== '.' && name !== '..';
-}
-
-/** The name, or 40001 naming the rules. */
+/** The name (Kafka's rules, @runnel/protocol's isValidTopicName), or 40001 naming the rules. */
 export function checkTopicName(name: unknown): string {
   if (!isValidTopicName(name)) {
     throw badRequest(`Invalid topic name ${JSON.stringify(name)}: use 1-249 characters of [a-zA-Z0-9._-], not "." or ".."`);
   }
   return name;
+}
+
+/** A partition id from a path segment (`.../partitions/{p}`), or 40001. */
+export function parsePartitionId(raw: string): number {
+  const id = parsePartitionIdText(raw);
+  if (id === undefined) throw badRequest(`partition id ${JSON.stringify(raw)} is not a non-negative 32-bit integer`);
+  return id;
 }
 
 /** Longest file name most file systems allow (ext4, xfs, btrfs, APFS: 255 bytes). */

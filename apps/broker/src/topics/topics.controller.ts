@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from
 import type { FastifyRequest } from 'fastify';
 import { TopicRecord } from '@runnel/metadata';
 import { badRequest } from '../common/errors';
+import { parsePartitionId } from './topic-names';
 import { TopicsService } from './topics.service';
 
 /** Confluent REST v3 shapes for clusters, topics, configs and partitions (API.md "Topics"). */
@@ -149,7 +150,5 @@ export function baseUrl(req: FastifyRequest): string {
   return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
 }
 
-export function parsePartitionId(raw: string): number {
-  if (!/^\d{1,10}$/.test(raw)) throw badRequest(`partition id ${JSON.stringify(raw)} is not a non-negative integer`);
-  return Number(raw);
-}
+/** Kept here for the controllers that import it from this file; defined in topic-names.ts. */
+export { parsePartitionId } from './topic-names';
