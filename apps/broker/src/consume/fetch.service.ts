@@ -3,7 +3,7 @@ import { OffsetOutOfRangeError } from '@runnel/log';
 import { BATCH_HEADER_SIZE, LOG_OVERHEAD, OFFSET_BATCH_LENGTH, OFFSET_RECORD_COUNT, asOffset } from '@runnel/protocol';
 import type { Partition } from '@runnel/replication';
 import { ReadFormat } from '../common/encodings';
-import { RunnelError } from '../common/errors';
+import { RunnelError, offsetOutOfRange } from '../common/errors';
 import { JsonRecord, renderRecords } from '../common/record-render';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
@@ -142,13 +142,7 @@ export function checkRange(partition: Partition, offset: number): void {
 }
 
 export function outOfRange(partition: Partition, offset: number): RunnelError {
-  const earliest = partition.logStartOffset;
-  const highWatermark = partition.highWatermark;
-  return new RunnelError(
-    'OFFSET_OUT_OF_RANGE',
-    `offset ${offset} is outside the range of ${partition.topic}-${partition.partition}: [${earliest}, ${highWatermark}]`,
-    { fields: { earliest_offset: earliest, high_watermark: highWatermark } },
-  );
+  return offsetOutOfRange(`${partition.topic}-${partition.partition}`, offset, partition.logStartOffset, partition.highWatermark);
 }
 
 /** Records in whole stored batches, from their headers (no decoding). */

@@ -1,4 +1,4 @@
-import { RunnelError, badRequest, unknownPartition } from '../common/errors';
+import { badRequest, offsetOutOfRange, unknownPartition } from '../common/errors';
 import { FromSpec, SubscribeFrame } from './client-frames';
 import { decodeCursor } from './cursor';
 import type { SubscriptionPartition } from './subscription';
@@ -59,10 +59,7 @@ async function startOffset(
     case 'cursor': {
       const offset = from.kind === 'offset' ? from.offset : cursorOffset!;
       if (offset < state.logStartOffset || offset > hw) {
-        throw new RunnelError(
-          'OFFSET_OUT_OF_RANGE',
-          `offset ${offset} of ${topic}-${state.partition} is outside the readable range [${state.logStartOffset}, ${hw}]`,
-        );
+        throw offsetOutOfRange(`${topic}-${state.partition}`, offset, state.logStartOffset, hw);
       }
       return offset;
     }
