@@ -1,4 +1,4 @@
-import { OffsetOutOfRangeError, PartitionLog } from '@runnel/log';
+import { OffsetOutOfRangeError, PartitionLog, type TimestampLookup } from '@runnel/log';
 import type { LeaderEpoch, Offset } from '@runnel/protocol';
 
 /**
@@ -125,6 +125,16 @@ export class Partition {
       if (error instanceof OffsetOutOfRangeError) throw new PartitionOffsetOutOfRangeError(this.topic, this.partition, error, hw);
       throw error;
     }
+  }
+
+  /** The first record at or after `timestampMs` (Kafka's ListOffsets by time), or null; may be at or past HW. */
+  offsetForTimestamp(timestampMs: number): Promise<TimestampLookup | null> {
+    return this.log.offsetForTimestamp(timestampMs);
+  }
+
+  /** Bytes of the partition's log on disk (segments and indexes as the log counts them). */
+  get sizeBytes(): number {
+    return this.log.sizeBytes;
   }
 
   /**

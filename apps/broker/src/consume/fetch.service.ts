@@ -110,7 +110,7 @@ export class FetchService implements BeforeApplicationShutdown {
     if (spec.kind === 'earliest') return { offset: partition.logStartOffset, timestamp: -1 };
     if (spec.kind === 'latest') return { offset: partition.highWatermark, timestamp: -1 };
     const highWatermark = partition.highWatermark;
-    const found = await partition.log.offsetForTimestamp(spec.timestamp);
+    const found = await partition.offsetForTimestamp(spec.timestamp);
     if (!found || found.offset >= highWatermark) return { offset: highWatermark, timestamp: -1 };
     return { offset: found.offset, timestamp: found.timestamp };
   }

@@ -21,6 +21,12 @@ export interface PartitionLag {
   client_id: string | null;
 }
 
+/** The group's total lag and the partition lagging most (undefined when nothing is committed). */
+export interface LagSummary {
+  max: PartitionLag | undefined;
+  total: number;
+}
+
 export type ResetTarget =
   | { kind: 'earliest' }
   | { kind: 'latest' }
@@ -81,6 +87,18 @@ export class GroupAdminService {
     return lags.sort((a, b) => (a.topic_name < b.topic_name ? -1 : a.topic_name > b.topic_name ? 1 : a.partition_id - b.partition_id));
   }
 
+  /** Sums `lags`: partitions without a committed offset count for nothing; the first of equal maxima wins. */
+  lagSummary(groupId: string): LagSummary {
+    let max: PartitionLag | undefined;
+    let total = 0;
+    for (const l of this.lags(groupId)) {
+      if (l.lag === null) continue;
+      total += l.lag;
+      if (!max || l.lag > max.lag!) max = l;
+    }
+    return { max, total };
+  }
+
   /** The new offsets; written unless `dryRun`. 40901 while the group has members (also for a dry run). */
   async resetOffsets(groupId: string, request: ResetRequest): Promise<ResetResult[]> {
     let members = 0;
@@ -122,7 +140,7 @@ export class GroupAdminService {
           target = request.to.offset;
           break;
         case 'timestamp': {
-          const found = await partition.log.offsetForTimestamp(request.to.timestamp);
+          const found = await partition.offsetForTimestamp(request.to.timestamp);
           target = found ? Number(found.offset) : end;
           break;
         }

@@ -52,7 +52,7 @@ async function startOffset(
     case 'latest':
       return hw;
     case 'timestamp': {
-      const found = await state.log.offsetForTimestamp(from.timestamp);
+      const found = await state.offsetForTimestamp(from.timestamp);
       return found && found.offset < hw ? Math.max(found.offset, state.logStartOffset) : hw;
     }
     case 'offset':

@@ -42,7 +42,7 @@ export interface WsTopics {
   partitionCount(topic: string): number;
   /** The led partition; throws 40403 for an unknown partition. */
   partition(topic: string, partition: number): SubscriptionPartition & {
-    log: { offsetForTimestamp(timestampMs: number): Promise<{ offset: number } | null> };
+    offsetForTimestamp(timestampMs: number): Promise<{ offset: number } | null>;
   };
 }
 
