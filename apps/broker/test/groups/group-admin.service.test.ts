@@ -19,7 +19,10 @@ describe('GroupAdminService.lagSummary', () => {
         generation: 1,
         sessionTimeoutMs: 45_000,
         subscription: { topics: ['orders'], topicPrefixes: [] },
-        assignment: [{ topic: 'orders', partition: 1 }, { topic: 'orders', partition: 2 }],
+        assignment: [
+          { topic: 'orders', partition: 1 },
+          { topic: 'orders', partition: 2 },
+        ],
         connected: true,
       },
     ],
@@ -41,7 +44,10 @@ describe('GroupAdminService.lagSummary', () => {
   });
 
   it('is empty for a group with nothing committed', () => {
-    const empty = new GroupAdminService({ describe: () => ({ ...group, members: [] }), committedOffsets: () => [] } as unknown as GroupsService, topics as unknown as TopicsService);
+    const empty = new GroupAdminService(
+      { describe: () => ({ ...group, members: [] }), committedOffsets: () => [] } as unknown as GroupsService,
+      topics as unknown as TopicsService,
+    );
     expect(empty.lagSummary('billing')).toEqual({ max: undefined, total: 0 });
   });
 });

@@ -39,7 +39,12 @@ describe('broker process: internal topics refuse client mutations', () => {
     const member = await Member.join(broker, { group: 'billing', topic: 'orders', from: 'earliest', auto_commit: false });
     sockets.push(member.client);
     await member.client.untilRecords('g', 20);
-    expect(await member.commit([{ partition: 0, offset: 4 }, { partition: 1, offset: 7 }])).toMatchObject({ type: 'committed' });
+    expect(
+      await member.commit([
+        { partition: 0, offset: 4 },
+        { partition: 1, offset: 7 },
+      ]),
+    ).toMatchObject({ type: 'committed' });
     member.close();
     await eventually(
       () => rest(broker!, 'GET', '/consumer-groups/billing'),
@@ -64,7 +69,10 @@ describe('broker process: internal topics refuse client mutations', () => {
 
     // records:delete on every partition, configs (set and delete), the topic itself.
     for (const p of partitions) {
-      expectRefused(await rest(broker, 'POST', `${OFFSETS}/partitions/${p.partition_id}/records:delete`, { before_offset: p.high_watermark }), 'records:delete');
+      expectRefused(
+        await rest(broker, 'POST', `${OFFSETS}/partitions/${p.partition_id}/records:delete`, { before_offset: p.high_watermark }),
+        'records:delete',
+      );
     }
     expectRefused(await rest(broker, 'POST', `${OFFSETS}/configs:alter`, { data: [{ name: 'retention.ms', value: '1' }] }), 'configs:alter SET');
     expectRefused(await rest(broker, 'POST', `${OFFSETS}/configs:alter`, { data: [{ name: 'cleanup.policy', operation: 'DELETE' }] }), 'configs:alter DELETE');
