@@ -1,3 +1,5 @@
+import { isRetriableErrorCode } from '@runnel/protocol';
+
 /**
  * What the client throws: API.md's `{error_code, message}` body (or a network failure) with the
  * one fact a caller acts on, whether retrying can help. The producer retries retriable errors
@@ -24,8 +26,8 @@ export class RunnelClientError extends Error {
 }
 
 /**
- * Builds the error for a non-2xx response. Retriable, per API.md: 50003 (leader not available,
- * not enough replicas), 42901/429 throttling (honouring Retry-After); everything else is final.
+ * Builds the error for a non-2xx response. Retriable per API.md's shared table
+ * (@runnel/protocol's isRetriableErrorCode: 50003, 42901, and a bare 429/503); everything else is final.
  */
 export async function errorFromResponse(response: Response): Promise<RunnelClientError> {
   let errorCode = response.status;
@@ -39,7 +41,7 @@ export async function errorFromResponse(response: Response): Promise<RunnelClien
   }
   const retryAfter = response.headers.get('retry-after');
   const retryAfterMs = retryAfter !== null && /^\d+(\.\d+)?$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
-  const retriable = errorCode === 50003 || errorCode === 42901 || response.status === 429;
+  const retriable = isRetriableErrorCode(errorCode, response.status);
   return new RunnelClientError(message, errorCode, response.status, retriable, retryAfterMs);
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
+import { isRetriableErrorCode } from '@runnel/protocol';
 import { NETWORK_ERROR_CODE, RunnelClientError } from './errors';
 import { normalizeBaseUrl } from './http';
 
@@ -70,10 +71,10 @@ export interface StreamOptions {
   headers?: Record<string, string>;
 }
 
-/** The RunnelClientError an error frame stands for (retriable as API.md: 50003, 42901). */
+/** The RunnelClientError an error frame stands for (retriable per API.md's shared table). */
 export function errorFromFrame(frame: ErrorFrame): RunnelClientError {
   const code = typeof frame.error_code === 'number' ? frame.error_code : 50001;
-  return new RunnelClientError(String(frame.message ?? 'error'), code, 0, code === 50003 || code === 42901);
+  return new RunnelClientError(String(frame.message ?? 'error'), code, 0, isRetriableErrorCode(code));
 }
 
 export abstract class SubscriptionStream<Assignment> implements AsyncIterableIterator<ConsumedRecord> {

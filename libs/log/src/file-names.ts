@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { asOffset, type Offset } from '@runnel/protocol';
+import { asOffset, isPartitionId, isValidTopicName, type Offset } from '@runnel/protocol';
 
 /**
  * The one module that formats and parses the names of the storage engine's files, so nobody
@@ -49,9 +49,8 @@ const STATE_SUFFIX: Record<SegmentFileState, string> = {
   swap: SWAP_FILE_SUFFIX,
 };
 const SEGMENT_FILE_PATTERN = /^(\d{20})\.(log|index|timeindex)(\.deleted|\.cleaned|\.swap)?$/;
-const TOPIC_PATTERN = /^[a-zA-Z0-9._-]{1,249}$/;
 const PARTITION_DIR_PATTERN = /^(.+)-(0|[1-9]\d{0,9})$/;
-const MAX_PARTITION = 0x7fffffff;
+const MAX_FILE_NAME_BYTES = 255;
 
 export function formatBaseOffset(baseOffset: number): string {
   return String(asOffset(baseOffset)).padStart(BASE_OFFSET_DIGITS, '0');
@@ -90,14 +89,9 @@ export function parseSegmentFileName(name: string): SegmentFileName | undefined 
   return { baseOffset: baseOffset as Offset, kind: match[2] as SegmentFileKind, state: state ?? 'live' };
 }
 
-/** Kafka's legal topic names: 1-249 of [a-zA-Z0-9._-], and not `.` or `..` (they are paths). */
-export function isValidTopicName(topic: string): boolean {
-  return TOPIC_PATTERN.test(topic) && topic !== '.' && topic !== '..';
-}
-
-export function isValidPartition(partition: number): boolean {
-  return Number.isInteger(partition) && partition >= 0 && partition <= MAX_PARTITION;
-}
+/** Kafka's legal topic names and partition ids: one definition, in @runnel/protocol. */
+export { isValidTopicName };
+export const isValidPartition = (partition: number): boolean => isPartitionId(partition);
 
 export function partitionDirName(topic: string, partition: number): string {
   if (!isValidTopicName(topic)) throw new RangeError(`illegal topic name ${JSON.stringify(topic)}`);
@@ -118,9 +112,14 @@ export function parsePartitionDirName(name: string): TopicPartition | undefined 
   return isValidPartition(partition) ? { topic: match[1], partition } : undefined;
 }
 
-/** The name a partition directory is renamed to before its recursive removal. */
+/**
+ * The name a partition directory is renamed to before its recursive removal. As Kafka does, the
+ * topic part is cut short so the name still fits a 255-byte file name for a 249-character topic.
+ */
 export function deletedPartitionDirName(dirName: string, uniqueId: string): string {
-  return `${dirName}.${uniqueId}${DELETE_DIR_SUFFIX}`;
+  const cut = dirName.lastIndexOf('-');
+  const suffix = `${dirName.slice(cut)}.${uniqueId}${DELETE_DIR_SUFFIX}`;
+  return `${dirName.slice(0, Math.min(cut, MAX_FILE_NAME_BYTES - suffix.length))}${suffix}`;
 }
 
 const DELETED_PARTITION_DIR_PATTERN = /^.+-(0|[1-9]\d{0,9})\.[0-9a-z]+-delete$/;

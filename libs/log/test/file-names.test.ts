@@ -54,4 +54,11 @@ describe('partition directory names', () => {
     expect(isDeletedPartitionDirName('orders-3')).toBe(false);
     expect(isDeletedPartitionDirName('orders-delete')).toBe(false);
   });
+
+  it('keeps a deleted 249-character topic directory name within 255 bytes', () => {
+    const name = deletedPartitionDirName(partitionDirName('t'.repeat(249), 99999), 'f'.repeat(32));
+    expect(name).toBe(`${'t'.repeat(209)}-99999.${'f'.repeat(32)}-delete`);
+    expect(name).toHaveLength(255);
+    expect(isDeletedPartitionDirName(name)).toBe(true);
+  });
 });

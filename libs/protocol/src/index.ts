@@ -11,3 +11,5 @@ export * from './record-batch-validator';
 export * from './record-batch-recompress';
 export * from './murmur2';
 export * from './partitioner';
+export * from './api-errors';
+export * from './names';

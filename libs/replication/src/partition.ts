@@ -1,4 +1,4 @@
-import { PartitionLog } from '@runnel/log';
+import { OffsetOutOfRangeError, PartitionLog, type TimestampLookup } from '@runnel/log';
 import type { LeaderEpoch, Offset } from '@runnel/protocol';
 
 /**
@@ -37,6 +37,18 @@ export class PartitionStorageError extends Error {
   override readonly name = 'PartitionStorageError';
   constructor(topic: string, partition: number, override readonly cause: Error) {
     super(`storage of ${topic}-${partition} failed (${cause.message}); the partition accepts no writes until restart`);
+  }
+}
+
+/** A read outside what this partition serves, [log start, HW], naming the partition. */
+export class PartitionOffsetOutOfRangeError extends OffsetOutOfRangeError {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    cause: OffsetOutOfRangeError,
+    readonly highWatermark: Offset,
+  ) {
+    super(cause.requestedOffset, cause.logStartOffset, cause.logEndOffset);
   }
 }
 
@@ -103,11 +115,26 @@ export class Partition {
     return reply;
   }
 
-  /** Reads whole batches from `offset`, never past HW. Throws the log's OffsetOutOfRangeError. */
+  /** Reads whole batches from `offset`, never past HW. Throws PartitionOffsetOutOfRangeError (an OffsetOutOfRangeError). */
   async read(offset: Offset, maxBytes: number): Promise<PartitionReadResult> {
     const hw = this.hw as Offset;
-    const { bytes, nextOffset } = await this.log.read(offset, maxBytes, hw);
-    return { bytes, nextOffset, highWatermark: hw, logStartOffset: this.log.logStartOffset };
+    try {
+      const { bytes, nextOffset } = await this.log.read(offset, maxBytes, hw);
+      return { bytes, nextOffset, highWatermark: hw, logStartOffset: this.log.logStartOffset };
+    } catch (error) {
+      if (error instanceof OffsetOutOfRangeError) throw new PartitionOffsetOutOfRangeError(this.topic, this.partition, error, hw);
+      throw error;
+    }
+  }
+
+  /** The first record at or after `timestampMs` (Kafka's ListOffsets by time), or null; may be at or past HW. */
+  offsetForTimestamp(timestampMs: number): Promise<TimestampLookup | null> {
+    return this.log.offsetForTimestamp(timestampMs);
+  }
+
+  /** Bytes of the partition's log on disk (segments and indexes as the log counts them). */
+  get sizeBytes(): number {
+    return this.log.sizeBytes;
   }
 
   /**

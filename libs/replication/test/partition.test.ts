@@ -105,4 +105,22 @@ describe('Partition / ReplicaManager (real logs in a temp dir)', () => {
     expect(await partition.deleteRecordsBefore(3 as never)).toBe(3);
     expect(partition.logStartOffset).toBe(3);
   });
+
+  it('answers time lookups, sizes and out-of-range reads itself, so the broker never reaches into its log', async () => {
+    const { replicas } = await start();
+    const partition = await replicas.becomeLeader('t', 0, 0, durable);
+    await partition.append(batch(5), -1); // timestamps 1000..1004
+    expect(await partition.offsetForTimestamp(1002)).toMatchObject({ offset: 2, timestamp: 1002 });
+    expect(await partition.offsetForTimestamp(5000)).toBeNull();
+    expect(partition.sizeBytes).toBeGreaterThanOrEqual(batch(5).length);
+    await partition.deleteRecordsBefore(3 as never);
+    await expect(partition.read(1 as never, 1024)).rejects.toMatchObject({
+      name: 'OffsetOutOfRangeError',
+      topic: 't',
+      partition: 0,
+      requestedOffset: 1,
+      logStartOffset: 3,
+      highWatermark: 5,
+    });
+  });
 });

@@ -1,19 +1,13 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { UNSUPPORTED_MEDIA_TYPE_MESSAGE } from '../produce/body-parsers';
-import { ErrorBody, RunnelError } from './errors';
+import { ErrorBody, toApiError } from './errors';
 
 /**
- * Renders every error as API.md's `{"error_code","message"}` body. RunnelError maps directly;
- * Nest/Fastify HTTP errors (unknown route, unparsable JSON, body over the limit) map by status;
- * anything else is a bug: logged here with its stack, answered 50001 without internals. Fastify's
- * own errors (FST_*: media type, content length, empty body…) reach it through Nest's Fastify
- * error handler, so no path answers in Fastify's `{"statusCode","error"}` shape.
+ * Renders every error as API.md's `{"error_code","message"}` body, mapped by `toApiError` (the
+ * one error boundary, shared with the WebSocket, SSE and NDJSON paths; it logs every 500).
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HttpExceptionFilter');
-
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') return;
     const reply = host.switchToHttp().getResponse<FastifyReply>();
@@ -28,36 +22,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
   }
 
   toResponse(exception: unknown): { status: number; body: ErrorBody; retryAfterSeconds?: number } {
-    if (exception instanceof RunnelError) {
-      return { status: exception.status, body: exception.toBody(), retryAfterSeconds: exception.extra.retryAfterSeconds };
-    }
-    const status = httpStatusOf(exception);
-    if (status !== undefined && status < 500) {
-      if (status === 415) return { status, body: { error_code: 415, message: UNSUPPORTED_MEDIA_TYPE_MESSAGE } };
-      const code = status === 400 ? 40001 : status === 413 ? 41301 : status;
-      return { status, body: { error_code: code, message: messageOf(exception, status) } };
-    }
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-    return { status: 500, body: { error_code: 50001, message: 'Internal server error' } };
+    const error = toApiError(exception);
+    return { status: error.status, body: error.toBody(), retryAfterSeconds: error.extra.retryAfterSeconds };
   }
-}
-
-function httpStatusOf(exception: unknown): number | undefined {
-  if (exception instanceof HttpException) return exception.getStatus();
-  const status = (exception as { statusCode?: unknown })?.statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
-
-function messageOf(exception: unknown, status: number): string {
-  if (status === 404) return 'HTTP 404 Not Found';
-  if (status === 413) return 'Request body is larger than the broker accepts';
-  if (exception instanceof HttpException) {
-    const response = exception.getResponse();
-    if (typeof response === 'object' && response !== null && 'message' in response) {
-      const message = (response as { message: unknown }).message;
-      return Array.isArray(message) ? message.join('; ') : String(message);
-    }
-    return exception.message;
-  }
-  return exception instanceof Error ? exception.message : `HTTP ${status}`;
 }

@@ -1,3 +1,4 @@
+import { parsePartitionIdText } from '@runnel/protocol';
 import { badRequest } from '../common/errors';
 
 /**
@@ -74,8 +75,9 @@ export function parsePartitionList(query: Query): number[] | undefined {
   if (ids.length > 10_000) throw badRequest('partitions lists too many ids');
   const seen = new Set<number>();
   for (const id of ids) {
-    if (!/^\d{1,10}$/.test(id)) throw badRequest(`partitions must be comma-separated partition ids, got ${JSON.stringify(raw)}`);
-    seen.add(Number(id));
+    const partition = parsePartitionIdText(id);
+    if (partition === undefined) throw badRequest(`partitions must be comma-separated partition ids, got ${JSON.stringify(raw)}`);
+    seen.add(partition);
   }
   return [...seen].sort((a, b) => a - b);
 }

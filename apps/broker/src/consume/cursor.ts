@@ -1,3 +1,4 @@
+import { parsePartitionIdText } from '@runnel/protocol';
 import { badRequest } from '../common/errors';
 
 /**
@@ -28,8 +29,9 @@ export function decodeCursor(raw: string): Map<number, number> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid();
   const positions = new Map<number, number>();
   for (const [key, value] of Object.entries(parsed)) {
-    if (!/^\d{1,10}$/.test(key) || typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw invalid();
-    positions.set(Number(key), value);
+    const partition = parsePartitionIdText(key);
+    if (partition === undefined || typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw invalid();
+    positions.set(partition, value);
   }
   return positions;
 }

@@ -4,7 +4,7 @@ import { BATCH_HEADER_SIZE, LOG_OVERHEAD, OFFSET_BATCH_LENGTH, OFFSET_RECORD_COU
 import type { Partition } from '@runnel/replication';
 import { ReadFormat } from '../common/encodings';
 import { CorruptRecordBatchError, corruptBatchAnswer } from '../common/corrupt-batch';
-import { RunnelError } from '../common/errors';
+import { RunnelError, offsetOutOfRange } from '../common/errors';
 import { JsonRecord, renderRecords } from '../common/record-render';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
@@ -120,7 +120,7 @@ export class FetchService implements BeforeApplicationShutdown {
     if (spec.kind === 'earliest') return { offset: partition.logStartOffset, timestamp: -1 };
     if (spec.kind === 'latest') return { offset: partition.highWatermark, timestamp: -1 };
     const highWatermark = partition.highWatermark;
-    const found = await partition.log.offsetForTimestamp(spec.timestamp);
+    const found = await partition.offsetForTimestamp(spec.timestamp);
     if (!found || found.offset >= highWatermark) return { offset: highWatermark, timestamp: -1 };
     return { offset: found.offset, timestamp: found.timestamp };
   }
@@ -152,13 +152,7 @@ export function checkRange(partition: Partition, offset: number): void {
 }
 
 export function outOfRange(partition: Partition, offset: number): RunnelError {
-  const earliest = partition.logStartOffset;
-  const highWatermark = partition.highWatermark;
-  return new RunnelError(
-    'OFFSET_OUT_OF_RANGE',
-    `offset ${offset} is outside the range of ${partition.topic}-${partition.partition}: [${earliest}, ${highWatermark}]`,
-    { fields: { earliest_offset: earliest, high_watermark: highWatermark } },
-  );
+  return offsetOutOfRange(`${partition.topic}-${partition.partition}`, offset, partition.logStartOffset, partition.highWatermark);
 }
 
 /** Records in whole stored batches, from their headers (no decoding). */

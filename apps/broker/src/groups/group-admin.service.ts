@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CommittedOffset, GroupDescription, OffsetCommit } from '@runnel/groups';
+import { isPartitionId } from '@runnel/protocol';
 import { RunnelError, badRequest, unknownPartition } from '../common/errors';
 import { TopicsService } from '../topics/topics.service';
 import { GroupsService } from './groups.service';
@@ -18,6 +19,12 @@ export interface PartitionLag {
   lag: number | null;
   consumer_id: string | null;
   client_id: string | null;
+}
+
+/** The group's total lag and the partition lagging most (undefined when nothing is committed). */
+export interface LagSummary {
+  max: PartitionLag | undefined;
+  total: number;
 }
 
 export type ResetTarget =
@@ -80,6 +87,18 @@ export class GroupAdminService {
     return lags.sort((a, b) => (a.topic_name < b.topic_name ? -1 : a.topic_name > b.topic_name ? 1 : a.partition_id - b.partition_id));
   }
 
+  /** Sums `lags`: partitions without a committed offset count for nothing; the first of equal maxima wins. */
+  lagSummary(groupId: string): LagSummary {
+    let max: PartitionLag | undefined;
+    let total = 0;
+    for (const l of this.lags(groupId)) {
+      if (l.lag === null) continue;
+      total += l.lag;
+      if (!max || l.lag > max.lag!) max = l;
+    }
+    return { max, total };
+  }
+
   /** The new offsets; written unless `dryRun`. 40901 while the group has members (also for a dry run). */
   async resetOffsets(groupId: string, request: ResetRequest): Promise<ResetResult[]> {
     let members = 0;
@@ -121,7 +140,7 @@ export class GroupAdminService {
           target = request.to.offset;
           break;
         case 'timestamp': {
-          const found = await partition.log.offsetForTimestamp(request.to.timestamp);
+          const found = await partition.offsetForTimestamp(request.to.timestamp);
           target = found ? Number(found.offset) : end;
           break;
         }
@@ -148,7 +167,7 @@ export function parseResetRequest(body: unknown): ResetRequest {
   if (typeof b.topic !== 'string' || b.topic.length === 0) throw badRequest('topic must be a topic name');
   let partitions: number[] | undefined;
   if (b.partitions !== undefined && b.partitions !== null) {
-    if (!Array.isArray(b.partitions) || b.partitions.length === 0 || b.partitions.some((p) => typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 0x7fffffff)) {
+    if (!Array.isArray(b.partitions) || b.partitions.length === 0 || !b.partitions.every(isPartitionId)) {
       throw badRequest('partitions must be a non-empty array of partition ids');
     }
     partitions = [...new Set(b.partitions as number[])].sort((x, y) => x - y);

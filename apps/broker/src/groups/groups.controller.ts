@@ -74,14 +74,7 @@ export class GroupsController {
   @Get(':group/lag-summary')
   lagSummary(@Param('cid') cid: string, @Param('group') groupId: string, @Req() req: FastifyRequest) {
     this.topics.checkCluster(cid);
-    const lags = this.admin.lags(groupId);
-    let max: (typeof lags)[number] | undefined;
-    let total = 0;
-    for (const l of lags) {
-      if (l.lag === null) continue;
-      total += l.lag;
-      if (!max || l.lag > max.lag!) max = l;
-    }
+    const { max, total } = this.admin.lagSummary(groupId);
     return {
       kind: 'KafkaConsumerGroupLagSummary',
       metadata: { self: `${this.base(req)}/${encodeURIComponent(groupId)}/lag-summary` },

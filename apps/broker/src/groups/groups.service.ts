@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { GroupCoordinator, GroupError, GroupErrorCode, OffsetCommit } from '@runnel/groups';
-import { ErrorKind, RunnelError } from '../common/errors';
+import { GroupCoordinator, GroupError, OffsetCommit } from '@runnel/groups';
+import { toApiError } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
 import type { WsGroups } from '../ws/group-member';
@@ -15,20 +15,8 @@ import { OffsetsTopic } from './offsets-topic';
  * `sessionCheckIntervalMs`; topic creation/deletion re-resolves subscriptions (and deletes the
  * offsets of a deleted topic). Every GroupError leaves here as the RunnelError of API.md.
  */
-const GROUP_ERROR_KINDS: Record<GroupErrorCode, ErrorKind> = {
-  UNKNOWN_GROUP: 'UNKNOWN_GROUP',
-  UNKNOWN_MEMBER: 'CONFLICT',
-  FENCED: 'CONFLICT',
-  GROUP_NOT_EMPTY: 'CONFLICT',
-  GROUP_FULL: 'CONFLICT',
-  TOO_MANY_GROUPS: 'CONFLICT',
-  INCONSISTENT_ASSIGNOR: 'CONFLICT',
-  INVALID_REQUEST: 'BAD_REQUEST',
-};
-
 function toRunnelError(error: unknown): unknown {
-  if (error instanceof GroupError) return new RunnelError(GROUP_ERROR_KINDS[error.code], error.message);
-  return error;
+  return error instanceof GroupError ? toApiError(error) : error;
 }
 
 function mapped<T>(call: () => T): T {

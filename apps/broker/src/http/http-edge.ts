@@ -33,6 +33,8 @@ export function fastifyOptions(config: BrokerConfig, guard: ConnectionGuard): Fa
   const server = guard.serverOptions();
   return {
     bodyLimit: config.maxRequestBytes,
+    // Topic names are up to 249 characters; Fastify's default parameter limit (100) answered 414.
+    maxParamLength: 1024,
     http: server,
     keepAliveTimeout: server.keepAliveTimeout,
     connectionTimeout: 0,

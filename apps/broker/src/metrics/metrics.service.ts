@@ -86,7 +86,7 @@ export class MetricsService {
       collect() {
         this.reset();
         const sizes = new Map<string, number>();
-        for (const p of replicas.all()) sizes.set(p.topic, (sizes.get(p.topic) ?? 0) + p.log.sizeBytes);
+        for (const p of replicas.all()) sizes.set(p.topic, (sizes.get(p.topic) ?? 0) + p.sizeBytes);
         for (const [topic, bytes] of sizes) this.set({ topic }, bytes);
       },
     });

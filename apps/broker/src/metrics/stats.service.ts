@@ -51,7 +51,7 @@ export class StatsService implements OnModuleInit, OnModuleDestroy {
     let logSize = 0;
     let partitions = 0;
     for (const partition of this.replicas.all()) {
-      logSize += partition.log.sizeBytes;
+      logSize += partition.sizeBytes;
       partitions++;
     }
     const previous = this.previous;

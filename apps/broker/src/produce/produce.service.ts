@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
-import { LogClosedError } from '@runnel/log';
 import {
   CompressionCodec,
   DefaultPartitioner,
@@ -11,8 +10,8 @@ import {
   recompressRecordBatches,
   validateProducerBatches,
 } from '@runnel/protocol';
-import { Acks, Partition, PartitionStorageError } from '@runnel/replication';
-import { RunnelError, badRequest } from '../common/errors';
+import { Acks, Partition } from '@runnel/replication';
+import { RunnelError, badRequest, toApiError } from '../common/errors';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG } from '../config/tokens';
 import { MetricsService } from '../metrics/metrics.service';
@@ -332,16 +331,6 @@ export class ProduceService implements BeforeApplicationShutdown {
   }
 
   private toError(error: unknown): RunnelError {
-    if (error instanceof RunnelError) return error;
-    if (error instanceof ProtocolError) {
-      return error.code === 'TOO_LARGE'
-        ? new RunnelError('TOO_LARGE', `Record batch too large: ${error.message}`)
-        : badRequest(`Invalid record batch (${error.code}): ${error.message}; nothing was appended`);
-    }
-    if (error instanceof PartitionStorageError || error instanceof LogClosedError) {
-      return new RunnelError('RETRIABLE', 'The partition is not accepting writes on this broker; retry later');
-    }
-    this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    return new RunnelError('INTERNAL', 'Internal server error');
+    return toApiError(error);
   }
 }

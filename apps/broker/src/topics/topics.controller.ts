@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { TopicRecord } from '@runnel/metadata';
-import { asOffset } from '@runnel/protocol';
 import { advertisedUrl } from '../http/advertised-url';
 import { badRequest } from '../common/errors';
+import { parsePartitionId } from './topic-names';
 import { TopicsService } from './topics.service';
 
 /** Confluent REST v3 shapes for clusters, topics, configs and partitions (API.md "Topics"). */
@@ -102,15 +102,7 @@ export class TopicsController {
   @HttpCode(200)
   async deleteRecords(@Param('cid') cid: string, @Param('topic') name: string, @Param('p') p: string, @Body() body: unknown) {
     this.topics.checkCluster(cid);
-    const partition = this.topics.partition(name, parsePartitionId(p));
-    const raw = (body as { before_offset?: unknown } | null)?.before_offset;
-    if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0) {
-      throw badRequest('before_offset must be a non-negative integer below 2^53');
-    }
-    const hw = partition.highWatermark;
-    if (raw > hw) throw badRequest(`before_offset ${raw} is above the high watermark ${hw}`);
-    const lowWatermark = await partition.deleteRecordsBefore(asOffset(raw));
-    return { topic_name: name, partition_id: partition.partition, low_watermark: lowWatermark };
+    return this.topics.deleteRecords(name, parsePartitionId(p), body);
   }
 
   private cluster(base: string) {
@@ -160,7 +152,5 @@ export function baseUrl(req: FastifyRequest): string {
   return advertisedUrl(req);
 }
 
-export function parsePartitionId(raw: string): number {
-  if (!/^\d{1,10}$/.test(raw)) throw badRequest(`partition id ${JSON.stringify(raw)} is not a non-negative integer`);
-  return Number(raw);
-}
+/** Kept here for the controllers that import it from this file; defined in topic-names.ts. */
+export { parsePartitionId } from './topic-names';

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { MetadataStore, PartitionRecord, TopicExistsError, TopicRecord } from '@runnel/metadata';
 import { Partition, ReplicaManager } from '@runnel/replication';
+import { asOffset } from '@runnel/protocol';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, METADATA_STORE, REPLICA_MANAGER } from '../config/tokens';
 import { RunnelError, badRequest, unknownPartition, unknownTopic } from '../common/errors';
-import { CONSUMER_OFFSETS_TOPIC, checkTopicName, isInternalTopicName } from './topic-names';
+import { checkClientMutation, checkPartitionDirNameFits, checkTopicName, isInternalTopicName } from './topic-names';
 import { DescribedConfig, describeTopicConfigs, logConfigOf, validateTopicConfigs } from './topic-configs';
 
 /**
@@ -41,8 +42,12 @@ export interface TopicChange {
   topic: string;
 }
 
-/** Topics the broker itself writes; clients may read them but never produce to or delete them. */
-export const RESERVED_TOPICS: ReadonlySet<string> = new Set([CONSUMER_OFFSETS_TOPIC]);
+/** The answer of records:delete (Confluent's DeleteRecords shape). */
+export interface DeleteRecordsResult {
+  topic_name: string;
+  partition_id: number;
+  low_watermark: number;
+}
 
 @Injectable()
 export class TopicsService implements OnModuleInit {
@@ -69,7 +74,7 @@ export class TopicsService implements OnModuleInit {
       const page = await this.metadata.listTopics({ includeInternal: true, afterName, limit: 1000 });
       for (const topic of page) {
         this.remember(topic);
-        if (!RESERVED_TOPICS.has(topic.name)) this.partitionTotal += topic.partitionsCount;
+        if (!topic.isInternal) this.partitionTotal += topic.partitionsCount;
         for (const p of await this.metadata.listPartitions(topic.name)) {
           await this.replicas.becomeLeader(topic.name, p.partitionId, p.leaderEpoch, this.logConfigFor(topic));
         }
@@ -116,9 +121,9 @@ export class TopicsService implements OnModuleInit {
     this.changeListeners.push(listener);
   }
 
-  /** 40001 for a topic only the broker may write (`__consumer_offsets`). */
+  /** 40301 for an internal topic (`__consumer_offsets`): only the broker produces to it. */
   checkClientWritable(name: string): void {
-    if (RESERVED_TOPICS.has(name)) throw badRequest(`Topic '${name}' is internal: only the broker writes it`);
+    checkClientMutation(name, 'produce to it');
   }
 
   get(name: string): TopicRecord {
@@ -138,7 +143,7 @@ export class TopicsService implements OnModuleInit {
 
   async create(request: CreateTopicRequest, options: { internal?: boolean } = {}): Promise<TopicRecord> {
     const name = checkTopicName(request.topic_name);
-    if (RESERVED_TOPICS.has(name) && !options.internal) throw badRequest(`Topic name '${name}' is reserved for the broker`);
+    if (!options.internal) checkClientMutation(name, 'create it');
     const partitionsCount = optionalInteger('partitions_count', request.partitions_count, this.config.defaultPartitions, 1);
     const replicationFactor = optionalInteger('replication_factor', request.replication_factor, 1, 1);
     if (replicationFactor > 1) {
@@ -147,6 +152,7 @@ export class TopicsService implements OnModuleInit {
     const configs = parseConfigList(request.configs);
     validateTopicConfigs(configs, this.config.topicDefaults);
     if (this.topics.has(name)) throw topicExists(name);
+    checkPartitionDirNameFits(name, partitionsCount);
     // The broker's own topics (__consumer_offsets) do not use up the partitions users may create.
     if (!options.internal && this.partitionTotal + partitionsCount > this.config.maxPartitions) {
       throw badRequest(
@@ -181,7 +187,7 @@ export class TopicsService implements OnModuleInit {
 
   async delete(name: string): Promise<void> {
     const topic = this.get(name);
-    this.checkClientWritable(name);
+    checkClientMutation(name, 'delete it');
     await this.metadata.deleteTopic(name);
     this.topics.delete(name);
     this.sortedNames.splice(upperBound(this.sortedNames, name) - 1, 1);
@@ -197,6 +203,7 @@ export class TopicsService implements OnModuleInit {
 
   async alterConfigs(name: string, alterations: unknown): Promise<void> {
     const topic = this.get(name);
+    checkClientMutation(name, 'alter its configs');
     const set: Record<string, string> = {};
     const remove: string[] = [];
     for (const a of parseAlterations(alterations)) {
@@ -209,6 +216,23 @@ export class TopicsService implements OnModuleInit {
     const updated = await this.metadata.alterTopicConfigs(name, set, remove);
     this.topics.set(name, updated);
     this.replicas.updateConfig(name, updated.partitionsCount, this.logConfigFor(updated));
+  }
+
+  /**
+   * records:delete: moves the partition's log start to `before_offset` (at most the high
+   * watermark), as Kafka's DeleteRecords. 40301 on an internal topic.
+   */
+  async deleteRecords(name: string, partitionId: number, body: unknown): Promise<DeleteRecordsResult> {
+    const partition = this.partition(name, partitionId);
+    checkClientMutation(name, 'delete its records');
+    const raw = (body as { before_offset?: unknown } | null)?.before_offset;
+    if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0) {
+      throw badRequest('before_offset must be a non-negative integer below 2^53');
+    }
+    const hw = partition.highWatermark;
+    if (raw > hw) throw badRequest(`before_offset ${raw} is above the high watermark ${hw}`);
+    const lowWatermark = await partition.deleteRecordsBefore(asOffset(raw));
+    return { topic_name: name, partition_id: partition.partition, low_watermark: lowWatermark };
   }
 
   partitions(name: string): PartitionView[] {

@@ -1,3 +1,4 @@
+import { isPartitionId } from '@runnel/protocol';
 import type { Acks } from '@runnel/replication';
 import { ReadFormat, parseReadFormat } from '../common/encodings';
 import { badRequest } from '../common/errors';
@@ -190,7 +191,7 @@ function validateCommit(raw: RawFrame, limits: WsLimits): CommitFrame {
     if (typeof entry !== 'object' || entry === null) throw badRequest(`commit.offsets[${i}] must be {"partition","offset"}`);
     const e = entry as Record<string, unknown>;
     if (e.topic !== undefined && (typeof e.topic !== 'string' || e.topic.length === 0)) throw badRequest(`commit.offsets[${i}].topic must be a topic name`);
-    if (typeof e.partition !== 'number' || !Number.isInteger(e.partition) || e.partition < 0 || e.partition > 0x7fffffff) {
+    if (!isPartitionId(e.partition)) {
       throw badRequest(`commit.offsets[${i}].partition must be a partition id`);
     }
     return {
@@ -245,7 +246,7 @@ function partitionList(input: unknown, max: number): number[] | undefined {
   }
   const seen = new Set<number>();
   for (const p of input) {
-    if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 0x7fffffff) {
+    if (!isPartitionId(p)) {
       throw badRequest('subscribe.partitions must hold non-negative integer partition ids');
     }
     if (seen.has(p)) throw badRequest(`subscribe.partitions names partition ${p} twice`);

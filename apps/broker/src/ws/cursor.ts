@@ -1,3 +1,4 @@
+import { isPartitionId } from '@runnel/protocol';
 import { badRequest } from '../common/errors';
 
 /**
@@ -53,7 +54,7 @@ export function decodeCursor(topic: string, token: unknown, maxEntries: number):
     const delta = readVarint(reader);
     if (i > 0 && delta === 0) throw invalid('partitions are not sorted');
     partition += delta;
-    if (partition > 0x7fffffff) throw invalid('partition id out of range');
+    if (!isPartitionId(partition)) throw invalid('partition id out of range');
     entries.push({ partition, offset: readVarint(reader) });
   }
   if (reader.pos !== bytes.length) throw invalid('trailing bytes');

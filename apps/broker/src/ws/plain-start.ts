@@ -1,4 +1,4 @@
-import { RunnelError, badRequest, unknownPartition } from '../common/errors';
+import { badRequest, offsetOutOfRange, unknownPartition } from '../common/errors';
 import { FromSpec, SubscribeFrame } from './client-frames';
 import { decodeCursor } from './cursor';
 import type { SubscriptionPartition } from './subscription';
@@ -52,17 +52,14 @@ async function startOffset(
     case 'latest':
       return hw;
     case 'timestamp': {
-      const found = await state.log.offsetForTimestamp(from.timestamp);
+      const found = await state.offsetForTimestamp(from.timestamp);
       return found && found.offset < hw ? Math.max(found.offset, state.logStartOffset) : hw;
     }
     case 'offset':
     case 'cursor': {
       const offset = from.kind === 'offset' ? from.offset : cursorOffset!;
       if (offset < state.logStartOffset || offset > hw) {
-        throw new RunnelError(
-          'OFFSET_OUT_OF_RANGE',
-          `offset ${offset} of ${topic}-${state.partition} is outside the readable range [${state.logStartOffset}, ${hw}]`,
-        );
+        throw offsetOutOfRange(`${topic}-${state.partition}`, offset, state.logStartOffset, hw);
       }
       return offset;
     }

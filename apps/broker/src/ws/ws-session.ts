@@ -1,7 +1,6 @@
-import { Logger } from '@nestjs/common';
 import { OffsetOutOfRangeError } from '@runnel/log';
 import type { Acks } from '@runnel/replication';
-import { ErrorBody, RunnelError, badRequest } from '../common/errors';
+import { RunnelError, badRequest, toApiError } from '../common/errors';
 import { CommitFrame, CreditFrame, ProduceFrame, RawFrame, SubscribeFrame, parseJsonFrame, validateFrame } from './client-frames';
 import { GroupMember, WsGroups } from './group-member';
 import { resolvePlainStart } from './plain-start';
@@ -43,7 +42,7 @@ export interface WsTopics {
   partitionCount(topic: string): number;
   /** The led partition; throws 40403 for an unknown partition. */
   partition(topic: string, partition: number): SubscriptionPartition & {
-    log: { offsetForTimestamp(timestampMs: number): Promise<{ offset: number } | null> };
+    offsetForTimestamp(timestampMs: number): Promise<{ offset: number } | null>;
   };
 }
 
@@ -56,8 +55,6 @@ export interface WsMetrics {
   wsSubscriptionOpened(): void;
   wsSubscriptionClosed(): void;
 }
-
-const logger = new Logger('WsSession');
 
 export class WsSession {
   private readonly subscriptions = new Map<string, Subscription>();
@@ -344,10 +341,9 @@ export class WsSession {
 
   private readFailure(error: unknown, subscription: Subscription): unknown {
     if (error instanceof OffsetOutOfRangeError) {
-      return new RunnelError(
-        'OFFSET_OUT_OF_RANGE',
-        `subscription '${subscription.sub}' fell behind the log start (offset ${error.requestedOffset} is outside [${error.logStartOffset}, ${error.logEndOffset}]); it has ended`,
-      );
+      // The same 416 as HTTP's (with earliest_offset and high_watermark), saying the subscription ended.
+      const outOfRange = toApiError(error);
+      return new RunnelError(outOfRange.kind, `subscription '${subscription.sub}' fell behind the log start (${outOfRange.message}); it has ended`, outOfRange.extra);
     }
     try {
       this.topics.partitionCount(subscription.topic);
@@ -363,21 +359,10 @@ export class WsSession {
 
   private sendError(error: unknown, context: { sub?: unknown; ref?: unknown } | undefined): void {
     if (this.closed) return;
-    const body = errorBody(error);
     const frame: Record<string, unknown> = { type: 'error' };
     if (typeof context?.sub === 'string') frame.sub = context.sub;
     if (context?.ref !== undefined && (typeof context.ref === 'string' || typeof context.ref === 'number')) frame.ref = context.ref;
-    frame.error_code = body.error_code;
-    frame.message = body.message;
-    this.send(JSON.stringify(frame));
+    // The body HTTP would answer (error_code, message and any fields such as a 416's range).
+    this.send(JSON.stringify({ ...frame, ...toApiError(error).toBody() }));
   }
-}
-
-function errorBody(error: unknown): ErrorBody {
-  if (error instanceof RunnelError) return error.toBody();
-  if (error instanceof OffsetOutOfRangeError) {
-    return { error_code: 416, message: `offset ${error.requestedOffset} is outside the log range [${error.logStartOffset}, ${error.logEndOffset}]` };
-  }
-  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  return { error_code: 50001, message: 'Internal server error' };
 }

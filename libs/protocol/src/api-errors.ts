@@ -1,0 +1,38 @@
+/**
+ * API.md's closed set of errors, shared by the broker (which answers them) and the client (which
+ * decides whether to retry): each kind is one `error_code`, one HTTP status and whether retrying
+ * can help. Nothing here knows HTTP frameworks; the broker's RunnelError is built on it.
+ */
+export const API_ERRORS = {
+  BAD_REQUEST: { errorCode: 40001, status: 400, retriable: false },
+  TOPIC_EXISTS: { errorCode: 40002, status: 409, retriable: false },
+  NOT_AUTHENTICATED: { errorCode: 40101, status: 401, retriable: false },
+  NOT_AUTHORIZED: { errorCode: 40301, status: 403, retriable: false },
+  NOT_FOUND: { errorCode: 404, status: 404, retriable: false },
+  UNKNOWN_TOPIC_OR_PARTITION: { errorCode: 40403, status: 404, retriable: false },
+  UNKNOWN_GROUP: { errorCode: 40404, status: 404, retriable: false },
+  CONFLICT: { errorCode: 40901, status: 409, retriable: false },
+  TOO_LARGE: { errorCode: 41301, status: 413, retriable: false },
+  OFFSET_OUT_OF_RANGE: { errorCode: 416, status: 416, retriable: false },
+  INVALID_CONFIG: { errorCode: 42201, status: 422, retriable: false },
+  THROTTLED: { errorCode: 42901, status: 429, retriable: true },
+  RETRIABLE: { errorCode: 50003, status: 503, retriable: true },
+  INTERNAL: { errorCode: 50001, status: 500, retriable: false },
+} as const;
+
+export type ApiErrorKind = keyof typeof API_ERRORS;
+
+const RETRIABLE_CODES: ReadonlySet<number> = new Set(
+  Object.values(API_ERRORS)
+    .filter((kind) => kind.retriable)
+    .map((kind) => kind.errorCode),
+);
+
+/**
+ * Whether a request that failed with `errorCode` may succeed if retried (50003 leader or storage
+ * not available, 42901 throttled). `status` covers answers without an API.md body (a proxy's 429
+ * or 503 page).
+ */
+export function isRetriableErrorCode(errorCode: number, status?: number): boolean {
+  return RETRIABLE_CODES.has(errorCode) || status === 429 || status === 503;
+}
