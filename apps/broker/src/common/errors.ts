@@ -16,6 +16,7 @@ export const ERROR_KINDS = {
   TOO_LARGE: { errorCode: 41301, status: 413, retriable: false },
   OFFSET_OUT_OF_RANGE: { errorCode: 416, status: 416, retriable: false },
   INVALID_CONFIG: { errorCode: 42201, status: 422, retriable: false },
+  IDEMPOTENCY_KEY_REUSED: { errorCode: 42202, status: 422, retriable: false },
   THROTTLED: { errorCode: 42901, status: 429, retriable: true },
   RETRIABLE: { errorCode: 50003, status: 503, retriable: true },
   INTERNAL: { errorCode: 50001, status: 500, retriable: false },

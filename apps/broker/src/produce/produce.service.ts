@@ -1,5 +1,6 @@
-import type { Readable } from 'node:stream';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { LogClosedError } from '@runnel/log';
 import {
   CompressionCodec,
@@ -12,16 +13,19 @@ import {
 } from '@runnel/protocol';
 import { Acks, Partition, PartitionStorageError } from '@runnel/replication';
 import { RunnelError, badRequest } from '../common/errors';
+import { parseBatchText } from '../common/raw-json';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG } from '../config/tokens';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
 import { Delivery, ProduceResult, batchAnswerText, refused, reportPrefix, reportText, resultOf } from './delivery';
-import { IdempotencyCache } from './idempotency-cache';
+import { IdempotencyCache, StoredAnswer } from './idempotency-cache';
+import { IdempotencyLog } from './idempotency-log';
 import { MAX_BATCH_ENTRIES, MAX_REPLAY_BYTES, PRODUCE_CONFIG, ProduceConfig } from './produce-config';
 import { RecordAccumulator } from './record-accumulator';
 import { prepareRecord } from './record-input';
 import { runRecordStream } from './record-stream';
+import { readBody } from './request-body';
 
 /**
  * The produce use cases of API.md "Produce", for HTTP and (through `produceJson`) WebSocket.
@@ -35,7 +39,9 @@ import { runRecordStream } from './record-stream';
  *
  * acks: 0 answers once the record is validated and queued (offset -1, as Kafka's acks=0 metadata);
  * 1 once appended to the log; all (-1, default) once below the high watermark (fsynced).
- * Idempotency-Key: see IdempotencyCache; scope is the topic.
+ * Idempotency-Key: see IdempotencyCache (in memory) and IdempotencyLog (on disk, so the window
+ * survives a restart); scope is the topic. A keyed request's body is read whole first (bounded
+ * by RUNNEL_MAX_REQUEST_BYTES) to fingerprint it: the same key with another request is 42202.
  */
 export type { ProduceResult } from './delivery';
 
@@ -45,6 +51,17 @@ export interface HttpAnswer {
   body: string | Readable;
   /** Replayed from an earlier request with the same Idempotency-Key. */
   replayed?: boolean;
+}
+
+/** What the Idempotency-Key machinery hands a streamed produce (record-stream.ts options). */
+interface StreamHooks {
+  capture: (text: string) => void;
+  beforeEnd: () => Promise<void>;
+}
+
+/** SHA-256 of what makes two requests "the same" for an Idempotency-Key. */
+function fingerprintOf(route: string, topic: string, acks: Acks, body: Buffer): string {
+  return createHash('sha256').update(`POST ${route} ${topic} acks=${acks}\n`).update(body).digest('hex');
 }
 
 export const JSON_CONTENT_TYPE = 'application/json';
@@ -71,7 +88,7 @@ const TOPIC_CODECS: Record<string, CompressionCodec | undefined> = {
 const MAX_RECOMPRESS_BYTES = 64 * 1024 * 1024;
 
 @Injectable()
-export class ProduceService implements BeforeApplicationShutdown {
+export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('ProduceService');
   private readonly sticky = new Map<string, { partitioner: DefaultPartitioner; count: number }>();
   private readonly accumulator = new RecordAccumulator({
@@ -80,6 +97,8 @@ export class ProduceService implements BeforeApplicationShutdown {
     toError: (error) => this.toError(error),
   });
   private readonly idempotency: IdempotencyCache;
+  private readonly idempotencyLog: IdempotencyLog;
+  private readonly idempotencyStats = { replays: 0, reused: 0, persistErrors: 0 };
 
   constructor(
     private readonly topics: TopicsService,
@@ -88,6 +107,19 @@ export class ProduceService implements BeforeApplicationShutdown {
     @Inject(PRODUCE_CONFIG) produceConfig: ProduceConfig,
   ) {
     this.idempotency = new IdempotencyCache(produceConfig.idempotencyWindowMs, produceConfig.idempotencyMaxKeys, produceConfig.idempotencyMaxBytes);
+    this.idempotencyLog = new IdempotencyLog(topics, produceConfig.idempotencyWindowMs, MAX_REPLAY_BYTES);
+    metrics.gaugeFrom('runnel_idempotency_keys', 'Idempotency-Key answers remembered (RUNNEL_IDEMPOTENCY_MAX_KEYS at most)', () => this.idempotency.size);
+    metrics.counterFrom('runnel_idempotency_replays_total', 'Requests answered with the remembered answer of their Idempotency-Key', () => this.idempotencyStats.replays);
+    metrics.counterFrom('runnel_idempotency_key_reused_total', 'Requests refused (42202): their Idempotency-Key was first used with another request', () => this.idempotencyStats.reused);
+    metrics.counterFrom('runnel_idempotency_persist_errors_total', 'Idempotency-Key answers that could not be written to __idempotency', () => this.idempotencyStats.persistErrors);
+  }
+
+  /** Runs after TopicsService has loaded the topics (this module imports it): reloads the key window. */
+  async onModuleInit(): Promise<void> {
+    await this.idempotencyLog.ensure();
+    const remembered = await this.idempotencyLog.readAll();
+    for (const r of remembered) this.idempotency.restore(r.scope, r.key, r.fingerprint, r.answer, r.expiresAtMs);
+    if (this.idempotency.size > 0) this.logger.log(`restored ${this.idempotency.size} Idempotency-Key answer(s) from ${remembered.length} record(s)`);
   }
 
   beforeApplicationShutdown(): void {
@@ -109,26 +141,47 @@ export class ProduceService implements BeforeApplicationShutdown {
     topic: string,
     source: Readable,
     acks: Acks,
-    options: { forceStream: boolean; idempotencyKey?: string },
+    options: { forceStream: boolean; lines?: boolean; idempotencyKey?: string },
   ): Promise<HttpAnswer> {
     const ctx = this.context(topic);
-    return this.idempotent(topic, options.idempotencyKey, async (capture) => {
-      const prefix = reportPrefix(this.topics.clusterId, topic);
-      const answer = await runRecordStream(source, {
-        submit: (input) => this.submit(ctx, input, '', acks),
-        report: (delivery) => reportText(prefix, delivery),
-        maxObjectBytes: this.maxRecordJsonBytes(ctx),
-        forceStream: options.forceStream,
-        capture,
-      });
-      if (answer.kind === 'single') return { answer: { status: answer.status, contentType: JSON_CONTENT_TYPE, body: answer.body } };
-      return { answer: { status: 200, contentType: NDJSON_CONTENT_TYPE, body: answer.output }, finished: answer.finished };
+    const key = options.idempotencyKey;
+    if (key === undefined) return (await this.recordStream(ctx, source, acks, options)).answer;
+    const body = await readBody(source, this.config.maxRequestBytes);
+    const fingerprint = fingerprintOf(options.lines ? 'records ndjson' : 'records', topic, acks, body);
+    return this.idempotent(topic, key, fingerprint, acks, (hooks) => this.recordStream(ctx, Readable.from([body]), acks, options, hooks));
+  }
+
+  private async recordStream(
+    ctx: TopicContext,
+    source: Readable,
+    acks: Acks,
+    options: { forceStream: boolean; lines?: boolean },
+    hooks?: StreamHooks,
+  ): Promise<{ answer: HttpAnswer; finished?: Promise<void> }> {
+    const prefix = reportPrefix(this.topics.clusterId, ctx.name);
+    const answer = await runRecordStream(source, {
+      submit: (input) => this.submit(ctx, input, '', acks),
+      report: (delivery) => reportText(prefix, delivery),
+      maxObjectBytes: this.maxRecordJsonBytes(ctx),
+      forceStream: options.forceStream,
+      lines: options.lines,
+      capture: hooks?.capture,
+      beforeEnd: hooks?.beforeEnd,
     });
+    if (answer.kind === 'single') return { answer: { status: answer.status, contentType: JSON_CONTENT_TYPE, body: answer.body } };
+    return { answer: { status: 200, contentType: NDJSON_CONTENT_TYPE, body: answer.output }, finished: answer.finished };
   }
 
   /** `POST .../records:batch` `{"entries":[{"id", ...record}]}` → 207 successes/failures. */
-  async produceBatch(topic: string, body: unknown, acks: Acks, idempotencyKey?: string): Promise<HttpAnswer> {
+  async produceBatch(topic: string, source: Readable, acks: Acks, idempotencyKey?: string): Promise<HttpAnswer> {
     const ctx = this.context(topic);
+    const bytes = await readBody(source, this.config.maxRequestBytes);
+    let body: unknown;
+    try {
+      body = parseBatchText(bytes.toString('utf8')); // JSON-typed data kept as sent (raw-json.ts)
+    } catch (error) {
+      throw badRequest(`Malformed JSON body: ${(error as Error).message}`);
+    }
     const entries = (body as { entries?: unknown } | null)?.entries;
     if (typeof body !== 'object' || body === null || !Array.isArray(entries)) throw badRequest('body must be {"entries": [{"id", ...record}]}');
     if (entries.length > MAX_BATCH_ENTRIES) {
@@ -142,7 +195,7 @@ export class ProduceService implements BeforeApplicationShutdown {
       return id;
     });
     if (new Set(ids).size !== ids.length) throw badRequest('entries ids must be unique within a request');
-    return this.idempotent(topic, idempotencyKey, async () => {
+    return this.idempotent(topic, idempotencyKey, fingerprintOf('records:batch', topic, acks, bytes), acks, async () => {
       const deliveries = await this.submitAll(ctx, entries, acks, 'entries');
       return { answer: { status: 207, contentType: JSON_CONTENT_TYPE, body: batchAnswerText(ids, deliveries) } };
     });
@@ -155,7 +208,7 @@ export class ProduceService implements BeforeApplicationShutdown {
     if (!Buffer.isBuffer(bytes) || bytes.length === 0) {
       throw badRequest('body must be one or more RecordBatch v2 with Content-Type: application/vnd.kafka.record-batch');
     }
-    return this.idempotent(topic, idempotencyKey, async () => {
+    return this.idempotent(topic, idempotencyKey, fingerprintOf(`batches ${partitionId}`, topic, acks, bytes), acks, async () => {
       let result;
       try {
         const stored = await this.withTopicCompression(topic, bytes);
@@ -247,45 +300,76 @@ export class ProduceService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Runs `produce` once per Idempotency-Key (per topic) within the window; retries get the first
-   * answer. A streamed answer is remembered as the text it streamed (`capture`), once complete.
+   * Runs `produce` once per Idempotency-Key (per topic) within the window; retries of the same
+   * request get the first answer, another request with the key gets 42202. The answer is written
+   * to `__idempotency` (with the request's acks: fsynced for acks=all) before it is sent, so a
+   * crash after the answer cannot forget the key. A streamed answer is remembered as the text it
+   * streamed (`capture`) and written before its last byte (`beforeEnd`).
    */
   private async idempotent(
     topic: string,
     key: string | undefined,
-    produce: (capture?: (text: string) => void) => Promise<{ answer: HttpAnswer; finished?: Promise<void> }>,
+    fingerprint: string,
+    acks: Acks,
+    produce: (hooks?: StreamHooks) => Promise<{ answer: HttpAnswer; finished?: Promise<void> }>,
   ): Promise<HttpAnswer> {
     if (key === undefined) return (await produce()).answer;
-    const claim = await this.idempotency.claim(topic, key);
-    if ('replay' in claim) return { ...claim.replay, replayed: true };
+    const claim = await this.idempotency.claim(topic, key, fingerprint);
+    if ('replay' in claim) {
+      this.idempotencyStats.replays++;
+      return { ...claim.replay, replayed: true };
+    }
+    if ('mismatch' in claim) {
+      this.idempotencyStats.reused++;
+      throw new RunnelError(
+        'IDEMPOTENCY_KEY_REUSED',
+        `Idempotency-Key '${key}' was already used on topic '${topic}' with a different request (route, acks or body); a new request needs a new key`,
+      );
+    }
+    let settled = false;
+    const settle = async (answer: StoredAnswer | undefined): Promise<void> => {
+      if (settled) return;
+      settled = true;
+      if (answer !== undefined && answer.status < 500) await this.persistAnswer(topic, key, fingerprint, claim.expiresAtMs, answer, acks);
+      claim.complete(answer);
+    };
     let captured = '';
     let overflow = false;
-    const capture = (text: string): void => {
-      if (overflow || captured.length + text.length > MAX_REPLAY_BYTES) overflow = true;
-      else captured += text;
+    const streamed = (): StoredAnswer => {
+      if (!overflow) return { status: 200, contentType: NDJSON_CONTENT_TYPE, body: captured };
+      const tooLarge = new RunnelError('CONFLICT', `The first request with this Idempotency-Key was processed; its answer is too large to replay`);
+      return { status: tooLarge.status, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(tooLarge.toBody()) };
+    };
+    const hooks: StreamHooks = {
+      capture: (text) => {
+        if (overflow || captured.length + text.length > MAX_REPLAY_BYTES) overflow = true;
+        else captured += text;
+      },
+      beforeEnd: () => settle(streamed()),
     };
     let produced: { answer: HttpAnswer; finished?: Promise<void> };
     try {
-      produced = await produce(capture);
+      produced = await produce(hooks);
     } catch (error) {
       const failure = this.toError(error);
-      claim.complete({ status: failure.status, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(failure.toBody()) });
+      await settle({ status: failure.status, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(failure.toBody()) });
       throw failure;
     }
     const { answer, finished } = produced;
-    if (typeof answer.body === 'string') {
-      claim.complete({ status: answer.status, contentType: answer.contentType, body: answer.body });
-    } else {
-      void (finished ?? Promise.resolve()).then(() => {
-        const tooLarge = new RunnelError('CONFLICT', `The first request with this Idempotency-Key was processed; its answer is too large to replay`);
-        claim.complete(
-          overflow
-            ? { status: tooLarge.status, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(tooLarge.toBody()) }
-            : { status: answer.status, contentType: answer.contentType, body: captured },
-        );
-      });
-    }
+    if (typeof answer.body === 'string') await settle({ status: answer.status, contentType: answer.contentType, body: answer.body });
+    // A client that left mid-stream never reaches beforeEnd: remember what was streamed.
+    else void (finished ?? Promise.resolve()).then(() => settle(streamed()));
     return answer;
+  }
+
+  /** Writes one answer to __idempotency; a failure is logged, never the request's (its records are in). */
+  private async persistAnswer(topic: string, key: string, fingerprint: string, expiresAtMs: number, answer: StoredAnswer, acks: Acks): Promise<void> {
+    try {
+      await this.idempotencyLog.append({ scope: topic, key, fingerprint, expiresAtMs, answer }, acks);
+    } catch (error) {
+      this.idempotencyStats.persistErrors++;
+      this.logger.error(`Idempotency-Key answer not persisted (a retry after a restart would append again): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
   }
 
   /** Maps what the log and replication layers throw to API.md errors. */

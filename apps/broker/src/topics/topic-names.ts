@@ -12,6 +12,8 @@ export function checkTopicName(name: unknown): string {
 
 /** Where the group coordinator keeps committed offsets and group metadata (apps/broker/src/groups). */
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
+/** Where the answers of Idempotency-Key requests are kept across restarts (apps/broker/src/produce). */
+export const IDEMPOTENCY_TOPIC = '__idempotency';
 
 /** Internal topics (`__consumer_offsets`, ...) are hidden from listings unless asked for. */
 export function isInternalTopicName(name: string): boolean {

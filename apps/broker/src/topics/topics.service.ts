@@ -5,7 +5,7 @@ import { Partition, ReplicaManager } from '@runnel/replication';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, METADATA_STORE, REPLICA_MANAGER } from '../config/tokens';
 import { RunnelError, badRequest, unknownPartition, unknownTopic } from '../common/errors';
-import { CONSUMER_OFFSETS_TOPIC, checkTopicName, isInternalTopicName } from './topic-names';
+import { CONSUMER_OFFSETS_TOPIC, IDEMPOTENCY_TOPIC, checkTopicName, isInternalTopicName } from './topic-names';
 import { DescribedConfig, describeTopicConfigs, logConfigOf, validateTopicConfigs } from './topic-configs';
 
 /**
@@ -42,7 +42,7 @@ export interface TopicChange {
 }
 
 /** Topics the broker itself writes; clients may read them but never produce to or delete them. */
-export const RESERVED_TOPICS: ReadonlySet<string> = new Set([CONSUMER_OFFSETS_TOPIC]);
+export const RESERVED_TOPICS: ReadonlySet<string> = new Set([CONSUMER_OFFSETS_TOPIC, IDEMPOTENCY_TOPIC]);
 
 @Injectable()
 export class TopicsService implements OnModuleInit {
