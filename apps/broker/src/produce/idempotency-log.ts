@@ -11,6 +11,7 @@ import type { StoredAnswer } from './idempotency-cache';
  * "content_type","body"}`. The record is appended before the answer is sent, with the request's
  * acks (acks=all: fsynced first), so an answered request's key is never forgotten by a crash.
  *
+ * Created on the first keyed request (a broker whose clients send no keys has no such topic).
  * One partition, `cleanup.policy=compact,delete`: compaction keeps the latest record of a key,
  * and retention (`retention.ms` = the window, segments rolled every window) drops whole
  * segments whose keys have all expired, so the topic stays bounded by what one window
@@ -29,20 +30,32 @@ const MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 const SEGMENT_BYTES = 64 * 1024 * 1024;
 
 export class IdempotencyLog {
+  private created: Promise<void> | null = null;
+
   constructor(
     private readonly topics: TopicsService,
     private readonly windowMs: number,
     private readonly maxAnswerBytes: number,
   ) {}
 
-  /** Creates the topic if this data directory has none yet. */
-  async ensure(): Promise<void> {
+  /** True once this data directory has the topic. */
+  exists(): boolean {
     try {
       this.topics.get(IDEMPOTENCY_TOPIC);
-      return;
+      return true;
     } catch {
-      // not there yet
+      return false;
     }
+  }
+
+  /** Creates the topic if this data directory has none yet (once, however many callers wait). */
+  private ensure(): Promise<void> {
+    if (this.exists()) return Promise.resolve();
+    this.created ??= this.create().finally(() => (this.created = null));
+    return this.created;
+  }
+
+  private async create(): Promise<void> {
     const windowMs = String(Math.max(60_000, this.windowMs));
     await this.topics.create(
       {
@@ -63,6 +76,7 @@ export class IdempotencyLog {
 
   /** Appends one answer; resolves once it is as durable as `acks` asks (all: fsynced). */
   async append(remembered: RememberedAnswer, acks: Acks): Promise<void> {
+    await this.ensure();
     const { scope, key, fingerprint, expiresAtMs, answer } = remembered;
     const value = JSON.stringify({ fingerprint, expires_at_ms: expiresAtMs, status: answer.status, content_type: answer.contentType, body: answer.body });
     const batch = encodeRecordBatch({
@@ -73,6 +87,7 @@ export class IdempotencyLog {
 
   /** Every answer in the log, oldest first (a later record of a key replaces an earlier one). */
   async readAll(): Promise<RememberedAnswer[]> {
+    if (!this.exists()) return [];
     const partition = this.topics.partition(IDEMPOTENCY_TOPIC, 0);
     const found: RememberedAnswer[] = [];
     let offset = partition.logStartOffset as number;

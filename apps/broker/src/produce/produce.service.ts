@@ -116,7 +116,6 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Runs after TopicsService has loaded the topics (this module imports it): reloads the key window. */
   async onModuleInit(): Promise<void> {
-    await this.idempotencyLog.ensure();
     const remembered = await this.idempotencyLog.readAll();
     for (const r of remembered) this.idempotency.restore(r.scope, r.key, r.fingerprint, r.answer, r.expiresAtMs);
     if (this.idempotency.size > 0) this.logger.log(`restored ${this.idempotency.size} Idempotency-Key answer(s) from ${remembered.length} record(s)`);
