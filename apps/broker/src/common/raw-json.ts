@@ -32,13 +32,17 @@ export function parseRecordText(text: string): unknown {
   return record;
 }
 
-/** JSON.parse of a records:batch body `{"entries":[record...]}`, each entry as parseRecordText. */
-export function parseBatchText(text: string): unknown {
+/**
+ * JSON.parse of an object holding an array of records in `member`: a records:batch body
+ * `{"entries":[...]}` or a WebSocket produce frame `{"type":"produce","records":[...]}`; each
+ * record as parseRecordText.
+ */
+export function parseRecordListText(text: string, member: string): unknown {
   const body: unknown = JSON.parse(text);
   if (!isPlainObject(body) || !mayHoldJsonData(text)) return body;
-  const entries = body.entries;
+  const entries = body[member];
   if (!Array.isArray(entries)) return body;
-  const span = lastMember(text, skipWhitespace(text, 0), 'entries');
+  const span = lastMember(text, skipWhitespace(text, 0), member);
   if (span === undefined || text.charCodeAt(span[0]) !== OPEN_BRACKET) return body;
   forEachElement(text, span[0], (index, start) => attachRecord(text, start, entries[index]));
   return body;

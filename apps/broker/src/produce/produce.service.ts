@@ -13,7 +13,7 @@ import {
 } from '@runnel/protocol';
 import { Acks, Partition, PartitionStorageError } from '@runnel/replication';
 import { RunnelError, badRequest } from '../common/errors';
-import { parseBatchText } from '../common/raw-json';
+import { parseRecordListText } from '../common/raw-json';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG } from '../config/tokens';
 import { MetricsService } from '../metrics/metrics.service';
@@ -177,7 +177,7 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
     const bytes = await readBody(source, this.config.maxRequestBytes);
     let body: unknown;
     try {
-      body = parseBatchText(bytes.toString('utf8')); // JSON-typed data kept as sent (raw-json.ts)
+      body = parseRecordListText(bytes.toString('utf8'), 'entries'); // JSON-typed data kept as sent (raw-json.ts)
     } catch (error) {
       throw badRequest(`Malformed JSON body: ${(error as Error).message}`);
     }

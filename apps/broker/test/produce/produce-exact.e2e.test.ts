@@ -1,3 +1,4 @@
+import { WebSocket } from 'ws';
 import { BrokerProcess, startBroker } from '../support/broker-process';
 import { createTopic, highWatermarks, post } from './helpers';
 
@@ -65,6 +66,38 @@ describe('produce JSON exactly and keep streams going (e2e)', () => {
     }
     abort.abort();
     expect(text).toContain(`"value":{"type":"JSON","data":${DATA}}`);
+  });
+
+  it('stores WebSocket produce frames byte-exact and renders them exactly in records frames', async () => {
+    await createTopic(broker, 'exact-ws', 1);
+    const socket = new WebSocket(`${broker.baseUrl.replace(/^http/, 'ws')}/v3/ws`);
+    const texts: string[] = [];
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('open', () => resolve());
+        socket.once('error', reject);
+      });
+      const arrived = (check: (text: string) => boolean): Promise<void> =>
+        new Promise((resolve) => {
+          const look = (): void => {
+            if (texts.some(check)) resolve();
+            else socket.once('message', look);
+          };
+          look();
+        });
+      socket.on('message', (data) => texts.push(String(data)));
+      socket.send(`{"type":"produce","ref":"p","topic":"exact-ws","records":[{"key":${VALUE},"value":${VALUE}}]}`);
+      await arrived((t) => t.includes('"produced"'));
+      expect(JSON.parse(texts.find((t) => t.includes('"produced"'))!).results).toEqual([expect.objectContaining({ offset: 0 })]);
+      socket.send('{"type":"subscribe","sub":"s","topic":"exact-ws","from":"earliest","format":"json"}');
+      await arrived((t) => t.includes('"records"'));
+      const frame = texts.find((t) => t.includes('"type":"records"'))!;
+      expect(frame).toContain(`"key":{"type":"JSON","data":${DATA}},"value":{"type":"JSON","data":${DATA}}`);
+    } finally {
+      socket.terminate();
+    }
+    const binary = JSON.parse(await readText('exact-ws', 'binary')) as { data: { value: { data: string } }[] };
+    expect(Buffer.from(binary.data[0].value.data, 'base64').toString('utf8')).toBe(DATA);
   });
 
   it('answers every bad NDJSON line with its own report and appends the lines after it, in order', async () => {
