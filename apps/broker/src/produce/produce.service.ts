@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { LogClosedError } from '@runnel/log';
@@ -19,9 +18,9 @@ import { BROKER_CONFIG } from '../config/tokens';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
 import { Delivery, ProduceResult, batchAnswerText, refused, reportPrefix, reportText, resultOf } from './delivery';
-import { IdempotencyCache, StoredAnswer } from './idempotency-cache';
-import { IdempotencyLog } from './idempotency-log';
-import { MAX_BATCH_ENTRIES, MAX_REPLAY_BYTES, PRODUCE_CONFIG, ProduceConfig } from './produce-config';
+import { HttpAnswer, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE } from './http-answer';
+import { IdempotentRequests, StreamHooks, fingerprintOf } from './idempotent-requests';
+import { MAX_BATCH_ENTRIES, PRODUCE_CONFIG, ProduceConfig } from './produce-config';
 import { RecordAccumulator } from './record-accumulator';
 import { prepareRecord } from './record-input';
 import { runRecordStream } from './record-stream';
@@ -39,33 +38,12 @@ import { readBody } from './request-body';
  *
  * acks: 0 answers once the record is validated and queued (offset -1, as Kafka's acks=0 metadata);
  * 1 once appended to the log; all (-1, default) once below the high watermark (fsynced).
- * Idempotency-Key: see IdempotencyCache (in memory) and IdempotencyLog (on disk, so the window
- * survives a restart); scope is the topic. A keyed request's body is read whole first (bounded
- * by RUNNEL_MAX_REQUEST_BYTES) to fingerprint it: the same key with another request is 42202.
+ * Idempotency-Key: see IdempotentRequests; scope is the topic. A keyed request's body is read
+ * whole first (bounded by RUNNEL_MAX_REQUEST_BYTES) to fingerprint it.
  */
 export type { ProduceResult } from './delivery';
 
-export interface HttpAnswer {
-  status: number;
-  contentType: string;
-  body: string | Readable;
-  /** Replayed from an earlier request with the same Idempotency-Key. */
-  replayed?: boolean;
-}
-
-/** What the Idempotency-Key machinery hands a streamed produce (record-stream.ts options). */
-interface StreamHooks {
-  capture: (text: string) => void;
-  beforeEnd: () => Promise<void>;
-}
-
-/** SHA-256 of what makes two requests "the same" for an Idempotency-Key. */
-function fingerprintOf(route: string, topic: string, acks: Acks, body: Buffer): string {
-  return createHash('sha256').update(`POST ${route} ${topic} acks=${acks}\n`).update(body).digest('hex');
-}
-
-export const JSON_CONTENT_TYPE = 'application/json';
-export const NDJSON_CONTENT_TYPE = 'application/x-ndjson';
+export type { HttpAnswer } from './http-answer';
 
 interface TopicContext {
   name: string;
@@ -96,9 +74,7 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
     closed: (partition) => this.moveSticky(partition),
     toError: (error) => this.toError(error),
   });
-  private readonly idempotency: IdempotencyCache;
-  private readonly idempotencyLog: IdempotencyLog;
-  private readonly idempotencyStats = { replays: 0, reused: 0, persistErrors: 0 };
+  private readonly idempotency: IdempotentRequests;
 
   constructor(
     private readonly topics: TopicsService,
@@ -106,19 +82,12 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(PRODUCE_CONFIG) produceConfig: ProduceConfig,
   ) {
-    this.idempotency = new IdempotencyCache(produceConfig.idempotencyWindowMs, produceConfig.idempotencyMaxKeys, produceConfig.idempotencyMaxBytes);
-    this.idempotencyLog = new IdempotencyLog(topics, produceConfig.idempotencyWindowMs, MAX_REPLAY_BYTES);
-    metrics.gaugeFrom('runnel_idempotency_keys', 'Idempotency-Key answers remembered (RUNNEL_IDEMPOTENCY_MAX_KEYS at most)', () => this.idempotency.size);
-    metrics.counterFrom('runnel_idempotency_replays_total', 'Requests answered with the remembered answer of their Idempotency-Key', () => this.idempotencyStats.replays);
-    metrics.counterFrom('runnel_idempotency_key_reused_total', 'Requests refused (42202): their Idempotency-Key was first used with another request', () => this.idempotencyStats.reused);
-    metrics.counterFrom('runnel_idempotency_persist_errors_total', 'Idempotency-Key answers that could not be written to __idempotency', () => this.idempotencyStats.persistErrors);
+    this.idempotency = new IdempotentRequests(topics, metrics, produceConfig, (error) => this.toError(error));
   }
 
   /** Runs after TopicsService has loaded the topics (this module imports it): reloads the key window. */
   async onModuleInit(): Promise<void> {
-    const remembered = await this.idempotencyLog.readAll();
-    for (const r of remembered) this.idempotency.restore(r.scope, r.key, r.fingerprint, r.answer, r.expiresAtMs);
-    if (this.idempotency.size > 0) this.logger.log(`restored ${this.idempotency.size} Idempotency-Key answer(s) from ${remembered.length} record(s)`);
+    await this.idempotency.restore();
   }
 
   beforeApplicationShutdown(): void {
@@ -147,7 +116,7 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
     if (key === undefined) return (await this.recordStream(ctx, source, acks, options)).answer;
     const body = await readBody(source, this.config.maxRequestBytes);
     const fingerprint = fingerprintOf(options.lines ? 'records ndjson' : 'records', topic, acks, body);
-    return this.idempotent(topic, key, fingerprint, acks, (hooks) => this.recordStream(ctx, Readable.from([body]), acks, options, hooks));
+    return this.idempotency.run(topic, key, fingerprint, acks, (hooks) => this.recordStream(ctx, Readable.from([body]), acks, options, hooks));
   }
 
   private async recordStream(
@@ -194,7 +163,7 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
       return id;
     });
     if (new Set(ids).size !== ids.length) throw badRequest('entries ids must be unique within a request');
-    return this.idempotent(topic, idempotencyKey, fingerprintOf('records:batch', topic, acks, bytes), acks, async () => {
+    return this.idempotency.run(topic, idempotencyKey, fingerprintOf('records:batch', topic, acks, bytes), acks, async () => {
       const deliveries = await this.submitAll(ctx, entries, acks, 'entries');
       return { answer: { status: 207, contentType: JSON_CONTENT_TYPE, body: batchAnswerText(ids, deliveries) } };
     });
@@ -207,7 +176,7 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
     if (!Buffer.isBuffer(bytes) || bytes.length === 0) {
       throw badRequest('body must be one or more RecordBatch v2 with Content-Type: application/vnd.kafka.record-batch');
     }
-    return this.idempotent(topic, idempotencyKey, fingerprintOf(`batches ${partitionId}`, topic, acks, bytes), acks, async () => {
+    return this.idempotency.run(topic, idempotencyKey, fingerprintOf(`batches ${partitionId}`, topic, acks, bytes), acks, async () => {
       let result;
       try {
         const stored = await this.withTopicCompression(topic, bytes);
@@ -296,79 +265,6 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
   private moveSticky(closed: Partition): void {
     const sticky = this.sticky.get(closed.topic);
     if (sticky !== undefined && sticky.partitioner.partition(null, sticky.count) === closed.partition) sticky.partitioner.onNewBatch(sticky.count);
-  }
-
-  /**
-   * Runs `produce` once per Idempotency-Key (per topic) within the window; retries of the same
-   * request get the first answer, another request with the key gets 42202. The answer is written
-   * to `__idempotency` (with the request's acks: fsynced for acks=all) before it is sent, so a
-   * crash after the answer cannot forget the key. A streamed answer is remembered as the text it
-   * streamed (`capture`) and written before its last byte (`beforeEnd`).
-   */
-  private async idempotent(
-    topic: string,
-    key: string | undefined,
-    fingerprint: string,
-    acks: Acks,
-    produce: (hooks?: StreamHooks) => Promise<{ answer: HttpAnswer; finished?: Promise<void> }>,
-  ): Promise<HttpAnswer> {
-    if (key === undefined) return (await produce()).answer;
-    const claim = await this.idempotency.claim(topic, key, fingerprint);
-    if ('replay' in claim) {
-      this.idempotencyStats.replays++;
-      return { ...claim.replay, replayed: true };
-    }
-    if ('mismatch' in claim) {
-      this.idempotencyStats.reused++;
-      throw new RunnelError(
-        'IDEMPOTENCY_KEY_REUSED',
-        `Idempotency-Key '${key}' was already used on topic '${topic}' with a different request (route, acks or body); a new request needs a new key`,
-      );
-    }
-    let settled = false;
-    const settle = async (answer: StoredAnswer | undefined): Promise<void> => {
-      if (settled) return;
-      settled = true;
-      if (answer !== undefined && answer.status < 500) await this.persistAnswer(topic, key, fingerprint, claim.expiresAtMs, answer, acks);
-      claim.complete(answer);
-    };
-    let captured = '';
-    let overflow = false;
-    const streamed = (): StoredAnswer => {
-      if (!overflow) return { status: 200, contentType: NDJSON_CONTENT_TYPE, body: captured };
-      const tooLarge = new RunnelError('CONFLICT', `The first request with this Idempotency-Key was processed; its answer is too large to replay`);
-      return { status: tooLarge.status, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(tooLarge.toBody()) };
-    };
-    const hooks: StreamHooks = {
-      capture: (text) => {
-        if (overflow || captured.length + text.length > MAX_REPLAY_BYTES) overflow = true;
-        else captured += text;
-      },
-      beforeEnd: () => settle(streamed()),
-    };
-    let produced: { answer: HttpAnswer; finished?: Promise<void> };
-    try {
-      produced = await produce(hooks);
-    } catch (error) {
-      const failure = this.toError(error);
-      await settle({ status: failure.status, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(failure.toBody()) });
-      throw failure;
-    }
-    const { answer, finished } = produced;
-    if (typeof answer.body === 'string') await settle({ status: answer.status, contentType: answer.contentType, body: answer.body });
-    // A client that left mid-stream never reaches beforeEnd: remember what was streamed.
-    else void (finished ?? Promise.resolve()).then(() => settle(streamed()));
-    return answer;
-  }
-
-  /** Writes one answer to __idempotency; a failure is logged, never the request's (its records are in). */
-  private async persistAnswer(topic: string, key: string, fingerprint: string, expiresAtMs: number, answer: StoredAnswer, acks: Acks): Promise<void> {
-    try {
-      await this.idempotencyLog.append({ scope: topic, key, fingerprint, expiresAtMs, answer }, acks);
-    } catch (error) {
-      this.idempotencyStats.persistErrors++;
-      this.logger.error(`Idempotency-Key answer not persisted (a retry after a restart would append again): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    }
   }
 
   /** Maps what the log and replication layers throw to API.md errors. */
