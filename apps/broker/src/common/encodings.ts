@@ -76,7 +76,9 @@ export function renderData(bytes: Buffer | null, format: ReadFormat): RenderedDa
     const text = bytes.toString('utf8');
     try {
       const rendered: RenderedData = { type: 'JSON', data: JSON.parse(text) };
-      rememberRawJson(rendered, text); // written as stored by jsonRecordText (numbers stay exact)
+      // Written as stored by the JSON writers of record-render.ts (numbers stay exact); only the
+      // whitespace around the value goes (trim() only meets JSON whitespace in text JSON.parse took).
+      rememberRawJson(rendered, text.trim());
       return rendered;
     } catch {
       if (isUtf8(bytes)) return { type: 'STRING', data: text };

@@ -88,7 +88,8 @@ export function recordsAnswerText(answer: { data: readonly JsonRecord[]; next_of
   return `{"data":[${records}],"next_offset":${answer.next_offset},"high_watermark":${answer.high_watermark}}`;
 }
 
-function renderedDataText(rendered: RenderedData | null): string {
+/** The JSON text of a rendered key or value: a JSON value's stored text as it is (raw-json.ts). */
+export function renderedDataText(rendered: RenderedData | null): string {
   if (rendered === null) return 'null';
   const raw = rendered.type === 'JSON' ? rawJsonOf(rendered) : undefined;
   if (raw !== undefined) return `{"type":"JSON","data":${raw}}`;
