@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest } from '../common/errors';
 import { TopicsService } from '../topics/topics.service';
 import { parsePartitionId } from '../topics/topics.controller';
-import { RAW_RECORD_STREAM } from './body-parsers';
+import { RAW_JSON_BODY, RAW_RECORD_STREAM } from './body-parsers';
 import { HttpAnswer, ProduceService } from './produce.service';
 import { parseAcks } from './record-input';
 
@@ -42,9 +42,9 @@ export class ProduceController {
     send(reply, answer);
   }
 
-  /** The body comes unread (RAW_RECORD_STREAM): JSON-typed data is stored as its exact text. */
+  /** The body comes unread (RAW_JSON_BODY): JSON-typed data is stored as its exact text. */
   @Post(':cid/topics/:topic/records::batch')
-  @RouteConfig({ [RAW_RECORD_STREAM]: true })
+  @RouteConfig({ [RAW_JSON_BODY]: true })
   async recordsBatch(
     @Param('cid') cid: string,
     @Param('topic') topic: string,
