@@ -47,7 +47,12 @@ export class IdempotencyCache {
     const id = entryId(scope, key);
     for (;;) {
       this.evictExpired();
-      const entry = this.entries.get(id);
+      let entry = this.entries.get(id);
+      // Restored entries follow log order, which is expiry order only while the window is unchanged.
+      if (entry !== undefined && entry.answer !== undefined && entry.expiresAtMs <= this.nowMs()) {
+        this.remove(id);
+        entry = undefined;
+      }
       if (entry === undefined) return this.open(id, fingerprint);
       if (entry.fingerprint !== fingerprint) return { mismatch: true };
       if (entry.answer !== undefined) return { replay: entry.answer };

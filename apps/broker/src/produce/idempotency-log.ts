@@ -85,11 +85,15 @@ export class IdempotencyLog {
     await this.topics.partition(IDEMPOTENCY_TOPIC, 0).append(batch, acks === -1 ? -1 : 1);
   }
 
-  /** Every answer in the log, oldest first (a later record of a key replaces an earlier one). */
-  async readAll(): Promise<RememberedAnswer[]> {
-    if (!this.exists()) return [];
+  /**
+   * Visits every answer in the log, oldest first (a later record of a key replaces an earlier
+   * one), one read chunk at a time, so memory is the visitor's bound, not the log's size.
+   * Returns the number of records visited.
+   */
+  async forEach(visit: (remembered: RememberedAnswer) => void): Promise<number> {
+    if (!this.exists()) return 0;
     const partition = this.topics.partition(IDEMPOTENCY_TOPIC, 0);
-    const found: RememberedAnswer[] = [];
+    let visited = 0;
     let offset = partition.logStartOffset as number;
     while (offset < partition.highWatermark) {
       const read = await partition.read(asOffset(offset), READ_CHUNK_BYTES);
@@ -98,13 +102,15 @@ export class IdempotencyLog {
         for (const r of batch.records) {
           if (r.offset < offset || r.key === null || r.value === null) continue;
           const remembered = parseRecord(r.key, r.value);
-          if (remembered !== null) found.push(remembered);
+          if (remembered === null) continue;
+          visit(remembered);
+          visited++;
         }
       }
       if (read.nextOffset <= offset) break;
       offset = read.nextOffset;
     }
-    return found;
+    return visited;
   }
 }
 

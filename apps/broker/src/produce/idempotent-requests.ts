@@ -50,9 +50,8 @@ export class IdempotentRequests {
 
   /** Reloads the answers of the window from __idempotency (at start, before requests). */
   async restore(): Promise<void> {
-    const remembered = await this.log.readAll();
-    for (const r of remembered) this.cache.restore(r.scope, r.key, r.fingerprint, r.answer, r.expiresAtMs);
-    if (this.cache.size > 0) this.logger.log(`restored ${this.cache.size} Idempotency-Key answer(s) from ${remembered.length} record(s)`);
+    const records = await this.log.forEach((r) => this.cache.restore(r.scope, r.key, r.fingerprint, r.answer, r.expiresAtMs));
+    if (this.cache.size > 0) this.logger.log(`restored ${this.cache.size} Idempotency-Key answer(s) from ${records} record(s)`);
   }
 
   /**
