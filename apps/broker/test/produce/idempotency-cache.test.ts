@@ -58,6 +58,14 @@ describe('IdempotencyCache', () => {
     expect('complete' in (await cache.claim('t', 'k', 'other'))).toBe(true);
   });
 
+  it('keeps its bounds while restoring, the newest answers winning', async () => {
+    const cache = new IdempotencyCache(60_000, 2, 1 << 20, () => 0);
+    for (const key of ['a', 'b', 'c']) cache.restore('t', key, 'fp', answer(key), 1000);
+    expect(cache.size).toBe(2);
+    expect('complete' in (await cache.claim('t', 'a', 'fp'))).toBe(true);
+    expect(await cache.claim('t', 'c', 'fp')).toEqual({ replay: answer('c') });
+  });
+
   it('is bounded by keys and by bytes, forgetting the oldest first', async () => {
     const cache = new IdempotencyCache(60_000, 3, 10);
     for (const key of ['a', 'b', 'c', 'd']) {
