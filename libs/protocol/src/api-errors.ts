@@ -15,6 +15,8 @@ export const API_ERRORS = {
   TOO_LARGE: { errorCode: 41301, status: 413, retriable: false },
   OFFSET_OUT_OF_RANGE: { errorCode: 416, status: 416, retriable: false },
   INVALID_CONFIG: { errorCode: 42201, status: 422, retriable: false },
+  /** An Idempotency-Key reused with a different request (Stripe's rule). */
+  IDEMPOTENCY_KEY_REUSED: { errorCode: 42202, status: 422, retriable: false },
   THROTTLED: { errorCode: 42901, status: 429, retriable: true },
   RETRIABLE: { errorCode: 50003, status: 503, retriable: true },
   INTERNAL: { errorCode: 50001, status: 500, retriable: false },

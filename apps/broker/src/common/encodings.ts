@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import { badRequest } from './errors';
+import { rawJsonOf, rememberRawJson } from './raw-json';
 
 /**
  * API.md "Encodings": keys and values travel in JSON as `{"type": "BINARY"|"JSON"|"STRING",
@@ -42,7 +44,8 @@ export function parseData(field: string, input: unknown): Buffer | null {
       return Buffer.from(data, 'utf8');
     case 'JSON':
       if (data === undefined) return null;
-      return Buffer.from(JSON.stringify(data), 'utf8');
+      // The text as sent (raw-json.ts): re-serialising the parsed value would change numbers.
+      return Buffer.from(rawJsonOf(input) ?? JSON.stringify(data), 'utf8');
     default:
       throw badRequest(`${field}.type must be one of BINARY, JSON, STRING`);
   }
@@ -69,10 +72,16 @@ export function renderData(bytes: Buffer | null, format: ReadFormat): RenderedDa
   if (bytes === null) return null;
   if (format === 'string') return { type: 'STRING', data: bytes.toString('utf8') };
   if (format === 'json') {
+    // JSON if the bytes parse as JSON, else STRING if they are UTF-8 text, else BINARY.
+    const text = bytes.toString('utf8');
     try {
-      return { type: 'JSON', data: JSON.parse(bytes.toString('utf8')) };
+      const rendered: RenderedData = { type: 'JSON', data: JSON.parse(text) };
+      // Written as stored by the JSON writers of record-render.ts (numbers stay exact); only the
+      // whitespace around the value goes (trim() only meets JSON whitespace in text JSON.parse took).
+      rememberRawJson(rendered, text.trim());
+      return rendered;
     } catch {
-      // Not JSON: fall through to BINARY, as API.md says.
+      if (isUtf8(bytes)) return { type: 'STRING', data: text };
     }
   }
   return { type: 'BINARY', data: bytes.toString('base64') };

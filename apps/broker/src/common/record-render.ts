@@ -1,6 +1,7 @@
 import { MAX_DECOMPRESSED_BATCH_BYTES, RecordHeader, type RecordView, TimestampType, scanRecordBatches, timestampTypeOf } from '@runnel/protocol';
 import { BatchCheckpoints, CorruptRecordBatchError } from './corrupt-batch';
 import { ReadFormat, RenderedData, renderData, renderHeaders } from './encodings';
+import { rawJsonOf } from './raw-json';
 
 /**
  * Turns raw batches from a read into the JSON records of API.md (REST reads, SSE, WebSocket).
@@ -86,6 +87,34 @@ export async function renderRecords(bytes: Buffer, options: RenderOptions): Prom
     });
     return true;
   }
+}
+
+/**
+ * The JSON text of a rendered record (REST reads, SSE). Not `JSON.stringify(record)`: a JSON
+ * value is written as it is stored (raw-json.ts), so a number beyond a double's precision
+ * (`9007199254740993`, `1e400`) reads back exactly as it was produced.
+ */
+export function jsonRecordText(record: JsonRecord): string {
+  return (
+    `{"partition_id":${record.partition_id},"offset":${record.offset},"timestamp":${record.timestamp},` +
+    `"timestamp_type":"${record.timestamp_type}","key":${renderedDataText(record.key)},` +
+    `"value":${renderedDataText(record.value)},"headers":${JSON.stringify(record.headers)}}`
+  );
+}
+
+/** `{"data":[records],"next_offset","high_watermark"}` of a REST read, records as jsonRecordText. */
+export function recordsAnswerText(answer: { data: readonly JsonRecord[]; next_offset: number; high_watermark: number }): string {
+  let records = '';
+  for (const record of answer.data) records += (records === '' ? '' : ',') + jsonRecordText(record);
+  return `{"data":[${records}],"next_offset":${answer.next_offset},"high_watermark":${answer.high_watermark}}`;
+}
+
+/** The JSON text of a rendered key or value: a JSON value's stored text as it is (raw-json.ts). */
+export function renderedDataText(rendered: RenderedData | null): string {
+  if (rendered === null) return 'null';
+  const raw = rendered.type === 'JSON' ? rawJsonOf(rendered) : undefined;
+  if (raw !== undefined) return `{"type":"JSON","data":${raw}}`;
+  return JSON.stringify(rendered);
 }
 
 /**
@@ -266,8 +295,8 @@ function writeData(out: JsonTextBuffer, buf: Buffer, start: number, end: number,
   }
   if (format === 'json') {
     const rendered = renderData(buf.subarray(start, end), 'json')!;
-    if (rendered.type === 'JSON') {
-      out.utf8('{"type":"JSON","data":' + JSON.stringify(rendered.data) + '}');
+    if (rendered.type !== 'BINARY') {
+      out.utf8(renderedDataText(rendered));
       return;
     }
   }

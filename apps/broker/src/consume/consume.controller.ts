@@ -2,6 +2,7 @@ import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common
 import { ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseReadFormat } from '../common/encodings';
+import { recordsAnswerText } from '../common/record-render';
 import { TopicsService } from '../topics/topics.service';
 import { parsePartitionId } from '../topics/topics.controller';
 import { Query as QueryParams, parseFetchParams, parseOffsetSpec, queryString } from './consume-params';
@@ -60,7 +61,9 @@ export class ConsumeController {
         .header(HIGH_WATERMARK_HEADER, String(raw.highWatermark));
       return raw.bytes;
     }
-    return this.fetch.records(topic, partition, params, format, clientGone(reply));
+    const answer = await this.fetch.records(topic, partition, params, format, clientGone(reply));
+    void reply.header('content-type', 'application/json; charset=utf-8');
+    return recordsAnswerText(answer); // JSON values as stored, never re-serialised (raw-json.ts)
   }
 
   @Get(':cid/topics/:topic/partitions/:p/offsets')

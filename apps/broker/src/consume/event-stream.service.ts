@@ -7,7 +7,7 @@ import { ReadFormat, parseReadFormat } from '../common/encodings';
 import { CorruptRecordBatchError, corruptBatchAnswer } from '../common/corrupt-batch';
 import { badRequest, unknownPartition } from '../common/errors';
 import { HttpExceptionFilter } from '../common/http-exception.filter';
-import { renderRecords } from '../common/record-render';
+import { jsonRecordText, renderRecords } from '../common/record-render';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
 import { Query, parsePartitionList, queryString } from './consume-params';
@@ -161,7 +161,7 @@ export class EventStreamService {
     });
     cursor.begin(i);
     let text = '';
-    for (const record of records) text += `id: ${cursor.at(record.offset + 1)}\ndata: ${JSON.stringify(record)}\n\n`;
+    for (const record of records) text += `id: ${cursor.at(record.offset + 1)}\ndata: ${jsonRecordText(record)}\n\n`;
     stream.positions[i] = nextOffset;
     this.metrics.fetched(stream.topic, records.length, read.bytes.length);
     return text;

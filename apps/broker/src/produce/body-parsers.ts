@@ -8,13 +8,17 @@ import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../http/json-depth';
  *   - `application/json`: parsed with Fastify's secure JSON parser, at most `maxRequestBytes`
  *     (413 beyond) — except on routes marked with `RAW_RECORD_STREAM` (POST .../records), which
  *     get the unread request stream: they split it record by record and bound each record instead.
- *   - `application/x-ndjson` (and `application/jsonl`): the unread stream, on those routes only.
+ *     Routes marked with `RAW_JSON_BODY` (records:batch) also get the unread stream, to keep the
+ *     exact text of JSON-typed data (raw-json.ts); they read it whole, within the same limit.
+ *   - `application/x-ndjson` (and `application/jsonl`): the unread stream, on RAW_RECORD_STREAM
+ *     routes only.
  *   - `application/vnd.kafka.record-batch`: the raw bytes as one Buffer, at most `maxRequestBytes`.
  * Nothing else: Fastify's `text/plain` parser is removed, so a page in a browser cannot write to
  * the broker with a "simple" cross-site form POST (CSRF); other types answer 415 (see
  * UNSUPPORTED_MEDIA_TYPE_MESSAGE). JSON nested deeper than MAX_JSON_DEPTH answers 400.
  */
 export const RAW_RECORD_STREAM = 'runnelRawRecordStream';
+export const RAW_JSON_BODY = 'runnelRawJsonBody';
 export const RECORD_BATCH_CONTENT_TYPE = 'application/vnd.kafka.record-batch';
 
 export const ACCEPTED_CONTENT_TYPES = ['application/json', 'application/x-ndjson', 'application/jsonl', RECORD_BATCH_CONTENT_TYPE] as const;
@@ -29,7 +33,7 @@ export function installBodyParsers(fastify: FastifyInstance, maxRequestBytes: nu
   if (fastify.hasContentTypeParser('application/json')) fastify.removeContentTypeParser('application/json');
   if (fastify.hasContentTypeParser('text/plain')) fastify.removeContentTypeParser('text/plain');
   fastify.addContentTypeParser('application/json', (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
-    if (wantsRawStream(request)) {
+    if (wantsRawStream(request) || routeFlag(request, RAW_JSON_BODY)) {
       done(null, payload);
       return;
     }
@@ -49,7 +53,11 @@ export function installBodyParsers(fastify: FastifyInstance, maxRequestBytes: nu
 }
 
 function wantsRawStream(request: FastifyRequest): boolean {
-  return (request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[RAW_RECORD_STREAM] === true;
+  return routeFlag(request, RAW_RECORD_STREAM);
+}
+
+function routeFlag(request: FastifyRequest, flag: string): boolean {
+  return (request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[flag] === true;
 }
 
 function httpError(statusCode: number, message: string): Error {

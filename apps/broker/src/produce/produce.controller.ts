@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest } from '../common/errors';
 import { TopicsService } from '../topics/topics.service';
 import { parsePartitionId } from '../topics/topics.controller';
-import { RAW_RECORD_STREAM } from './body-parsers';
+import { RAW_JSON_BODY, RAW_RECORD_STREAM } from './body-parsers';
 import { HttpAnswer, ProduceService } from './produce.service';
 import { parseAcks } from './record-input';
 
@@ -29,28 +29,32 @@ export class ProduceController {
     @Query('acks') acks: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Headers('accept') accept: string | undefined,
+    @Headers('content-type') contentType: string | undefined,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     this.topics.checkCluster(cid);
     const answer = await this.produce.produceRecords(topic, asReadable(req.body), parseAcks(acks), {
-      forceStream: accept !== undefined && /application\/(x-ndjson|jsonl)/i.test(accept),
+      forceStream: accept !== undefined && NDJSON_MEDIA_TYPE.test(accept),
+      lines: contentType !== undefined && NDJSON_MEDIA_TYPE.test(contentType),
       idempotencyKey: parseIdempotencyKey(idempotencyKey),
     });
     send(reply, answer);
   }
 
+  /** The body comes unread (RAW_JSON_BODY): JSON-typed data is stored as its exact text. */
   @Post(':cid/topics/:topic/records::batch')
+  @RouteConfig({ [RAW_JSON_BODY]: true })
   async recordsBatch(
     @Param('cid') cid: string,
     @Param('topic') topic: string,
     @Query('acks') acks: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Body() body: unknown,
+    @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     this.topics.checkCluster(cid);
-    send(reply, await this.produce.produceBatch(topic, body, parseAcks(acks), parseIdempotencyKey(idempotencyKey)));
+    send(reply, await this.produce.produceBatch(topic, asReadable(req.body), parseAcks(acks), parseIdempotencyKey(idempotencyKey)));
   }
 
   @Post(':cid/topics/:topic/partitions/:p/batches')
@@ -68,6 +72,8 @@ export class ProduceController {
     send(reply, answer);
   }
 }
+
+const NDJSON_MEDIA_TYPE = /application\/(x-ndjson|jsonl)/i;
 
 function send(reply: FastifyReply, answer: HttpAnswer): void {
   if (answer.replayed) void reply.header('idempotent-replayed', 'true');

@@ -1,5 +1,5 @@
-import type { Readable } from 'node:stream';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import {
   CompressionCodec,
   DefaultPartitioner,
@@ -12,16 +12,19 @@ import {
 } from '@runnel/protocol';
 import { Acks, Partition } from '@runnel/replication';
 import { RunnelError, badRequest, toApiError } from '../common/errors';
+import { parseRecordListText } from '../common/raw-json';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG } from '../config/tokens';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
 import { Delivery, ProduceResult, batchAnswerText, refused, reportPrefix, reportText, resultOf } from './delivery';
-import { IdempotencyCache } from './idempotency-cache';
-import { MAX_BATCH_ENTRIES, MAX_REPLAY_BYTES, PRODUCE_CONFIG, ProduceConfig } from './produce-config';
+import { HttpAnswer, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE } from './http-answer';
+import { IdempotentRequests, StreamHooks, fingerprintOf } from './idempotent-requests';
+import { MAX_BATCH_ENTRIES, PRODUCE_CONFIG, ProduceConfig } from './produce-config';
 import { RecordAccumulator } from './record-accumulator';
 import { prepareRecord } from './record-input';
 import { runRecordStream } from './record-stream';
+import { readBody } from './request-body';
 
 /**
  * The produce use cases of API.md "Produce", for HTTP and (through `produceJson`) WebSocket.
@@ -35,20 +38,12 @@ import { runRecordStream } from './record-stream';
  *
  * acks: 0 answers once the record is validated and queued (offset -1, as Kafka's acks=0 metadata);
  * 1 once appended to the log; all (-1, default) once below the high watermark (fsynced).
- * Idempotency-Key: see IdempotencyCache; scope is the topic.
+ * Idempotency-Key: see IdempotentRequests; scope is the topic. A keyed request's body is read
+ * whole first (bounded by RUNNEL_MAX_REQUEST_BYTES) to fingerprint it.
  */
 export type { ProduceResult } from './delivery';
 
-export interface HttpAnswer {
-  status: number;
-  contentType: string;
-  body: string | Readable;
-  /** Replayed from an earlier request with the same Idempotency-Key. */
-  replayed?: boolean;
-}
-
-export const JSON_CONTENT_TYPE = 'application/json';
-export const NDJSON_CONTENT_TYPE = 'application/x-ndjson';
+export type { HttpAnswer } from './http-answer';
 
 interface TopicContext {
   name: string;
@@ -71,7 +66,7 @@ const TOPIC_CODECS: Record<string, CompressionCodec | undefined> = {
 const MAX_RECOMPRESS_BYTES = 64 * 1024 * 1024;
 
 @Injectable()
-export class ProduceService implements BeforeApplicationShutdown {
+export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('ProduceService');
   private readonly sticky = new Map<string, { partitioner: DefaultPartitioner; count: number }>();
   private readonly accumulator = new RecordAccumulator({
@@ -79,7 +74,7 @@ export class ProduceService implements BeforeApplicationShutdown {
     closed: (partition) => this.moveSticky(partition),
     toError: (error) => this.toError(error),
   });
-  private readonly idempotency: IdempotencyCache;
+  private readonly idempotency: IdempotentRequests;
 
   constructor(
     private readonly topics: TopicsService,
@@ -87,7 +82,12 @@ export class ProduceService implements BeforeApplicationShutdown {
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(PRODUCE_CONFIG) produceConfig: ProduceConfig,
   ) {
-    this.idempotency = new IdempotencyCache(produceConfig.idempotencyWindowMs, produceConfig.idempotencyMaxKeys, produceConfig.idempotencyMaxBytes);
+    this.idempotency = new IdempotentRequests(topics, metrics, produceConfig, (error) => this.toError(error));
+  }
+
+  /** Runs after TopicsService has loaded the topics (this module imports it): reloads the key window. */
+  async onModuleInit(): Promise<void> {
+    await this.idempotency.restore();
   }
 
   beforeApplicationShutdown(): void {
@@ -109,26 +109,47 @@ export class ProduceService implements BeforeApplicationShutdown {
     topic: string,
     source: Readable,
     acks: Acks,
-    options: { forceStream: boolean; idempotencyKey?: string },
+    options: { forceStream: boolean; lines?: boolean; idempotencyKey?: string },
   ): Promise<HttpAnswer> {
     const ctx = this.context(topic);
-    return this.idempotent(topic, options.idempotencyKey, async (capture) => {
-      const prefix = reportPrefix(this.topics.clusterId, topic);
-      const answer = await runRecordStream(source, {
-        submit: (input) => this.submit(ctx, input, '', acks),
-        report: (delivery) => reportText(prefix, delivery),
-        maxObjectBytes: this.maxRecordJsonBytes(ctx),
-        forceStream: options.forceStream,
-        capture,
-      });
-      if (answer.kind === 'single') return { answer: { status: answer.status, contentType: JSON_CONTENT_TYPE, body: answer.body } };
-      return { answer: { status: 200, contentType: NDJSON_CONTENT_TYPE, body: answer.output }, finished: answer.finished };
+    const key = options.idempotencyKey;
+    if (key === undefined) return (await this.recordStream(ctx, source, acks, options)).answer;
+    const body = await readBody(source, this.config.maxRequestBytes);
+    const fingerprint = fingerprintOf(options.lines ? 'records ndjson' : 'records', topic, acks, body);
+    return this.idempotency.run(topic, key, fingerprint, acks, (hooks) => this.recordStream(ctx, Readable.from([body]), acks, options, hooks));
+  }
+
+  private async recordStream(
+    ctx: TopicContext,
+    source: Readable,
+    acks: Acks,
+    options: { forceStream: boolean; lines?: boolean },
+    hooks?: StreamHooks,
+  ): Promise<{ answer: HttpAnswer; finished?: Promise<void> }> {
+    const prefix = reportPrefix(this.topics.clusterId, ctx.name);
+    const answer = await runRecordStream(source, {
+      submit: (input) => this.submit(ctx, input, '', acks),
+      report: (delivery) => reportText(prefix, delivery),
+      maxObjectBytes: this.maxRecordJsonBytes(ctx),
+      forceStream: options.forceStream,
+      lines: options.lines,
+      capture: hooks?.capture,
+      beforeEnd: hooks?.beforeEnd,
     });
+    if (answer.kind === 'single') return { answer: { status: answer.status, contentType: JSON_CONTENT_TYPE, body: answer.body } };
+    return { answer: { status: 200, contentType: NDJSON_CONTENT_TYPE, body: answer.output }, finished: answer.finished };
   }
 
   /** `POST .../records:batch` `{"entries":[{"id", ...record}]}` → 207 successes/failures. */
-  async produceBatch(topic: string, body: unknown, acks: Acks, idempotencyKey?: string): Promise<HttpAnswer> {
+  async produceBatch(topic: string, source: Readable, acks: Acks, idempotencyKey?: string): Promise<HttpAnswer> {
     const ctx = this.context(topic);
+    const bytes = await readBody(source, this.config.maxRequestBytes);
+    let body: unknown;
+    try {
+      body = parseRecordListText(bytes.toString('utf8'), 'entries'); // JSON-typed data kept as sent (raw-json.ts)
+    } catch (error) {
+      throw badRequest(`Malformed JSON body: ${(error as Error).message}`);
+    }
     const entries = (body as { entries?: unknown } | null)?.entries;
     if (typeof body !== 'object' || body === null || !Array.isArray(entries)) throw badRequest('body must be {"entries": [{"id", ...record}]}');
     if (entries.length > MAX_BATCH_ENTRIES) {
@@ -142,7 +163,7 @@ export class ProduceService implements BeforeApplicationShutdown {
       return id;
     });
     if (new Set(ids).size !== ids.length) throw badRequest('entries ids must be unique within a request');
-    return this.idempotent(topic, idempotencyKey, async () => {
+    return this.idempotency.run(topic, idempotencyKey, fingerprintOf('records:batch', topic, acks, bytes), acks, async () => {
       const deliveries = await this.submitAll(ctx, entries, acks, 'entries');
       return { answer: { status: 207, contentType: JSON_CONTENT_TYPE, body: batchAnswerText(ids, deliveries) } };
     });
@@ -159,7 +180,7 @@ export class ProduceService implements BeforeApplicationShutdown {
     if (!Buffer.isBuffer(bytes) || bytes.length === 0) {
       throw badRequest('body must be one or more RecordBatch v2 with Content-Type: application/vnd.kafka.record-batch');
     }
-    return this.idempotent(topic, idempotencyKey, async () => {
+    return this.idempotency.run(topic, idempotencyKey, fingerprintOf(`batches ${partitionId}`, topic, acks, bytes), acks, async () => {
       let result;
       try {
         await this.validateBatches(topic, bytes);
@@ -250,48 +271,6 @@ export class ProduceService implements BeforeApplicationShutdown {
   private moveSticky(closed: Partition): void {
     const sticky = this.sticky.get(closed.topic);
     if (sticky !== undefined && sticky.partitioner.partition(null, sticky.count) === closed.partition) sticky.partitioner.onNewBatch(sticky.count);
-  }
-
-  /**
-   * Runs `produce` once per Idempotency-Key (per topic) within the window; retries get the first
-   * answer. A streamed answer is remembered as the text it streamed (`capture`), once complete.
-   */
-  private async idempotent(
-    topic: string,
-    key: string | undefined,
-    produce: (capture?: (text: string) => void) => Promise<{ answer: HttpAnswer; finished?: Promise<void> }>,
-  ): Promise<HttpAnswer> {
-    if (key === undefined) return (await produce()).answer;
-    const claim = await this.idempotency.claim(topic, key);
-    if ('replay' in claim) return { ...claim.replay, replayed: true };
-    let captured = '';
-    let overflow = false;
-    const capture = (text: string): void => {
-      if (overflow || captured.length + text.length > MAX_REPLAY_BYTES) overflow = true;
-      else captured += text;
-    };
-    let produced: { answer: HttpAnswer; finished?: Promise<void> };
-    try {
-      produced = await produce(capture);
-    } catch (error) {
-      const failure = this.toError(error);
-      claim.complete({ status: failure.status, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(failure.toBody()) });
-      throw failure;
-    }
-    const { answer, finished } = produced;
-    if (typeof answer.body === 'string') {
-      claim.complete({ status: answer.status, contentType: answer.contentType, body: answer.body });
-    } else {
-      void (finished ?? Promise.resolve()).then(() => {
-        const tooLarge = new RunnelError('CONFLICT', `The first request with this Idempotency-Key was processed; its answer is too large to replay`);
-        claim.complete(
-          overflow
-            ? { status: tooLarge.status, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(tooLarge.toBody()) }
-            : { status: answer.status, contentType: answer.contentType, body: captured },
-        );
-      });
-    }
-    return answer;
   }
 
   /** Maps what the log and replication layers throw to API.md errors. */

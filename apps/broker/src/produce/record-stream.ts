@@ -1,8 +1,9 @@
 import { PassThrough, Readable } from 'node:stream';
 import { RunnelError, badRequest } from '../common/errors';
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../http/json-depth';
+import { parseRecordText } from '../common/raw-json';
 import { Delivery, isSettled, refused } from './delivery';
-import { JsonObjectSplitter, JsonSplitError } from './json-stream-splitter';
+import { JsonObjectSplitter } from './json-stream-splitter';
 
 /**
  * One `POST .../records` body, read as a stream of JSON records (NDJSON or objects one after
@@ -15,8 +16,9 @@ import { JsonObjectSplitter, JsonSplitError } from './json-stream-splitter';
  *     NDJSON) → 200 `application/x-ndjson`, one report per line, each written as soon as it and
  *     every report before it are settled — records are submitted as they are read, without
  *     waiting for the end of the body.
- * A record that cannot be used (bad JSON, bad field, too large) gets an error report and the
- * stream goes on; bytes that break the framing get an error report and the answer ends.
+ * A record that cannot be used (bad JSON, not an object, bad field, too large) gets its own
+ * error report and the stream goes on with the records after it (json-stream-splitter.ts says
+ * how a bad line is skipped).
  *
  * Back-pressure: reading pauses while `maxPending` reports are unwritten, and writing waits for
  * the response to drain, so a fast client cannot queue unbounded work.
@@ -33,9 +35,13 @@ export interface RecordStreamOptions {
   maxObjectBytes: number;
   /** Answer NDJSON even for one record (the client sent `Accept: application/x-ndjson`). */
   forceStream: boolean;
+  /** The body is NDJSON: a newline ends every record, even an unbalanced one. */
+  lines?: boolean;
   maxPending?: number;
   /** Receives every byte of a streamed answer (idempotency); called before it is written. */
   capture?: (text: string) => void;
+  /** Awaited after the last report is written and before the answer ends (idempotency). */
+  beforeEnd?: () => Promise<void>;
 }
 
 export function runRecordStream(source: Readable, options: RecordStreamOptions): Promise<StreamAnswer> {
@@ -48,7 +54,6 @@ class RecordStream {
   private entries: Delivery[] = [];
   private head = 0;
   private ended = false;
-  private fatal: RunnelError | null = null;
   private output: PassThrough | null = null;
   private wakeWriter: (() => void) | null = null;
   private wakeReader: (() => void) | null = null;
@@ -63,7 +68,7 @@ class RecordStream {
       }
       let input: unknown;
       try {
-        input = JSON.parse(text);
+        input = parseRecordText(text);
       } catch {
         this.entries.push(refused(badRequest(`Malformed JSON record: ${clip(text)}`)));
         return;
@@ -73,13 +78,16 @@ class RecordStream {
     tooLarge: (bytes: number): void => {
       this.entries.push(refused(new RunnelError('TOO_LARGE', `Record of ${bytes} bytes of JSON exceeds the limit of ${this.options.maxObjectBytes}`)));
     },
+    junk: (message: string): void => {
+      this.entries.push(refused(badRequest(message)));
+    },
   };
 
   constructor(
     private readonly source: Readable,
     private readonly options: RecordStreamOptions,
   ) {
-    this.splitter = new JsonObjectSplitter(options.maxObjectBytes);
+    this.splitter = new JsonObjectSplitter(options.maxObjectBytes, options.lines ?? false);
     this.maxPending = options.maxPending ?? 50_000;
   }
 
@@ -100,15 +108,10 @@ class RecordStream {
         if (this.closed) break;
         if (this.entries.length - this.head > this.maxPending) await new Promise<void>((r) => (this.wakeReader = r));
       }
-      if (!this.closed) this.splitter.end();
-    } catch (error) {
-      if (error instanceof JsonSplitError) {
-        this.fatal = badRequest(error.message);
-        this.source.resume(); // discard the rest; the answer ends with the error report
-      } else {
-        // The client went away mid-body: nobody is left to answer.
-        this.closed = true;
-      }
+      if (!this.closed) this.splitter.end(this.sink);
+    } catch {
+      // The client went away mid-body: nobody is left to answer.
+      this.closed = true;
     }
     this.ended = true;
     if (this.output === null) await this.answerSingle();
@@ -117,12 +120,12 @@ class RecordStream {
 
   private async answerSingle(): Promise<void> {
     const count = this.entries.length;
-    if (count >= 2 || (count === 1 && this.fatal !== null)) {
+    if (count >= 2) {
       this.beginStreaming();
       this.kick();
       return;
     }
-    const error = this.fatal ?? (count === 0 ? (this.closed ? badRequest('The request body ended early') : badRequest('The body holds no record')) : null);
+    const error = count === 0 ? (this.closed ? badRequest('The request body ended early') : badRequest('The body holds no record')) : null;
     if (error !== null) {
       this.decide({ kind: 'single', status: error.status, body: JSON.stringify(error.toBody()) });
       return;
@@ -152,7 +155,7 @@ class RecordStream {
     wake?.();
   }
 
-  /** Writes reports in order as they settle; ends after the last one (and the fatal error). */
+  /** Writes reports in order as they settle; ends after the last one. */
   private async writeReports(output: PassThrough): Promise<void> {
     const capture = this.options.capture;
     for (;;) {
@@ -170,11 +173,7 @@ class RecordStream {
         continue;
       }
       if (this.ended) {
-        if (this.fatal !== null) {
-          const text = JSON.stringify(this.fatal.toBody()) + '\n';
-          capture?.(text);
-          output.write(text);
-        }
+        await this.options.beforeEnd?.();
         output.end();
         return;
       }

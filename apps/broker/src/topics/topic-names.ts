@@ -34,6 +34,8 @@ export function checkPartitionDirNameFits(name: string, partitionsCount: number)
 
 /** Where the group coordinator keeps committed offsets and group metadata (apps/broker/src/groups). */
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
+/** Where the answers of Idempotency-Key requests are kept across restarts (apps/broker/src/produce). */
+export const IDEMPOTENCY_TOPIC = '__idempotency';
 
 /**
  * Internal topics (`__consumer_offsets`, ...) are those the broker creates under the `__` prefix:

@@ -2,6 +2,7 @@ import { isPartitionId } from '@runnel/protocol';
 import type { Acks } from '@runnel/replication';
 import { ReadFormat, parseReadFormat } from '../common/encodings';
 import { badRequest } from '../common/errors';
+import { parseRecordListText } from '../common/raw-json';
 import { WsLimits } from './ws-limits';
 
 /**
@@ -90,7 +91,7 @@ export function parseJsonFrame(data: Buffer | string, isBinary: boolean): RawFra
   if (isBinary) throw badRequest('binary frames are not supported: send JSON text frames');
   let value: unknown;
   try {
-    value = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
+    value = parseRecordListText(typeof data === 'string' ? data : data.toString('utf8'), 'records'); // produce: JSON data as sent (raw-json.ts)
   } catch {
     throw badRequest('frame is not valid JSON');
   }

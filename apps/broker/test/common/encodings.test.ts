@@ -40,12 +40,13 @@ describe('encodings', () => {
     expect(() => parseHeaders('headers', [{ value: 'YQ==' }])).toThrow(/headers\[0\].name/);
   });
 
-  it('renders by format, falling back to BINARY when json does not parse', () => {
+  it('renders by format: json falls back to STRING for UTF-8 text that does not parse, else BINARY', () => {
     const bytes = Buffer.from('{"n":1}');
     expect(renderData(bytes, 'binary')).toEqual({ type: 'BINARY', data: bytes.toString('base64') });
     expect(renderData(bytes, 'string')).toEqual({ type: 'STRING', data: '{"n":1}' });
     expect(renderData(bytes, 'json')).toEqual({ type: 'JSON', data: { n: 1 } });
-    expect(renderData(Buffer.from('nope{'), 'json')).toEqual({ type: 'BINARY', data: Buffer.from('nope{').toString('base64') });
+    expect(renderData(Buffer.from('nope{'), 'json')).toEqual({ type: 'STRING', data: 'nope{' });
+    expect(renderData(Buffer.from([0x7b, 0xff]), 'json')).toEqual({ type: 'BINARY', data: Buffer.from([0x7b, 0xff]).toString('base64') });
     expect(renderData(null, 'json')).toBeNull();
     expect(() => parseReadFormat('xml')).toThrow(RunnelError);
   });

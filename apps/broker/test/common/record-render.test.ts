@@ -1,12 +1,13 @@
 import * as fc from 'fast-check';
 import { CompressionCodec, OFFSET_CRC, computeBatchCrc, encodeRecordBatch } from '@runnel/protocol';
 import { CorruptRecordBatchError } from '../../src/common/corrupt-batch';
-import { JsonTextBuffer, RenderOptions, renderRecords, renderRecordsText } from '../../src/common/record-render';
+import { JsonTextBuffer, RenderOptions, renderRecords, renderRecordsText, renderedDataText } from '../../src/common/record-render';
 
 /**
  * The WebSocket path writes records frames as bytes (renderRecordsText) instead of building
  * objects and calling JSON.stringify. Whatever the bytes, its output must be exactly what
- * JSON.stringify of the object rendering (renderRecords, used by REST and SSE) gives.
+ * JSON.stringify of the object rendering (renderRecords, used by REST and SSE) gives — except
+ * that a JSON key or value is its stored text (renderedDataText), never a re-serialised parse.
  */
 const tricky: (Buffer | null)[] = [
   Buffer.from('plain'),
@@ -19,13 +20,21 @@ const tricky: (Buffer | null)[] = [
   Buffer.from(''),
   Buffer.from('  {"x":1}  '),
   Buffer.from('\u007f del \u2028'),
+  Buffer.from('{"n": 9007199254740993, "m": 1e400}'),
 ];
 
 async function both(bytes: Buffer, options: RenderOptions): Promise<{ want: string; got: string; sameCursor: boolean }> {
   const objects = await renderRecords(bytes, options);
-  const want = JSON.stringify(
-    objects.records.map((r) => ({ partition: r.partition_id, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers })),
-  );
+  const want =
+    '[' +
+    objects.records
+      .map(
+        (r) =>
+          `{"partition":${r.partition_id},"offset":${r.offset},"timestamp":${r.timestamp},"key":${renderedDataText(r.key)},` +
+          `"value":${renderedDataText(r.value)},"headers":${JSON.stringify(r.headers)}}`,
+      )
+      .join(',') +
+    ']';
   const out = new JsonTextBuffer(16);
   out.ascii('[');
   const text = await renderRecordsText(bytes, options, out);
@@ -48,10 +57,15 @@ describe('renderRecordsText', () => {
       const second = encodeRecordBatch({ baseOffset: tricky.length, compression, records: tricky.map((value) => ({ timestamp: 5, key: null, value, headers: [] })) });
       const bytes = Buffer.concat([first, second]);
       for (const format of ['string', 'binary', 'json'] as const) {
-        for (const [fromOffset, maxRecords] of [[0, 1000], [3, 1000], [0, 7], [12, 3]]) {
-          const { want, got, sameCursor } = await both(bytes, { partition: 2, fromOffset, maxRecords, format, readNextOffset: 20 });
+        for (const [fromOffset, maxRecords] of [[0, 1000], [3, 1000], [0, 7], [12, 3], [20, 2]]) {
+          const { want, got, sameCursor } = await both(bytes, { partition: 2, fromOffset, maxRecords, format, readNextOffset: 2 * tricky.length });
           expect(got).toBe(want);
           expect(sameCursor).toBe(true);
+          if (format === 'json' && maxRecords === 1000) {
+            expect(got).toContain('"value":{"type":"JSON","data":{"n": 9007199254740993, "m": 1e400}}');
+            expect(got).toContain('"value":{"type":"JSON","data":{"x":1}}'); // the whitespace around a value goes
+            expect(got).toContain('"value":{"type":"STRING","data":"plain"}');
+          }
         }
       }
     }

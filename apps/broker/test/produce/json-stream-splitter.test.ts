@@ -1,13 +1,23 @@
-import { JsonObjectSplitter, JsonSplitError } from '../../src/produce/json-stream-splitter';
+import { JsonObjectSplitter } from '../../src/produce/json-stream-splitter';
+
+/** Every item the splitter reports, in order: an object's text, `tooLarge:<bytes>` or `junk:<message>`. */
+function items(chunks: (string | Buffer)[], options: { maxObjectBytes?: number; lines?: boolean } = {}): string[] {
+  const splitter = new JsonObjectSplitter(options.maxObjectBytes ?? 1024, options.lines ?? false);
+  const out: string[] = [];
+  const sink = { object: (text: string) => out.push(text), tooLarge: (bytes: number) => out.push(`tooLarge:${bytes}`), junk: (m: string) => out.push(`junk:${m}`) };
+  for (const chunk of chunks) splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, sink);
+  splitter.end(sink);
+  return out;
+}
 
 function split(chunks: (string | Buffer)[], maxObjectBytes = 1024): { objects: unknown[]; tooLarge: number[] } {
-  const splitter = new JsonObjectSplitter(maxObjectBytes);
-  const objects: unknown[] = [];
-  const tooLarge: number[] = [];
-  const sink = { object: (text: string) => objects.push(JSON.parse(text)), tooLarge: (bytes: number) => tooLarge.push(bytes) };
-  for (const chunk of chunks) splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, sink);
-  splitter.end();
-  return { objects, tooLarge };
+  const all = items(chunks, { maxObjectBytes });
+  const junk = all.filter((i) => i.startsWith('junk:'));
+  if (junk.length > 0) throw new Error(`unexpected junk: ${junk.join(', ')}`);
+  return {
+    objects: all.filter((i) => !i.startsWith('tooLarge:')).map((t) => JSON.parse(t)),
+    tooLarge: all.filter((i) => i.startsWith('tooLarge:')).map((i) => Number(i.slice(9))),
+  };
 }
 
 describe('JsonObjectSplitter', () => {
@@ -37,22 +47,39 @@ describe('JsonObjectSplitter', () => {
     expect(tooLarge).toEqual([Buffer.byteLength(big)]);
   });
 
-  it('refuses bytes outside an object (the framing is lost)', () => {
-    expect(() => split(['{"a":1} x'])).toThrow(JsonSplitError);
-    expect(() => split(['[{"a":1}]'])).toThrow(/expected a JSON object, found '\['/);
-    expect(() => split(['{"a":1}]'])).toThrow(/at byte 7/);
-    expect(() => split(['42'])).toThrow(JsonSplitError);
+  it('reports a line that is not an object once, skips it to its newline, and goes on', () => {
+    expect(items(['{"a":1} x y\n{"b":2}\n[{"c":3}]\n42\n{"d":4}'])).toEqual([
+      '{"a":1}',
+      expect.stringMatching(/^junk:Not a JSON record at byte 8 .*'x' in "x y"$/),
+      '{"b":2}',
+      expect.stringMatching(/^junk:Not a JSON record at byte 20 .*'\['/),
+      expect.stringMatching(/^junk:Not a JSON record at byte 30 .*'4'/),
+      '{"d":4}',
+    ]);
   });
 
-  it('refuses a body that ends inside an object', () => {
-    expect(() => split(['{"a":', '1'])).toThrow(/ends inside a JSON object/);
-    expect(() => split(['{"a":"}'])).toThrow(/ends inside a JSON object/);
+  it('bounds a skipped line: a huge bad line is scanned, never kept', () => {
+    const out = items(['x'.repeat(5000), 'y'.repeat(5000), '\n{"a":1}'], { maxObjectBytes: 100 });
+    expect(out).toHaveLength(2);
+    expect(out[0].length).toBeLessThan(300);
+    expect(out[1]).toBe('{"a":1}');
+  });
+
+  it('with lines (NDJSON), a newline ends an unbalanced object as its own bad record', () => {
+    const out = items(['{"a":\n{"b":"x\n{"c":3}\n{"d":{"e":1}\n'], { lines: true });
+    expect(out).toEqual(['{"a":', '{"b":"x', '{"c":3}', '{"d":{"e":1}']);
+  });
+
+  it('without lines, an object may span lines; an unfinished one is reported at the end', () => {
+    expect(items(['{"a":\n1}'])).toEqual(['{"a":\n1}']);
+    expect(items(['{"a":', '1'])).toEqual([expect.stringMatching(/^junk:The record stream ends inside a JSON object/)]);
+    expect(items(['{"a":"}'])).toEqual([expect.stringMatching(/ends inside a JSON object/)]);
   });
 
   it('delimits a malformed but balanced object, leaving JSON.parse to refuse it', () => {
     const splitter = new JsonObjectSplitter(1024);
     const texts: string[] = [];
-    splitter.push(Buffer.from('{"a":tru}{"b":1}'), { object: (t) => texts.push(t), tooLarge: () => undefined });
+    splitter.push(Buffer.from('{"a":tru}{"b":1}'), { object: (t) => texts.push(t), tooLarge: () => undefined, junk: () => undefined });
     expect(texts).toEqual(['{"a":tru}', '{"b":1}']);
   });
 });
