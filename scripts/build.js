@@ -22,7 +22,10 @@ const INPUT_FILES = ['package.json', 'nest-cli.json', 'tsconfig.base.json', 'tsc
 
 function libSourceDirs() {
   const libs = path.join(ROOT, 'libs');
-  return fs.readdirSync(libs).map((name) => `libs/${name}/src`).filter((dir) => fs.existsSync(path.join(ROOT, dir)));
+  return fs
+    .readdirSync(libs)
+    .map((name) => `libs/${name}/src`)
+    .filter((dir) => fs.existsSync(path.join(ROOT, dir)));
 }
 
 /**

@@ -102,26 +102,34 @@ afterEach(() => {
 });
 
 describe('npm start', () => {
-  it('stops the broker it started when npm gets SIGTERM, and does not rebuild a current build', async () => {
-    const first = await npmStart(); // builds if needed, so the second start finds a current build
-    process.kill(first.npm.pid!, 'SIGTERM');
-    expect(await first.exited).toBe(0);
-    await until(`broker pid ${first.brokerPid} gone after SIGTERM to npm`, STOP_DEADLINE_MS, () => !alive(first.brokerPid));
+  it(
+    'stops the broker it started when npm gets SIGTERM, and does not rebuild a current build',
+    async () => {
+      const first = await npmStart(); // builds if needed, so the second start finds a current build
+      process.kill(first.npm.pid!, 'SIGTERM');
+      expect(await first.exited).toBe(0);
+      await until(`broker pid ${first.brokerPid} gone after SIGTERM to npm`, STOP_DEADLINE_MS, () => !alive(first.brokerPid));
 
-    const stampBefore = fs.statSync(STAMP).mtimeMs;
-    const second = await npmStart();
-    expect(second.output()).toContain('build is current');
-    expect(fs.statSync(STAMP).mtimeMs).toBe(stampBefore);
-    expect((await fetch(`${second.baseUrl}/health/live`)).status).toBe(200);
-    process.kill(second.npm.pid!, 'SIGTERM');
-    expect(await second.exited).toBe(0);
-    await until(`broker pid ${second.brokerPid} gone`, STOP_DEADLINE_MS, () => !alive(second.brokerPid));
-  }, 2 * START_DEADLINE_MS + 3 * STOP_DEADLINE_MS);
+      const stampBefore = fs.statSync(STAMP).mtimeMs;
+      const second = await npmStart();
+      expect(second.output()).toContain('build is current');
+      expect(fs.statSync(STAMP).mtimeMs).toBe(stampBefore);
+      expect((await fetch(`${second.baseUrl}/health/live`)).status).toBe(200);
+      process.kill(second.npm.pid!, 'SIGTERM');
+      expect(await second.exited).toBe(0);
+      await until(`broker pid ${second.brokerPid} gone`, STOP_DEADLINE_MS, () => !alive(second.brokerPid));
+    },
+    2 * START_DEADLINE_MS + 3 * STOP_DEADLINE_MS,
+  );
 
-  it('shuts the broker down cleanly on a Ctrl-C to the whole process group (one SIGINT reaches it, exit 0)', async () => {
-    const run = await npmStart();
-    process.kill(-run.npm.pid!, 'SIGINT'); // what a terminal does: every process of the foreground group
-    expect(await run.exited).toBe(0); // a doubled SIGINT would make the broker exit 1 without flushing
-    await until(`broker pid ${run.brokerPid} gone after SIGINT`, STOP_DEADLINE_MS, () => !alive(run.brokerPid));
-  }, START_DEADLINE_MS + 2 * STOP_DEADLINE_MS);
+  it(
+    'shuts the broker down cleanly on a Ctrl-C to the whole process group (one SIGINT reaches it, exit 0)',
+    async () => {
+      const run = await npmStart();
+      process.kill(-run.npm.pid!, 'SIGINT'); // what a terminal does: every process of the foreground group
+      expect(await run.exited).toBe(0); // a doubled SIGINT would make the broker exit 1 without flushing
+      await until(`broker pid ${run.brokerPid} gone after SIGINT`, STOP_DEADLINE_MS, () => !alive(run.brokerPid));
+    },
+    START_DEADLINE_MS + 2 * STOP_DEADLINE_MS,
+  );
 });
