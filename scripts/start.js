@@ -6,8 +6,10 @@
  * only signaller:
  *
  * - SIGTERM, SIGINT and SIGHUP sent to `npm start` reach the broker (npm forwards SIGTERM/SIGINT
- *   to this script; `sh -c` execs it), and this script exits with the broker's exit code once the
- *   broker has shut down. Stopping what `npm start` started stops the broker.
+ *   to its script's shell; the script is `exec node scripts/start.js`, so that shell is this
+ *   process — without the exec, dash waits as a separate process, dies of the signal and leaves
+ *   this script and the broker running under PID 1), and this script exits with the broker's exit
+ *   code once the broker has shut down. Stopping what `npm start` started stops the broker.
  * - The broker runs in its own process group, so a Ctrl-C in a terminal (which signals the whole
  *   foreground group: npm, this script) reaches it once, through here, not twice — a second signal
  *   makes the broker exit at once without flushing. A signal repeated within a second is taken as
