@@ -7,3 +7,4 @@ export * from './errors';
 export * from './producer';
 export * from './consumer';
 export * from './group-consumer';
+export * from './admin';

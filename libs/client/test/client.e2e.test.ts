@@ -1,5 +1,5 @@
 import { BrokerProcess, startBroker } from '../../../apps/broker/test/support/broker-process';
-import { ConsumedRecord, Consumer, Producer } from '@runnel/client';
+import { Admin, ConsumedRecord, Consumer, Producer } from '@runnel/client';
 
 /**
  * The SDK against the real broker: 10,000 keyed records through the Producer's binary path,
@@ -17,12 +17,7 @@ describe('client against the broker', () => {
   });
 
   it('produces 10,000 keyed records and consumes them all back, resuming from a cursor', async () => {
-    const created = await fetch(`${broker.baseUrl}/v3/clusters/-/topics`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ topic_name: 'sdk-e2e', partitions_count: 3 }),
-    });
-    expect(created.status).toBe(201);
+    await new Admin({ baseUrl: broker.baseUrl }).createTopic('sdk-e2e', { partitions: 3 });
 
     const producer = new Producer({ baseUrl: broker.baseUrl, topic: 'sdk-e2e', lingerMs: 2, batchBytes: 64 * 1024 });
     const total = 10_000;

@@ -1,5 +1,5 @@
 import { BrokerProcess, startBroker } from '../../../apps/broker/test/support/broker-process';
-import { ConsumedRecord, GroupConsumer, Producer } from '@runnel/client';
+import { Admin, ConsumedRecord, GroupConsumer, Producer } from '@runnel/client';
 
 /**
  * GroupConsumer against the real broker: two members split a 4-partition topic, one commits and
@@ -25,12 +25,7 @@ describe('GroupConsumer against the broker', () => {
   };
 
   async function createTopic(name: string, partitions: number): Promise<void> {
-    const created = await fetch(`${broker.baseUrl}/v3/clusters/-/topics`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ topic_name: name, partitions_count: partitions }),
-    });
-    expect(created.status).toBe(201);
+    await new Admin({ baseUrl: broker.baseUrl }).createTopic(name, { partitions });
   }
 
   async function produce(topic: string, partitions: number, perPartition: number): Promise<void> {

@@ -1,3 +1,4 @@
+import { Admin } from '@runnel/client';
 import { encodeRecordBatch } from '@runnel/protocol';
 
 /** Helpers for the consume e2e tests: topics, binary-route produce, and an SSE reader over fetch. */
@@ -10,12 +11,7 @@ export interface TestRecord {
 }
 
 export async function createTopic(baseUrl: string, name: string, partitions = 1): Promise<void> {
-  const res = await fetch(`${baseUrl}/v3/clusters/-/topics`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ topic_name: name, partitions_count: partitions }),
-  });
-  if (res.status !== 201) throw new Error(`create topic ${name}: ${res.status} ${await res.text()}`);
+  await new Admin({ baseUrl }).createTopic(name, { partitions });
 }
 
 export function encodeBatch(records: readonly TestRecord[]): Buffer {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encodeRecordBatch } from '@runnel/protocol';
 import { BrokerProcess, makeDataDir, startBroker } from '../support/broker-process';
+import { createTopicOn as createTopic } from '../support/topic-helpers';
 
 /**
  * The product's promise: a write acknowledged with acks=all is never lost — not across a clean
@@ -16,15 +17,6 @@ describe('durability (real broker processes)', () => {
     const broker = await startBroker({ dataDir, env });
     brokers.push(broker);
     return broker;
-  };
-
-  const createTopic = async (broker: BrokerProcess, name: string, partitions: number) => {
-    const response = await fetch(`${broker.baseUrl}/v3/clusters/-/topics`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ topic_name: name, partitions_count: partitions }),
-    });
-    expect(response.status).toBe(201);
   };
 
   /** Every record of a partition from earliest to the high watermark, as offset → string value. */

@@ -1,16 +1,9 @@
 import * as http from 'node:http';
 import type { BrokerProcess } from '../support/broker-process';
+export { createTopicOn as createTopic } from '../support/topic-helpers';
 
 /** Shared end-to-end helpers for the produce tests: topics, partition state, raw HTTP streaming. */
 export const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-
-export async function createTopic(broker: BrokerProcess, name: string, partitions = 1, configs: Record<string, string> = {}): Promise<void> {
-  const res = await fetch(
-    `${broker.baseUrl}/v3/clusters/-/topics`,
-    json({ topic_name: name, partitions_count: partitions, configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }),
-  );
-  if (res.status !== 201) throw new Error(`create topic ${name}: ${res.status} ${await res.text()}`);
-}
 
 /** High watermark of every partition, in partition order. */
 export async function highWatermarks(broker: BrokerProcess, topic: string): Promise<number[]> {

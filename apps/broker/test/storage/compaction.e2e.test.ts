@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BrokerProcess, makeDataDir, startBroker } from '../support/broker-process';
+import { createTopicOn } from '../support/topic-helpers';
 
 /**
  * Log compaction as a user sees it, on real broker processes: a compacted topic read from offset
@@ -37,14 +38,7 @@ describe('log compaction (real broker process)', () => {
   const post = async (url: string, body: unknown): Promise<Response> =>
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-  const createTopic = async (broker: BrokerProcess, name: string, configs: Record<string, string>): Promise<void> => {
-    const response = await post(`${broker.baseUrl}/v3/clusters/-/topics`, {
-      topic_name: name,
-      partitions_count: 1,
-      configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })),
-    });
-    expect(response.status).toBe(201);
-  };
+  const createTopic = (broker: BrokerProcess, name: string, configs: Record<string, string>): Promise<void> => createTopicOn(broker, name, 1, configs);
 
   /** Produces one request (one batch) of keyed records to partition 0; returns them with their offsets. */
   const produce = async (broker: BrokerProcess, topic: string, records: Array<{ key: string; value: string | null }>): Promise<Rec[]> => {
