@@ -52,3 +52,5 @@ export {
   writeCleanerCheckpoint,
   type CleanerRecovery,
 } from './cleaner-files';
+export { DataDirLock, DataDirLockedError, DATA_DIR_LOCK_FILE, type LockHolder } from './data-dir-lock';
+export { DataDirError, prepareDataDir } from './data-dir';

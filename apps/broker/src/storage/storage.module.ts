@@ -1,11 +1,27 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { LogManager } from '@runnel/log';
+import { DataDirError, DataDirLock, LogManager, prepareDataDir } from '@runnel/log';
 import { MetadataStore, SqliteMetadataStore } from '@runnel/metadata';
 import { ReplicaManager } from '@runnel/replication';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, LOG_MANAGER, METADATA_STORE, REPLICA_MANAGER } from '../config/tokens';
+
+/** The data dir's exclusive lock (see DataDirLock); everything that opens files in it waits for it. */
+const DATA_DIR_LOCK = Symbol('DATA_DIR_LOCK');
+
+/**
+ * Checks that RUNNEL_DATA_DIR can hold logs and locks it, before anything in it is opened. A
+ * failure stops the boot with a message naming the variable (main prints it and exits 1).
+ */
+async function lockDataDir(config: BrokerConfig): Promise<DataDirLock> {
+  try {
+    prepareDataDir(config.dataDir);
+  } catch (error) {
+    if (error instanceof DataDirError) throw new Error(`RUNNEL_DATA_DIR=${error.message}`);
+    throw error;
+  }
+  return DataDirLock.acquire(config.dataDir);
+}
 
 /**
  * Opens the broker's state at boot — metadata (SQLite at <data dir>/meta.db, migrated), the logs
@@ -25,6 +41,7 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(REPLICA_MANAGER) private readonly replicas: ReplicaManager,
     @Inject(LOG_MANAGER) private readonly logs: LogManager,
     @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
+    @Inject(DATA_DIR_LOCK) private readonly lock: DataDirLock,
   ) {}
 
   /**
@@ -94,6 +111,7 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     await this.replicas.shutdown();
     await this.logs.close();
     await this.metadata.close();
+    this.lock.release();
     this.logger.log('logs flushed and checkpointed');
   }
 }
@@ -101,17 +119,15 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 @Global()
 @Module({
   providers: [
+    { provide: DATA_DIR_LOCK, inject: [BROKER_CONFIG], useFactory: lockDataDir },
     {
       provide: METADATA_STORE,
-      inject: [BROKER_CONFIG],
-      useFactory: async (config: BrokerConfig) => {
-        fs.mkdirSync(config.dataDir, { recursive: true });
-        return SqliteMetadataStore.open(path.join(config.dataDir, 'meta.db'));
-      },
+      inject: [BROKER_CONFIG, DATA_DIR_LOCK],
+      useFactory: async (config: BrokerConfig) => SqliteMetadataStore.open(path.join(config.dataDir, 'meta.db')),
     },
     {
       provide: LOG_MANAGER,
-      inject: [BROKER_CONFIG],
+      inject: [BROKER_CONFIG, DATA_DIR_LOCK],
       useFactory: (config: BrokerConfig) => LogManager.open(config.dataDir, { maxOpenFiles: config.maxOpenFiles }),
     },
     {
