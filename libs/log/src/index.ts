@@ -54,3 +54,5 @@ export {
 } from './cleaner-files';
 export { DataDirLock, DataDirLockedError, DATA_DIR_LOCK_FILE, type LockHolder } from './data-dir-lock';
 export { DataDirError, prepareDataDir } from './data-dir';
+export { StorageHealth, describeStorageError, storageErrnoOf, type StorageFault } from './storage-health';
+export { injectIoFaults, errnoError, type IoFaultInjector } from './io';

@@ -21,6 +21,7 @@ import { LogCleanerManager, type CleanerRun, type CleanerRunOptions, type LogCle
 import { DEFAULT_LOG_CONFIG, validateLogConfig, type LogConfig } from './log-config';
 import { SYSTEM_CLOCK, type Clock } from './log-types';
 import { PartitionLog } from './partition-log';
+import { StorageHealth, storageErrnoOf } from './storage-health';
 
 export interface LogManagerOptions {
   /** Config of logs without overrides; default DEFAULT_LOG_CONFIG. */
@@ -73,6 +74,8 @@ export class LogManager {
   readonly dataDir: string;
   readonly handles: FileHandleCache;
   readonly indexCache: IndexCache;
+  /** Whether the data dir can be written now; fed by log creation, checkpoints and (through Partition) appends and fsyncs. */
+  readonly health: StorageHealth;
   /** The previous close() completed. */
   readonly hadCleanShutdown: boolean;
   private readonly logs = new Map<string, ManagedLog>();
@@ -92,6 +95,7 @@ export class LogManager {
     this.clock = opts.clock ?? SYSTEM_CLOCK;
     this.concurrency = opts.concurrency ?? 16;
     this.hadCleanShutdown = hadCleanShutdown;
+    this.health = new StorageHealth(() => this.clock.nowMs());
     this.cleaner = new LogCleanerManager(() => this.logs.values(), { ...opts.cleaner, clock: this.clock });
   }
 
@@ -167,6 +171,9 @@ export class LogManager {
       const log = await opening;
       this.logs.set(name, { topic, partition, log });
       return log;
+    } catch (error) {
+      if (storageErrnoOf(error)) this.health.failed(`create log ${name}`, error);
+      throw error;
     } finally {
       this.opening.delete(name);
     }
@@ -238,7 +245,12 @@ export class LogManager {
 
   /** Writes both offset checkpoints atomically (serialized with other checkpoint calls). */
   checkpoint(): Promise<void> {
-    const run = this.checkpointChain.then(() => this.writeCheckpoints());
+    const run = this.checkpointChain.then(() =>
+      this.writeCheckpoints().catch((error: unknown) => {
+        if (storageErrnoOf(error)) this.health.failed('write checkpoints', error);
+        throw error;
+      }),
+    );
     this.checkpointChain = run.catch(() => undefined);
     return run;
   }

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { storageFailure } from '../storage/storage-errors';
 import { ErrorBody, RunnelError } from './errors';
 
 /**
@@ -28,6 +29,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof RunnelError) {
       return { status: exception.status, body: exception.toBody(), retryAfterSeconds: exception.extra.retryAfterSeconds };
     }
+    const storage = storageFailure(exception);
+    if (storage) return { status: storage.status, body: storage.toBody() };
     const status = httpStatusOf(exception);
     if (status !== undefined && status < 500) {
       const code = status === 400 ? 40001 : status === 413 ? 41301 : status;

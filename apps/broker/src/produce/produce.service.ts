@@ -15,6 +15,7 @@ import { RunnelError, badRequest } from '../common/errors';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG } from '../config/tokens';
 import { MetricsService } from '../metrics/metrics.service';
+import { storageFailure } from '../storage/storage-errors';
 import { TopicsService } from '../topics/topics.service';
 import { Delivery, ProduceResult, batchAnswerText, refused, reportPrefix, reportText, resultOf } from './delivery';
 import { IdempotencyCache } from './idempotency-cache';
@@ -315,6 +316,8 @@ export class ProduceService implements BeforeApplicationShutdown {
         ? new RunnelError('TOO_LARGE', `Record batch too large: ${error.message}`)
         : badRequest(`Invalid record batch (${error.code}): ${error.message}; nothing was appended`);
     }
+    const storage = storageFailure(error);
+    if (storage) return storage;
     if (error instanceof PartitionStorageError || error instanceof LogClosedError) {
       return new RunnelError('RETRIABLE', 'The partition is not accepting writes on this broker; retry later');
     }

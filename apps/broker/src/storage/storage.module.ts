@@ -5,6 +5,7 @@ import { MetadataStore, SqliteMetadataStore } from '@runnel/metadata';
 import { ReplicaManager } from '@runnel/replication';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, LOG_MANAGER, METADATA_STORE, REPLICA_MANAGER } from '../config/tokens';
+import { reportingMetadataWrites } from './storage-errors';
 
 /** The data dir's exclusive lock (see DataDirLock); everything that opens files in it waits for it. */
 const DATA_DIR_LOCK = Symbol('DATA_DIR_LOCK');
@@ -50,6 +51,10 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
    * `checkpointIntervalMs` (so a crash neither rolls back a DeleteRecords nor rescans much).
    */
   onApplicationBootstrap(): void {
+    this.logs.health.onChange((fault) => {
+      if (fault) this.logger.error(`storage is failing (${fault.operation}: ${fault.message}); writes answer 503 until one succeeds`);
+      else this.logger.log('storage is writable again');
+    });
     this.every(this.config.retentionCheckIntervalMs, async () => {
       const deleted = await this.logs.runRetention();
       if (deleted > 0) this.logger.log(`retention deleted ${deleted} segment(s)`);
@@ -122,8 +127,9 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     { provide: DATA_DIR_LOCK, inject: [BROKER_CONFIG], useFactory: lockDataDir },
     {
       provide: METADATA_STORE,
-      inject: [BROKER_CONFIG, DATA_DIR_LOCK],
-      useFactory: async (config: BrokerConfig) => SqliteMetadataStore.open(path.join(config.dataDir, 'meta.db')),
+      inject: [BROKER_CONFIG, LOG_MANAGER, DATA_DIR_LOCK],
+      useFactory: async (config: BrokerConfig, logs: LogManager) =>
+        reportingMetadataWrites(await SqliteMetadataStore.open(path.join(config.dataDir, 'meta.db')), logs.health),
     },
     {
       provide: LOG_MANAGER,
