@@ -1,11 +1,25 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DataDirError, DataDirLock, LogManager, prepareDataDir } from '@runnel/log';
+import { DataDirError, DataDirLock, LogManager, errnoError, injectIoFaults, prepareDataDir } from '@runnel/log';
 import { MetadataStore, SqliteMetadataStore } from '@runnel/metadata';
 import { ReplicaManager } from '@runnel/replication';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, LOG_MANAGER, METADATA_STORE, REPLICA_MANAGER } from '../config/tokens';
 import { reportingMetadataWrites } from './storage-errors';
+
+/**
+ * TEST-ONLY (never set in production): RUNNEL_TEST_ENOSPC_FLAG_FILE=<path> makes every log write
+ * and fsync fail with ENOSPC while that file exists, for full-disk end-to-end tests on machines
+ * where no small filesystem can be mounted. Metadata (SQLite) writes are not affected.
+ */
+function installTestIoFaults(flagFile: string | undefined): void {
+  if (!flagFile) return;
+  new Logger('Storage').warn(`RUNNEL_TEST_ENOSPC_FLAG_FILE is set: log writes fail while ${flagFile} exists (a test setting)`);
+  injectIoFaults((operation) => {
+    if (fs.existsSync(flagFile)) throw errnoError('ENOSPC', operation, 'no space left on device');
+  });
+}
 
 /** The data dir's exclusive lock (see DataDirLock); everything that opens files in it waits for it. */
 const DATA_DIR_LOCK = Symbol('DATA_DIR_LOCK');
@@ -15,6 +29,7 @@ const DATA_DIR_LOCK = Symbol('DATA_DIR_LOCK');
  * failure stops the boot with a message naming the variable (main prints it and exits 1).
  */
 async function lockDataDir(config: BrokerConfig): Promise<DataDirLock> {
+  installTestIoFaults(process.env.RUNNEL_TEST_ENOSPC_FLAG_FILE);
   try {
     prepareDataDir(config.dataDir);
   } catch (error) {
