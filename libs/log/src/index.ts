@@ -6,7 +6,17 @@
 export * from './errors';
 export * from './file-names';
 export * from './log-config';
-export { FileHandleCache, DEFAULT_MAX_OPEN_FILES, type FileHandle, type OpenMode } from './file-handle-cache';
+export {
+  FileHandleCache,
+  DEFAULT_MAX_OPEN_FILES,
+  DescriptorLimitError,
+  MIN_LOG_DESCRIPTORS,
+  descriptorReserve,
+  logDescriptorBudget,
+  readOpenFilesLimit,
+  type FileHandle,
+  type OpenMode,
+} from './file-handle-cache';
 export { IndexCache, DEFAULT_INDEX_CACHE_BYTES } from './index-cache';
 export { OffsetIndex, type OffsetPosition } from './offset-index';
 export { TimeIndex, type TimestampOffset } from './time-index';

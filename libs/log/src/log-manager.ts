@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Offset } from '@runnel/protocol';
 import { writeFileAtomically, fsyncDirectory, readOffsetCheckpoint, formatOffsetCheckpoint, type OffsetCheckpointEntry } from './checkpoint-file';
 import { assert, LogClosedError, LogError } from './errors';
-import { FileHandleCache, DEFAULT_MAX_OPEN_FILES } from './file-handle-cache';
+import { FileHandleCache, DEFAULT_MAX_OPEN_FILES, logDescriptorBudget, readOpenFilesLimit } from './file-handle-cache';
 import {
   CLEAN_SHUTDOWN_FILE,
   isDeletedPartitionDirName,
@@ -26,8 +26,13 @@ import { StorageHealth, storageErrnoOf } from './storage-health';
 export interface LogManagerOptions {
   /** Config of logs without overrides; default DEFAULT_LOG_CONFIG. */
   defaultConfig?: LogConfig;
-  /** Hard bound on descriptors open for all logs; default 1024. */
+  /**
+   * Hard bound on descriptors open for all logs; default 1024. Capped to fit the process's real
+   * limit (see logDescriptorBudget); a limit too small to run throws DescriptorLimitError.
+   */
   maxOpenFiles?: number;
+  /** The process's descriptor limit; default: read from /proc/self/limits (null: ignore it). */
+  openFilesLimit?: number | null;
   /** Bound of the shared cache of closed segments' indexes; default 64 MiB. */
   indexCacheBytes?: number;
   clock?: Clock;
@@ -99,7 +104,10 @@ export class LogManager {
     this.cleaner = new LogCleanerManager(() => this.logs.values(), { ...opts.cleaner, clock: this.clock });
   }
 
-  static async open(dataDir: string, opts: LogManagerOptions = {}): Promise<LogManager> {
+  static async open(dataDir: string, options: LogManagerOptions = {}): Promise<LogManager> {
+    // Sized (or refused) before anything in the data dir is touched.
+    const limit = options.openFilesLimit === null ? undefined : (options.openFilesLimit ?? readOpenFilesLimit());
+    const opts = { ...options, maxOpenFiles: logDescriptorBudget(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES, limit) };
     const dir = path.resolve(dataDir);
     await fs.promises.mkdir(dir, { recursive: true });
     const marker = path.join(dir, CLEAN_SHUTDOWN_FILE);

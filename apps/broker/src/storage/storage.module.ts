@@ -1,7 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DataDirError, DataDirLock, LogManager, errnoError, injectIoFaults, prepareDataDir } from '@runnel/log';
+import {
+  DataDirError,
+  DataDirLock,
+  DescriptorLimitError,
+  LogManager,
+  descriptorReserve,
+  errnoError,
+  injectIoFaults,
+  prepareDataDir,
+  readOpenFilesLimit,
+} from '@runnel/log';
 import { MetadataStore, SqliteMetadataStore } from '@runnel/metadata';
 import { ReplicaManager } from '@runnel/replication';
 import { BrokerConfig } from '../config/broker-config';
@@ -37,6 +47,29 @@ async function lockDataDir(config: BrokerConfig): Promise<DataDirLock> {
     throw error;
   }
   return DataDirLock.acquire(config.dataDir);
+}
+
+/**
+ * The LogManager over RUNNEL_DATA_DIR, its descriptor bound fitted to the process's open files
+ * limit (see logDescriptorBudget); a limit too small to run stops the boot naming the limit needed.
+ */
+async function openLogs(config: BrokerConfig): Promise<LogManager> {
+  let logs: LogManager;
+  try {
+    logs = await LogManager.open(config.dataDir, { maxOpenFiles: config.maxOpenFiles });
+  } catch (error) {
+    if (error instanceof DescriptorLimitError) throw new Error(`cannot start: ${error.message}`);
+    throw error;
+  }
+  const budget = logs.handles.maxOpenFiles;
+  if (budget < config.maxOpenFiles) {
+    const limit = readOpenFilesLimit();
+    new Logger('Storage').warn(
+      `logs use at most ${budget} file descriptors, not RUNNEL_MAX_OPEN_FILES=${config.maxOpenFiles}: the open files limit (ulimit -n) is ${limit}, ` +
+        `and ${limit === undefined ? 0 : descriptorReserve(limit)} are kept for sockets and metadata`,
+    );
+  }
+  return logs;
 }
 
 /**
@@ -149,7 +182,7 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     {
       provide: LOG_MANAGER,
       inject: [BROKER_CONFIG, DATA_DIR_LOCK],
-      useFactory: (config: BrokerConfig) => LogManager.open(config.dataDir, { maxOpenFiles: config.maxOpenFiles }),
+      useFactory: openLogs,
     },
     {
       provide: REPLICA_MANAGER,
