@@ -44,6 +44,52 @@ const OPEN_FLAGS: Record<OpenMode, number> = {
 
 export const DEFAULT_MAX_OPEN_FILES = 1024;
 
+/**
+ * Sizing against the process's real descriptor limit (RLIMIT_NOFILE, `ulimit -n`): the logs get
+ * what was asked, but never more than the limit minus a reserve for everything else a broker
+ * holds open (client sockets, SQLite and its WAL, node's own, checkpoint temp files): a quarter
+ * of the limit, at least 128. Below MIN_LOG_DESCRIPTORS for the logs a broker cannot work well
+ * (every read would reopen files), so it refuses to start, naming the limit it needs.
+ */
+export const MIN_LOG_DESCRIPTORS = 64;
+const MIN_DESCRIPTOR_RESERVE = 128;
+
+export class DescriptorLimitError extends Error {
+  override readonly name = 'DescriptorLimitError';
+  constructor(
+    readonly limit: number,
+    readonly needed: number,
+  ) {
+    super(`the open files limit (ulimit -n) is ${limit}; the broker needs at least ${needed}: raise it (ulimit -n ${needed}, or LimitNOFILE= under systemd)`);
+  }
+}
+
+/** Descriptors reserved for everything but the logs under a limit of `limit`. */
+export function descriptorReserve(limit: number): number {
+  return Math.max(MIN_DESCRIPTOR_RESERVE, Math.ceil(limit / 4));
+}
+
+/** The log layer's descriptor bound: `requested`, capped by `limit` (undefined: unlimited) minus the reserve. */
+export function logDescriptorBudget(requested: number, limit: number | undefined): number {
+  if (limit === undefined) return requested;
+  const available = limit - descriptorReserve(limit);
+  if (available < MIN_LOG_DESCRIPTORS) throw new DescriptorLimitError(limit, MIN_LOG_DESCRIPTORS + MIN_DESCRIPTOR_RESERVE);
+  return Math.min(requested, available);
+}
+
+/** The soft RLIMIT_NOFILE of this process ("Max open files" in /proc/self/limits); undefined if unlimited or unknown. */
+export function readOpenFilesLimit(limitsFile = '/proc/self/limits'): number | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(limitsFile, 'utf8');
+  } catch {
+    return undefined; // not Linux: no way to know without native code; the configured bound applies
+  }
+  const match = /^Max open files\s+(\S+)/m.exec(text);
+  const soft = match ? Number(match[1]) : NaN;
+  return Number.isSafeInteger(soft) && soft > 0 ? soft : undefined;
+}
+
 export class FileHandleCache {
   /** Map iteration order is the LRU order: least recently used first. */
   private readonly entries = new Map<string, Entry>();

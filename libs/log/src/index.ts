@@ -6,7 +6,17 @@
 export * from './errors';
 export * from './file-names';
 export * from './log-config';
-export { FileHandleCache, DEFAULT_MAX_OPEN_FILES, type FileHandle, type OpenMode } from './file-handle-cache';
+export {
+  FileHandleCache,
+  DEFAULT_MAX_OPEN_FILES,
+  DescriptorLimitError,
+  MIN_LOG_DESCRIPTORS,
+  descriptorReserve,
+  logDescriptorBudget,
+  readOpenFilesLimit,
+  type FileHandle,
+  type OpenMode,
+} from './file-handle-cache';
 export { IndexCache, DEFAULT_INDEX_CACHE_BYTES } from './index-cache';
 export { OffsetIndex, type OffsetPosition } from './offset-index';
 export { TimeIndex, type TimestampOffset } from './time-index';
@@ -52,3 +62,7 @@ export {
   writeCleanerCheckpoint,
   type CleanerRecovery,
 } from './cleaner-files';
+export { DataDirLock, DataDirLockedError, DATA_DIR_LOCK_FILE, type LockHolder } from './data-dir-lock';
+export { DataDirError, prepareDataDir } from './data-dir';
+export { StorageHealth, describeStorageError, storageErrnoOf, type StorageFault } from './storage-health';
+export { injectIoFaults, errnoError, type IoFaultInjector } from './io';

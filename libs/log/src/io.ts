@@ -33,7 +33,25 @@ export function readFullySync(fd: number, buf: Buffer, offset: number, length: n
   return done;
 }
 
+/**
+ * TEST-ONLY fault injection (the "file I/O seam"): when set, called before every log write and
+ * fsync; throwing from it makes that operation fail as the disk would (e.g. ENOSPC). Production
+ * code never sets it.
+ */
+export type IoFaultInjector = (operation: 'write' | 'sync') => void;
+let injectedFault: IoFaultInjector | undefined;
+
+export function injectIoFaults(injector: IoFaultInjector | undefined): void {
+  injectedFault = injector;
+}
+
+/** An errno error as node's fs raises it, for fault injection. */
+export function errnoError(code: string, syscall: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: ${message}, ${syscall}`), { code, syscall });
+}
+
 export function writeFullySync(fd: number, buf: Buffer, offset: number, length: number, position: number): void {
+  injectedFault?.('write');
   let done = 0;
   while (done < length) {
     done += fs.writeSync(fd, buf, offset + done, length - done, position + done);
@@ -41,11 +59,17 @@ export function writeFullySync(fd: number, buf: Buffer, offset: number, length: 
 }
 
 export function fdatasync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+  return new Promise((resolve, reject) => {
+    injectedFault?.('sync');
+    fs.fdatasync(fd, (error) => (error ? reject(error) : resolve()));
+  });
 }
 
 export function fsyncFd(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve())));
+  return new Promise((resolve, reject) => {
+    injectedFault?.('sync');
+    fs.fsync(fd, (error) => (error ? reject(error) : resolve()));
+  });
 }
 
 export function fileSize(fd: number): Promise<number> {

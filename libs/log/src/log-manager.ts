@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Offset } from '@runnel/protocol';
 import { writeFileAtomically, fsyncDirectory, readOffsetCheckpoint, formatOffsetCheckpoint, type OffsetCheckpointEntry } from './checkpoint-file';
 import { assert, LogClosedError, LogError } from './errors';
-import { FileHandleCache, DEFAULT_MAX_OPEN_FILES } from './file-handle-cache';
+import { FileHandleCache, DEFAULT_MAX_OPEN_FILES, logDescriptorBudget, readOpenFilesLimit } from './file-handle-cache';
 import {
   CLEAN_SHUTDOWN_FILE,
   isDeletedPartitionDirName,
@@ -21,12 +21,18 @@ import { LogCleanerManager, type CleanerRun, type CleanerRunOptions, type LogCle
 import { DEFAULT_LOG_CONFIG, validateLogConfig, type LogConfig } from './log-config';
 import { SYSTEM_CLOCK, type Clock } from './log-types';
 import { PartitionLog } from './partition-log';
+import { StorageHealth, storageErrnoOf } from './storage-health';
 
 export interface LogManagerOptions {
   /** Config of logs without overrides; default DEFAULT_LOG_CONFIG. */
   defaultConfig?: LogConfig;
-  /** Hard bound on descriptors open for all logs; default 1024. */
+  /**
+   * Hard bound on descriptors open for all logs; default 1024. Capped to fit the process's real
+   * limit (see logDescriptorBudget); a limit too small to run throws DescriptorLimitError.
+   */
   maxOpenFiles?: number;
+  /** The process's descriptor limit; default: read from /proc/self/limits (null: ignore it). */
+  openFilesLimit?: number | null;
   /** Bound of the shared cache of closed segments' indexes; default 64 MiB. */
   indexCacheBytes?: number;
   clock?: Clock;
@@ -73,6 +79,8 @@ export class LogManager {
   readonly dataDir: string;
   readonly handles: FileHandleCache;
   readonly indexCache: IndexCache;
+  /** Whether the data dir can be written now; fed by log creation, checkpoints and (through Partition) appends and fsyncs. */
+  readonly health: StorageHealth;
   /** The previous close() completed. */
   readonly hadCleanShutdown: boolean;
   private readonly logs = new Map<string, ManagedLog>();
@@ -92,10 +100,14 @@ export class LogManager {
     this.clock = opts.clock ?? SYSTEM_CLOCK;
     this.concurrency = opts.concurrency ?? 16;
     this.hadCleanShutdown = hadCleanShutdown;
+    this.health = new StorageHealth(() => this.clock.nowMs());
     this.cleaner = new LogCleanerManager(() => this.logs.values(), { ...opts.cleaner, clock: this.clock });
   }
 
-  static async open(dataDir: string, opts: LogManagerOptions = {}): Promise<LogManager> {
+  static async open(dataDir: string, options: LogManagerOptions = {}): Promise<LogManager> {
+    // Sized (or refused) before anything in the data dir is touched.
+    const limit = options.openFilesLimit === null ? undefined : (options.openFilesLimit ?? readOpenFilesLimit());
+    const opts = { ...options, maxOpenFiles: logDescriptorBudget(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES, limit) };
     const dir = path.resolve(dataDir);
     await fs.promises.mkdir(dir, { recursive: true });
     const marker = path.join(dir, CLEAN_SHUTDOWN_FILE);
@@ -167,6 +179,9 @@ export class LogManager {
       const log = await opening;
       this.logs.set(name, { topic, partition, log });
       return log;
+    } catch (error) {
+      if (storageErrnoOf(error)) this.health.failed(`create log ${name}`, error);
+      throw error;
     } finally {
       this.opening.delete(name);
     }
@@ -238,7 +253,12 @@ export class LogManager {
 
   /** Writes both offset checkpoints atomically (serialized with other checkpoint calls). */
   checkpoint(): Promise<void> {
-    const run = this.checkpointChain.then(() => this.writeCheckpoints());
+    const run = this.checkpointChain.then(() =>
+      this.writeCheckpoints().catch((error: unknown) => {
+        if (storageErrnoOf(error)) this.health.failed('write checkpoints', error);
+        throw error;
+      }),
+    );
     this.checkpointChain = run.catch(() => undefined);
     return run;
   }

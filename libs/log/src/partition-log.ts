@@ -200,6 +200,7 @@ export class PartitionLog {
     if (active.size === 0) return;
     const config = this.config;
     const full =
+      !active.isActive || // a roll that failed after sealing (full disk): finish it
       active.size + bytes > config.segmentBytes ||
       active.size + bytes > INT32_MAX ||
       (active.firstAppendMs !== undefined && nowMs - active.firstAppendMs > config.segmentMs) ||
@@ -213,7 +214,8 @@ export class PartitionLog {
     this.assertOpen();
     const active = this.segments.active;
     if (active.size > 0) {
-      active.seal(this.leo);
+      // Either step may fail on a full disk; the log stays usable: appends retry the roll.
+      if (active.isActive) active.seal(this.leo);
       this.segments.add(LogSegment.create(this.ctx, this.leo as Offset));
       this.dirDirty = true;
     }

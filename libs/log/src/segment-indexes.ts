@@ -135,6 +135,9 @@ export class SegmentIndexes {
   /** Seals both: final time entry, files written, entries moved to the shared cache. */
   seal(): void {
     this.appendFinalTimeEntry();
+    // Both files first: if a write fails (full disk) both indexes stay mutable and the seal can be retried.
+    this.offsets.writeFileSync();
+    this.times.writeFileSync();
     this.offsets.seal();
     this.times.seal();
   }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileHandleCache } from '@runnel/log';
+import { DescriptorLimitError, FileHandleCache, MIN_LOG_DESCRIPTORS, logDescriptorBudget, readOpenFilesLimit } from '@runnel/log';
 import { makeTmpDir, openFdCount, randomInt, removeTmpDirs, rng } from './batch-builder';
 
 afterAll(removeTmpDirs);
@@ -103,5 +103,28 @@ describe('FileHandleCache', () => {
     expect(cache.withFileSync(file, contentOf)).toBe('abc');
     cache.evictUnder(dir);
     expect(cache.openCount).toBe(0);
+  });
+});
+
+describe('sizing against the process descriptor limit', () => {
+  it('keeps a reserve for sockets and metadata, and refuses a limit too small to run', () => {
+    expect(logDescriptorBudget(1024, undefined)).toBe(1024);
+    expect(logDescriptorBudget(1024, 1024)).toBe(768);
+    expect(logDescriptorBudget(1024, 1_048_576)).toBe(1024);
+    expect(logDescriptorBudget(500, 400)).toBe(400 - 128);
+    expect(() => logDescriptorBudget(1024, 150)).toThrow(new DescriptorLimitError(150, MIN_LOG_DESCRIPTORS + 128));
+    expect(() => logDescriptorBudget(1024, 150)).toThrow('the open files limit (ulimit -n) is 150; the broker needs at least 192');
+  });
+
+  it('reads the soft limit from /proc/self/limits', () => {
+    const dir = makeTmpDir();
+    const file = (text: string): string => {
+      fs.writeFileSync(path.join(dir, 'limits'), text);
+      return path.join(dir, 'limits');
+    };
+    const header = 'Limit                     Soft Limit           Hard Limit           Units     \n';
+    expect(readOpenFilesLimit(file(`${header}Max open files            1024                 524288               files     \n`))).toBe(1024);
+    expect(readOpenFilesLimit(file(`${header}Max open files            unlimited            unlimited            files     \n`))).toBeUndefined();
+    expect(readOpenFilesLimit(path.join(dir, 'missing'))).toBeUndefined();
   });
 });

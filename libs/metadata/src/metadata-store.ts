@@ -49,6 +49,26 @@ export class TopicNotFoundError extends Error {
   }
 }
 
+/**
+ * A write the store could not make for an operating reason (full disk, I/O error): nothing of
+ * it was applied and the store stays usable, so the caller may answer "retry later".
+ */
+export class MetadataWriteError extends Error {
+  override readonly name = 'MetadataWriteError';
+  constructor(
+    readonly operation: string,
+    override readonly cause: unknown,
+  ) {
+    super(`metadata store could not ${operation}: ${lastLine(cause)}`);
+  }
+}
+
+function lastLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  return lines[lines.length - 1] ?? 'unknown error';
+}
+
 export interface MetadataStore {
   /** The cluster id, created on first use and stable afterwards. */
   clusterId(): Promise<string>;

@@ -1,4 +1,4 @@
-import { OffsetOutOfRangeError, PartitionLog, type TimestampLookup } from '@runnel/log';
+import { OffsetOutOfRangeError, PartitionLog, StorageHealth, describeStorageError, storageErrnoOf, type TimestampLookup } from '@runnel/log';
 import type { LeaderEpoch, Offset } from '@runnel/protocol';
 
 /**
@@ -16,6 +16,17 @@ import type { LeaderEpoch, Offset } from '@runnel/protocol';
  *
  * Promises: `append` resolves when the batch is in the log (acks 0/1) or below HW (acks=all).
  * Concurrency: single-threaded callers; appends are applied in call order.
+ *
+ * Storage failures (Kafka's KAFKA_STORAGE_ERROR: full disk, quota, I/O error) reject with
+ * PartitionStorageError (retriable) and are reported to the broker's StorageHealth. A failed
+ * write changes nothing (the segment is cut back). A failed fsync fences the partition, since
+ * the kernel may have dropped the pages it covered; the next append first drops the unflushed
+ * tail (offsets >= recovery point, none of them acknowledged with acks=all; in page-cache mode
+ * it is what a crash would lose) and fsyncs the cut, and only then unfences: so the partition
+ * heals by itself once the disk has room again, without a restart.
+ *
+ * Callers read the log only through this class (offsets, sizes, timestamp lookups), so that
+ * replication can slot in behind it; `log` stays public for the storage layer's own tools.
  */
 export type Acks = 0 | 1 | -1;
 
@@ -36,7 +47,7 @@ export interface PartitionReadResult {
 export class PartitionStorageError extends Error {
   override readonly name = 'PartitionStorageError';
   constructor(topic: string, partition: number, override readonly cause: Error) {
-    super(`storage of ${topic}-${partition} failed (${cause.message}); the partition accepts no writes until restart`);
+    super(`KAFKA_STORAGE_ERROR: the log of ${topic}-${partition} cannot be written (${describeStorageError(cause)}); retry later`);
   }
 }
 
@@ -65,6 +76,7 @@ export class Partition {
   private closed = false;
   /** Set by a failed fsync: the kernel may have dropped dirty pages, so nothing more is acknowledged. */
   private storageError: Error | undefined;
+  private unfencing: Promise<void> | undefined;
 
   constructor(
     readonly topic: string,
@@ -72,6 +84,7 @@ export class Partition {
     readonly log: PartitionLog,
     public leaderEpoch: LeaderEpoch,
     public durable: boolean,
+    private readonly health: StorageHealth = new StorageHealth(),
   ) {
     // Whatever survived recovery was flushed or re-read from disk: it is the durable prefix.
     this.hw = durable ? log.recoveryPoint : log.logEndOffset;
@@ -90,13 +103,39 @@ export class Partition {
     return this.log.logEndOffset;
   }
 
+  /** Bytes of the partition's segments on disk. */
+  get sizeBytes(): number {
+    return this.log.sizeBytes;
+  }
+
+  get segmentCount(): number {
+    return this.log.segmentCount;
+  }
+
+  /**
+   * Kafka ListOffsets by timestamp: the first offset below HW whose record timestamp is >=
+   * `timestampMs`, or null when there is none (a consumer would continue at HW).
+   */
+  async offsetForTimestamp(timestampMs: number): Promise<TimestampLookup | null> {
+    const found = await this.log.offsetForTimestamp(timestampMs);
+    return found && found.offset < this.hw ? found : null;
+  }
+
   /**
    * Appends raw, validated-by-the-log batches. The buffer is patched in place (offsets, epoch).
    * Throws the log's typed errors (ProtocolError, record too large) before anything is written.
    */
   async append(batches: Buffer, acks: Acks): Promise<PartitionAppendResult> {
-    if (this.storageError) throw new PartitionStorageError(this.topic, this.partition, this.storageError);
-    const result = this.log.append(batches, { leaderEpoch: this.leaderEpoch });
+    if (this.storageError) await this.unfence();
+    let result;
+    try {
+      result = this.log.append(batches, { leaderEpoch: this.leaderEpoch });
+    } catch (error) {
+      if (!storageErrnoOf(error)) throw error;
+      this.health.failed(`append to ${this.topic}-${this.partition}`, error);
+      throw new PartitionStorageError(this.topic, this.partition, error as Error);
+    }
+    if (!this.durable) this.health.succeeded();
     const reply: PartitionAppendResult = {
       baseOffset: result.baseOffset,
       lastOffset: result.lastOffset,
@@ -125,16 +164,6 @@ export class Partition {
       if (error instanceof OffsetOutOfRangeError) throw new PartitionOffsetOutOfRangeError(this.topic, this.partition, error, hw);
       throw error;
     }
-  }
-
-  /** The first record at or after `timestampMs` (Kafka's ListOffsets by time), or null; may be at or past HW. */
-  offsetForTimestamp(timestampMs: number): Promise<TimestampLookup | null> {
-    return this.log.offsetForTimestamp(timestampMs);
-  }
-
-  /** Bytes of the partition's log on disk (segments and indexes as the log counts them). */
-  get sizeBytes(): number {
-    return this.log.sizeBytes;
   }
 
   /**
@@ -208,12 +237,35 @@ export class Partition {
    * recovery re-reads what is really on disk.
    */
   private fence(error: unknown): void {
+    if (this.closed) return;
+    this.health.failed(`flush ${this.topic}-${this.partition}`, error);
     this.storageError ??= error instanceof Error ? error : new Error(String(error));
     this.failWaiters(new PartitionStorageError(this.topic, this.partition, this.storageError));
   }
 
+  /** See the class comment: drop the unflushed tail, fsync, then accept writes again. */
+  private async unfence(): Promise<void> {
+    this.unfencing ??= (async () => {
+      try {
+        this.log.truncateTo(this.log.recoveryPoint);
+        if (this.hw > this.log.logEndOffset) this.hw = this.log.logEndOffset;
+        await this.log.flush();
+        this.storageError = undefined;
+      } finally {
+        this.unfencing = undefined;
+      }
+    })();
+    try {
+      await this.unfencing;
+    } catch (error) {
+      this.health.failed(`flush ${this.topic}-${this.partition}`, error);
+      throw new PartitionStorageError(this.topic, this.partition, error as Error);
+    }
+  }
+
   private async flushAndAdvance(): Promise<void> {
     await this.log.flush();
+    this.health.succeeded();
     this.advanceTo(this.log.recoveryPoint);
   }
 

@@ -46,7 +46,7 @@ export class ReplicaManager {
     // durable before leading, so the high watermark starts at the log end offset, not at the
     // stale checkpoint (which would hide acknowledged records).
     if (log.recoveryPoint < log.logEndOffset) await log.flush();
-    const state = new Partition(topic, partition, log, asLeaderEpoch(leaderEpoch), isDurable(log.config));
+    const state = new Partition(topic, partition, log, asLeaderEpoch(leaderEpoch), isDurable(log.config), this.logs.health);
     this.partitions.set(key(topic, partition), state);
     return state;
   }

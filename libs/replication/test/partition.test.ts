@@ -59,6 +59,24 @@ describe('Partition / ReplicaManager (real logs in a temp dir)', () => {
     expect(partition.highWatermark).toBe(3);
   });
 
+  it('answers size and timestamp lookups itself (callers need not reach into the log), never past HW', async () => {
+    const { replicas } = await start();
+    const partition = await replicas.becomeLeader('t', 0, 0, durable);
+    expect(partition.sizeBytes).toBe(0);
+    await partition.append(batch(5), -1); // timestamps 1000..1004
+    expect(partition.sizeBytes).toBe(partition.log.sizeBytes);
+    expect(partition.sizeBytes).toBeGreaterThan(0);
+    expect(partition.segmentCount).toBe(1);
+    expect(await partition.offsetForTimestamp(1002)).toEqual({ offset: 2, timestamp: 1002 });
+    expect(await partition.offsetForTimestamp(5000)).toBeNull();
+    // A record appended (acks=1) but not yet fsynced, so not below HW, is not found until it is.
+    await partition.append(encodeRecordBatch({ records: [{ timestamp: 9000, key: null, value: Buffer.from('late'), headers: [] }] }), 1);
+    expect(partition.highWatermark).toBe(5);
+    expect(await partition.offsetForTimestamp(9000)).toBeNull();
+    expect(await partition.waitForData(5, 30_000)).toBe(true);
+    expect(await partition.offsetForTimestamp(9000)).toEqual({ offset: 5, timestamp: 9000 });
+  });
+
   it('page-cache mode moves the high watermark with the log end offset', async () => {
     const { replicas } = await start();
     const partition = await replicas.becomeLeader('t', 0, 0, pageCache);

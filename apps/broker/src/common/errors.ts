@@ -1,6 +1,7 @@
 import { HttpException, Logger } from '@nestjs/common';
 import { GroupError, GroupErrorCode } from '@runnel/groups';
-import { LogClosedError, OffsetOutOfRangeError } from '@runnel/log';
+import { LogClosedError, OffsetOutOfRangeError, describeStorageError, storageErrnoOf } from '@runnel/log';
+import { MetadataWriteError } from '@runnel/metadata';
 import { API_ERRORS, ApiErrorKind, ProtocolError } from '@runnel/protocol';
 import { PartitionOffsetOutOfRangeError, PartitionStorageError } from '@runnel/replication';
 import { UNSUPPORTED_MEDIA_TYPE_MESSAGE } from '../produce/body-parsers';
@@ -100,7 +101,11 @@ export function toApiError(error: unknown): RunnelError {
   if (error instanceof OffsetOutOfRangeError) {
     return offsetOutOfRange('the log', error.requestedOffset, error.logStartOffset, error.logEndOffset);
   }
-  if (error instanceof PartitionStorageError || error instanceof LogClosedError) {
+  // Storage failures (Kafka's KAFKA_STORAGE_ERROR): retriable, naming the error, never a path.
+  if (error instanceof PartitionStorageError) return new RunnelError('RETRIABLE', error.message);
+  if (error instanceof MetadataWriteError) return new RunnelError('RETRIABLE', `KAFKA_STORAGE_ERROR: ${error.message}; retry later`);
+  if (storageErrnoOf(error)) return new RunnelError('RETRIABLE', `KAFKA_STORAGE_ERROR: ${describeStorageError(error)}; retry later`);
+  if (error instanceof LogClosedError) {
     return new RunnelError('RETRIABLE', 'The partition is not accepting writes on this broker; retry later');
   }
   const status = httpStatusOf(error);

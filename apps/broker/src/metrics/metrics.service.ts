@@ -67,6 +67,8 @@ export class MetricsService {
     collectDefaultMetrics({ register: this.registry, prefix: 'runnel_process_' });
     this.registerCleanerMetrics(logs);
     this.counterFrom('runnel_corrupt_batches_read_total', 'JSON reads (REST, SSE, WebSocket) answered 50001 because the stored batch they start at does not decode', corruptBatchReads);
+    this.counterFrom('runnel_storage_errors_total', 'Log and metadata writes and fsyncs that failed on the disk (ENOSPC, EDQUOT, EIO...)', () => logs.health.errorsTotal);
+    this.gaugeFrom('runnel_storage_healthy', '1 when storage takes writes, 0 after a storage error until a write succeeds', () => (logs.health.healthy ? 1 : 0));
     // Sizes are read from the logs when scraped, so appends pay nothing for them.
     new Gauge({
       name: 'runnel_partitions',

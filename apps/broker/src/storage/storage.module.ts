@@ -1,11 +1,76 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { LogManager } from '@runnel/log';
+import {
+  DataDirError,
+  DataDirLock,
+  DescriptorLimitError,
+  LogManager,
+  descriptorReserve,
+  errnoError,
+  injectIoFaults,
+  prepareDataDir,
+  readOpenFilesLimit,
+} from '@runnel/log';
 import { MetadataStore, SqliteMetadataStore } from '@runnel/metadata';
 import { ReplicaManager } from '@runnel/replication';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, LOG_MANAGER, METADATA_STORE, REPLICA_MANAGER } from '../config/tokens';
+import { reportingMetadataWrites } from './storage-errors';
+
+/**
+ * TEST-ONLY (never set in production): RUNNEL_TEST_ENOSPC_FLAG_FILE=<path> makes every log write
+ * and fsync fail with ENOSPC while that file exists, for full-disk end-to-end tests on machines
+ * where no small filesystem can be mounted. Metadata (SQLite) writes are not affected.
+ */
+function installTestIoFaults(flagFile: string | undefined): void {
+  if (!flagFile) return;
+  new Logger('Storage').warn(`RUNNEL_TEST_ENOSPC_FLAG_FILE is set: log writes fail while ${flagFile} exists (a test setting)`);
+  injectIoFaults((operation) => {
+    if (fs.existsSync(flagFile)) throw errnoError('ENOSPC', operation, 'no space left on device');
+  });
+}
+
+/** The data dir's exclusive lock (see DataDirLock); everything that opens files in it waits for it. */
+const DATA_DIR_LOCK = Symbol('DATA_DIR_LOCK');
+
+/**
+ * Checks that RUNNEL_DATA_DIR can hold logs and locks it, before anything in it is opened. A
+ * failure stops the boot with a message naming the variable (main prints it and exits 1).
+ */
+async function lockDataDir(config: BrokerConfig): Promise<DataDirLock> {
+  installTestIoFaults(process.env.RUNNEL_TEST_ENOSPC_FLAG_FILE);
+  try {
+    prepareDataDir(config.dataDir);
+  } catch (error) {
+    if (error instanceof DataDirError) throw new Error(`RUNNEL_DATA_DIR=${error.message}`);
+    throw error;
+  }
+  return DataDirLock.acquire(config.dataDir);
+}
+
+/**
+ * The LogManager over RUNNEL_DATA_DIR, its descriptor bound fitted to the process's open files
+ * limit (see logDescriptorBudget); a limit too small to run stops the boot naming the limit needed.
+ */
+async function openLogs(config: BrokerConfig): Promise<LogManager> {
+  let logs: LogManager;
+  try {
+    logs = await LogManager.open(config.dataDir, { maxOpenFiles: config.maxOpenFiles });
+  } catch (error) {
+    if (error instanceof DescriptorLimitError) throw new Error(`cannot start: ${error.message}`);
+    throw error;
+  }
+  const budget = logs.handles.maxOpenFiles;
+  if (budget < config.maxOpenFiles) {
+    const limit = readOpenFilesLimit();
+    new Logger('Storage').warn(
+      `logs use at most ${budget} file descriptors, not RUNNEL_MAX_OPEN_FILES=${config.maxOpenFiles}: the open files limit (ulimit -n) is ${limit}, ` +
+        `and ${limit === undefined ? 0 : descriptorReserve(limit)} are kept for sockets and metadata`,
+    );
+  }
+  return logs;
+}
 
 /**
  * Opens the broker's state at boot — metadata (SQLite at <data dir>/meta.db, migrated), the logs
@@ -25,6 +90,7 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(REPLICA_MANAGER) private readonly replicas: ReplicaManager,
     @Inject(LOG_MANAGER) private readonly logs: LogManager,
     @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
+    @Inject(DATA_DIR_LOCK) private readonly lock: DataDirLock,
   ) {}
 
   /**
@@ -33,6 +99,10 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
    * `checkpointIntervalMs` (so a crash neither rolls back a DeleteRecords nor rescans much).
    */
   onApplicationBootstrap(): void {
+    this.logs.health.onChange((fault) => {
+      if (fault) this.logger.error(`storage is failing (${fault.operation}: ${fault.message}); writes answer 503 until one succeeds`);
+      else this.logger.log('storage is writable again');
+    });
     this.every(this.config.retentionCheckIntervalMs, async () => {
       const deleted = await this.logs.runRetention();
       if (deleted > 0) this.logger.log(`retention deleted ${deleted} segment(s)`);
@@ -94,6 +164,7 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     await this.replicas.shutdown();
     await this.logs.close();
     await this.metadata.close();
+    this.lock.release();
     this.logger.log('logs flushed and checkpointed');
   }
 }
@@ -101,18 +172,17 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 @Global()
 @Module({
   providers: [
+    { provide: DATA_DIR_LOCK, inject: [BROKER_CONFIG], useFactory: lockDataDir },
     {
       provide: METADATA_STORE,
-      inject: [BROKER_CONFIG],
-      useFactory: async (config: BrokerConfig) => {
-        fs.mkdirSync(config.dataDir, { recursive: true });
-        return SqliteMetadataStore.open(path.join(config.dataDir, 'meta.db'));
-      },
+      inject: [BROKER_CONFIG, LOG_MANAGER, DATA_DIR_LOCK],
+      useFactory: async (config: BrokerConfig, logs: LogManager) =>
+        reportingMetadataWrites(await SqliteMetadataStore.open(path.join(config.dataDir, 'meta.db')), logs.health),
     },
     {
       provide: LOG_MANAGER,
-      inject: [BROKER_CONFIG],
-      useFactory: (config: BrokerConfig) => LogManager.open(config.dataDir, { maxOpenFiles: config.maxOpenFiles }),
+      inject: [BROKER_CONFIG, DATA_DIR_LOCK],
+      useFactory: openLogs,
     },
     {
       provide: REPLICA_MANAGER,

@@ -9,6 +9,10 @@ import { createTopicOn } from '../support/topic-helpers';
  * the offsets they were produced at; tombstones go after delete.retention.ms; the result survives
  * a clean restart and a SIGKILL; `delete,compact` also applies retention. The broker's cleaner
  * runs every 200 ms here; every wait polls for a condition with a generous deadline.
+ *
+ * No outcome may depend on timing luck: whatever order the cleaner and retention run in, every
+ * condition waited for is reached; a wait's deadline (DEADLINE_MS) is well inside its test's
+ * jest timeout, so a wait that fails says what it was waiting for instead of timing out mute.
  */
 
 interface Rec {
@@ -18,7 +22,9 @@ interface Rec {
 }
 
 const CLEANER_ENV = { RUNNEL_LOG_CLEANER_BACKOFF_MS: '200', RUNNEL_RETENTION_CHECK_INTERVAL_MS: '200' };
-const DEADLINE_MS = 60_000;
+const DEADLINE_MS = 45_000;
+/** Room for every wait of a test to run most of its deadline: a failed wait reports before jest's timeout. */
+const TEST_TIMEOUT_MS = 4 * DEADLINE_MS;
 
 describe('log compaction (real broker process)', () => {
   const brokers: BrokerProcess[] = [];
@@ -162,7 +168,7 @@ describe('log compaction (real broker process)', () => {
     for (let i = 0; i < 6; i++) model.push(...(await produce(broker, 'profiles', [{ key: 'user-9', value: `after-${i}`.padEnd(200, '.') }])));
     const after = await waitCompacted(broker, 'profiles', model, true);
     expect(after.filter((r) => r.key === 'user-9' && r.offset < activeBaseOf(dataDir, 'profiles'))).toHaveLength(1);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('applies retention and compaction to a delete,compact topic', async () => {
     const broker = await start();
@@ -174,7 +180,10 @@ describe('log compaction (real broker process)', () => {
     });
     const described = (await (await fetch(`${broker.baseUrl}/v3/clusters/-/topics/both/configs`)).json()) as { data: Array<{ name: string; value: string }> };
     expect(described.data.find((c) => c.name === 'cleanup.policy')?.value).toBe('compact,delete');
-    for (let i = 0; i < 40; i++) await produce(broker, 'both', [{ key: `k-${i % 4}`, value: `v-${i}`.padEnd(300, '.') }]);
+    // 20 keys of ~370-byte records: even fully compacted, the closed segments hold ~7 KB, more than
+    // retention.bytes, so retention must move the log start whether the cleaner runs before it or
+    // after. (With 4 keys the cleaner, when first, left the log under retention.bytes for good.)
+    for (let i = 0; i < 40; i++) await produce(broker, 'both', [{ key: `k-${i % 20}`, value: `v-${i}`.padEnd(300, '.') }]);
 
     const state = await poll('retention to move the log start', async () => {
       const partition = (await (await fetch(`${broker.baseUrl}/v3/clusters/-/topics/both/partitions/0`)).json()) as { earliest_offset: number; high_watermark: number };
@@ -189,5 +198,5 @@ describe('log compaction (real broker process)', () => {
       return closed.length > 0 && new Set(closed.map((r) => r.key)).size === closed.length ? true : undefined;
     });
     expect(await metric(broker, 'runnel_log_cleaner_runs_total')).toBeGreaterThanOrEqual(1);
-  });
+  }, TEST_TIMEOUT_MS);
 });

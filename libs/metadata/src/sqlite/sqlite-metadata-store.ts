@@ -4,6 +4,7 @@ import { Prisma, PrismaClient } from '../generated/sqlite/client';
 import {
   ListTopicsOptions,
   MetadataStore,
+  MetadataWriteError,
   PartitionRecord,
   TopicExistsError,
   TopicNotFoundError,
@@ -14,15 +15,43 @@ import { applySqliteMigrations } from './migrate';
 type TopicRow = Prisma.TopicGetPayload<{ include: { configs: true } }>;
 type PartitionRow = Prisma.PartitionGetPayload<object>;
 
-/** MetadataStore on an embedded SQLite file (`<data dir>/meta.db`), migrated on open. */
+/**
+ * MetadataStore on an embedded SQLite file (`<data dir>/meta.db`), migrated on open.
+ *
+ * A write that fails for an operating reason (SQLITE_FULL on a full disk, I/O errors) throws
+ * MetadataWriteError and replaces the connection: when SQLite's COMMIT fails, Prisma takes the
+ * transaction as committed and never releases the better-sqlite3 adapter's transaction mutex
+ * (nor rolls back), so every later write on that client would wait forever. Closing the
+ * connection rolls the failed transaction back; the next write uses a fresh one.
+ */
 export class SqliteMetadataStore implements MetadataStore {
-  private constructor(private readonly prisma: PrismaClient) {}
+  private constructor(
+    private readonly dbFile: string,
+    private prisma: PrismaClient,
+  ) {}
 
   static async open(dbFile: string): Promise<SqliteMetadataStore> {
     applySqliteMigrations(dbFile);
-    const prisma = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${dbFile}` }) });
+    const prisma = SqliteMetadataStore.connect(dbFile);
     await prisma.$connect();
-    return new SqliteMetadataStore(prisma);
+    return new SqliteMetadataStore(dbFile, prisma);
+  }
+
+  private static connect(dbFile: string): PrismaClient {
+    return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${dbFile}` }) });
+  }
+
+  /** Runs a write; an unexpected failure replaces the connection (see above) and is rethrown typed. */
+  private async write<T>(operation: string, run: (prisma: PrismaClient) => Promise<T>): Promise<T> {
+    try {
+      return await run(this.prisma);
+    } catch (error) {
+      if (error instanceof TopicExistsError || error instanceof TopicNotFoundError) throw error;
+      const broken = this.prisma;
+      this.prisma = SqliteMetadataStore.connect(this.dbFile);
+      await broken.$disconnect().catch(() => undefined);
+      throw new MetadataWriteError(operation, error);
+    }
   }
 
   async clusterId(): Promise<string> {
@@ -57,57 +86,16 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async createTopic(topic: Omit<TopicRecord, 'createdAt'>, partitions: PartitionRecord[]): Promise<TopicRecord> {
-    try {
-      const row = await this.prisma.topic.create({
-        data: {
-          name: topic.name,
-          topicId: topic.topicId,
-          partitionsCount: topic.partitionsCount,
-          replicationFactor: topic.replicationFactor,
-          isInternal: topic.isInternal,
-          configs: { create: Object.entries(topic.configs).map(([name, value]) => ({ name, value })) },
-          partitions: {
-            create: partitions.map((p) => ({
-              partitionId: p.partitionId,
-              leader: p.leader,
-              leaderEpoch: p.leaderEpoch,
-              partitionEpoch: p.partitionEpoch,
-              replicas: JSON.stringify(p.replicas),
-              isr: JSON.stringify(p.isr),
-            })),
-          },
-        },
-        include: { configs: true },
-      });
-      return toTopicRecord(row);
-    } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-        throw new TopicExistsError(topic.name);
-      }
-      throw error;
-    }
+    return this.write(`create topic '${topic.name}'`, (prisma) => insertTopic(prisma, topic, partitions));
   }
 
   async deleteTopic(name: string): Promise<boolean> {
-    const result = await this.prisma.topic.deleteMany({ where: { name } });
+    const result = await this.write(`delete topic '${name}'`, (prisma) => prisma.topic.deleteMany({ where: { name } }));
     return result.count > 0;
   }
 
   async alterTopicConfigs(name: string, set: Record<string, string>, remove: string[]): Promise<TopicRecord> {
-    return this.prisma.$transaction(async (tx) => {
-      const exists = await tx.topic.findUnique({ where: { name }, select: { name: true } });
-      if (!exists) throw new TopicNotFoundError(name);
-      if (remove.length > 0) await tx.topicConfig.deleteMany({ where: { topicName: name, name: { in: remove } } });
-      for (const [key, value] of Object.entries(set)) {
-        await tx.topicConfig.upsert({
-          where: { topicName_name: { topicName: name, name: key } },
-          create: { topicName: name, name: key, value },
-          update: { value },
-        });
-      }
-      const row = await tx.topic.findUniqueOrThrow({ where: { name }, include: { configs: true } });
-      return toTopicRecord(row);
-    });
+    return this.write(`alter the configs of topic '${name}'`, (prisma) => alterConfigs(prisma, name, set, remove));
   }
 
   async listPartitions(topicName: string): Promise<PartitionRecord[]> {
@@ -118,6 +106,55 @@ export class SqliteMetadataStore implements MetadataStore {
   async close(): Promise<void> {
     await this.prisma.$disconnect();
   }
+}
+
+async function insertTopic(prisma: PrismaClient, topic: Omit<TopicRecord, 'createdAt'>, partitions: PartitionRecord[]): Promise<TopicRecord> {
+  try {
+    const row = await prisma.topic.create({
+      data: {
+        name: topic.name,
+        topicId: topic.topicId,
+        partitionsCount: topic.partitionsCount,
+        replicationFactor: topic.replicationFactor,
+        isInternal: topic.isInternal,
+        configs: { create: Object.entries(topic.configs).map(([name, value]) => ({ name, value })) },
+        partitions: {
+          create: partitions.map((p) => ({
+            partitionId: p.partitionId,
+            leader: p.leader,
+            leaderEpoch: p.leaderEpoch,
+            partitionEpoch: p.partitionEpoch,
+            replicas: JSON.stringify(p.replicas),
+            isr: JSON.stringify(p.isr),
+          })),
+        },
+      },
+      include: { configs: true },
+    });
+    return toTopicRecord(row);
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      throw new TopicExistsError(topic.name);
+    }
+    throw error;
+  }
+}
+
+async function alterConfigs(prisma: PrismaClient, name: string, set: Record<string, string>, remove: string[]): Promise<TopicRecord> {
+  return prisma.$transaction(async (tx) => {
+    const exists = await tx.topic.findUnique({ where: { name }, select: { name: true } });
+    if (!exists) throw new TopicNotFoundError(name);
+    if (remove.length > 0) await tx.topicConfig.deleteMany({ where: { topicName: name, name: { in: remove } } });
+    for (const [key, value] of Object.entries(set)) {
+      await tx.topicConfig.upsert({
+        where: { topicName_name: { topicName: name, name: key } },
+        create: { topicName: name, name: key, value },
+        update: { value },
+      });
+    }
+    const row = await tx.topic.findUniqueOrThrow({ where: { name }, include: { configs: true } });
+    return toTopicRecord(row);
+  });
 }
 
 function toTopicRecord(row: TopicRow): TopicRecord {

@@ -1,0 +1,29 @@
+import type { StorageHealth } from '@runnel/log';
+import { MetadataStore, MetadataWriteError } from '@runnel/metadata';
+
+/** The metadata store, with its writes' failures and successes reported to `health`. */
+export function reportingMetadataWrites(store: MetadataStore, health: StorageHealth): MetadataStore {
+  const report =
+    <A extends unknown[], R>(write: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        const result = await write(...args);
+        health.succeeded();
+        return result;
+      } catch (error) {
+        if (error instanceof MetadataWriteError) health.failed(`metadata: ${error.operation}`, error);
+        throw error;
+      }
+    };
+  return {
+    clusterId: () => store.clusterId(),
+    listTopics: (options) => store.listTopics(options),
+    countTopics: () => store.countTopics(),
+    getTopic: (name) => store.getTopic(name),
+    createTopic: report((topic, partitions) => store.createTopic(topic, partitions)),
+    deleteTopic: report((name) => store.deleteTopic(name)),
+    alterTopicConfigs: report((name, set, remove) => store.alterTopicConfigs(name, set, remove)),
+    listPartitions: (topicName) => store.listPartitions(topicName),
+    close: () => store.close(),
+  };
+}
