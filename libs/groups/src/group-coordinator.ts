@@ -14,7 +14,8 @@
  * nothing assigned and learns its partitions through onAssigned when the deferred rebalance runs.
  *
  * Time: only expireSessions() judges liveness, against the injected clock; join, heartbeat and
- * load() stamp lastSeen. Validation errors are thrown synchronously as GroupError, also by the
+ * load() stamp lastSeen. With `expiryIntervalMs` a late check (the broker was stopped or stalled)
+ * first extends every session by its delay, so a broker pause never evicts members. Validation errors are thrown synchronously as GroupError, also by the
  * methods that return a promise; the promise only carries the OffsetLog's outcome.
  */
 import { randomUUID } from 'node:crypto';
@@ -59,6 +60,15 @@ export interface GroupCoordinatorOptions {
   onPersistError?: (error: Error) => void;
   /** A listener threw (a broker bug: listeners must not throw); the coordinator carries on. */
   onListenerError?: (error: unknown, memberId: string) => void;
+  /**
+   * How often the owner calls expireSessions(). When set, a call that comes later than this
+   * (the process was stopped, or its event loop stalled) first extends every session by the
+   * delay: members are not blamed for the coordinator's own pause (their heartbeats could not be
+   * read meanwhile). Unset: no compensation (callers that call expireSessions() at will).
+   */
+  expiryIntervalMs?: number;
+  /** Measures that delay; default performance.now (monotonic), or `clock` when one is injected. */
+  monotonicClock?: () => number;
 }
 
 export interface GroupCoordinatorStats {
@@ -68,6 +78,8 @@ export interface GroupCoordinatorStats {
   partitionsMoved: number;
   commits: number;
   commitErrors: number;
+  /** expireSessions() calls that came late and extended every session by the delay. */
+  pausesForgiven: number;
 }
 
 /** Guard against listeners that change membership on every callback forever. */
@@ -90,7 +102,10 @@ export class GroupCoordinator {
   private readonly dirty = new Set<Group>();
   private inCall = false;
   private memberCount = 0;
-  private readonly counters = { rebalances: 0, partitionsMoved: 0, commits: 0, commitErrors: 0 };
+  private readonly expiryIntervalMs: number | undefined;
+  private readonly monotonicClock: () => number;
+  private lastExpiryCheck: number | undefined;
+  private readonly counters = { rebalances: 0, partitionsMoved: 0, commits: 0, commitErrors: 0, pausesForgiven: 0 };
   private readonly rebalanceContext: RebalanceContext = {
     catalog: { topics: () => this.catalog.topics() },
     assignorFor: (group) => this.assignors.get(group.assignor ?? this.defaultAssignor) ?? this.assignors.get(this.defaultAssignor)!,
@@ -110,6 +125,8 @@ export class GroupCoordinator {
     this.newMemberId = options.newMemberId ?? ((clientId) => `${clientId.slice(0, 200) || 'member'}-${randomUUID()}`);
     this.onListenerError = options.onListenerError ?? (() => undefined);
     this.writer = new OffsetLogWriter(this.offsetLog, options.onPersistError ?? (() => undefined));
+    this.expiryIntervalMs = options.expiryIntervalMs;
+    this.monotonicClock = options.monotonicClock ?? (options.clock ? options.clock : () => performance.now());
   }
 
   load(records: Iterable<OffsetLogRecord>): { records: number; skipped: number } {
@@ -209,6 +226,7 @@ export class GroupCoordinator {
 
   expireSessions(): string[] {
     return this.call(() => {
+      this.forgivePause();
       const now = this.clock();
       const expired: [Group, Member][] = [];
       for (const group of this.groups.values()) {
@@ -229,6 +247,27 @@ export class GroupCoordinator {
       }
       return removed;
     });
+  }
+
+  /**
+   * Extends every session by how much later than `expiryIntervalMs` this check runs: time the
+   * coordinator did not run is not time a member failed to heartbeat (Kafka renews sessions after
+   * a coordinator pause too). Returns the extension in ms.
+   */
+  private forgivePause(): number {
+    if (this.expiryIntervalMs === undefined) return 0;
+    const checkedAt = this.monotonicClock();
+    const previous = this.lastExpiryCheck;
+    this.lastExpiryCheck = checkedAt;
+    if (previous === undefined) return 0;
+    const pauseMs = checkedAt - previous - this.expiryIntervalMs;
+    if (pauseMs <= 0) return 0;
+    const now = this.clock();
+    for (const group of this.groups.values()) {
+      for (const member of group.members.values()) member.lastSeenMs = Math.min(now, member.lastSeenMs + pauseMs);
+    }
+    this.counters.pausesForgiven++;
+    return pauseMs;
   }
 
   topicsChanged(): void {

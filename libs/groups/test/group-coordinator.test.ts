@@ -256,6 +256,37 @@ describe('GroupCoordinator sessions', () => {
   });
 });
 
+describe('GroupCoordinator sessions after a coordinator pause', () => {
+  it('a check that runs late (the broker was stopped) extends every session by the delay instead of expiring', () => {
+    const { coordinator, join, clock } = setup({ t: 2 }, { expiryIntervalMs: 1_000 });
+    const a = join({ sessionTimeoutMs: 10_000 });
+    expect(coordinator.expireSessions()).toEqual([]); // the first check sets the baseline
+    clock.now += 1_000;
+    expect(coordinator.expireSessions()).toEqual([]);
+    clock.now += 20_000; // SIGSTOP for 20 s: no timer, no heartbeat was read
+    expect(coordinator.expireSessions()).toEqual([]);
+    expect(a.listener.events.some((e) => e.type === 'removed')).toBe(false);
+    expect(coordinator.describeGroup('g').members.map((m) => m.memberId)).toEqual([a.memberId]);
+    expect(coordinator.stats().pausesForgiven).toBe(1);
+    // Once the broker runs again, silence is the member's own: only the 19 s past the expected
+    // check were forgiven, so the session ends 10 s after join + 19 s.
+    for (let i = 0; i < 8; i++) {
+      clock.now += 1_000;
+      expect(coordinator.expireSessions()).toEqual([]);
+    }
+    clock.now += 1_000;
+    expect(coordinator.expireSessions()).toEqual([a.memberId]);
+  });
+
+  it('without expiryIntervalMs a late check expires as before', () => {
+    const { coordinator, join, clock } = setup({ t: 2 });
+    const a = join({ sessionTimeoutMs: 10_000 });
+    expect(coordinator.expireSessions()).toEqual([]);
+    clock.now += 20_000;
+    expect(coordinator.expireSessions()).toEqual([a.memberId]);
+  });
+});
+
 describe('GroupCoordinator admin', () => {
   it('refuses reset and delete while the group has members', async () => {
     const { coordinator, join } = setup();
