@@ -28,6 +28,12 @@ export interface BrokerConfig {
   logCleanerBackoffMs: number;
   /** Cleaner read + write bytes per second, so compaction never starves produce of disk or CPU. */
   logCleanerIoBytesPerSecond: number;
+  /** Unsent bytes one WebSocket/SSE connection may hold before it gets no more records. */
+  maxBufferedBytesPerConnection: number;
+  /** Unsent bytes of all WebSocket/SSE connections together; past it the worst laggards are closed. */
+  maxBufferedBytesTotal: number;
+  /** A WebSocket/SSE client that reads nothing of what is queued for it this long is closed. */
+  slowConsumerTimeoutMs: number;
   /** Topic config defaults (Kafka names → values), from RUNNEL_TOPIC_* overrides. */
   topicDefaults: Record<string, string>;
 }
@@ -59,6 +65,9 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv): BrokerConfig {
     // 32 MiB/s: at that rate the cleaner costs produce p99 little on this machine's disk
     // (~440 MB/s synced, see `npm run bench:cleaner`), and it still compacts 1 GiB in ~1 min.
     logCleanerIoBytesPerSecond: parseInteger(env, 'RUNNEL_LOG_CLEANER_IO_BYTES_PER_SECOND', 32 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
+    maxBufferedBytesPerConnection: parseInteger(env, 'RUNNEL_MAX_BUFFERED_BYTES_PER_CONNECTION', 4 * 1024 * 1024, 64 * 1024, 2 ** 31 - 1),
+    maxBufferedBytesTotal: parseInteger(env, 'RUNNEL_MAX_BUFFERED_BYTES_TOTAL', 512 * 1024 * 1024, 64 * 1024, Number.MAX_SAFE_INTEGER),
+    slowConsumerTimeoutMs: parseInteger(env, 'RUNNEL_SLOW_CONSUMER_TIMEOUT_MS', 30_000, 100, 2 ** 31 - 1),
     topicDefaults,
   };
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { LogClosedError, OffsetOutOfRangeError } from '@runnel/log';
 import { asOffset } from '@runnel/protocol';
 import type { Partition, PartitionReadResult } from '@runnel/replication';
@@ -9,6 +9,8 @@ import { HttpExceptionFilter } from '../common/http-exception.filter';
 import { renderRecords } from '../common/record-render';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
+import { OutboundBudget, OutboundConnection } from '../ws/outbound-budget';
+import { OUTBOUND_BUDGET } from '../ws/outbound.module';
 import { Query, parsePartitionList, queryString } from './consume-params';
 import { CursorWriter, decodeCursor } from './cursor';
 import { FetchService, checkRange, outOfRange } from './fetch.service';
@@ -23,7 +25,10 @@ import { FetchService, checkRange, outOfRange } from './fetch.service';
  * - Delivery parks on the partitions' high-watermark notification; an idle stream sends a
  *   `: keepalive` comment every HEARTBEAT_MS. No timer polls the log.
  * - Memory per stream is one chunk (CHUNK_BYTES of batches, CHUNK_RECORDS records): the next
- *   chunk is not read until the socket has drained the previous one.
+ *   chunk is not read until the socket has drained the previous one, nor while the broker-wide
+ *   OutboundBudget is spent. A client that reads nothing for the slow-consumer timeout (or
+ *   lags most when the budget is spent) gets `event: error` 50003 "slow consumer: …" and the
+ *   stream ends (the socket is destroyed if it does not read up to that either).
  * - Client disconnect or broker shutdown stops the loop and drops every listener. An error after
  *   the stream started goes out as `event: error` with the API.md error body, then the stream ends.
  */
@@ -43,11 +48,13 @@ export interface EventStream {
 @Injectable()
 export class EventStreamService {
   private readonly errors = new HttpExceptionFilter();
+  private readonly logger = new Logger('EventStream');
 
   constructor(
     private readonly topics: TopicsService,
     private readonly fetch: FetchService,
     private readonly metrics: MetricsService,
+    @Optional() @Inject(OUTBOUND_BUDGET) private readonly outbound?: OutboundBudget,
   ) {}
 
   /** Resolves the partitions and start positions; throws the API.md error before anything is sent. */
@@ -74,8 +81,24 @@ export class EventStreamService {
   /** Streams until the client leaves or the broker stops; never throws (errors become an event). */
   run(stream: EventStream, req: IncomingMessage, res: ServerResponse): void {
     const closed = new AbortController();
-    const signal = AbortSignal.any([closed.signal, this.fetch.shutdownSignal]);
-    res.once('close', () => closed.abort());
+    const slow = new AbortController();
+    const signal = AbortSignal.any([closed.signal, slow.signal, this.fetch.shutdownSignal]);
+    let wake: (() => void) | undefined;
+    const connection = this.outbound?.register({
+      get unsentBytes() {
+        return res.writableLength;
+      },
+      closeSlow: (reason) => {
+        this.logger.warn(`ending event stream of '${stream.topic}': ${reason}`);
+        slow.abort(reason);
+      },
+      wake: () => wake?.(),
+    });
+    const out: Outbound = { res, connection, signal, setWake: (w) => (wake = w) };
+    res.once('close', () => {
+      connection?.release();
+      closed.abort();
+    });
     req.socket.setNoDelay(true);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -84,18 +107,26 @@ export class EventStreamService {
       'x-accel-buffering': 'no', // proxies (nginx) must not buffer the stream
     });
     res.write(': stream open\n\n');
-    this.pump(stream, res, signal)
+    this.pump(stream, out)
       .catch((error: unknown) => {
         if (signal.aborted) return;
         const { body } = this.errors.toResponse(error);
         res.write(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
       })
       .finally(() => {
+        if (slow.signal.aborted && !closed.signal.aborted) {
+          res.write(`event: error\ndata: ${JSON.stringify({ error_code: 50003, message: String(slow.signal.reason) })}\n\n`);
+          res.end();
+          // The error event queues behind what the client has not read: give it one more timeout.
+          setTimeout(() => res.destroy(), this.outbound?.limits.slowConsumerTimeoutMs ?? 0).unref();
+          return;
+        }
         if (!res.writableEnded) res.end();
       });
   }
 
-  private async pump(stream: EventStream, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  private async pump(stream: EventStream, out: Outbound): Promise<void> {
+    const { res, signal } = out;
     let advanced = false;
     let wake: (() => void) | undefined;
     const onAdvance = (): void => {
@@ -113,7 +144,7 @@ export class EventStreamService {
           if (stream.positions[i] >= stream.partitions[i].highWatermark) continue;
           const text = await this.readChunk(stream, i, cursor);
           if (signal.aborted) return;
-          if (text.length > 0 && !res.write(text)) await drained(res, signal);
+          if (text.length > 0) await write(out, text);
           if (stream.positions[i] < stream.partitions[i].highWatermark) behind = true;
         }
         // A closed partition (topic deleted) woke us: end the stream now rather than at the heartbeat.
@@ -123,7 +154,7 @@ export class EventStreamService {
         wake = undefined;
         if (heartbeat && !signal.aborted) {
           this.checkStillServed(stream);
-          if (!res.write(': keepalive\n\n')) await drained(res, signal);
+          await write(out, ': keepalive\n\n');
         }
       }
     } finally {
@@ -186,16 +217,31 @@ function park(signal: AbortSignal, register: (resume: () => void) => void): Prom
   });
 }
 
-/** Resolves once the socket has flushed what was written (or the stream ended). */
-function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    res.once('drain', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
+/** One stream's way out: the response, its share of the outbound budget, and how the budget wakes it. */
+interface Outbound {
+  res: ServerResponse;
+  connection: OutboundConnection | undefined;
+  signal: AbortSignal;
+  setWake(wake: (() => void) | undefined): void;
+}
+
+/** Writes, then waits until the socket has drained and the outbound budget has room (or the stream ended). */
+async function write(out: Outbound, text: string): Promise<void> {
+  const flushed = out.res.write(text);
+  out.connection?.queued(Buffer.byteLength(text));
+  if (flushed && (out.connection?.mayWrite() ?? true)) return;
+  while (!out.signal.aborted) {
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        out.res.off('drain', done);
+        out.signal.removeEventListener('abort', done);
+        out.setWake(undefined);
+        resolve();
+      };
+      out.res.once('drain', done);
+      out.signal.addEventListener('abort', done, { once: true });
+      out.setWake(done);
+    });
+    if (!out.res.writableNeedDrain && (out.connection?.mayWrite() ?? true)) return;
+  }
 }

@@ -5,6 +5,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { WebSocket, WebSocketServer } from 'ws';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
+import { OutboundBudget } from './outbound-budget';
+import { OUTBOUND_BUDGET } from './outbound.module';
 import { DEFAULT_WS_LIMITS, WsLimits } from './ws-limits';
 import type { WsGroups } from './group-member';
 import { FrameSink, WsProducer, WsSession, WsTopics } from './ws-session';
@@ -40,6 +42,7 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
     @Optional() @Inject(WS_PRODUCER) private readonly producer?: WsProducer,
     @Optional() @Inject(WS_LIMITS) limits?: Partial<WsLimits>,
     @Optional() @Inject(WS_GROUPS) private readonly groups?: WsGroups,
+    @Optional() @Inject(OUTBOUND_BUDGET) private readonly outbound?: OutboundBudget,
   ) {
     this.limits = { ...DEFAULT_WS_LIMITS, ...limits };
     this.topicsSeam = {
@@ -97,7 +100,15 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
       pause: () => socket.pause(),
       resume: () => socket.resume(),
     };
-    const session = new WsSession(sink, this.topicsSeam, this.producer, this.metrics, this.limits, this.groups, clientHost);
+    let session: WsSession | undefined;
+    const connection = this.outbound?.register({
+      get unsentBytes() {
+        return socket.bufferedAmount;
+      },
+      closeSlow: (reason) => this.closeSlow(socket, reason),
+      wake: () => session?.wake(),
+    });
+    session = new WsSession(sink, this.topicsSeam, this.producer, this.metrics, this.limits, this.groups, clientHost, connection);
     this.metrics.wsConnectionOpened();
     const heard = (): void => {
       this.lastHeard.set(socket, Date.now());
@@ -112,9 +123,20 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
     // Without a listener an 'error' (bad frame, frame over maxPayload, reset) would crash the process.
     socket.on('error', (error) => this.logger.debug(`websocket error: ${error.message}`));
     socket.once('close', () => {
+      connection?.release();
       session.close();
       this.metrics.wsConnectionClosed();
     });
+  }
+
+  /**
+   * 1008 with the reason; the close frame queues behind what the client has not read, so the
+   * socket is terminated if the client has not read up to it within another slow-consumer timeout.
+   */
+  private closeSlow(socket: WebSocket, reason: string): void {
+    this.logger.warn(`closing WebSocket: ${reason}`);
+    socket.close(1008, reason.slice(0, 120));
+    setTimeout(() => socket.terminate(), this.outbound?.limits.slowConsumerTimeoutMs ?? 0).unref();
   }
 
   private pingAll(): void {
