@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import { BrokerProcess, startBroker } from '../support/broker-process';
 import { SseClient, createTopic, getJson, produce } from './consume-support';
 
@@ -170,3 +171,67 @@ describe('consume: event streams and broker lifecycle', () => {
   });
 });
 
+
+describe('consume: event streams of clients that do not read', () => {
+  let broker: BrokerProcess | undefined;
+  afterEach(async () => {
+    await broker?.stop('SIGKILL');
+    broker = undefined;
+  });
+
+  it('ends a stream whose client reads nothing with event: error 50003, its buffered bytes bounded', async () => {
+    const total = 4 * 1024 * 1024;
+    broker = await startBroker({
+      env: {
+        RUNNEL_MAX_BUFFERED_BYTES_PER_CONNECTION: String(256 * 1024),
+        RUNNEL_MAX_BUFFERED_BYTES_TOTAL: String(total),
+        RUNNEL_SLOW_CONSUMER_TIMEOUT_MS: '2000',
+      },
+    });
+    await createTopic(broker.baseUrl, 'big', 1);
+    const { port } = new URL(broker.baseUrl);
+    // A hand-made HTTP client that reads the response head, then stops reading its socket.
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let received = '';
+    let paused = false;
+    let onData = (): void => undefined;
+    // The response ends after the error event (the connection itself may stay open: keep-alive).
+    const ended = new Promise<void>((resolve) => {
+      socket.once('close', () => resolve());
+      onData = () => {
+        if (received.endsWith('\r\n0\r\n\r\n')) resolve();
+      };
+    });
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+      if (!paused && received.includes(': stream open')) {
+        paused = true;
+        socket.pause();
+      }
+      onData();
+    });
+    socket.write(`GET /v3/clusters/-/topics/big/events?from=earliest HTTP/1.1\r\nhost: 127.0.0.1\r\naccept: text/event-stream\r\n\r\n`);
+    const value = 'x'.repeat(8 * 1024);
+    for (let b = 0; b < 15; b++) await produce(broker.baseUrl, 'big', 0, Array.from({ length: 100 }, () => ({ value })));
+
+    const peaks: number[] = [];
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const text = await (await fetch(`${broker.baseUrl}/metrics`)).text();
+      peaks.push(Number(/^runnel_outbound_buffered_bytes (\S+)$/m.exec(text)?.[1]));
+      if (Number(/^runnel_slow_consumer_closes_total (\S+)$/m.exec(text)?.[1]) >= 1) break;
+      if (Date.now() > deadline) throw new Error(`no slow-consumer close: ${peaks.at(-1)} bytes buffered\n${broker.output().slice(-3000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(Math.max(...peaks)).toBeLessThanOrEqual(total);
+    socket.resume();
+    await ended;
+    socket.destroy();
+    // (chunked transfer encoding: the event is one chunk of its own)
+    const events = [...received.matchAll(/^event: error\ndata: (.*)\n/gm)];
+    expect(events).toHaveLength(1);
+    const body = JSON.parse(events[0][1]);
+    expect(body).toEqual({ error_code: 50003, message: expect.stringMatching(/^slow consumer: /) });
+  }, 60_000);
+});
