@@ -12,16 +12,18 @@ import { TopicsService } from '../topics/topics.service';
 import { OutboundBudget, OutboundConnection } from '../ws/outbound-budget';
 import { OUTBOUND_BUDGET } from '../ws/outbound.module';
 import { Query, parsePartitionList, queryString } from './consume-params';
-import { CursorWriter, decodeCursor } from './cursor';
-import { FetchService, checkRange, outOfRange } from './fetch.service';
+import { CursorWriter } from './cursor';
+import { FetchService, outOfRange } from './fetch.service';
+import { resolveStart } from './start-position';
 
 /**
  * Server-sent events of one topic (all or named partitions) as `text/event-stream`: one event per
  * record, `id:` = the cursor of every partition right after that record, `data:` = the API.md JSON
  * record. Contract:
  * - Position: `Last-Event-ID` (a reconnect) wins over `from=earliest|latest|<cursor>` (default
- *   latest, as Kafka's auto.offset.reset); a partition the cursor does not name starts at its log
- *   start. Every start offset is range-checked before the stream opens (416 as JSON).
+ *   latest, as Kafka's auto.offset.reset), resolved by start-position.ts as for a WebSocket
+ *   subscription (a cursor from either transport works on both). Every start offset is
+ *   range-checked before the stream opens (416 as JSON).
  * - Delivery parks on the partitions' high-watermark notification; an idle stream sends a
  *   `: keepalive` comment every HEARTBEAT_MS. No timer polls the log.
  * - Memory per stream is one chunk (CHUNK_BYTES of batches, CHUNK_RECORDS records): the next
@@ -35,6 +37,8 @@ import { FetchService, checkRange, outOfRange } from './fetch.service';
 export const HEARTBEAT_MS = 15_000;
 const CHUNK_BYTES = 256 * 1024;
 const CHUNK_RECORDS = 500;
+/** Partitions one stream reads (and its cursors hold), as a WebSocket subscription. */
+const MAX_STREAM_PARTITIONS = 10_000;
 
 export interface EventStream {
   topic: string;
@@ -57,25 +61,24 @@ export class EventStreamService {
     @Optional() @Inject(OUTBOUND_BUDGET) private readonly outbound?: OutboundBudget,
   ) {}
 
-  /** Resolves the partitions and start positions; throws the API.md error before anything is sent. */
+  /** Resolves the partitions and start positions (the broker's one resolver); throws the API.md error before anything is sent. */
   async open(topic: string, query: Query, lastEventId: string | undefined): Promise<EventStream> {
-    const partitionsCount = this.topics.get(topic).partitionsCount;
     const format = parseReadFormat(queryString(query, 'format'));
-    const partitionIds = parsePartitionList(query) ?? Array.from({ length: partitionsCount }, (_, p) => p);
-    const partitions = partitionIds.map((id) => this.topics.partition(topic, id));
     const from = lastEventId || queryString(query, 'from') || 'latest';
-    let positions: number[];
-    if (from === 'earliest') positions = partitions.map((p) => p.logStartOffset);
-    else if (from === 'latest') positions = partitions.map((p) => p.highWatermark);
-    else {
-      const cursor = decodeCursor(from);
-      for (const id of cursor.keys()) {
-        if (id >= partitionsCount) throw badRequest(`cursor names partition ${id}, which ${topic} does not have`);
-      }
-      positions = partitions.map((p, i) => cursor.get(partitionIds[i]) ?? p.logStartOffset);
-      positions.forEach((offset, i) => checkRange(partitions[i], offset));
-    }
-    return { topic, partitionIds, partitions, positions, format };
+    const start = await resolveStart(
+      { partitionCount: (name) => this.topics.get(name).partitionsCount, partition: (name, id) => this.topics.partition(name, id) },
+      topic,
+      parsePartitionList(query),
+      from === 'earliest' || from === 'latest' ? { kind: from } : { kind: 'cursor', cursor: from },
+      MAX_STREAM_PARTITIONS,
+    );
+    return {
+      topic,
+      partitionIds: start.map((s) => s.state.partition),
+      partitions: start.map((s) => s.state),
+      positions: start.map((s) => s.offset),
+      format,
+    };
   }
 
   /** Streams until the client leaves or the broker stops; never throws (errors become an event). */
@@ -134,7 +137,7 @@ export class EventStreamService {
       wake?.();
     };
     const unsubscribe = stream.partitions.map((p) => p.onHighWatermark(onAdvance));
-    const cursor = new CursorWriter(stream.partitionIds, stream.positions);
+    const cursor = new CursorWriter(stream.topic, stream.partitionIds, stream.positions);
     try {
       while (!signal.aborted) {
         advanced = false;

@@ -3,7 +3,7 @@ import type { Offset } from '@runnel/protocol';
 import type { Partition } from '@runnel/replication';
 import { ReadFormat, RenderedData } from '../common/encodings';
 import { JsonTextBuffer, renderRecordsText } from '../common/record-render';
-import { encodeCursor } from './cursor';
+import { encodeCursor } from '../consume/cursor';
 
 /**
  * One WebSocket subscription: a set of partitions (of one topic, or of several for a consumer

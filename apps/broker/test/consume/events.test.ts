@@ -1,5 +1,7 @@
 import * as net from 'node:net';
 import { BrokerProcess, startBroker } from '../support/broker-process';
+import { decodeCursor, encodeCursor } from '../../src/consume/cursor';
+import { WsClient } from '../ws/ws-client';
 import { SseClient, createTopic, getJson, produce } from './consume-support';
 
 /** Server-sent event streams against a real broker process. */
@@ -47,8 +49,11 @@ describe('consume: GET /v3/clusters/{cid}/topics/{topic}/events', () => {
       value: { type: 'STRING', data: 'one' },
       headers: [],
     });
-    // The id is an opaque cursor: base64url JSON of the next offset of every partition.
-    expect(JSON.parse(Buffer.from(first.id, 'base64url').toString())).toEqual({ '0': 1, '1': 1 });
+    // The id is the broker's one cursor: the next offset of every partition.
+    expect(decodeCursor(topic, first.id, 10)).toEqual([
+      { partition: 0, offset: 1 },
+      { partition: 1, offset: 1 },
+    ]);
 
     await produce(broker.baseUrl, topic, 0, [{ value: 'two' }, { value: 'three' }]);
     expect((await stream.records(2)).map((e) => label(e.record))).toEqual(['0:1:two', '0:2:three']);
@@ -90,10 +95,43 @@ describe('consume: GET /v3/clusters/{cid}/topics/{topic}/events', () => {
     const stream = await open(topic, 'from=earliest&partitions=2&format=string');
     const events = await stream.records(2);
     expect(events.map((e) => label(e.record))).toEqual(['2:0:p2-a', '2:1:p2-b']);
-    expect(JSON.parse(Buffer.from(events[0].id, 'base64url').toString())).toEqual({ '2': 1 });
+    expect(decodeCursor(topic, events[0].id, 10)).toEqual([{ partition: 2, offset: 1 }]);
 
     const fromCursor = await open(topic, `from=${events[0].id}&partitions=2&format=string`);
     expect((await fromCursor.records(1)).map((e) => label(e.record))).toEqual(['2:1:p2-b']);
+  });
+
+  it('one cursor for both transports: an event id resumes a WebSocket subscription and a records frame cursor resumes a stream', async () => {
+    const topic = await newTopic(2);
+    await produce(broker.baseUrl, topic, 0, [{ value: 'a0' }, { value: 'a1' }]);
+    await produce(broker.baseUrl, topic, 1, [{ value: 'b0' }]);
+    const stream = await open(topic, 'from=earliest&format=string');
+    const events = await stream.records(3);
+    const afterA1 = events.find((e) => label(e.record) === '0:1:a1')!.id;
+    const ws = await WsClient.open(broker.baseUrl);
+    try {
+      ws.send({ type: 'subscribe', sub: 'w', topic, from: { cursor: afterA1 }, format: 'string' });
+      await ws.untilRecords('w', 1);
+      expect((await ws.next('subscribed', 1, 'w')).assignment).toEqual([
+        { partition: 0, offset: 2 },
+        { partition: 1, offset: 0 }, // the stream takes partitions in turn: a0, a1, then b0
+      ]);
+      expect(ws.records('w').map((r) => [r.partition, r.offset, r.value.data])).toEqual([[1, 0, 'b0']]);
+      const frames = ws.of('records', 'w');
+      const wsCursor = frames[frames.length - 1].cursor as string;
+      await produce(broker.baseUrl, topic, 1, [{ value: 'b1' }]);
+      const resumed = await open(topic, `from=${wsCursor}&format=string`);
+      expect((await resumed.records(1)).map((e) => label(e.record))).toEqual(['1:1:b1']);
+      // The same out-of-range position is the same 416 on both transports.
+      const beyond = encodeCursor(topic, [{ partition: 0, offset: 99 }]);
+      const sse = await fetch(`${broker.baseUrl}/v3/clusters/-/topics/${topic}/events?from=${beyond}`);
+      expect(sse.status).toBe(416);
+      expect(((await sse.json()) as { error_code: number }).error_code).toBe(416);
+      ws.send({ type: 'subscribe', sub: 'x', topic, from: { cursor: beyond } });
+      expect((await ws.next('error', 1, 'x')).error_code).toBe(416);
+    } finally {
+      ws.close();
+    }
   });
 
   it('keeps serving after a client disconnects mid-stream', async () => {
@@ -121,10 +159,11 @@ describe('consume: GET /v3/clusters/{cid}/topics/{topic}/events', () => {
       [url(topic, 'format=xml'), {}, 400, 40001],
       [url(topic, 'from=garbage!'), {}, 400, 40001],
       [url(topic, `from=${cursor({ '0': 'x' })}`), {}, 400, 40001],
-      [url(topic, `from=${cursor({ '5': 0 })}`), {}, 400, 40001],
       [url(topic, 'partitions=a,b'), {}, 400, 40001],
       [url(topic, 'from=earliest'), { 'last-event-id': 'not a cursor' }, 400, 40001],
       [url(topic, 'partitions=0,7'), {}, 404, 40403],
+      // As a WebSocket subscribe with that cursor: a partition the topic does not have.
+      [url(topic, `from=${cursor({ '5': 0 })}`), {}, 404, 40403],
       [url('no-such-topic', 'from=earliest'), {}, 404, 40403],
       [url(topic, `from=${cursor({ '0': 99 })}`), {}, 416, 416],
     ];
