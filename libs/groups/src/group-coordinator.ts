@@ -105,6 +105,12 @@ export class GroupCoordinator {
   private readonly expiryIntervalMs: number | undefined;
   private readonly monotonicClock: () => number;
   private lastExpiryCheck: number | undefined;
+  /**
+   * Members that left (socket closed, unsubscribed), by `group\0member`, until when a rejoin with
+   * their member id is still accepted (their session timeout): a client that reconnects and
+   * passes its member_id is the same member, as after a broker restart. Insertion-ordered, bounded.
+   */
+  private readonly departed = new Map<string, number>();
   private readonly counters = { rebalances: 0, partitionsMoved: 0, commits: 0, commitErrors: 0, pausesForgiven: 0 };
   private readonly rebalanceContext: RebalanceContext = {
     catalog: { topics: () => this.catalog.topics() },
@@ -163,8 +169,9 @@ export class GroupCoordinator {
   private admit(request: JoinRequest, subscription: Member['subscription'], sessionTimeoutMs: number, nested: boolean): { group: Group; member: Member } {
     let group = this.groups.get(request.groupId);
     let member = request.memberId === undefined ? undefined : group?.members.get(request.memberId);
-    if (request.memberId !== undefined && !member) {
-      throw new GroupError('UNKNOWN_MEMBER', `member ${request.memberId} is not in group ${request.groupId}`);
+    const rejoining = request.memberId !== undefined && !member && this.takeDeparted(request.groupId, request.memberId);
+    if (request.memberId !== undefined && !member && !rejoining) {
+      throw new GroupError('UNKNOWN_MEMBER', `member ${request.memberId} is not in group ${request.groupId} (nor left it within its session timeout)`);
     }
     if (!member && group && group.members.size >= this.limits.maxMembersPerGroup) {
       throw new GroupError('GROUP_FULL', `group ${request.groupId} has ${this.limits.maxMembersPerGroup} members, the limit`);
@@ -187,8 +194,8 @@ export class GroupCoordinator {
       Object.assign(member, { clientId: request.clientId, clientHost: request.clientHost, subscription, sessionTimeoutMs, lastSeenMs: now });
       group.membershipChanged = true;
     } else {
-      let memberId = this.newMemberId(request.clientId);
-      while (group.members.has(memberId)) memberId = this.newMemberId(request.clientId);
+      let memberId = rejoining ? request.memberId! : this.newMemberId(request.clientId);
+      while (!rejoining && group.members.has(memberId)) memberId = this.newMemberId(request.clientId);
       if (typeof memberId !== 'string' || memberId.length === 0 || memberId.length > MAX_ID_LENGTH) throw new Error(`invalid generated member id ${memberId}`);
       member = {
         memberId,
@@ -215,7 +222,33 @@ export class GroupCoordinator {
       const member = group?.members.get(memberId);
       if (!group || !member) return;
       this.removeMember(group, member);
+      this.rememberDeparted(groupId, memberId, this.clock() + member.sessionTimeoutMs);
     });
+  }
+
+  /**
+   * The member's connection went away without leaving (broker shutdown): it stays a member, owning
+   * its partitions, until it rejoins with its member id or its session times out — as a member
+   * restored after a crash.
+   */
+  disconnect(groupId: string, memberId: string): void {
+    const member = this.groups.get(groupId)?.members.get(memberId);
+    if (member) member.listener = null;
+  }
+
+  private rememberDeparted(groupId: string, memberId: string, untilMs: number): void {
+    const key = `${groupId}\0${memberId}`;
+    this.departed.delete(key);
+    this.departed.set(key, untilMs);
+    if (this.departed.size > this.limits.maxMembersPerGroup * 16) this.departed.delete(this.departed.keys().next().value!);
+  }
+
+  private takeDeparted(groupId: string, memberId: string): boolean {
+    const key = `${groupId}\0${memberId}`;
+    const untilMs = this.departed.get(key);
+    if (untilMs === undefined) return false;
+    this.departed.delete(key);
+    return this.clock() <= untilMs;
   }
 
   heartbeat(groupId: string, memberId: string): void {
@@ -232,6 +265,7 @@ export class GroupCoordinator {
       for (const group of this.groups.values()) {
         for (const member of group.members.values()) if (now - member.lastSeenMs > member.sessionTimeoutMs) expired.push([group, member]);
       }
+      for (const [key, untilMs] of this.departed) if (untilMs < now) this.departed.delete(key);
       const removed: string[] = [];
       for (const [group, member] of expired) {
         if (member.removed || now - member.lastSeenMs <= member.sessionTimeoutMs) continue; // a callback below changed it

@@ -55,6 +55,7 @@ export function wsGroupsOf(coordinator: GroupCoordinator): WsGroups {
   return {
     join: (request, listener) => mapped(() => coordinator.join(request, listener)),
     leave: (groupId, memberId) => coordinator.leave(groupId, memberId),
+    disconnect: (groupId, memberId) => coordinator.disconnect(groupId, memberId),
     heartbeat: (groupId, memberId) => mapped(() => coordinator.heartbeat(groupId, memberId)),
     commit: (groupId, memberId, offsets) => {
       const pending = mapped(() => coordinator.commit(groupId, memberId, offsets));

@@ -30,6 +30,7 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
   private readonly limits: WsLimits;
   /** When each socket was last heard from (pong or frame), for the idle timeout. */
   private readonly lastHeard = new WeakMap<WebSocket, number>();
+  private readonly sessions = new WeakMap<WebSocket, WsSession>();
   private wss: WebSocketServer | undefined;
   private server: Server | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
@@ -69,6 +70,7 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
       (socket) =>
         new Promise<void>((resolve) => {
           socket.once('close', () => resolve());
+          this.sessions.get(socket)?.close('shutdown');
           socket.close(1001, 'broker shutting down');
           // A peer that does not answer the close handshake must not hold up shutdown.
           setTimeout(() => socket.terminate(), 2000).unref();
@@ -109,6 +111,7 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
       wake: () => session?.wake(),
     });
     session = new WsSession(sink, this.topicsSeam, this.producer, this.metrics, this.limits, this.groups, clientHost, connection);
+    this.sessions.set(socket, session);
     this.metrics.wsConnectionOpened();
     const heard = (): void => {
       this.lastHeard.set(socket, Date.now());

@@ -138,11 +138,14 @@ export class WsSession {
 
   /**
    * The socket closed: stop everything, release listeners, drop whatever is still running.
-   * Group members leave their groups at once (after committing what was credited, with auto_commit).
+   * Group members leave their groups at once (after committing what was credited, with auto_commit);
+   * at broker shutdown they are detached instead (see GroupMember.detach).
    */
-  close(): void {
+  close(cause: 'socket' | 'shutdown' = 'socket'): void {
     if (this.closed) return;
     this.closed = true;
+    // At shutdown members are detached, not removed: they are restored after the restart.
+    if (cause === 'shutdown') for (const member of this.members.values()) member.detach();
     for (const subscription of this.subscriptions.values()) this.endSubscription(subscription);
     this.runQueue.length = 0;
   }
