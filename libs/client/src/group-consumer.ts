@@ -202,10 +202,11 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
     if (this.autoCommit && this.memberId !== undefined && this.yieldedPositions().length > 0) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_COMMIT_TIMEOUT_MS)));
-      await Promise.race([this.commit().then(
+      const committed = this.commit().then(
         () => undefined,
-        () => undefined,
-      ), timeout]);
+        () => undefined, // refused or failed: the records come again (at-least-once)
+      );
+      await Promise.race([committed, timeout]);
       clearTimeout(timer);
     }
     this.flushCredit();

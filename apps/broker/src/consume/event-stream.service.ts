@@ -4,7 +4,7 @@ import { LogClosedError, OffsetOutOfRangeError } from '@runnel/log';
 import { asOffset } from '@runnel/protocol';
 import type { Partition, PartitionReadResult } from '@runnel/replication';
 import { ReadFormat, parseReadFormat } from '../common/encodings';
-import { badRequest, unknownPartition } from '../common/errors';
+import { unknownPartition } from '../common/errors';
 import { HttpExceptionFilter } from '../common/http-exception.filter';
 import { renderRecords } from '../common/record-render';
 import { MetricsService } from '../metrics/metrics.service';
