@@ -15,7 +15,7 @@ describe('resolveStart', () => {
   });
   const topics = {
     partitionCount: (topic: string) => {
-      if (topic !== 'orders') throw new RunnelError('UNKNOWN_TOPIC', 'no such topic');
+      if (topic !== 'orders') throw new RunnelError('UNKNOWN_TOPIC_OR_PARTITION', 'no such topic');
       return 3;
     },
     partition: (_topic: string, p: number) => partition(p),
