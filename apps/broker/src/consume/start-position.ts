@@ -53,7 +53,8 @@ export async function resolveStart<P extends StartPartition>(
   return start;
 }
 
-async function startOffset(state: StartPartition, from: StartFrom, cursorOffset: number | undefined, topic: string): Promise<number> {
+/** One partition's start for `from` (a cursor's position for it given as `cursorOffset`); the rules above. */
+export async function startOffset(state: StartPartition, from: StartFrom, cursorOffset: number | undefined, topic: string): Promise<number> {
   const hw = state.highWatermark;
   switch (from.kind) {
     case 'earliest':
