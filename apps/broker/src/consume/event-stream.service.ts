@@ -120,8 +120,8 @@ export class EventStreamService {
         if (slow.signal.aborted && !closed.signal.aborted) {
           res.write(`event: error\ndata: ${JSON.stringify({ error_code: 50003, message: String(slow.signal.reason) })}\n\n`);
           res.end();
-          // The error event queues behind what the client has not read: give it one more timeout.
-          setTimeout(() => res.destroy(), this.outbound?.limits.slowConsumerTimeoutMs ?? 0).unref();
+          // The error event queues behind what the client has not read: a short grace to read it.
+          setTimeout(() => res.destroy(), this.outbound?.closeGraceMs ?? 0).unref();
           return;
         }
         if (!res.writableEnded) res.end();

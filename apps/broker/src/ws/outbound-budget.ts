@@ -128,6 +128,13 @@ export class OutboundConnection {
 
 export class OutboundBudget {
   readonly limits: OutboundLimits;
+  /**
+   * How long a connection closed as a slow consumer may take to read up to its close frame (or
+   * SSE error event) before it is destroyed: its bytes still count until then.
+   */
+  get closeGraceMs(): number {
+    return Math.min(this.limits.slowConsumerTimeoutMs, 5000);
+  }
   total = 0;
   private peak = 0;
   private slowCloses = 0;

@@ -134,12 +134,12 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
 
   /**
    * 1008 with the reason; the close frame queues behind what the client has not read, so the
-   * socket is terminated if the client has not read up to it within another slow-consumer timeout.
+   * socket is terminated if the client has not read up to it within the budget's close grace.
    */
   private closeSlow(socket: WebSocket, reason: string): void {
     this.logger.warn(`closing WebSocket: ${reason}`);
     socket.close(1008, reason.slice(0, 120));
-    setTimeout(() => socket.terminate(), this.outbound?.limits.slowConsumerTimeoutMs ?? 0).unref();
+    setTimeout(() => socket.terminate(), this.outbound?.closeGraceMs ?? 0).unref();
   }
 
   private pingAll(): void {

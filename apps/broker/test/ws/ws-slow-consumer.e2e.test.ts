@@ -91,4 +91,40 @@ describe('broker process: WebSocket slow consumers', () => {
     expect(offsets).toEqual(Array.from({ length: BATCHES * PER_BATCH }, (_, i) => i));
     expect(reader.closeCode).toBeUndefined();
   }, 60_000);
+  it('when the broker-wide budget is spent, closes the laggards holding the most, and a reader still gets everything', async () => {
+    // Slow-consumer timeout far beyond the test: every close here comes from the total cap.
+    broker = await startBroker({
+      env: { RUNNEL_MAX_BUFFERED_BYTES_PER_CONNECTION: String(1024 * 1024), RUNNEL_MAX_BUFFERED_BYTES_TOTAL: String(2 * 1024 * 1024), RUNNEL_SLOW_CONSUMER_TIMEOUT_MS: '600000' },
+    });
+    await createTopicOn(broker, 'big', 1);
+    const laggards = [];
+    for (let i = 0; i < 4; i++) {
+      const laggard = await nonReader(broker, 'big');
+      cleanup.push(() => laggard.socket.terminate());
+      laggards.push(laggard);
+    }
+    const reader = await WsClient.open(broker.baseUrl);
+    cleanup.push(() => reader.close());
+    reader.send({ type: 'subscribe', sub: 'r', topic: 'big', from: 'earliest', credit: 100_000, format: 'string' });
+    await reader.next('subscribed', 1, 'r');
+    for (let b = 0; b < BATCHES; b++) await produceStrings(broker, 'big', 0, Array.from({ length: PER_BATCH }, () => VALUE));
+
+    const deadline = Date.now() + 40_000;
+    while ((await metrics(broker)).runnel_slow_consumer_closes_total < 1) {
+      if (Date.now() > deadline) throw new Error('no laggard was closed');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // The closed laggards read again: what was queued, then the close frame naming the budget.
+    for (const laggard of laggards) (laggard.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+    const closes = await Promise.all(laggards.map(async (l) => Promise.race([l.closed, new Promise<null>((r) => setTimeout(() => r(null), 3000))])));
+    const slow = closes.filter((c) => c !== null && c.code === 1008);
+    expect(slow.length).toBeGreaterThanOrEqual(1);
+    for (const c of slow) expect(c!.reason).toMatch(/^slow consumer: \d+ unsent bytes while the broker's 2097152-byte outbound budget is spent/);
+
+    await reader.untilRecords('r', BATCHES * PER_BATCH);
+    expect(reader.records('r').map((r) => r.offset)).toEqual(Array.from({ length: BATCHES * PER_BATCH }, (_, i) => i));
+    // The cap stops new frames; frames being built when it was reached still go out: at most one
+    // (about 350 KiB here) per connection over it.
+    expect((await metrics(broker)).runnel_outbound_buffered_bytes_peak).toBeLessThanOrEqual(2 * 1024 * 1024 + 5 * 512 * 1024);
+  }, 90_000);
 });
