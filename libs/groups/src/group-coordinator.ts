@@ -82,6 +82,9 @@ export interface GroupCoordinatorStats {
   pausesForgiven: number;
 }
 
+/** Departed members remembered for a rejoin (the oldest is forgotten first): bounded memory under churn. */
+const MAX_DEPARTED = 100_000;
+
 /** Guard against listeners that change membership on every callback forever. */
 const MAX_REBALANCES_PER_CALL = 100_000;
 
@@ -240,7 +243,7 @@ export class GroupCoordinator {
     const key = `${groupId}\0${memberId}`;
     this.departed.delete(key);
     this.departed.set(key, untilMs);
-    if (this.departed.size > this.limits.maxMembersPerGroup * 16) this.departed.delete(this.departed.keys().next().value!);
+    if (this.departed.size > MAX_DEPARTED) this.departed.delete(this.departed.keys().next().value!);
   }
 
   private takeDeparted(groupId: string, memberId: string): boolean {
