@@ -14,8 +14,9 @@ import { ConsumedRecord, ErrorFrame, RecordFormat, RecordsFrame, ServerFrame, St
  * - auto_commit (the default): the broker commits what was delivered AND credited back, every
  *   `autoCommitIntervalMs`, on revocation and on leave. This client credits a record once the
  *   application asks for the next one (or closes), and at most 100 ms later, so auto-commit
- *   covers exactly the records the application finished with. close() credits everything yielded
- *   before it leaves, so a clean close commits all of it.
+ *   covers exactly the records the application finished with. close() (and `break` out of
+ *   for-await) first commits the position after every record yielded, explicitly — the broker's
+ *   commit covers whole frames only — then leaves, so the next member starts right after them.
  * - commit(): without offsets, the position after every record yielded so far, per owned
  *   partition (Kafka's commitSync()); with offsets, those. Commits go one at a time, each with a
  *   `ref` the broker echoes in its `committed` or error answer, so the promise settles with its
@@ -81,6 +82,8 @@ export interface CommitOffset {
 
 /** How long a processed record may wait for its credit (so auto-commit sees it). */
 const CREDIT_FLUSH_MS = 100;
+/** How long close() waits for the commit of what was taken. */
+const CLOSE_COMMIT_TIMEOUT_MS = 5000;
 
 export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
   readonly group: string;
@@ -98,10 +101,12 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
   private commitTail: Promise<unknown> = Promise.resolve();
   private inFlight: { ref: number; resolve: (offsets: TopicPartitionOffset[]) => void; reject: (error: Error) => void } | undefined;
   private commitRef = 0;
+  private readonly autoCommit: boolean;
 
   constructor(options: GroupConsumerOptions) {
     super(options, subscribeFields(options), CREDIT_FLUSH_MS);
     this.group = options.group;
+    this.autoCommit = options.autoCommit ?? true;
   }
 
   /** The partitions this member owns now, with the offset delivery of each started at. */
@@ -187,8 +192,24 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
     this.fail(error);
   }
 
-  protected override beforeClose(): void {
-    this.flushCredit(); // the broker auto-commits credited records when the socket closes
+  /**
+   * With auto-commit, commits the position after every record taken (the broker's own commit on
+   * leave only covers whole frames credited back, and one frame may hold the whole backlog), then
+   * credits what was taken. Bounded by CLOSE_COMMIT_TIMEOUT_MS: a broker that does not answer
+   * cannot hold close() up; the records are then delivered again (at-least-once).
+   */
+  protected override async beforeClose(): Promise<void> {
+    if (this.autoCommit && this.memberId !== undefined && this.yieldedPositions().length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_COMMIT_TIMEOUT_MS)));
+      const committed = this.commit().then(
+        () => undefined,
+        () => undefined, // refused or failed: the records come again (at-least-once)
+      );
+      await Promise.race([committed, timeout]);
+      clearTimeout(timer);
+    }
+    this.flushCredit();
   }
 
   protected override onEnd(error: Error): void {

@@ -96,6 +96,7 @@ export abstract class SubscriptionStream<Assignment> implements AsyncIterableIte
   private readonly subscribed: Promise<Assignment>;
   private settleSubscribed!: { resolve: (a: Assignment) => void; reject: (e: Error) => void };
   private readonly closed: Promise<void>;
+  private closing: Promise<void> | undefined;
 
   protected constructor(
     options: StreamOptions,
@@ -149,10 +150,15 @@ export abstract class SubscriptionStream<Assignment> implements AsyncIterableIte
   }
 
   /** Stops delivery and closes the socket; a pending next() ends the iteration. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     if (!this.ended) {
       const live = this.failure === null;
-      if (live) this.beforeClose();
+      if (live) await this.beforeClose();
       this.ended = true;
       clearTimeout(this.creditFlushTimer);
       this.frames.length = 0;
@@ -194,8 +200,8 @@ export abstract class SubscriptionStream<Assignment> implements AsyncIterableIte
     this.fail(errorFromFrame(frame));
   }
 
-  /** close() was called on a live consumer, before the socket closes. */
-  protected beforeClose(): void {}
+  /** close() was called on a live consumer, before the socket closes (awaited: e.g. a last commit). */
+  protected beforeClose(): void | Promise<void> {}
 
   /** The consumer failed or was closed (once). */
   protected onEnd(_error: Error): void {}

@@ -14,7 +14,8 @@
  * nothing assigned and learns its partitions through onAssigned when the deferred rebalance runs.
  *
  * Time: only expireSessions() judges liveness, against the injected clock; join, heartbeat and
- * load() stamp lastSeen. Validation errors are thrown synchronously as GroupError, also by the
+ * load() stamp lastSeen. With `expiryIntervalMs` a late check (the broker was stopped or stalled)
+ * first extends every session by its delay, so a broker pause never evicts members. Validation errors are thrown synchronously as GroupError, also by the
  * methods that return a promise; the promise only carries the OffsetLog's outcome.
  */
 import { randomUUID } from 'node:crypto';
@@ -59,6 +60,15 @@ export interface GroupCoordinatorOptions {
   onPersistError?: (error: Error) => void;
   /** A listener threw (a broker bug: listeners must not throw); the coordinator carries on. */
   onListenerError?: (error: unknown, memberId: string) => void;
+  /**
+   * How often the owner calls expireSessions(). When set, a call that comes later than this
+   * (the process was stopped, or its event loop stalled) first extends every session by the
+   * delay: members are not blamed for the coordinator's own pause (their heartbeats could not be
+   * read meanwhile). Unset: no compensation (callers that call expireSessions() at will).
+   */
+  expiryIntervalMs?: number;
+  /** Measures that delay; default performance.now (monotonic), or `clock` when one is injected. */
+  monotonicClock?: () => number;
 }
 
 export interface GroupCoordinatorStats {
@@ -68,7 +78,12 @@ export interface GroupCoordinatorStats {
   partitionsMoved: number;
   commits: number;
   commitErrors: number;
+  /** expireSessions() calls that came late and extended every session by the delay. */
+  pausesForgiven: number;
 }
+
+/** Departed members remembered for a rejoin (the oldest is forgotten first): bounded memory under churn. */
+const MAX_DEPARTED = 100_000;
 
 /** Guard against listeners that change membership on every callback forever. */
 const MAX_REBALANCES_PER_CALL = 100_000;
@@ -90,7 +105,16 @@ export class GroupCoordinator {
   private readonly dirty = new Set<Group>();
   private inCall = false;
   private memberCount = 0;
-  private readonly counters = { rebalances: 0, partitionsMoved: 0, commits: 0, commitErrors: 0 };
+  private readonly expiryIntervalMs: number | undefined;
+  private readonly monotonicClock: () => number;
+  private lastExpiryCheck: number | undefined;
+  /**
+   * Members that left (socket closed, unsubscribed), by `group\0member`, until when a rejoin with
+   * their member id is still accepted (their session timeout): a client that reconnects and
+   * passes its member_id is the same member, as after a broker restart. Insertion-ordered, bounded.
+   */
+  private readonly departed = new Map<string, number>();
+  private readonly counters = { rebalances: 0, partitionsMoved: 0, commits: 0, commitErrors: 0, pausesForgiven: 0 };
   private readonly rebalanceContext: RebalanceContext = {
     catalog: { topics: () => this.catalog.topics() },
     assignorFor: (group) => this.assignors.get(group.assignor ?? this.defaultAssignor) ?? this.assignors.get(this.defaultAssignor)!,
@@ -110,6 +134,8 @@ export class GroupCoordinator {
     this.newMemberId = options.newMemberId ?? ((clientId) => `${clientId.slice(0, 200) || 'member'}-${randomUUID()}`);
     this.onListenerError = options.onListenerError ?? (() => undefined);
     this.writer = new OffsetLogWriter(this.offsetLog, options.onPersistError ?? (() => undefined));
+    this.expiryIntervalMs = options.expiryIntervalMs;
+    this.monotonicClock = options.monotonicClock ?? (options.clock ? options.clock : () => performance.now());
   }
 
   load(records: Iterable<OffsetLogRecord>): { records: number; skipped: number } {
@@ -146,8 +172,9 @@ export class GroupCoordinator {
   private admit(request: JoinRequest, subscription: Member['subscription'], sessionTimeoutMs: number, nested: boolean): { group: Group; member: Member } {
     let group = this.groups.get(request.groupId);
     let member = request.memberId === undefined ? undefined : group?.members.get(request.memberId);
-    if (request.memberId !== undefined && !member) {
-      throw new GroupError('UNKNOWN_MEMBER', `member ${request.memberId} is not in group ${request.groupId}`);
+    const rejoining = request.memberId !== undefined && !member && this.takeDeparted(request.groupId, request.memberId);
+    if (request.memberId !== undefined && !member && !rejoining) {
+      throw new GroupError('UNKNOWN_MEMBER', `member ${request.memberId} is not in group ${request.groupId} (nor left it within its session timeout)`);
     }
     if (!member && group && group.members.size >= this.limits.maxMembersPerGroup) {
       throw new GroupError('GROUP_FULL', `group ${request.groupId} has ${this.limits.maxMembersPerGroup} members, the limit`);
@@ -170,8 +197,8 @@ export class GroupCoordinator {
       Object.assign(member, { clientId: request.clientId, clientHost: request.clientHost, subscription, sessionTimeoutMs, lastSeenMs: now });
       group.membershipChanged = true;
     } else {
-      let memberId = this.newMemberId(request.clientId);
-      while (group.members.has(memberId)) memberId = this.newMemberId(request.clientId);
+      let memberId = rejoining ? request.memberId! : this.newMemberId(request.clientId);
+      while (!rejoining && group.members.has(memberId)) memberId = this.newMemberId(request.clientId);
       if (typeof memberId !== 'string' || memberId.length === 0 || memberId.length > MAX_ID_LENGTH) throw new Error(`invalid generated member id ${memberId}`);
       member = {
         memberId,
@@ -198,7 +225,33 @@ export class GroupCoordinator {
       const member = group?.members.get(memberId);
       if (!group || !member) return;
       this.removeMember(group, member);
+      this.rememberDeparted(groupId, memberId, this.clock() + member.sessionTimeoutMs);
     });
+  }
+
+  /**
+   * The member's connection went away without leaving (broker shutdown): it stays a member, owning
+   * its partitions, until it rejoins with its member id or its session times out — as a member
+   * restored after a crash.
+   */
+  disconnect(groupId: string, memberId: string): void {
+    const member = this.groups.get(groupId)?.members.get(memberId);
+    if (member) member.listener = null;
+  }
+
+  private rememberDeparted(groupId: string, memberId: string, untilMs: number): void {
+    const key = `${groupId}\0${memberId}`;
+    this.departed.delete(key);
+    this.departed.set(key, untilMs);
+    if (this.departed.size > MAX_DEPARTED) this.departed.delete(this.departed.keys().next().value!);
+  }
+
+  private takeDeparted(groupId: string, memberId: string): boolean {
+    const key = `${groupId}\0${memberId}`;
+    const untilMs = this.departed.get(key);
+    if (untilMs === undefined) return false;
+    this.departed.delete(key);
+    return this.clock() <= untilMs;
   }
 
   heartbeat(groupId: string, memberId: string): void {
@@ -209,11 +262,13 @@ export class GroupCoordinator {
 
   expireSessions(): string[] {
     return this.call(() => {
+      this.forgivePause();
       const now = this.clock();
       const expired: [Group, Member][] = [];
       for (const group of this.groups.values()) {
         for (const member of group.members.values()) if (now - member.lastSeenMs > member.sessionTimeoutMs) expired.push([group, member]);
       }
+      for (const [key, untilMs] of this.departed) if (untilMs < now) this.departed.delete(key);
       const removed: string[] = [];
       for (const [group, member] of expired) {
         if (member.removed || now - member.lastSeenMs <= member.sessionTimeoutMs) continue; // a callback below changed it
@@ -229,6 +284,27 @@ export class GroupCoordinator {
       }
       return removed;
     });
+  }
+
+  /**
+   * Extends every session by how much later than `expiryIntervalMs` this check runs: time the
+   * coordinator did not run is not time a member failed to heartbeat (Kafka renews sessions after
+   * a coordinator pause too). Returns the extension in ms.
+   */
+  private forgivePause(): number {
+    if (this.expiryIntervalMs === undefined) return 0;
+    const checkedAt = this.monotonicClock();
+    const previous = this.lastExpiryCheck;
+    this.lastExpiryCheck = checkedAt;
+    if (previous === undefined) return 0;
+    const pauseMs = checkedAt - previous - this.expiryIntervalMs;
+    if (pauseMs <= 0) return 0;
+    const now = this.clock();
+    for (const group of this.groups.values()) {
+      for (const member of group.members.values()) member.lastSeenMs = Math.min(now, member.lastSeenMs + pauseMs);
+    }
+    this.counters.pausesForgiven++;
+    return pauseMs;
   }
 
   topicsChanged(): void {

@@ -256,6 +256,65 @@ describe('GroupCoordinator sessions', () => {
   });
 });
 
+describe('GroupCoordinator sessions after a coordinator pause', () => {
+  it('a check that runs late (the broker was stopped) extends every session by the delay instead of expiring', () => {
+    const { coordinator, join, clock } = setup({ t: 2 }, { expiryIntervalMs: 1_000 });
+    const a = join({ sessionTimeoutMs: 10_000 });
+    expect(coordinator.expireSessions()).toEqual([]); // the first check sets the baseline
+    clock.now += 1_000;
+    expect(coordinator.expireSessions()).toEqual([]);
+    clock.now += 20_000; // SIGSTOP for 20 s: no timer, no heartbeat was read
+    expect(coordinator.expireSessions()).toEqual([]);
+    expect(a.listener.events.some((e) => e.type === 'removed')).toBe(false);
+    expect(coordinator.describeGroup('g').members.map((m) => m.memberId)).toEqual([a.memberId]);
+    expect(coordinator.stats().pausesForgiven).toBe(1);
+    // Once the broker runs again, silence is the member's own: only the 19 s past the expected
+    // check were forgiven, so the session ends 10 s after join + 19 s.
+    for (let i = 0; i < 8; i++) {
+      clock.now += 1_000;
+      expect(coordinator.expireSessions()).toEqual([]);
+    }
+    clock.now += 1_000;
+    expect(coordinator.expireSessions()).toEqual([a.memberId]);
+  });
+
+  it('without expiryIntervalMs a late check expires as before', () => {
+    const { coordinator, join, clock } = setup({ t: 2 });
+    const a = join({ sessionTimeoutMs: 10_000 });
+    expect(coordinator.expireSessions()).toEqual([]);
+    clock.now += 20_000;
+    expect(coordinator.expireSessions()).toEqual([a.memberId]);
+  });
+});
+
+describe('GroupCoordinator rejoin', () => {
+  it('accepts a rejoin with the member id of a member that left, within its session timeout only', () => {
+    const { coordinator, join, clock } = setup({ t: 2 });
+    const a = join({ sessionTimeoutMs: 10_000 });
+    coordinator.leave('g', a.memberId); // the socket closed
+    clock.now += 9_000;
+    const again = join({ memberId: a.memberId, sessionTimeoutMs: 10_000 });
+    expect(again.memberId).toBe(a.memberId);
+    expect(again.assigned.map(tpString)).toEqual(['t/0', 't/1']);
+    coordinator.leave('g', a.memberId);
+    clock.now += 10_001;
+    expect(code(() => join({ memberId: a.memberId }))).toBe('UNKNOWN_MEMBER');
+    expect(code(() => join({ memberId: 'never-a-member' }))).toBe('UNKNOWN_MEMBER');
+  });
+
+  it('disconnect keeps the member and its partitions until it rejoins or its session times out', () => {
+    const { coordinator, join, clock } = setup({ t: 2 });
+    const a = join({ sessionTimeoutMs: 10_000 });
+    coordinator.disconnect('g', a.memberId);
+    expect(coordinator.describeGroup('g').members.map((m) => [m.memberId, m.connected, m.assignment.length])).toEqual([[a.memberId, false, 2]]);
+    const again = join({ memberId: a.memberId, sessionTimeoutMs: 10_000 });
+    expect(again.assigned.map(tpString)).toEqual(['t/0', 't/1']);
+    coordinator.disconnect('g', a.memberId);
+    clock.now += 10_001;
+    expect(coordinator.expireSessions()).toEqual([a.memberId]);
+  });
+});
+
 describe('GroupCoordinator admin', () => {
   it('refuses reset and delete while the group has members', async () => {
     const { coordinator, join } = setup();

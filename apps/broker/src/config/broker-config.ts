@@ -36,6 +36,12 @@ export interface BrokerConfig {
   logCleanerBackoffMs: number;
   /** Cleaner read + write bytes per second, so compaction never starves produce of disk or CPU. */
   logCleanerIoBytesPerSecond: number;
+  /** Unsent bytes one WebSocket/SSE connection may hold before it gets no more records. */
+  maxBufferedBytesPerConnection: number;
+  /** Unsent bytes of all WebSocket/SSE connections together; past it the worst laggards are closed. */
+  maxBufferedBytesTotal: number;
+  /** A WebSocket/SSE client that reads nothing of what is queued for it this long is closed. */
+  slowConsumerTimeoutMs: number;
   /** Topic config defaults (Kafka names → values), from RUNNEL_TOPIC_* overrides. */
   topicDefaults: Record<string, string>;
   /** Produce-path settings (PRODUCE_CONFIG). */
@@ -101,6 +107,9 @@ function brokerSchema(fileLimit: number | undefined) {
     // 32 MiB/s: at that rate the cleaner costs produce p99 little on this machine's disk
     // (~440 MB/s synced, see `npm run bench:cleaner`), and it still compacts 1 GiB in ~1 min.
     RUNNEL_LOG_CLEANER_IO_BYTES_PER_SECOND: integerVar(32 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
+    RUNNEL_MAX_BUFFERED_BYTES_PER_CONNECTION: integerVar(4 * 1024 * 1024, 64 * 1024, INT32_MAX),
+    RUNNEL_MAX_BUFFERED_BYTES_TOTAL: integerVar(512 * 1024 * 1024, 64 * 1024, Number.MAX_SAFE_INTEGER),
+    RUNNEL_SLOW_CONSUMER_TIMEOUT_MS: integerVar(30_000, 100, INT32_MAX),
     RUNNEL_IDEMPOTENCY_WINDOW_MS: integerVar(5 * 60_000, 0, 7 * 24 * 3_600_000),
     RUNNEL_IDEMPOTENCY_MAX_KEYS: integerVar(100_000, 1, 10_000_000),
     RUNNEL_IDEMPOTENCY_MAX_BYTES: integerVar(64 * 1024 * 1024, 1024, 2 ** 40),
@@ -158,6 +167,9 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv, fileLimit: number | und
     logCleanerEnable: v.RUNNEL_LOG_CLEANER_ENABLE,
     logCleanerBackoffMs: v.RUNNEL_LOG_CLEANER_BACKOFF_MS,
     logCleanerIoBytesPerSecond: v.RUNNEL_LOG_CLEANER_IO_BYTES_PER_SECOND,
+    maxBufferedBytesPerConnection: v.RUNNEL_MAX_BUFFERED_BYTES_PER_CONNECTION,
+    maxBufferedBytesTotal: v.RUNNEL_MAX_BUFFERED_BYTES_TOTAL,
+    slowConsumerTimeoutMs: v.RUNNEL_SLOW_CONSUMER_TIMEOUT_MS,
     topicDefaults: topicDefaultsOf(env),
     produce: {
       idempotencyWindowMs: v.RUNNEL_IDEMPOTENCY_WINDOW_MS,

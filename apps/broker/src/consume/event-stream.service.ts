@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { LogClosedError, OffsetOutOfRangeError } from '@runnel/log';
 import { asOffset } from '@runnel/protocol';
 import type { Partition, PartitionReadResult } from '@runnel/replication';
@@ -10,27 +10,36 @@ import { HttpExceptionFilter } from '../common/http-exception.filter';
 import { jsonRecordText, renderRecords } from '../common/record-render';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
+import { OutboundBudget, OutboundConnection } from '../ws/outbound-budget';
+import { OUTBOUND_BUDGET } from '../ws/outbound.module';
 import { Query, parsePartitionList, queryString } from './consume-params';
-import { CursorWriter, decodeCursor } from './cursor';
-import { FetchService, checkRange, outOfRange } from './fetch.service';
+import { CursorWriter } from './cursor';
+import { FetchService, outOfRange } from './fetch.service';
+import { resolveStart } from './start-position';
 
 /**
  * Server-sent events of one topic (all or named partitions) as `text/event-stream`: one event per
  * record, `id:` = the cursor of every partition right after that record, `data:` = the API.md JSON
  * record. Contract:
  * - Position: `Last-Event-ID` (a reconnect) wins over `from=earliest|latest|<cursor>` (default
- *   latest, as Kafka's auto.offset.reset); a partition the cursor does not name starts at its log
- *   start. Every start offset is range-checked before the stream opens (416 as JSON).
+ *   latest, as Kafka's auto.offset.reset), resolved by start-position.ts as for a WebSocket
+ *   subscription (a cursor from either transport works on both). Every start offset is
+ *   range-checked before the stream opens (416 as JSON).
  * - Delivery parks on the partitions' high-watermark notification; an idle stream sends a
  *   `: keepalive` comment every HEARTBEAT_MS. No timer polls the log.
  * - Memory per stream is one chunk (CHUNK_BYTES of batches, CHUNK_RECORDS records): the next
- *   chunk is not read until the socket has drained the previous one.
+ *   chunk is not read until the socket has drained the previous one, nor while the broker-wide
+ *   OutboundBudget is spent. A client that reads nothing for the slow-consumer timeout (or
+ *   lags most when the budget is spent) gets `event: error` 50003 "slow consumer: …" and the
+ *   stream ends (the socket is destroyed if it does not read up to that either).
  * - Client disconnect or broker shutdown stops the loop and drops every listener. An error after
  *   the stream started goes out as `event: error` with the API.md error body, then the stream ends.
  */
 export const HEARTBEAT_MS = 15_000;
 const CHUNK_BYTES = 256 * 1024;
 const CHUNK_RECORDS = 500;
+/** Partitions one stream reads (and its cursors hold), as a WebSocket subscription. */
+const MAX_STREAM_PARTITIONS = 10_000;
 
 export interface EventStream {
   topic: string;
@@ -44,39 +53,56 @@ export interface EventStream {
 @Injectable()
 export class EventStreamService {
   private readonly errors = new HttpExceptionFilter();
+  private readonly logger = new Logger('EventStream');
 
   constructor(
     private readonly topics: TopicsService,
     private readonly fetch: FetchService,
     private readonly metrics: MetricsService,
+    @Optional() @Inject(OUTBOUND_BUDGET) private readonly outbound?: OutboundBudget,
   ) {}
 
-  /** Resolves the partitions and start positions; throws the API.md error before anything is sent. */
+  /** Resolves the partitions and start positions (the broker's one resolver); throws the API.md error before anything is sent. */
   async open(topic: string, query: Query, lastEventId: string | undefined): Promise<EventStream> {
-    const partitionsCount = this.topics.get(topic).partitionsCount;
     const format = parseReadFormat(queryString(query, 'format'));
-    const partitionIds = parsePartitionList(query) ?? Array.from({ length: partitionsCount }, (_, p) => p);
-    const partitions = partitionIds.map((id) => this.topics.partition(topic, id));
     const from = lastEventId || queryString(query, 'from') || 'latest';
-    let positions: number[];
-    if (from === 'earliest') positions = partitions.map((p) => p.logStartOffset);
-    else if (from === 'latest') positions = partitions.map((p) => p.highWatermark);
-    else {
-      const cursor = decodeCursor(from);
-      for (const id of cursor.keys()) {
-        if (id >= partitionsCount) throw badRequest(`cursor names partition ${id}, which ${topic} does not have`);
-      }
-      positions = partitions.map((p, i) => cursor.get(partitionIds[i]) ?? p.logStartOffset);
-      positions.forEach((offset, i) => checkRange(partitions[i], offset));
-    }
-    return { topic, partitionIds, partitions, positions, format };
+    const start = await resolveStart(
+      { partitionCount: (name) => this.topics.get(name).partitionsCount, partition: (name, id) => this.topics.partition(name, id) },
+      topic,
+      parsePartitionList(query),
+      from === 'earliest' || from === 'latest' ? { kind: from } : { kind: 'cursor', cursor: from },
+      MAX_STREAM_PARTITIONS,
+    );
+    return {
+      topic,
+      partitionIds: start.map((s) => s.state.partition),
+      partitions: start.map((s) => s.state),
+      positions: start.map((s) => s.offset),
+      format,
+    };
   }
 
   /** Streams until the client leaves or the broker stops; never throws (errors become an event). */
   run(stream: EventStream, req: IncomingMessage, res: ServerResponse): void {
     const closed = new AbortController();
-    const signal = AbortSignal.any([closed.signal, this.fetch.shutdownSignal]);
-    res.once('close', () => closed.abort());
+    const slow = new AbortController();
+    const signal = AbortSignal.any([closed.signal, slow.signal, this.fetch.shutdownSignal]);
+    let wake: (() => void) | undefined;
+    const connection = this.outbound?.register({
+      get unsentBytes() {
+        return res.writableLength;
+      },
+      closeSlow: (reason) => {
+        this.logger.warn(`ending event stream of '${stream.topic}': ${reason}`);
+        slow.abort(reason);
+      },
+      wake: () => wake?.(),
+    });
+    const out: Outbound = { res, connection, signal, setWake: (w) => (wake = w) };
+    res.once('close', () => {
+      connection?.release();
+      closed.abort();
+    });
     req.socket.setNoDelay(true);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -85,18 +111,26 @@ export class EventStreamService {
       'x-accel-buffering': 'no', // proxies (nginx) must not buffer the stream
     });
     res.write(': stream open\n\n');
-    this.pump(stream, res, signal)
+    this.pump(stream, out)
       .catch((error: unknown) => {
         if (signal.aborted) return;
         const { body } = this.errors.toResponse(error);
         res.write(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
       })
       .finally(() => {
+        if (slow.signal.aborted && !closed.signal.aborted) {
+          res.write(`event: error\ndata: ${JSON.stringify({ error_code: 50003, message: String(slow.signal.reason) })}\n\n`);
+          res.end();
+          // The error event queues behind what the client has not read: a short grace to read it.
+          setTimeout(() => res.destroy(), this.outbound?.closeGraceMs ?? 0).unref();
+          return;
+        }
         if (!res.writableEnded) res.end();
       });
   }
 
-  private async pump(stream: EventStream, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  private async pump(stream: EventStream, out: Outbound): Promise<void> {
+    const { res, signal } = out;
     let advanced = false;
     let wake: (() => void) | undefined;
     const onAdvance = (): void => {
@@ -104,7 +138,7 @@ export class EventStreamService {
       wake?.();
     };
     const unsubscribe = stream.partitions.map((p) => p.onHighWatermark(onAdvance));
-    const cursor = new CursorWriter(stream.partitionIds, stream.positions);
+    const cursor = new CursorWriter(stream.topic, stream.partitionIds, stream.positions);
     try {
       while (!signal.aborted) {
         advanced = false;
@@ -114,7 +148,7 @@ export class EventStreamService {
           if (stream.positions[i] >= stream.partitions[i].highWatermark) continue;
           const text = await this.readChunk(stream, i, cursor);
           if (signal.aborted) return;
-          if (text.length > 0 && !res.write(text)) await drained(res, signal);
+          if (text.length > 0) await write(out, text);
           if (stream.positions[i] < stream.partitions[i].highWatermark) behind = true;
         }
         // A closed partition (topic deleted) woke us: end the stream now rather than at the heartbeat.
@@ -124,7 +158,7 @@ export class EventStreamService {
         wake = undefined;
         if (heartbeat && !signal.aborted) {
           this.checkStillServed(stream);
-          if (!res.write(': keepalive\n\n')) await drained(res, signal);
+          await write(out, ': keepalive\n\n');
         }
       }
     } finally {
@@ -190,16 +224,31 @@ function park(signal: AbortSignal, register: (resume: () => void) => void): Prom
   });
 }
 
-/** Resolves once the socket has flushed what was written (or the stream ended). */
-function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    res.once('drain', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
+/** One stream's way out: the response, its share of the outbound budget, and how the budget wakes it. */
+interface Outbound {
+  res: ServerResponse;
+  connection: OutboundConnection | undefined;
+  signal: AbortSignal;
+  setWake(wake: (() => void) | undefined): void;
+}
+
+/** Writes, then waits until the socket has drained and the outbound budget has room (or the stream ended). */
+async function write(out: Outbound, text: string): Promise<void> {
+  const flushed = out.res.write(text);
+  out.connection?.queued(Buffer.byteLength(text));
+  if (flushed && (out.connection?.mayWrite() ?? true)) return;
+  while (!out.signal.aborted) {
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        out.res.off('drain', done);
+        out.signal.removeEventListener('abort', done);
+        out.setWake(undefined);
+        resolve();
+      };
+      out.res.once('drain', done);
+      out.signal.addEventListener('abort', done, { once: true });
+      out.setWake(done);
+    });
+    if (!out.res.writableNeedDrain && (out.connection?.mayWrite() ?? true)) return;
+  }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { CommittedOffset, GroupDescription, OffsetCommit } from '@runnel/groups';
 import { isPartitionId } from '@runnel/protocol';
 import { RunnelError, badRequest, unknownPartition } from '../common/errors';
+import { startOffset } from '../consume/start-position';
 import { TopicsService } from '../topics/topics.service';
 import { GroupsService } from './groups.service';
 
@@ -131,19 +132,14 @@ export class GroupAdminService {
       let target: number;
       switch (request.to.kind) {
         case 'earliest':
-          target = start;
-          break;
         case 'latest':
-          target = end;
+        case 'timestamp':
+          // The broker's one start-position rule, as a consumer starting there would see it.
+          target = await startOffset(partition, request.to, undefined, request.topic);
           break;
         case 'offset':
           target = request.to.offset;
           break;
-        case 'timestamp': {
-          const found = await partition.offsetForTimestamp(request.to.timestamp);
-          target = found ? Number(found.offset) : end;
-          break;
-        }
         case 'shift_by':
           // From the committed offset, else from the end (where a consumer without one would start).
           target = (previous ?? end) + request.to.shiftBy;

@@ -43,6 +43,7 @@ export function wsGroupsOf(coordinator: GroupCoordinator): WsGroups {
   return {
     join: (request, listener) => mapped(() => coordinator.join(request, listener)),
     leave: (groupId, memberId) => coordinator.leave(groupId, memberId),
+    disconnect: (groupId, memberId) => coordinator.disconnect(groupId, memberId),
     heartbeat: (groupId, memberId) => mapped(() => coordinator.heartbeat(groupId, memberId)),
     commit: (groupId, memberId, offsets) => {
       const pending = mapped(() => coordinator.commit(groupId, memberId, offsets));
@@ -69,6 +70,8 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
       offsetLog: this.offsetsTopic,
       catalog: { topics: () => topics.partitionCounts() },
       limits: config.limits,
+      // A late session check (the broker was stopped or stalled) extends sessions instead of evicting.
+      expiryIntervalMs: config.sessionCheckIntervalMs,
       onPersistError: (error) => this.logger.error(`writing group metadata failed: ${error.message}`),
       onListenerError: (error, memberId) => this.logger.error(`group member ${memberId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     });
@@ -131,5 +134,6 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
     metrics.counterFrom('runnel_consumer_group_partitions_moved_total', 'Partitions given to a member by rebalances', () => stats().partitionsMoved);
     metrics.counterFrom('runnel_consumer_group_commits_total', 'Offsets committed', () => stats().commits);
     metrics.counterFrom('runnel_consumer_group_commit_errors_total', 'Offset commits that failed to persist', () => stats().commitErrors);
+    metrics.counterFrom('runnel_consumer_group_session_pauses_forgiven_total', 'Late session checks (broker paused) that extended every session', () => stats().pausesForgiven);
   }
 }

@@ -20,11 +20,14 @@ import { WsLimits } from './ws-limits';
  *   bounded by the subscription's credit limit.
  * - auto_commit: every `autoCommitIntervalMs`, on revocation, and on leave (unsubscribe or socket
  *   close) the committable positions that changed are committed. A member removed by its session
- *   timeout commits nothing (it is fenced).
+ *   timeout commits nothing (it is fenced). At broker shutdown the member commits, then is
+ *   detached, not removed: it is restored after the restart (as after a crash).
  */
 export interface WsGroups {
   join(request: JoinRequest, listener: MemberListener): JoinResult;
   leave(groupId: string, memberId: string): void;
+  /** The connection went away without leaving (broker shutdown): the member stays until rejoin or session timeout. */
+  disconnect(groupId: string, memberId: string): void;
   heartbeat(groupId: string, memberId: string): void;
   commit(groupId: string, memberId: string, offsets: readonly OffsetCommit[]): Promise<void>;
 }
@@ -217,6 +220,17 @@ export class GroupMember implements MemberListener {
     if (this.group.autoCommit) this.autoCommit(undefined);
     this.stop();
     this.ctx.groups.leave(this.groupId, this.memberId);
+  }
+
+  /**
+   * Broker shutdown: commits what was credited (auto_commit) and lets go of the member without
+   * leaving, so after the restart it is restored like after a crash and may rejoin with its id.
+   */
+  detach(): void {
+    if (!this.active) return;
+    if (this.group.autoCommit) this.autoCommit(undefined);
+    this.stop();
+    this.ctx.groups.disconnect(this.groupId, this.memberId);
   }
 
   private stop(): void {

@@ -4,7 +4,7 @@ import type { Partition } from '@runnel/replication';
 import { ReadFormat, RenderedData } from '../common/encodings';
 import { CorruptRecordBatchError, corruptBatchAnswer } from '../common/corrupt-batch';
 import { JsonTextBuffer, renderRecordsText } from '../common/record-render';
-import { encodeCursor } from './cursor';
+import { encodeCursor } from '../consume/cursor';
 
 /**
  * One WebSocket subscription: a set of partitions (of one topic, or of several for a consumer

@@ -5,6 +5,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { WebSocket, WebSocketServer } from 'ws';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
+import { OutboundBudget } from './outbound-budget';
+import { OUTBOUND_BUDGET } from './outbound.module';
 import { DEFAULT_WS_LIMITS, WsLimits } from './ws-limits';
 import type { WsGroups } from './group-member';
 import { FrameSink, WsProducer, WsSession, WsTopics } from './ws-session';
@@ -28,6 +30,7 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
   private readonly limits: WsLimits;
   /** When each socket was last heard from (pong or frame), for the idle timeout. */
   private readonly lastHeard = new WeakMap<WebSocket, number>();
+  private readonly sessions = new WeakMap<WebSocket, WsSession>();
   private wss: WebSocketServer | undefined;
   private server: Server | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
@@ -40,6 +43,7 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
     @Optional() @Inject(WS_PRODUCER) private readonly producer?: WsProducer,
     @Optional() @Inject(WS_LIMITS) limits?: Partial<WsLimits>,
     @Optional() @Inject(WS_GROUPS) private readonly groups?: WsGroups,
+    @Optional() @Inject(OUTBOUND_BUDGET) private readonly outbound?: OutboundBudget,
   ) {
     this.limits = { ...DEFAULT_WS_LIMITS, ...limits };
     this.topicsSeam = {
@@ -66,6 +70,7 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
       (socket) =>
         new Promise<void>((resolve) => {
           socket.once('close', () => resolve());
+          this.sessions.get(socket)?.close('shutdown');
           socket.close(1001, 'broker shutting down');
           // A peer that does not answer the close handshake must not hold up shutdown.
           setTimeout(() => socket.terminate(), 2000).unref();
@@ -97,7 +102,16 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
       pause: () => socket.pause(),
       resume: () => socket.resume(),
     };
-    const session = new WsSession(sink, this.topicsSeam, this.producer, this.metrics, this.limits, this.groups, clientHost);
+    let session: WsSession | undefined;
+    const connection = this.outbound?.register({
+      get unsentBytes() {
+        return socket.bufferedAmount;
+      },
+      closeSlow: (reason) => this.closeSlow(socket, reason),
+      wake: () => session?.wake(),
+    });
+    session = new WsSession(sink, this.topicsSeam, this.producer, this.metrics, this.limits, this.groups, clientHost, connection);
+    this.sessions.set(socket, session);
     this.metrics.wsConnectionOpened();
     const heard = (): void => {
       this.lastHeard.set(socket, Date.now());
@@ -112,9 +126,20 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
     // Without a listener an 'error' (bad frame, frame over maxPayload, reset) would crash the process.
     socket.on('error', (error) => this.logger.debug(`websocket error: ${error.message}`));
     socket.once('close', () => {
+      connection?.release();
       session.close();
       this.metrics.wsConnectionClosed();
     });
+  }
+
+  /**
+   * 1008 with the reason; the close frame queues behind what the client has not read, so the
+   * socket is terminated if the client has not read up to it within the budget's close grace.
+   */
+  private closeSlow(socket: WebSocket, reason: string): void {
+    this.logger.warn(`closing WebSocket: ${reason}`);
+    socket.close(1008, reason.slice(0, 120));
+    setTimeout(() => socket.terminate(), this.outbound?.closeGraceMs ?? 0).unref();
   }
 
   private pingAll(): void {

@@ -5,6 +5,7 @@ import { CommitFrame, CreditFrame, ProduceFrame, RawFrame, SubscribeFrame, parse
 import { GroupMember, WsGroups } from './group-member';
 import { resolvePlainStart } from './plain-start';
 import { Subscription, SubscriptionPartition } from './subscription';
+import type { OutboundConnection } from './outbound-budget';
 import { WsLimits } from './ws-limits';
 
 /**
@@ -16,9 +17,12 @@ import { WsLimits } from './ws-limits';
  * queue; one pump builds one records frame at a time, sends it, and puts the subscription back
  * at the tail — round-robin, so subscriptions share the socket fairly, and within one the
  * partitions take turns (Subscription). The pump stops while the socket holds more than
- * `bufferedBytesHigh` unsent bytes and resumes from a send callback; caught-up subscriptions are
- * woken by their partitions' HW listeners. Memory per connection is therefore bounded whatever
- * the client's speed. `close()` (socket gone) stops every subscription and drops later results.
+ * `bufferedBytesHigh` unsent bytes (or the broker-wide OutboundBudget says no) and resumes from
+ * a send callback or the budget's `wake()`; caught-up subscriptions are woken by their
+ * partitions' HW listeners. Inbound produce frames stop being read while the socket's unsent
+ * answers are over `bufferedBytesHigh`. Memory per connection is therefore bounded whatever the
+ * client's speed; a client that reads nothing is closed by the budget's sweep (slow consumer).
+ * `close()` (socket gone) stops every subscription and drops later results.
  *
  * A subscription with `group` is a consumer-group member (GroupMember): the coordinator adds and
  * removes its partitions, and the session feeds the member what it needs to know what may be
@@ -67,10 +71,13 @@ export class WsSession {
   private pumping = false;
   private waitingForDrain = false;
   private producesInFlight = 0;
-  private paused = false;
+  /** Why inbound frames are not read: too many produces in flight, and/or too many unsent answers. */
+  private readonly pausedFor = new Set<'produces' | 'outbound'>();
   private closed = false;
   private readonly onSent = (): void => {
-    if (this.waitingForDrain && this.sink.bufferedAmount < this.limits.bufferedBytesHigh) {
+    this.outbound?.refresh();
+    if (this.pausedFor.has('outbound') && this.sink.bufferedAmount < this.limits.bufferedBytesHigh) this.setPaused('outbound', false);
+    if (this.waitingForDrain && this.mayWrite()) {
       this.waitingForDrain = false;
       this.pump();
     }
@@ -85,7 +92,13 @@ export class WsSession {
     private readonly limits: WsLimits,
     private readonly groups?: WsGroups,
     private readonly clientHost = '',
+    private readonly outbound?: OutboundConnection,
   ) {}
+
+  /** The outbound budget has room again (this session was refused for the broker-wide total). */
+  wake(): void {
+    this.onSent();
+  }
 
   get subscriptionCount(): number {
     return this.subscriptions.size;
@@ -122,11 +135,14 @@ export class WsSession {
 
   /**
    * The socket closed: stop everything, release listeners, drop whatever is still running.
-   * Group members leave their groups at once (after committing what was credited, with auto_commit).
+   * Group members leave their groups at once (after committing what was credited, with auto_commit);
+   * at broker shutdown they are detached instead (see GroupMember.detach).
    */
-  close(): void {
+  close(cause: 'socket' | 'shutdown' = 'socket'): void {
     if (this.closed) return;
     this.closed = true;
+    // At shutdown members are detached, not removed: they are restored after the restart.
+    if (cause === 'shutdown') for (const member of this.members.values()) member.detach();
     for (const subscription of this.subscriptions.values()) this.endSubscription(subscription);
     this.runQueue.length = 0;
   }
@@ -270,10 +286,9 @@ export class WsSession {
       return;
     }
     this.producesInFlight++;
-    if (this.producesInFlight >= this.limits.maxProducesInFlight && !this.paused) {
-      this.paused = true;
-      this.sink.pause();
-    }
+    if (this.producesInFlight >= this.limits.maxProducesInFlight) this.setPaused('produces', true);
+    // A client that sends produce frames but does not read the answers: stop reading its frames.
+    if (this.sink.bufferedAmount >= this.limits.bufferedBytesHigh) this.setPaused('outbound', true);
     try {
       const results = await this.producer.produceJson(frame.topic, frame.records, frame.acks);
       if (!this.closed) this.send(JSON.stringify({ type: 'produced', ref: frame.ref, results }));
@@ -281,11 +296,24 @@ export class WsSession {
       this.sendError(error, { ref: frame.ref });
     } finally {
       this.producesInFlight--;
-      if (this.paused && this.producesInFlight < this.limits.maxProducesInFlight && !this.closed) {
-        this.paused = false;
-        this.sink.resume();
-      }
+      if (this.producesInFlight < this.limits.maxProducesInFlight) this.setPaused('produces', false);
     }
+  }
+
+  private setPaused(reason: 'produces' | 'outbound', on: boolean): void {
+    if (this.closed || this.pausedFor.has(reason) === on) return;
+    const wasPaused = this.pausedFor.size > 0;
+    if (on) this.pausedFor.add(reason);
+    else this.pausedFor.delete(reason);
+    const isPaused = this.pausedFor.size > 0;
+    if (isPaused && !wasPaused) this.sink.pause();
+    else if (!isPaused && wasPaused) this.sink.resume();
+  }
+
+  /** Room for one more records frame: this socket under its mark, and the broker-wide budget too. */
+  private mayWrite(): boolean {
+    if (this.sink.bufferedAmount >= this.limits.bufferedBytesHigh) return false;
+    return this.outbound ? this.outbound.mayWrite() : true;
   }
 
   private schedule(subscription: Subscription): void {
@@ -304,8 +332,8 @@ export class WsSession {
   private async runPump(): Promise<void> {
     try {
       while (!this.closed && this.runQueue.length > 0) {
-        if (this.sink.bufferedAmount >= this.limits.bufferedBytesHigh) {
-          this.waitingForDrain = true; // onSent restarts the pump
+        if (!this.mayWrite()) {
+          this.waitingForDrain = true; // onSent (or the budget's wake) restarts the pump
           return;
         }
         const subscription = this.runQueue.shift()!;
@@ -355,6 +383,8 @@ export class WsSession {
 
   private send(text: string | Buffer): void {
     this.sink.send(text, this.onSent);
+    this.outbound?.queued(typeof text === 'string' ? Buffer.byteLength(text) : text.length);
+    if (this.producesInFlight > 0 && this.sink.bufferedAmount >= this.limits.bufferedBytesHigh) this.setPaused('outbound', true);
   }
 
   private sendError(error: unknown, context: { sub?: unknown; ref?: unknown } | undefined): void {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { RunnelError } from '../../src/common/errors';
-import { decodeCursor, encodeCursor } from '../../src/ws/cursor';
+import { decodeCursor, encodeCursor } from '../../src/consume/cursor';
 
 describe('WebSocket cursors', () => {
   it('round-trip any sorted set of partition positions, offsets up to 2^53 - 1', () => {

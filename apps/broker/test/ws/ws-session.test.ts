@@ -245,4 +245,20 @@ describe('WsSession', () => {
     expect(calls).toEqual([['single', 1, 1], ['missing', 1, -1]]);
     session.close();
   });
+  it('stops reading produce frames while their unsent answers are over the bound, and reads again once they drain', async () => {
+    const sink = new RecordingSink();
+    sink.stalled = true; // the client sends produce frames but reads no answer
+    const producer = { produceJson: async (_topic: string, records: unknown[]) => records.map((_, i) => ({ partition_id: 0, offset: i, timestamp: 1 })) };
+    const session = cluster.session(sink, { producer, limits: { bufferedBytesHigh: 200 } });
+    const produce = (ref: number) =>
+      session.handleFrame(frame({ type: 'produce', ref, topic: 'single', records: [{ value: { type: 'STRING', data: 'x' } }] }), false);
+    for (let ref = 1; ref <= 3; ref++) produce(ref);
+    await sink.until((frames) => frames.length >= 3);
+    expect(sink.bufferedAmount).toBeGreaterThanOrEqual(200);
+    expect(sink.paused).toBe(true);
+    sink.release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sink.paused).toBe(false);
+    session.close();
+  });
 });

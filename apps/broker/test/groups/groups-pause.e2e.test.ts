@@ -1,0 +1,54 @@
+import { BrokerProcess, startBroker } from '../support/broker-process';
+import { GROUP_ENV, Member, createTopic, eventually, rest } from './group-support';
+
+/**
+ * Session time is measured on the broker's progress: a broker stopped (SIGSTOP) for longer than
+ * a member's session timeout could read no heartbeat meanwhile, so when it runs again (SIGCONT)
+ * it must not evict the member for it — no 40901 frame, no rebalance, the member still listed.
+ */
+async function metric(broker: BrokerProcess, name: string): Promise<number> {
+  const text = await (await fetch(`${broker.baseUrl}/metrics`)).text();
+  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : NaN;
+}
+
+describe('broker process: a broker pause does not evict group members', () => {
+  let broker: BrokerProcess | undefined;
+  let member: Member | undefined;
+  afterEach(async () => {
+    member?.close();
+    if (broker) process.kill(broker.pid, 'SIGCONT');
+    await broker?.stop('SIGKILL');
+    broker = undefined;
+  });
+
+  it('keeps a member over a SIGSTOP longer than its session timeout', async () => {
+    broker = await startBroker({ env: GROUP_ENV });
+    await createTopic(broker, 'orders', 2);
+    member = await Member.join(broker, { group: 'billing', topic: 'orders', session_timeout_ms: 1000 });
+    await member.untilOwns(2);
+    const rebalances = await metric(broker, 'runnel_consumer_group_rebalances_total');
+
+    process.kill(broker.pid, 'SIGSTOP');
+    // The pause itself: three session timeouts during which the broker runs no code at all.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    process.kill(broker.pid, 'SIGCONT');
+
+    // The first session check after the pause saw it and extended the sessions ...
+    await eventually(
+      () => metric(broker!, 'runnel_consumer_group_session_pauses_forgiven_total'),
+      (n) => n >= 1,
+    );
+    // ... and the member keeps heartbeating from then on: still there two session timeouts later.
+    const deadline = Date.now() + 2000;
+    await eventually(
+      () => rest(broker!, 'GET', '/consumer-groups/billing'),
+      (r) => Date.now() > deadline || r.body.members.length !== 1,
+    );
+    const group = await rest(broker, 'GET', '/consumer-groups/billing');
+    expect(group.body.members.map((m: { consumer_id: string }) => m.consumer_id)).toEqual([member.memberId]);
+    expect(member.client.of('error', 'g')).toEqual([]);
+    expect(member.client.of('assignment', 'g')).toEqual([]);
+    expect(await metric(broker, 'runnel_consumer_group_rebalances_total')).toBe(rebalances);
+  }, 60_000);
+});
