@@ -1,5 +1,6 @@
 import { OffsetLog, OffsetLogRecord } from '@runnel/groups';
-import { asOffset, decodeRecordBatchesSync, encodeRecordBatch, partitionForKey } from '@runnel/protocol';
+import { encodeRecordBatch, partitionForKey } from '@runnel/protocol';
+import { forEachKeyedRecord } from '../topics/internal-topic-reader';
 import { CONSUMER_OFFSETS_TOPIC } from '../topics/topic-names';
 import { TopicsService } from '../topics/topics.service';
 
@@ -10,8 +11,6 @@ export interface OffsetsTopicSettings {
 
 /** Records per stored batch: a 10,000-offset commit stays well under max.message.bytes per batch. */
 const RECORDS_PER_BATCH = 1000;
-const READ_CHUNK_BYTES = 4 * 1024 * 1024;
-const MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 
 interface PendingAppend {
   records: OffsetLogRecord[];
@@ -99,21 +98,10 @@ export class OffsetsTopic implements OffsetLog {
   async readAll(): Promise<OffsetLogRecord[]> {
     const records: OffsetLogRecord[] = [];
     for (let p = 0; p < this.partitionCount; p++) {
-      const partition = this.topics.partition(CONSUMER_OFFSETS_TOPIC, p);
-      let offset = partition.logStartOffset as number;
-      while (offset < partition.highWatermark) {
-        const read = await partition.read(asOffset(offset), READ_CHUNK_BYTES);
-        if (read.bytes.length === 0) break;
-        for (const batch of decodeRecordBatchesSync(read.bytes, { maxDecompressedBytes: MAX_DECOMPRESSED_BYTES, allowPartialTail: true })) {
-          for (const r of batch.records) {
-            if (r.offset < offset || r.key === null) continue;
-            // Copies: the decoded views would pin each read chunk for the life of the process.
-            records.push({ key: Buffer.from(r.key), value: r.value === null ? null : Buffer.from(r.value) });
-          }
-        }
-        if (read.nextOffset <= offset) break;
-        offset = read.nextOffset;
-      }
+      await forEachKeyedRecord(this.topics.partition(CONSUMER_OFFSETS_TOPIC, p), (key, value) => {
+        // Copies: the decoded views would pin each read chunk for the life of the process.
+        records.push({ key: Buffer.from(key), value: value === null ? null : Buffer.from(value) });
+      });
     }
     return records;
   }

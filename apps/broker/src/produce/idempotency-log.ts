@@ -1,5 +1,6 @@
-import { asOffset, decodeRecordBatchesSync, encodeRecordBatch } from '@runnel/protocol';
+import { encodeRecordBatch } from '@runnel/protocol';
 import type { Acks } from '@runnel/replication';
+import { forEachKeyedRecord } from '../topics/internal-topic-reader';
 import { IDEMPOTENCY_TOPIC } from '../topics/topic-names';
 import { TopicsService } from '../topics/topics.service';
 import type { StoredAnswer } from './idempotency-cache';
@@ -25,8 +26,6 @@ export interface RememberedAnswer {
   answer: StoredAnswer;
 }
 
-const READ_CHUNK_BYTES = 4 * 1024 * 1024;
-const MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 const SEGMENT_BYTES = 64 * 1024 * 1024;
 
 export class IdempotencyLog {
@@ -92,24 +91,13 @@ export class IdempotencyLog {
    */
   async forEach(visit: (remembered: RememberedAnswer) => void): Promise<number> {
     if (!this.exists()) return 0;
-    const partition = this.topics.partition(IDEMPOTENCY_TOPIC, 0);
     let visited = 0;
-    let offset = partition.logStartOffset as number;
-    while (offset < partition.highWatermark) {
-      const read = await partition.read(asOffset(offset), READ_CHUNK_BYTES);
-      if (read.bytes.length === 0) break;
-      for (const batch of decodeRecordBatchesSync(read.bytes, { maxDecompressedBytes: MAX_DECOMPRESSED_BYTES, allowPartialTail: true })) {
-        for (const r of batch.records) {
-          if (r.offset < offset || r.key === null || r.value === null) continue;
-          const remembered = parseRecord(r.key, r.value);
-          if (remembered === null) continue;
-          visit(remembered);
-          visited++;
-        }
-      }
-      if (read.nextOffset <= offset) break;
-      offset = read.nextOffset;
-    }
+    await forEachKeyedRecord(this.topics.partition(IDEMPOTENCY_TOPIC, 0), (key, value) => {
+      const remembered = value === null ? null : parseRecord(key, value);
+      if (remembered === null) return;
+      visit(remembered);
+      visited++;
+    });
     return visited;
   }
 }
