@@ -79,7 +79,7 @@ describe('Idempotency-Key across requests and restarts (e2e)', () => {
       expect([other.status, JSON.parse(other.text).error_code]).toEqual([422, 42202]);
       // The internal topic is the broker's alone.
       const direct = await post(broker, records('__idempotency'), '{}');
-      expect(direct.status).toBe(400);
+      expect(direct.status).toBe(403);
     }, 90_000);
   }
 

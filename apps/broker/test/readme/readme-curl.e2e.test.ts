@@ -57,7 +57,8 @@ describe('README: Try it with curl', () => {
 function runExample(example: ShellExample, baseUrl: string, curlHome: string): Promise<Run> {
   const script = ['set -o pipefail', ...example.assignments, example.command].join('\n').split(README_BASE).join(baseUrl);
   return new Promise((resolve) => {
-    const child = spawn('bash', ['-c', script], { env: { ...process.env, CURL_HOME: curlHome }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // cwd: a script may write files (e.g. `-o answer.json`); they land in the temp dir.
+    const child = spawn('bash', ['-c', script], { cwd: curlHome, env: { ...process.env, CURL_HOME: curlHome }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -75,6 +76,7 @@ function runExample(example: ShellExample, baseUrl: string, curlHome: string): P
 }
 
 function check(example: ShellExample, run: Run): string[] {
+  if (example.script) return checkScript(run);
   const problems: string[] = [];
   // --max-time bounds a stream on purpose: curl then exits 28 after what it received.
   const okExit = run.exitCode === 0 || (run.exitCode === 28 && example.command.includes('--max-time'));
@@ -92,6 +94,18 @@ function check(example: ShellExample, run: Run): string[] {
     const body = answers[0].body.trim();
     const actual = parseJson(body) ?? parseJson(body.split('\n')[0]);
     problems.push(...mismatches(parseDocumented(example.documented), actual));
+  }
+  return problems;
+}
+
+/** A script (its own `-w` replaces the status mark): it must exit 0 and print no error body. */
+function checkScript(run: Run): string[] {
+  const problems: string[] = [];
+  if (run.exitCode !== 0) problems.push(`exit code ${run.exitCode}: ${run.stderr.trim().slice(-300)}`);
+  const printed = run.stdout.trim();
+  if (printed === '') problems.push('printed nothing');
+  for (const line of printed.split('\n')) {
+    if (isErrorBody(parseJson(line.replace(/@@http_code \d+$/, '').trim()))) problems.push(`error body: ${line}`);
   }
   return problems;
 }

@@ -6,7 +6,8 @@ import * as path from 'node:path';
  * `sh` block is a list of commands: each command is its lines up to one that does not end in
  * `\` or `|`; `NAME=value` lines are assignments every later command of the block sees; a
  * `# → ...` comment (and the `#    ...` lines right after it) is the documented answer of the
- * command just before it. Other comment lines are prose.
+ * command just before it. Other comment lines are prose. A block indented inside a list item is
+ * one script (a loop, say), run whole with the assignments of the blocks before it.
  */
 export interface ShellExample {
   /** The command as written in the README. */
@@ -15,6 +16,8 @@ export interface ShellExample {
   readonly assignments: readonly string[];
   /** The documented answer, as written after `# →` (joined into one line), if any. */
   readonly documented: string | undefined;
+  /** A whole script (an indented block): judged by its exit code and output, not by curl's statuses. */
+  readonly script?: boolean;
 }
 
 export const README_PATH = path.resolve(__dirname, '../../../../README.md');
@@ -28,7 +31,17 @@ export function readmeSection(heading: string, text = fs.readFileSync(README_PAT
 
 export function shellExamples(section: string): ShellExample[] {
   const examples: ShellExample[] = [];
-  for (const block of section.matchAll(/```sh\n([\s\S]*?)```/g)) {
+  const sectionAssignments: string[] = [];
+  for (const block of section.matchAll(/^( *)```sh\n([\s\S]*?)^\1```/gm)) {
+    const indent = block[1];
+    if (indent.length > 0) {
+      const script = block[2]
+        .split('\n')
+        .map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line))
+        .join('\n');
+      examples.push({ command: script.trim(), assignments: [...sectionAssignments], documented: undefined, script: true });
+      continue;
+    }
     const assignments: string[] = [];
     let pending: string[] = [];
     let documented: string[] | undefined;
@@ -38,7 +51,7 @@ export function shellExamples(section: string): ShellExample[] {
       examples[examples.length - 1] = { ...last, documented: documented.join(' ') };
       documented = undefined;
     };
-    for (const line of block[1].split('\n')) {
+    for (const line of block[2].split('\n')) {
       const trimmed = line.trim();
       if (pending.length > 0) {
         pending.push(line);
@@ -58,6 +71,7 @@ export function shellExamples(section: string): ShellExample[] {
         if (trimmed === '' || trimmed.startsWith('#')) continue;
         if (/^[A-Z_][A-Z0-9_]*=\S+$/.test(trimmed)) {
           assignments.push(trimmed);
+          sectionAssignments.push(trimmed);
         } else if (/[\\|]$/.test(trimmed)) {
           pending = [line];
         } else {
