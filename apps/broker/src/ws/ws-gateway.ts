@@ -83,10 +83,9 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = (request.url ?? '').split('?', 1)[0];
     if (path !== WS_PATH) {
-      // Leave other paths to other upgrade listeners, if any; otherwise refuse cleanly.
-      if (this.server!.listenerCount('upgrade') === 1) {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      }
+      // The broker serves WebSockets at WS_PATH only (the connection guard's upgrade listener only
+      // counts): refuse any other path cleanly rather than leave the socket open.
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     this.wss!.handleUpgrade(request, socket, head, (ws) => this.onConnection(ws, request.socket.remoteAddress ?? ''));
