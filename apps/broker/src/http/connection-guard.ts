@@ -76,7 +76,15 @@ export class ConnectionGuard {
     });
     server.prependListener('connection', (socket: Socket) => this.onConnection(socket));
     server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => this.onRequest(request, response));
-    server.prependListener('upgrade', (request: IncomingMessage, socket: Socket) => this.onUpgrade(request, socket));
+    // Upgrades over the per-address bound are refused before any 'upgrade' listener sees them. Not
+    // a listener of our own: the WebSocket gateway answers 404 to other paths only when it is the
+    // sole 'upgrade' listener.
+    const emit = server.emit;
+    const refuseUpgrade = (socket: Socket): boolean => this.refuseUpgrade(socket);
+    server.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
+      if (event === 'upgrade' && refuseUpgrade(args[1] as Socket)) return true;
+      return emit.apply(this, [event, ...args] as Parameters<Server['emit']>);
+    } as Server['emit'];
     this.sweepTimer = setInterval(() => this.sweep(), this.sweepIntervalMs());
     this.sweepTimer.unref();
     server.once('close', () => clearInterval(this.sweepTimer));
@@ -131,15 +139,13 @@ export class ConnectionGuard {
     response.once('finish', forget);
   }
 
-  private onUpgrade(request: IncomingMessage, socket: Socket): void {
-    if (!this.overPerIp.has(socket)) return;
+  private refuseUpgrade(socket: Socket): boolean {
+    if (!this.overPerIp.has(socket)) return false;
     this.countRefusal(socket.remoteAddress);
-    // The WebSocket server sees a destroyed socket and does nothing more with it.
     socket.end(
       `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(OVER_PER_IP_BODY)}\r\nConnection: close\r\n\r\n${OVER_PER_IP_BODY}`,
     );
-    socket.destroySoon();
-    void request;
+    return true;
   }
 
   private sweep(): void {
