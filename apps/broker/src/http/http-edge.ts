@@ -14,6 +14,11 @@ export const CORS_METHODS = 'GET, POST, DELETE, OPTIONS';
 export const CORS_REQUEST_HEADERS = 'Content-Type, Authorization, Idempotency-Key';
 export const CORS_EXPOSED_HEADERS = 'Retry-After, Idempotent-Replayed';
 const CORS_MAX_AGE_SECONDS = '600';
+/**
+ * Longest path parameter Fastify routes (its default is 100): topic names may have 249
+ * characters (API.md), and a name that can be created must be reachable on every path.
+ */
+export const MAX_PATH_PARAM_LENGTH = 255;
 
 const logger = new Logger('HttpEdge');
 
@@ -33,13 +38,15 @@ export function fastifyOptions(config: BrokerConfig, guard: ConnectionGuard): Fa
   const server = guard.serverOptions();
   return {
     bodyLimit: config.maxRequestBytes,
+    maxParamLength: MAX_PATH_PARAM_LENGTH,
     http: server,
     keepAliveTimeout: server.keepAliveTimeout,
     connectionTimeout: 0,
     requestTimeout: 0,
     clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => answerClientError(error, socket, guard),
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
-      void reply.status(400).header('content-type', 'application/json').send({ error_code: 40001, message: `Bad request: ${error.message}` });
+      const [status, code] = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? [414, 414] : [400, 40001];
+      void reply.status(status).header('content-type', 'application/json').send({ error_code: code, message: `Bad request: ${error.message}` });
     },
   } as FastifyServerOptions;
 }
