@@ -119,6 +119,15 @@ function installShutdown(app: NestFastifyApplication): void {
   process.on('SIGINT', onSignal);
 }
 
+/** A bug that escaped every handler: one fatal JSON line with its stack, then exit 1 (Node's default, logged). */
+function onEscapedError(error: unknown): void {
+  if (error instanceof Error) logger.fatal(`uncaught: ${error.message}`, error.stack);
+  else logger.fatal(`uncaught: ${String(error)}`);
+  process.exit(1);
+}
+process.on('uncaughtException', onEscapedError);
+process.on('unhandledRejection', onEscapedError);
+
 bootstrap().catch((error: unknown) => {
   // One line: the message first; the stack rides along as a field of the JSON line.
   if (error instanceof Error) logger.fatal(error.message, error.stack);

@@ -38,7 +38,7 @@ export function fastifyOptions(config: BrokerConfig, guard: ConnectionGuard): Fa
   const server = guard.serverOptions();
   return {
     bodyLimit: config.maxRequestBytes,
-    maxParamLength: MAX_PATH_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     http: server,
     keepAliveTimeout: server.keepAliveTimeout,
     connectionTimeout: 0,
