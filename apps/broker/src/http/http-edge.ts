@@ -1,5 +1,4 @@
 import type { Socket } from 'node:net';
-import { Logger } from '@nestjs/common';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { BrokerConfig } from '../config/broker-config';
 import { ConnectionGuard, OVER_PER_IP_BODY } from './connection-guard';
@@ -19,8 +18,6 @@ const CORS_MAX_AGE_SECONDS = '600';
  * characters (API.md), and a name that can be created must be reachable on every path.
  */
 export const MAX_PATH_PARAM_LENGTH = 255;
-
-const logger = new Logger('HttpEdge');
 
 export function connectionGuardFor(config: BrokerConfig): ConnectionGuard {
   return new ConnectionGuard({
@@ -86,10 +83,9 @@ function answerClientError(error: Error & { code?: string }, socket: Socket, gua
   let status = 400;
   let body: { error_code: number; message: string } = { error_code: 40001, message: `Malformed HTTP request: ${error.message}` };
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    guard.timedOut++;
+    guard.noteHeadersTimeout(socket.remoteAddress);
     status = 408;
     body = { error_code: 408, message: 'Request headers not received in time (RUNNEL_HTTP_HEADERS_TIMEOUT_MS)' };
-    logger.warn(`closing connection from ${socket.remoteAddress}: request headers not received in time`);
   } else if (error.code === 'HPE_HEADER_OVERFLOW') {
     status = 431;
     body = { error_code: 431, message: 'Request headers are larger than the broker accepts' };
