@@ -26,7 +26,8 @@ async function bootstrap(): Promise<void> {
     process.exit(1);
   }
   // Every `new Logger('X')` in the broker writes JSON lines through pino from here on.
-  Logger.overrideLogger(new PinoLoggerService(createPino(config.logLevel)));
+  const appLogger = new PinoLoggerService(createPino(config.logLevel));
+  Logger.overrideLogger(appLogger);
   const guard = connectionGuardFor(config);
   const adapter = new FastifyAdapter(fastifyOptions(config, guard));
   const fastify = adapter.getInstance();
@@ -42,13 +43,11 @@ async function bootstrap(): Promise<void> {
   const port = typeof address === 'object' && address !== null ? address.port : config.httpPort;
   setAdvertisedUrl(fastify, advertisedUrlFor(config.advertisedUrl, config.host, port));
   // One line a supervisor or test harness can wait for; with RUNNEL_HTTP_PORT=0 it names the real port.
-  logger.log({
-    msg: `runnel broker listening on http://${config.host}:${port} (data dir ${config.dataDir})`,
-    version: brokerVersion(),
-    port,
-    dataDir: config.dataDir,
-    maxConnections: config.maxConnections,
-  });
+  appLogger.announce(
+    'Broker',
+    { version: brokerVersion(), port, dataDir: config.dataDir, maxConnections: config.maxConnections },
+    `runnel broker listening on http://${config.host}:${port} (data dir ${config.dataDir})`,
+  );
 }
 
 /** A taken port or an address this machine does not have: say which variable to change, not a stack. */
@@ -119,6 +118,15 @@ function installShutdown(app: NestFastifyApplication): void {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 }
+
+/** A bug that escaped every handler: one fatal JSON line with its stack, then exit 1 (Node's default, logged). */
+function onEscapedError(error: unknown): void {
+  if (error instanceof Error) logger.fatal(`uncaught: ${error.message}`, error.stack);
+  else logger.fatal(`uncaught: ${String(error)}`);
+  process.exit(1);
+}
+process.on('uncaughtException', onEscapedError);
+process.on('unhandledRejection', onEscapedError);
 
 bootstrap().catch((error: unknown) => {
   // One line: the message first; the stack rides along as a field of the JSON line.

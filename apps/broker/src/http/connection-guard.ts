@@ -43,6 +43,8 @@ export class ConnectionGuard {
   private readonly overPerIp = new WeakSet<Socket>();
   private readonly pending = new Set<PendingBody>();
   private sweepTimer: NodeJS.Timeout | undefined;
+  private lastWarnAt = Number.NEGATIVE_INFINITY;
+  private warningsHeldBack = 0;
   /** Connections open now. */
   open = 0;
   /** Connections closed at accept or requests refused over a connection bound, since start. */
@@ -72,11 +74,19 @@ export class ConnectionGuard {
     server.keepAliveTimeout = this.limits.keepAliveTimeoutMs;
     server.on('drop', () => {
       this.refused++;
-      this.logger.warn(`connection closed at accept: ${this.limits.maxConnections} connections open (RUNNEL_MAX_CONNECTIONS)`);
+      this.warn(`connection closed at accept: ${this.limits.maxConnections} connections open (RUNNEL_MAX_CONNECTIONS)`);
     });
     server.prependListener('connection', (socket: Socket) => this.onConnection(socket));
     server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => this.onRequest(request, response));
-    server.prependListener('upgrade', (request: IncomingMessage, socket: Socket) => this.onUpgrade(request, socket));
+    // Upgrades over the per-address bound are refused before any 'upgrade' listener sees them. Not
+    // a listener of our own: the WebSocket gateway answers 404 to other paths only when it is the
+    // sole 'upgrade' listener.
+    const emit = server.emit;
+    const refuseUpgrade = (socket: Socket): boolean => this.refuseUpgrade(socket);
+    server.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
+      if (event === 'upgrade' && refuseUpgrade(args[1] as Socket)) return true;
+      return emit.apply(this, [event, ...args] as Parameters<Server['emit']>);
+    } as Server['emit'];
     this.sweepTimer = setInterval(() => this.sweep(), this.sweepIntervalMs());
     this.sweepTimer.unref();
     server.once('close', () => clearInterval(this.sweepTimer));
@@ -90,7 +100,29 @@ export class ConnectionGuard {
   /** Counts a refusal answered elsewhere (the HTTP hook that sends the 503). */
   countRefusal(address: string | undefined): void {
     this.refused++;
-    this.logger.warn(`request refused: ${address} has ${this.limits.maxConnectionsPerIp} connections open (RUNNEL_MAX_CONNECTIONS_PER_IP)`);
+    this.warn(`request refused: ${address} has ${this.limits.maxConnectionsPerIp} connections open (RUNNEL_MAX_CONNECTIONS_PER_IP)`);
+  }
+
+  /** Counts and logs a connection Node closed because its headers came too slowly. */
+  noteHeadersTimeout(address: string | undefined): void {
+    this.timedOut++;
+    this.warn(`closing connection from ${address}: request headers not received within ${this.limits.headersTimeoutMs} ms (RUNNEL_HTTP_HEADERS_TIMEOUT_MS)`);
+  }
+
+  /**
+   * At most one line per second: a flood of slow or excess clients is exactly when the log must
+   * not grow by a line per connection. Lines held back are counted in the next one.
+   */
+  private warn(message: string): void {
+    const now = this.now();
+    if (now - this.lastWarnAt < 1000) {
+      this.warningsHeldBack++;
+      return;
+    }
+    const held = this.warningsHeldBack;
+    this.lastWarnAt = now;
+    this.warningsHeldBack = 0;
+    this.logger.warn(held > 0 ? `${message} (and ${held} similar since the last line)` : message);
   }
 
   private sweepIntervalMs(): number {
@@ -131,15 +163,13 @@ export class ConnectionGuard {
     response.once('finish', forget);
   }
 
-  private onUpgrade(request: IncomingMessage, socket: Socket): void {
-    if (!this.overPerIp.has(socket)) return;
+  private refuseUpgrade(socket: Socket): boolean {
+    if (!this.overPerIp.has(socket)) return false;
     this.countRefusal(socket.remoteAddress);
-    // The WebSocket server sees a destroyed socket and does nothing more with it.
     socket.end(
       `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(OVER_PER_IP_BODY)}\r\nConnection: close\r\n\r\n${OVER_PER_IP_BODY}`,
     );
-    socket.destroySoon();
-    void request;
+    return true;
   }
 
   private sweep(): void {
@@ -168,7 +198,7 @@ export class ConnectionGuard {
   private timeOut(entry: PendingBody, reason: string): void {
     this.pending.delete(entry);
     this.timedOut++;
-    this.logger.warn(`closing connection from ${entry.request.socket.remoteAddress}: ${reason}`);
+    this.warn(`closing connection from ${entry.request.socket.remoteAddress}: ${reason}`);
     const { response } = entry;
     const socket = entry.request.socket;
     if (!response.headersSent) {

@@ -1,5 +1,4 @@
 import type { Socket } from 'node:net';
-import { Logger } from '@nestjs/common';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { BrokerConfig } from '../config/broker-config';
 import { ConnectionGuard, OVER_PER_IP_BODY } from './connection-guard';
@@ -14,8 +13,11 @@ export const CORS_METHODS = 'GET, POST, DELETE, OPTIONS';
 export const CORS_REQUEST_HEADERS = 'Content-Type, Authorization, Idempotency-Key';
 export const CORS_EXPOSED_HEADERS = 'Retry-After, Idempotent-Replayed';
 const CORS_MAX_AGE_SECONDS = '600';
-
-const logger = new Logger('HttpEdge');
+/**
+ * Longest path parameter Fastify routes (its default is 100): topic names may have 249
+ * characters (API.md), and a name that can be created must be reachable on every path.
+ */
+export const MAX_PATH_PARAM_LENGTH = 255;
 
 export function connectionGuardFor(config: BrokerConfig): ConnectionGuard {
   return new ConnectionGuard({
@@ -33,15 +35,15 @@ export function fastifyOptions(config: BrokerConfig, guard: ConnectionGuard): Fa
   const server = guard.serverOptions();
   return {
     bodyLimit: config.maxRequestBytes,
-    // Topic names are up to 249 characters; Fastify's default parameter limit (100) answered 414.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     http: server,
     keepAliveTimeout: server.keepAliveTimeout,
     connectionTimeout: 0,
     requestTimeout: 0,
     clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => answerClientError(error, socket, guard),
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
-      void reply.status(400).header('content-type', 'application/json').send({ error_code: 40001, message: `Bad request: ${error.message}` });
+      const [status, code] = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? [414, 414] : [400, 40001];
+      void reply.status(status).header('content-type', 'application/json').send({ error_code: code, message: `Bad request: ${error.message}` });
     },
   } as FastifyServerOptions;
 }
@@ -81,10 +83,9 @@ function answerClientError(error: Error & { code?: string }, socket: Socket, gua
   let status = 400;
   let body: { error_code: number; message: string } = { error_code: 40001, message: `Malformed HTTP request: ${error.message}` };
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    guard.timedOut++;
+    guard.noteHeadersTimeout(socket.remoteAddress);
     status = 408;
     body = { error_code: 408, message: 'Request headers not received in time (RUNNEL_HTTP_HEADERS_TIMEOUT_MS)' };
-    logger.warn(`closing connection from ${socket.remoteAddress}: request headers not received in time`);
   } else if (error.code === 'HPE_HEADER_OVERFLOW') {
     status = 431;
     body = { error_code: 431, message: 'Request headers are larger than the broker accepts' };

@@ -50,6 +50,14 @@ export class PinoLoggerService implements LoggerService {
   }
 
   /**
+   * A line written at `info` whatever RUNNEL_LOG_LEVEL is: the start line supervisors (and the
+   * test harness) wait for must not vanish with RUNNEL_LOG_LEVEL=warn.
+   */
+  announce(context: string, fields: Record<string, unknown>, message: string): void {
+    this.pino.child({ context }, { level: 'info' }).info(fields, message);
+  }
+
+  /**
    * Nest passes `(message, ...extra, context)`; for error, `extra` is the stack when there is one.
    * An object message or extra is merged into the line as fields.
    */

@@ -105,7 +105,7 @@ describe('HTTP edge: connection bounds', () => {
     broker = undefined;
   });
 
-  it('refuses connections over the per-address bound with 503/50003 and Connection: close, while another address is served', async () => {
+  it('refuses requests and WebSocket upgrades over the per-address bound with 503/50003 and Connection: close, while another address is served', async () => {
     broker = await startBroker({ env: { RUNNEL_MAX_CONNECTIONS_PER_IP: '2' } });
     const p = port(broker);
     for (let i = 0; i < 2; i++) sockets.push(await openRaw(p, '127.0.0.1'));
@@ -113,6 +113,13 @@ describe('HTTP edge: connection bounds', () => {
     expect(statusOf(refused)).toBe(503);
     expect(refused.toLowerCase()).toContain('connection: close');
     expect(bodyOf(refused)).toEqual({ error_code: 50003, message: expect.any(String) });
+    const upgrade = await rawRequest(
+      p,
+      'GET /v3/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      '127.0.0.1',
+    );
+    expect(statusOf(upgrade)).toBe(503);
+    expect(bodyOf(upgrade)).toEqual({ error_code: 50003, message: expect.any(String) });
     const other = await rawRequest(p, 'GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', '127.0.0.2');
     expect(statusOf(other)).toBe(200);
     for (const socket of sockets.splice(0)) socket.destroy();

@@ -106,6 +106,20 @@ describe('HTTP edge: content types, framework errors, CORS, links', () => {
     expect(otherGet.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('routes paths naming a topic of 249 characters (Fastify answered 414 past 100)', async () => {
+    const name = 't'.repeat(249);
+    await createTopicOn(broker, name, 1);
+    expect((await fetch(`${broker.baseUrl}/v3/clusters/-/topics/${name}`)).status).toBe(200);
+    expect((await fetch(`${broker.baseUrl}/v3/clusters/-/topics/${name}/configs`)).status).toBe(200);
+    expect((await fetch(`${broker.baseUrl}/v3/clusters/-/topics/${name}/partitions/0/records?offset=0`)).status).toBe(200);
+  });
+
+  it('answers a path parameter longer than any name with 414 and the error body', async () => {
+    const response = await fetch(`${broker.baseUrl}/v3/clusters/-/topics/${'t'.repeat(300)}`);
+    expect(response.status).toBe(414);
+    expect(await response.json()).toEqual({ error_code: 414, message: expect.any(String) });
+  });
+
   it('builds links from the listener, never from the Host header', async () => {
     const response = await rawRequest(port(broker), 'GET /v3/clusters/-/topics/edge HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n');
     expect(statusOf(response)).toBe(200);

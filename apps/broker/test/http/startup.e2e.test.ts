@@ -60,11 +60,16 @@ describe('broker process: start-up and logs', () => {
     expect(output).toContain('RUNNEL_HTTP_PORT=0x1F90 is not a TCP port');
   });
 
-  it('RUNNEL_LOG_LEVEL=debug adds debug lines; the default level does not', async () => {
+  it('RUNNEL_LOG_LEVEL=debug adds debug lines; the default level does not; with error the start line still shows', async () => {
     broker = await startBroker({ env: { RUNNEL_LOG_LEVEL: 'debug' } });
     expect(broker.output()).toContain('"level":"debug"');
     await broker.stop();
     broker = await startBroker();
     expect(broker.output()).not.toContain('"level":"debug"');
+    await broker.stop();
+    broker = await startBroker({ env: { RUNNEL_LOG_LEVEL: 'error' } });
+    expect(broker.output()).toContain('listening on');
+    await broker.stop();
+    expect(broker.output()).not.toContain('shutting down');
   });
 });
