@@ -45,7 +45,7 @@ describe('PinoLoggerService', () => {
     const { status } = new HttpExceptionFilter().toResponse(new TypeError('cannot read x of undefined'));
     expect(status).toBe(500);
     const [line] = lines();
-    expect(line).toMatchObject({ level: 'error', context: 'HttpExceptionFilter' });
+    expect(line).toMatchObject({ level: 'error', context: 'ApiErrors' });
     expect(String(line.msg)).toContain('TypeError: cannot read x of undefined');
     expect(String(line.msg)).toContain('    at ');
   });
