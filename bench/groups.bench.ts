@@ -302,9 +302,11 @@ async function commitRun(baseUrl: string, run: number): Promise<CommitRun> {
   const sockets: WebSocket[] = [];
   try {
     for (let i = 0; i < COMMIT_MEMBERS; i++) {
-      let committer!: Committer;
-      const socket = await openSocket(baseUrl, (frame) => view.frame(i, frame) || committer.answer(frame));
-      committer = new Committer(socket);
+      // The socket's frame callback needs the committer, which needs the socket: a holder breaks the cycle.
+      const holder: { committer?: Committer } = {};
+      const socket = await openSocket(baseUrl, (frame) => view.frame(i, frame) || holder.committer!.answer(frame));
+      const committer = new Committer(socket);
+      holder.committer = committer;
       sockets.push(socket);
       committers.push(committer);
     }

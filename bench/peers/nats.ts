@@ -43,7 +43,10 @@ class NatsConnection implements ReplyParser {
         this.msgBytes = -1;
         const text = payload.toString();
         if (!this.counting) this.waiters.shift()?.(text);
-        else if (text.includes('"error"')) failed++, (firstFailure ??= text);
+        else if (text.includes('"error"')) {
+          failed++;
+          firstFailure ??= text;
+        }
         else ok++;
         continue;
       }
@@ -51,7 +54,10 @@ class NatsConnection implements ReplyParser {
       if (line === null) break;
       if (line.startsWith('MSG ')) this.msgBytes = Number(line.slice(line.lastIndexOf(' ') + 1));
       else if (line === 'PING') this.socket.write('PONG\r\n');
-      else if (line.startsWith('-ERR')) failed++, (firstFailure ??= line);
+      else if (line.startsWith('-ERR')) {
+        failed++;
+        firstFailure ??= line;
+      }
     }
     return { ok, failed, firstFailure };
   }

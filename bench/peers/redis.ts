@@ -52,8 +52,14 @@ export async function benchRedis(cases: PeerCase[]): Promise<LoadResult[] | null
                 let firstFailure: string | undefined;
                 for (let line = lines.line(); line !== null; line = lines.line()) {
                   if (skipNext) skipNext = false;
-                  else if (line[0] === '$') (skipNext = true), ok++;
-                  else if (line[0] === '-') failed++, (firstFailure ??= line);
+                  else if (line[0] === '$') {
+                    skipNext = true;
+                    ok++;
+                  }
+                  else if (line[0] === '-') {
+                    failed++;
+                    firstFailure ??= line;
+                  }
                 }
                 return { ok, failed, firstFailure };
               },

@@ -1,4 +1,3 @@
-import { RunnelClientError } from './errors';
 import { ConsumedRecord, ErrorFrame, RecordFormat, RecordsFrame, ServerFrame, StreamOptions, SubscriptionStream, errorFromFrame } from './subscription-stream';
 
 /**

@@ -5,7 +5,7 @@ import { asOffset } from '@runnel/protocol';
 import type { Partition, PartitionReadResult } from '@runnel/replication';
 import { ReadFormat, parseReadFormat } from '../common/encodings';
 import { CorruptRecordBatchError, corruptBatchAnswer } from '../common/corrupt-batch';
-import { badRequest, unknownPartition } from '../common/errors';
+import { unknownPartition } from '../common/errors';
 import { HttpExceptionFilter } from '../common/http-exception.filter';
 import { jsonRecordText, renderRecords } from '../common/record-render';
 import { MetricsService } from '../metrics/metrics.service';
@@ -130,7 +130,7 @@ export class EventStreamService {
   }
 
   private async pump(stream: EventStream, out: Outbound): Promise<void> {
-    const { res, signal } = out;
+    const { signal } = out;
     let advanced = false;
     let wake: (() => void) | undefined;
     const onAdvance = (): void => {

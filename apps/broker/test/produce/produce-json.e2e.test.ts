@@ -1,6 +1,6 @@
 import { partitionForKey } from '@runnel/protocol';
 import { BrokerProcess, startBroker } from '../support/broker-process';
-import { StreamedPost, createTopic, expectServing, highWatermarks, json, post, str } from './helpers';
+import { StreamedPost, createTopic, expectServing, highWatermarks, post, str } from './helpers';
 
 /** API.md "Produce", JSON modes, against the real broker process. */
 describe('produce JSON records (e2e)', () => {
