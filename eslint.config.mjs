@@ -23,6 +23,8 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'warn',
       'no-constant-condition': ['error', { checkLoops: false }],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
+      // A callback declared before the value it closes over is assigned (a socket and its session) is fine.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
   {

@@ -13,6 +13,7 @@ import { connectionGuardFor, fastifyOptions, installHttpEdge } from './http/http
 import { PinoLoggerService, createPino } from './logging/pino-logger';
 import { MetricsService } from './metrics/metrics.service';
 import { installBodyParsers } from './produce/body-parsers';
+import { RunnelWsAdapter } from './ws/runnel-ws-adapter';
 
 const logger = new Logger('Broker');
 
@@ -35,6 +36,7 @@ async function bootstrap(): Promise<void> {
   // Our parsers replace Nest's (bodyParser: false): POST .../records needs the unread stream.
   installBodyParsers(fastify, config.maxRequestBytes);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bodyParser: false });
+  app.useWebSocketAdapter(new RunnelWsAdapter(app));
   registerEdgeMetrics(app.get(MetricsService), guard);
   installShutdown(app);
   configureOpenApi(app);

@@ -1,12 +1,12 @@
-import type { IncomingMessage, Server } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import { WebSocket, WebSocketServer } from 'ws';
+import type { IncomingMessage } from 'node:http';
+import { BeforeApplicationShutdown, Inject, Logger, Optional } from '@nestjs/common';
+import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import type { WebSocket, WebSocketServer as WsServer } from 'ws';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
-import { OutboundBudget } from './outbound-budget';
+import { OutboundBudget, OutboundConnection } from './outbound-budget';
 import { OUTBOUND_BUDGET } from './outbound.module';
+import { InboundFrame, WS_FRAME } from './runnel-ws-adapter';
 import { DEFAULT_WS_LIMITS, WsLimits } from './ws-limits';
 import type { WsGroups } from './group-member';
 import { FrameSink, WsProducer, WsSession, WsTopics } from './ws-session';
@@ -17,27 +17,36 @@ export const WS_GROUPS = Symbol('WS_GROUPS');
 export const WS_LIMITS = Symbol('WS_LIMITS');
 
 /**
- * The thin Nest/network adapter of API.md "WebSocket": a `ws` server on the broker's own HTTP
- * port (upgrade requests for /v3/ws), one WsSession per socket. It owns what only a real socket
- * has: the inbound frame cap (`maxPayload`; a larger frame leaves the stream unusable, so ws
- * closes it with 1009), pings every `pingIntervalMs` (each pong — or any frame — is a heartbeat
- * of the socket's group members; a peer silent for `idleTimeoutMs` is terminated), and closing
- * every socket (1001) before the HTTP server and the logs shut down.
+ * The thin Nest gateway of API.md "WebSocket": a `@WebSocketGateway` on RunnelWsAdapter
+ * (`@nestjs/platform-ws`), naming no port so it shares the broker's HTTP port at /v3/ws; one
+ * WsSession per socket. Nest runs the connection lifecycle (handleConnection / handleDisconnect)
+ * and hands every inbound frame to `handleFrame`; the session does the rest (parsing, limits,
+ * error frames). Outbound frames are written to the `ws` socket directly (the session's sink).
+ * The gateway owns what only a real socket has: the inbound frame cap (`maxPayload`; a larger
+ * frame leaves the stream unusable, so ws closes it with 1009), pings every `pingIntervalMs`
+ * (each pong — or any frame — is a heartbeat of the socket's group members; a peer silent for
+ * `idleTimeoutMs` is terminated), slow-consumer closes (1008), and closing every socket (1001)
+ * before the HTTP server and the logs shut down.
  */
-@Injectable()
-export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutdown {
+@WebSocketGateway({
+  path: WS_PATH,
+  // The default; an injected WS_LIMITS.maxFrameBytes replaces it in afterInit.
+  maxPayload: DEFAULT_WS_LIMITS.maxFrameBytes,
+  // perMessageDeflate off: records frames are large and CPU is the WS delivery bottleneck.
+  perMessageDeflate: false,
+})
+export class WsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown {
   private readonly logger = new Logger('WsGateway');
   private readonly limits: WsLimits;
   /** When each socket was last heard from (pong or frame), for the idle timeout. */
   private readonly lastHeard = new WeakMap<WebSocket, number>();
-  private readonly sessions = new WeakMap<WebSocket, WsSession>();
-  private wss: WebSocketServer | undefined;
-  private server: Server | undefined;
+  private readonly sessions = new WeakMap<WebSocket, { session: WsSession; connection?: OutboundConnection }>();
+  @WebSocketServer() private readonly server!: WsServer;
   private pingTimer: NodeJS.Timeout | undefined;
+  private shuttingDown = false;
   private readonly topicsSeam: WsTopics;
 
   constructor(
-    private readonly adapterHost: HttpAdapterHost,
     topics: TopicsService,
     private readonly metrics: MetricsService,
     @Optional() @Inject(WS_PRODUCER) private readonly producer?: WsProducer,
@@ -52,46 +61,39 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
     };
   }
 
-  onApplicationBootstrap(): void {
-    this.server = this.adapterHost.httpAdapter.getHttpServer() as Server;
-    // perMessageDeflate off: records frames are large and CPU is the WS delivery bottleneck.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxFrameBytes, perMessageDeflate: false });
-    this.server.on('upgrade', this.onUpgrade);
+  afterInit(server: WsServer): void {
+    // ws reads maxPayload from its options at each upgrade.
+    server.options.maxPayload = this.limits.maxFrameBytes;
     this.pingTimer = setInterval(() => this.pingAll(), this.limits.pingIntervalMs);
     this.pingTimer.unref();
   }
 
+  /**
+   * Runs before Nest disposes the adapter (which terminates what is left and closes the ws
+   * server): every socket gets a 1001 close and its group members are detached, not removed.
+   */
   async beforeApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
     clearInterval(this.pingTimer);
-    this.server?.off('upgrade', this.onUpgrade);
-    const wss = this.wss;
-    if (!wss) return;
-    const closed = [...wss.clients].map(
+    const closed = [...(this.server?.clients ?? [])].map(
       (socket) =>
         new Promise<void>((resolve) => {
+          if (socket.readyState === socket.CLOSED) return resolve();
           socket.once('close', () => resolve());
-          this.sessions.get(socket)?.close('shutdown');
+          this.sessions.get(socket)?.session.close('shutdown');
           socket.close(1001, 'broker shutting down');
           // A peer that does not answer the close handshake must not hold up shutdown.
           setTimeout(() => socket.terminate(), 2000).unref();
         }),
     );
     await Promise.all(closed);
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
   }
 
-  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const path = (request.url ?? '').split('?', 1)[0];
-    if (path !== WS_PATH) {
-      // The broker serves WebSockets at WS_PATH only (the connection guard's upgrade listener only
-      // counts): refuse any other path cleanly rather than leave the socket open.
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  handleConnection(socket: WebSocket, request: IncomingMessage): void {
+    if (this.shuttingDown) {
+      socket.close(1001, 'broker shutting down');
       return;
     }
-    this.wss!.handleUpgrade(request, socket, head, (ws) => this.onConnection(ws, request.socket.remoteAddress ?? ''));
-  };
-
-  private onConnection(socket: WebSocket, clientHost: string): void {
     const sink: FrameSink = {
       // binary: false: records frames arrive as UTF-8 Buffers but are JSON text frames.
       send: (text, done) => socket.send(text, { binary: false }, done),
@@ -109,26 +111,34 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
       closeSlow: (reason) => this.closeSlow(socket, reason),
       wake: () => session?.wake(),
     });
-    session = new WsSession(sink, this.topicsSeam, this.producer, this.metrics, this.limits, this.groups, clientHost, connection);
-    this.sessions.set(socket, session);
+    session = new WsSession(sink, this.topicsSeam, this.producer, this.metrics, this.limits, this.groups, request.socket.remoteAddress ?? '', connection);
+    this.sessions.set(socket, { session, connection });
     this.metrics.wsConnectionOpened();
-    const heard = (): void => {
-      this.lastHeard.set(socket, Date.now());
-      session.heartbeat();
-    };
-    heard();
-    socket.on('pong', heard);
-    socket.on('message', (data, isBinary) => {
-      heard();
-      session.handleFrame(data as Buffer, isBinary);
-    });
-    // Without a listener an 'error' (bad frame, frame over maxPayload, reset) would crash the process.
-    socket.on('error', (error) => this.logger.debug(`websocket error: ${error.message}`));
-    socket.once('close', () => {
-      connection?.release();
-      session.close();
-      this.metrics.wsConnectionClosed();
-    });
+    this.heard(socket);
+    socket.on('pong', () => this.heard(socket));
+  }
+
+  /** Every inbound frame (RunnelWsAdapter's parser). Returns nothing: answers are the session's frames. */
+  @SubscribeMessage(WS_FRAME)
+  handleFrame(socket: WebSocket, frame: InboundFrame): void {
+    if (!this.sessions.has(socket)) return;
+    this.heard(socket);
+    this.sessions.get(socket)!.session.handleFrame(frame.payload, frame.isBinary);
+  }
+
+  handleDisconnect(socket: WebSocket): void {
+    const entry = this.sessions.get(socket);
+    if (!entry) return;
+    this.sessions.delete(socket);
+    entry.connection?.release();
+    entry.session.close();
+    this.metrics.wsConnectionClosed();
+  }
+
+  /** The peer is alive: renews the idle timeout and its group members' sessions. */
+  private heard(socket: WebSocket): void {
+    this.lastHeard.set(socket, Date.now());
+    this.sessions.get(socket)?.session.heartbeat();
   }
 
   /**
@@ -143,7 +153,7 @@ export class WsGateway implements OnApplicationBootstrap, BeforeApplicationShutd
 
   private pingAll(): void {
     const now = Date.now();
-    for (const socket of this.wss?.clients ?? []) {
+    for (const socket of this.server?.clients ?? []) {
       if (now - (this.lastHeard.get(socket) ?? now) > this.limits.idleTimeoutMs) {
         socket.terminate();
         continue;

@@ -8,6 +8,7 @@ import { AppModule } from '../../src/app.module';
 import { loadBrokerConfig } from '../../src/config/broker-config';
 import { configureOpenApi } from '../../src/docs/openapi';
 import { installBodyParsers } from '../../src/produce/body-parsers';
+import { RunnelWsAdapter } from '../../src/ws/runnel-ws-adapter';
 import { OPENAPI_FILE, fastifyRouteKey, readOpenApi, specRouteKeys } from './openapi-document';
 
 /**
@@ -33,6 +34,7 @@ describe('docs/openapi.json: the routes of the broker', () => {
     });
     installBodyParsers(adapter.getInstance(), config.maxRequestBytes);
     app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger: false, bodyParser: false });
+    app.useWebSocketAdapter(new RunnelWsAdapter(app));
     configureOpenApi(app);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();

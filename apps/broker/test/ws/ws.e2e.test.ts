@@ -243,6 +243,34 @@ describe('broker process: WebSocket /v3/ws', () => {
   it('refuses an upgrade on another path', async () => {
     await expect(WsClient.open(broker.baseUrl, '/v3/other')).rejects.toThrow(/404/);
   });
+
+  it('accepts /v3/ws with a query string, and keeps serving HTTP routes on the same port', async () => {
+    const client = await WsClient.open(broker.baseUrl, '/v3/ws?client=e2e');
+    clients.push(client);
+    client.send({ type: 'bogus' });
+    expect((await client.next('error')).error_code).toBe(40001);
+    expect((await fetch(`${broker.baseUrl}/health/live`)).status).toBe(200);
+  });
+});
+
+describe('broker process: WebSocket upgrades and the per-address connection bound', () => {
+  let broker: BrokerProcess | undefined;
+  afterEach(async () => {
+    await broker?.stop();
+    broker = undefined;
+  });
+
+  it('refuses an upgrade over RUNNEL_MAX_CONNECTIONS_PER_IP with 503; the open socket keeps working', async () => {
+    broker = await startBroker({ env: { RUNNEL_MAX_CONNECTIONS_PER_IP: '1' } });
+    const first = await WsClient.open(broker.baseUrl);
+    try {
+      await expect(WsClient.open(broker.baseUrl)).rejects.toThrow(/503/);
+      first.send({ type: 'bogus' });
+      expect((await first.next('error')).error_code).toBe(40001);
+    } finally {
+      first.close();
+    }
+  });
 });
 
 describe('broker process: WebSocket shutdown', () => {
