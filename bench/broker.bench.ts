@@ -50,7 +50,12 @@ interface Row {
 const rows: Row[] = [];
 
 async function startSink(): Promise<{ process: Started; baseUrl: string }> {
-  const started = await startProcess(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'peers/sink.ts')], /listening on http:\/\/[^:]+:(\d+)/, { cwd: ROOT });
+  const started = await startProcess(
+    process.execPath,
+    ['-r', '@swc-node/register', path.join(__dirname, 'peers/sink.ts')],
+    /listening on http:\/\/[^:]+:(\d+)/,
+    { cwd: ROOT },
+  );
   return { process: started, baseUrl: `http://127.0.0.1:${started.match}` };
 }
 
@@ -131,7 +136,11 @@ async function produceCases(baseUrl: string, sink: string): Promise<void> {
         }
       }
       for (let run = 0; run < RUNS; run++) {
-        const result = await runHttpLoad({ ...common, accepted: undefined, url: () => `${sink}/v3/clusters/-/topics/t/partitions/0/batches` });
+        const result = await runHttpLoad({
+          ...common,
+          accepted: undefined,
+          url: () => `${sink}/v3/clusters/-/topics/t/partitions/0/batches`,
+        });
         record(`ceiling: bare node:http sink, ${format} body, ${size} B`, result);
       }
     }
@@ -163,14 +172,18 @@ async function wsCases(baseUrl: string): Promise<void> {
   }
   const latencies: { p50: number; p99: number; p999: number; lost: number }[] = [];
   for (let run = 0; run < RUNS; run++) {
-    const r = await withTopic(baseUrl, 1, (topic) => endToEndLatency(baseUrl, topic, LATENCY_RATE, SECONDS, envInt('RUNNEL_BENCH_WARMUP_SECONDS', 1)));
+    const r = await withTopic(baseUrl, 1, (topic) =>
+      endToEndLatency(baseUrl, topic, LATENCY_RATE, SECONDS, envInt('RUNNEL_BENCH_WARMUP_SECONDS', 1)),
+    );
     latencies.push({ p50: r.p50, p99: r.p99, p999: r.p999, lost: r.sent - r.received });
   }
   const ms = (k: 'p50' | 'p99' | 'p999'): string => `${fmt(median(latencies.map((l) => l[k])), 2)} ms`;
   rows.push({
     name: `runnel produce → WS latency at ${fmt(LATENCY_RATE)} rec/s (acks=1, ~1 ms batches)`,
     runs: [],
-    extra: [`p50 ${ms('p50')}, p99 ${ms('p99')}, p99.9 ${ms('p999')}${latencies.some((l) => l.lost) ? `, ${Math.max(...latencies.map((l) => l.lost))} undelivered` : ''}`],
+    extra: [
+      `p50 ${ms('p50')}, p99 ${ms('p99')}, p99.9 ${ms('p999')}${latencies.some((l) => l.lost) ? `, ${Math.max(...latencies.map((l) => l.lost))} undelivered` : ''}`,
+    ],
   });
 }
 

@@ -52,7 +52,12 @@ async function buildKeyedLog(handles: FileHandleCache, mb: number): Promise<Part
   const values = Array.from({ length: POOL }, () => randomBytes(VALUE_BYTES));
   const key = (): Buffer => Buffer.from(`key-${String(Math.floor(Math.random() * KEYS)).padStart(8, '0')}`);
   for (let i = 0; log.sizeBytes < mb * 2 ** 20; i++) {
-    const records = Array.from({ length: RECORDS_PER_BATCH }, (_, j) => ({ timestamp: Date.now(), key: key(), value: values[(i + j) % POOL], headers: [] }));
+    const records = Array.from({ length: RECORDS_PER_BATCH }, (_, j) => ({
+      timestamp: Date.now(),
+      key: key(),
+      value: values[(i + j) % POOL],
+      headers: [],
+    }));
     log.append(encodeRecordBatch({ records }));
   }
   log.roll();
@@ -72,7 +77,12 @@ async function throughput(): Promise<void> {
     const result = await new Cleaner().clean(log, { nowMs: Date.now(), deleteRetentionMs: 0, minCleanableDirtyRatio: 0 });
     const seconds = nowSeconds() - started;
     mbPerSecond.push(logBytes / 2 ** 20 / seconds);
-    last = { logMiB: logBytes / 2 ** 20, readMiB: result.bytesRead / 2 ** 20, writtenMiB: result.bytesWritten / 2 ** 20, removed: result.recordsRemoved };
+    last = {
+      logMiB: logBytes / 2 ** 20,
+      readMiB: result.bytesRead / 2 ** 20,
+      writtenMiB: result.bytesWritten / 2 ** 20,
+      removed: result.recordsRemoved,
+    };
     await log.close();
     handles.closeAll();
     fs.rmSync(log.dir, { recursive: true, force: true });
@@ -100,7 +110,14 @@ async function latencyRun(ioRate: number | null | undefined, keyedDir: string): 
   const log = await PartitionLog.open(freshDir(), { ...DEFAULT_LOG_CONFIG }, { handles });
   const partition = new Partition('bench', 0, log, asLeaderEpoch(0), true);
   const batch = (): Buffer =>
-    encodeRecordBatch({ records: Array.from({ length: PRODUCE_RECORDS }, () => ({ timestamp: Date.now(), key: null, value: randomBytes(VALUE_BYTES), headers: [] })) });
+    encodeRecordBatch({
+      records: Array.from({ length: PRODUCE_RECORDS }, () => ({
+        timestamp: Date.now(),
+        key: null,
+        value: randomBytes(VALUE_BYTES),
+        headers: [],
+      })),
+    });
   const pool = Array.from({ length: POOL }, batch);
 
   const stop = new AbortController();
@@ -108,7 +125,13 @@ async function latencyRun(ioRate: number | null | undefined, keyedDir: string): 
   const cleaning = (async () => {
     if (ioRate === null) return;
     while (!stop.signal.aborted) {
-      await cleaner.clean(keyed, { nowMs: Date.now(), deleteRetentionMs: 0, minCleanableDirtyRatio: 0, ioBytesPerSecond: ioRate, signal: stop.signal });
+      await cleaner.clean(keyed, {
+        nowMs: Date.now(),
+        deleteRetentionMs: 0,
+        minCleanableDirtyRatio: 0,
+        ioBytesPerSecond: ioRate,
+        signal: stop.signal,
+      });
     }
   })();
 
@@ -164,16 +187,44 @@ async function latency(): Promise<void> {
     const runs: LatencyRun[] = [];
     for (let run = 0; run < RUNS; run++) runs.push(await latencyRun(rate, keyed.dir));
     const m = (f: (r: LatencyRun) => number): number => median(runs.map(f));
-    rows.push([name, fmt(m((r) => r.p50), 2), fmt(m((r) => r.p99), 2), fmt(m((r) => r.p999), 2), fmt(m((r) => r.max), 1), rate === null ? '' : fmt(m((r) => r.cleanerMBs), 1)]);
+    rows.push([
+      name,
+      fmt(
+        m((r) => r.p50),
+        2,
+      ),
+      fmt(
+        m((r) => r.p99),
+        2,
+      ),
+      fmt(
+        m((r) => r.p999),
+        2,
+      ),
+      fmt(
+        m((r) => r.max),
+        1,
+      ),
+      rate === null
+        ? ''
+        : fmt(
+            m((r) => r.cleanerMBs),
+            1,
+          ),
+    ]);
     console.error(`done: latency, ${name}`);
   }
   fs.rmSync(keyed.dir, { recursive: true, force: true });
-  console.log(`\n## acks=all append latency at ${fmt(PRODUCE_RATE)} appends/s × ${PRODUCE_RECORDS} records of ${VALUE_BYTES} B (${SECONDS} s per run)\n`);
+  console.log(
+    `\n## acks=all append latency at ${fmt(PRODUCE_RATE)} appends/s × ${PRODUCE_RECORDS} records of ${VALUE_BYTES} B (${SECONDS} s per run)\n`,
+  );
   console.log(table(['case', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'cleaner I/O MB/s'], rows));
 }
 
 async function main(): Promise<void> {
-  console.log(`# Cleaner benchmark\n\nMachine: ${machine()}\nRuns per case: ${RUNS} (median shown), ${CLEANER_MB} MiB keyed log, data in ${ROOT}\n`);
+  console.log(
+    `# Cleaner benchmark\n\nMachine: ${machine()}\nRuns per case: ${RUNS} (median shown), ${CLEANER_MB} MiB keyed log, data in ${ROOT}\n`,
+  );
   await throughput();
   await latency();
   fs.rmSync(ROOT, { recursive: true, force: true });

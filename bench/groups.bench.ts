@@ -120,7 +120,10 @@ class GroupView {
   /** Resolves once `expected` members have subscribed and the group is settled. */
   settled(expected: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`group not settled with ${expected} members after ${SETTLE_TIMEOUT_MS} ms: ${this.describe()}`)), SETTLE_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`group not settled with ${expected} members after ${SETTLE_TIMEOUT_MS} ms: ${this.describe()}`)),
+        SETTLE_TIMEOUT_MS,
+      );
       this.waiter = { expected, resolve: () => (clearTimeout(timer), resolve()) };
       this.check();
     });
@@ -173,14 +176,18 @@ async function rebalanceRun(baseUrl: string, run: number): Promise<RebalanceRun>
   const group = `rebalance-${run}`;
   await createTopic(baseUrl, topic, PARTITIONS);
   const view = new GroupView(PARTITIONS);
-  const onFrame = (id: number) => (frame: Frame): void => {
-    if (!view.frame(id, frame) && frame.type === 'error') view.errors.push(`member ${id}: ${frame.error_code} ${frame.message}`);
-  };
+  const onFrame =
+    (id: number) =>
+    (frame: Frame): void => {
+      if (!view.frame(id, frame) && frame.type === 'error') view.errors.push(`member ${id}: ${frame.error_code} ${frame.message}`);
+    };
   // Sockets first, untimed: the cases measure the group, not TCP + the WebSocket upgrade.
   const sockets: WebSocket[] = [];
   for (let i = 0; i < MEMBERS; i++) sockets.push(await openSocket(baseUrl, onFrame(i)));
   const subscribe = (i: number): void =>
-    sockets[i].send(JSON.stringify({ type: 'subscribe', sub: 'g', group, topic, from: 'latest', auto_commit: false, client_id: `bench-${i}` }));
+    sockets[i].send(
+      JSON.stringify({ type: 'subscribe', sub: 'g', group, topic, from: 'latest', auto_commit: false, client_id: `bench-${i}` }),
+    );
   const check = (): void => {
     if (view.errors.length > 0) throw new Error(`error frames: ${view.errors.slice(0, 3).join('; ')}`);
   };
@@ -311,7 +318,8 @@ async function commitRun(baseUrl: string, run: number): Promise<CommitRun> {
       committers.push(committer);
     }
     const settled = view.settled(COMMIT_MEMBERS);
-    for (const socket of sockets) socket.send(JSON.stringify({ type: 'subscribe', sub: 'c', group, topic, from: 'latest', auto_commit: false }));
+    for (const socket of sockets)
+      socket.send(JSON.stringify({ type: 'subscribe', sub: 'c', group, topic, from: 'latest', auto_commit: false }));
     await settled;
     // Each member commits the partitions its frames say it owns (2 each once settled).
     committers.forEach((c, i) => (c.partitions = view.ownedBy(i)));
@@ -328,7 +336,12 @@ async function commitRun(baseUrl: string, run: number): Promise<CommitRun> {
     const frames = committers.reduce((n, c) => n + c.frames, 0);
     const offsets = committers.reduce((n, c) => n + c.frames * c.partitions.length, 0);
     const latencies = Float64Array.from(committers.flatMap((c) => c.latencies)).sort();
-    return { offsetsPerSecond: offsets / seconds, framesPerSecond: frames / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+    return {
+      offsetsPerSecond: offsets / seconds,
+      framesPerSecond: frames / seconds,
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+    };
   } finally {
     for (const socket of sockets) socket.terminate();
   }
@@ -344,9 +357,21 @@ function print(): void {
   if (rebalances.length) {
     const pick = <K extends keyof RebalanceRun>(k: K): RebalanceRun[K][] => rebalances.map((r) => r[k]);
     const perRun = (k: 'joinMs' | 'leaveMs', q: number): number[] => pick(k).map((xs) => percentile(Float64Array.from(xs).sort(), q));
-    rows.push([`${MEMBERS} members join one at a time (${PARTITIONS} partitions), first subscribe → last settled`, ms(pick('joinTotalMs')), '']);
-    rows.push([`  per join: subscribe → every member's view settled`, ms(perRun('joinMs', 0.5)), `p90 ${ms(perRun('joinMs', 0.9))}, max ${ms(perRun('joinMs', 1))}`]);
-    rows.push([`  per leave, ${half} leave one at a time (${MEMBERS} → ${MEMBERS - half}): close → settled`, ms(perRun('leaveMs', 0.5)), `p90 ${ms(perRun('leaveMs', 0.9))}, max ${ms(perRun('leaveMs', 1))}`]);
+    rows.push([
+      `${MEMBERS} members join one at a time (${PARTITIONS} partitions), first subscribe → last settled`,
+      ms(pick('joinTotalMs')),
+      '',
+    ]);
+    rows.push([
+      `  per join: subscribe → every member's view settled`,
+      ms(perRun('joinMs', 0.5)),
+      `p90 ${ms(perRun('joinMs', 0.9))}, max ${ms(perRun('joinMs', 1))}`,
+    ]);
+    rows.push([
+      `  per leave, ${half} leave one at a time (${MEMBERS} → ${MEMBERS - half}): close → settled`,
+      ms(perRun('leaveMs', 0.5)),
+      `p90 ${ms(perRun('leaveMs', 0.9))}, max ${ms(perRun('leaveMs', 1))}`,
+    ]);
     rows.push([`${half} members join at once (${MEMBERS - half} → ${MEMBERS}): subscribes → settled`, ms(pick('burstJoinMs')), '']);
     rows.push([`${half} members leave at once (${MEMBERS} → ${MEMBERS - half}): closes → settled`, ms(pick('burstLeaveMs')), '']);
   }
@@ -358,9 +383,13 @@ function print(): void {
       `${fmt(m('framesPerSecond'))} frames/s; latency p50 ${fmt(m('p50'), 2)} ms, p99 ${fmt(m('p99'), 2)} ms`,
     ]);
   }
-  console.log(`\nRunnel consumer-group benchmark: medians of ${RUNS} run(s), one broker, WebSocket members on loopback; commit case ${SECONDS} s per run`);
+  console.log(
+    `\nRunnel consumer-group benchmark: medians of ${RUNS} run(s), one broker, WebSocket members on loopback; commit case ${SECONDS} s per run`,
+  );
   console.log(machine());
-  console.log('Settled = every member\'s own frames show each partition owned exactly once and a balanced split. No peers: NATS/Redis have no equivalent.');
+  console.log(
+    "Settled = every member's own frames show each partition owned exactly once and a balanced split. No peers: NATS/Redis have no equivalent.",
+  );
   console.log();
   console.log(table(['case', 'median', 'notes'], rows));
 }

@@ -109,7 +109,9 @@ async function readRun(dir: string): Promise<{ seconds: number; bytes: number }>
 }
 
 async function main(): Promise<void> {
-  console.log(`# libs/log benchmark\n\nMachine: ${machine()}\nRuns per case: ${RUNS} (median shown), ${MB_PER_RUN} MiB per run, data in ${ROOT}\n`);
+  console.log(
+    `# libs/log benchmark\n\nMachine: ${machine()}\nRuns per case: ${RUNS} (median shown), ${MB_PER_RUN} MiB per run, data in ${ROOT}\n`,
+  );
   if (MB_PER_RUN > 0) await appendAndRead();
   if (GROWTH_MB > 0) await growth();
   fs.rmSync(ROOT, { recursive: true, force: true });
@@ -159,7 +161,9 @@ async function appendAndRead(): Promise<void> {
     reads.push(seconds);
     readBytes = bytes;
   }
-  console.log(`\n## Sequential read (page cache, 1 MiB reads)\n\n${fmt(readBytes / 2 ** 20)} MiB read at ${fmt(readBytes / 2 ** 30 / median(reads), 2)} GiB/s (median of ${RUNS})`);
+  console.log(
+    `\n## Sequential read (page cache, 1 MiB reads)\n\n${fmt(readBytes / 2 ** 20)} MiB read at ${fmt(readBytes / 2 ** 30 / median(reads), 2)} GiB/s (median of ${RUNS})`,
+  );
   fs.rmSync(readDir, { recursive: true, force: true });
 }
 

@@ -20,7 +20,10 @@ class NatsConnection implements ReplyParser {
   /** false: MSG payloads answer request(); true: they are counted as publish acks. */
   counting = false;
 
-  constructor(private readonly socket: net.Socket, inbox: string) {
+  constructor(
+    private readonly socket: net.Socket,
+    inbox: string,
+  ) {
     socket.write(`CONNECT {"verbose":false,"pedantic":false,"headers":false,"lang":"bench","version":"0"}\r\nSUB ${inbox} 1\r\n`);
   }
 
@@ -46,8 +49,7 @@ class NatsConnection implements ReplyParser {
         else if (text.includes('"error"')) {
           failed++;
           firstFailure ??= text;
-        }
-        else ok++;
+        } else ok++;
         continue;
       }
       const line = this.lines.line();

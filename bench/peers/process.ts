@@ -38,7 +38,10 @@ export async function startProcess(
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => (running.delete(child), resolve())));
   const match = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${command} not ready after ${options.timeoutMs ?? 60_000} ms:\n${output}`)), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${command} not ready after ${options.timeoutMs ?? 60_000} ms:\n${output}`)),
+      options.timeoutMs ?? 60_000,
+    );
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       const m = ready.exec(output);
@@ -99,9 +102,16 @@ export function which(binary: string): string | null {
  * from source; RUNNEL_BENCH_SOURCE=1 forces source, RUNNEL_BENCH_BROKER_NODE_ARGS adds node flags
  * (e.g. --cpu-prof).
  */
-export async function startRunnelBroker(root: string, dataDir: string, env: Record<string, string> = {}): Promise<{ process: Started; baseUrl: string }> {
+export async function startRunnelBroker(
+  root: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ process: Started; baseUrl: string }> {
   const built = `${root}/dist/apps/broker/src/main.js`;
-  const main = fs.existsSync(built) && process.env.RUNNEL_BENCH_SOURCE !== '1' ? [built] : ['-r', '@swc-node/register', `${root}/apps/broker/src/main.ts`];
+  const main =
+    fs.existsSync(built) && process.env.RUNNEL_BENCH_SOURCE !== '1'
+      ? [built]
+      : ['-r', '@swc-node/register', `${root}/apps/broker/src/main.ts`];
   const nodeArgs = process.env.RUNNEL_BENCH_BROKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const started = await startProcess(process.execPath, [...nodeArgs, ...main], /listening on http:\/\/[^:]+:(\d+)/, {
     cwd: root,

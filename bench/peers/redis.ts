@@ -32,7 +32,22 @@ export async function benchRedis(cases: PeerCase[]): Promise<LoadResult[] | null
   const port = await freePort();
   const server = await startProcess(
     binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--protected-mode', 'no'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--protected-mode',
+      'no',
+    ],
     /(Ready to accept connections)/,
   );
   try {
@@ -55,8 +70,7 @@ export async function benchRedis(cases: PeerCase[]): Promise<LoadResult[] | null
                   else if (line[0] === '$') {
                     skipNext = true;
                     ok++;
-                  }
-                  else if (line[0] === '-') {
+                  } else if (line[0] === '-') {
                     failed++;
                     firstFailure ??= line;
                   }

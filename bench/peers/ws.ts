@@ -10,7 +10,13 @@ import { encodeRecordBatch } from '@runnel/protocol';
  */
 type RecordsFrame = { type: string; records?: { value: { data: string } | null }[]; error_code?: number; message?: string };
 
-function subscribe(baseUrl: string, topic: string, from: 'earliest' | 'latest', credit: number, onRecords: (records: NonNullable<RecordsFrame['records']>) => void): Promise<WebSocket> {
+function subscribe(
+  baseUrl: string,
+  topic: string,
+  from: 'earliest' | 'latest',
+  credit: number,
+  onRecords: (records: NonNullable<RecordsFrame['records']>) => void,
+): Promise<WebSocket> {
   const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v3/ws`, { maxPayload: 256 * 1024 * 1024 });
   let sinceGrant = 0;
   return new Promise((resolve, reject) => {
@@ -98,10 +104,14 @@ export async function endToEndLatency(
       const body = encodeRecordBatch({ records });
       sent += due;
       inFlight++;
-      const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/vnd.kafka.record-batch', 'content-length': body.length } }, (res) => {
-        res.resume();
-        res.on('end', () => inFlight--);
-      });
+      const req = http.request(
+        url,
+        { method: 'POST', agent, headers: { 'content-type': 'application/vnd.kafka.record-batch', 'content-length': body.length } },
+        (res) => {
+          res.resume();
+          res.on('end', () => inFlight--);
+        },
+      );
       req.on('error', () => inFlight--);
       req.end(body);
     }

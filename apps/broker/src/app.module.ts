@@ -20,7 +20,10 @@ export class AppModule {
       global: true,
       imports: [StorageModule, MetricsModule, TopicsModule, GroupsModule, ProduceModule, ConsumeModule, WsModule],
       controllers: [HealthController],
-      providers: [{ provide: BROKER_CONFIG, useValue: config }, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+      providers: [
+        { provide: BROKER_CONFIG, useValue: config },
+        { provide: APP_FILTER, useClass: HttpExceptionFilter },
+      ],
       exports: [BROKER_CONFIG],
     };
   }

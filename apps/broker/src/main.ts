@@ -59,7 +59,9 @@ async function listen(app: NestFastifyApplication, config: BrokerConfig): Promis
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'EADDRINUSE') {
-      fail(`port ${config.httpPort} on ${config.host} is already in use: stop the other process or set RUNNEL_HTTP_PORT to a free port (0 picks one)`);
+      fail(
+        `port ${config.httpPort} on ${config.host} is already in use: stop the other process or set RUNNEL_HTTP_PORT to a free port (0 picks one)`,
+      );
     }
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') {
       fail(`cannot listen on ${config.host}:${config.httpPort} (${code}): set RUNNEL_HOST / RUNNEL_HTTP_PORT`);
@@ -80,7 +82,11 @@ function registerEdgeMetrics(metrics: MetricsService, guard: ConnectionGuard): v
     'Connections closed at accept (RUNNEL_MAX_CONNECTIONS) or answered 503 (RUNNEL_MAX_CONNECTIONS_PER_IP)',
     () => guard.refused,
   );
-  metrics.counterFrom('runnel_http_requests_timed_out_total', 'Requests closed because headers or body came too slowly', () => guard.timedOut);
+  metrics.counterFrom(
+    'runnel_http_requests_timed_out_total',
+    'Requests closed because headers or body came too slowly',
+    () => guard.timedOut,
+  );
 }
 
 /** The version in the broker's package.json (found above this file in source and in dist). */

@@ -46,7 +46,8 @@ export async function errorFromResponse(response: Response): Promise<RunnelClien
 }
 
 export function networkError(cause: unknown): RunnelClientError {
-  const message = cause instanceof Error ? `${cause.message}${cause.cause instanceof Error ? `: ${cause.cause.message}` : ''}` : String(cause);
+  const message =
+    cause instanceof Error ? `${cause.message}${cause.cause instanceof Error ? `: ${cause.cause.message}` : ''}` : String(cause);
   return new RunnelClientError(message, NETWORK_ERROR_CODE, 0, true);
 }
 

@@ -1,4 +1,13 @@
-import { ConsumedRecord, ErrorFrame, RecordFormat, RecordsFrame, ServerFrame, StreamOptions, SubscriptionStream, errorFromFrame } from './subscription-stream';
+import {
+  ConsumedRecord,
+  ErrorFrame,
+  RecordFormat,
+  RecordsFrame,
+  ServerFrame,
+  StreamOptions,
+  SubscriptionStream,
+  errorFromFrame,
+} from './subscription-stream';
 
 /**
  * A consumer-group member over Runnel's WebSocket (API.md "WebSocket", "Consumer groups"): the
@@ -221,7 +230,8 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
     await this.ready();
     const ended = this.endedWith;
     if (ended !== null) throw ended;
-    const list = offsets?.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata })) ?? this.yieldedPositions();
+    const list =
+      offsets?.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata })) ?? this.yieldedPositions();
     if (list.length === 0) return [];
     return new Promise((resolve, reject) => {
       const ref = ++this.commitRef;
@@ -243,7 +253,8 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
 
 /** The subscribe frame's group fields, checked as the broker checks them (a TypeError here instead of an error frame later). */
 function subscribeFields(o: GroupConsumerOptions): Record<string, unknown> {
-  if (typeof o.group !== 'string' || o.group.length === 0 || o.group.length > 255) throw new TypeError('group must be a string of 1 to 255 characters');
+  if (typeof o.group !== 'string' || o.group.length === 0 || o.group.length > 255)
+    throw new TypeError('group must be a string of 1 to 255 characters');
   if (o.topic === undefined && (o.topics === undefined || o.topics.length === 0) && o.topicPrefix === undefined) {
     throw new TypeError('a group consumer needs topic, topics or topicPrefix');
   }

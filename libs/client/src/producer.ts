@@ -328,7 +328,9 @@ export class Producer {
   private lookup(topic: TopicState): Promise<void> {
     if (topic.lookup !== null) return topic.lookup;
     const lookup = withRetries(this.retry, async () => {
-      const body = await readJson<{ partitions_count?: unknown }>(await request(this.http, topicUrl(this.http, topic.name), { method: 'GET' }));
+      const body = await readJson<{ partitions_count?: unknown }>(
+        await request(this.http, topicUrl(this.http, topic.name), { method: 'GET' }),
+      );
       const count = body.partitions_count;
       if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) {
         throw new RunnelClientError(`topic ${topic.name} has no valid partitions_count`, 50001, 200, false);

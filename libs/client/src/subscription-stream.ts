@@ -106,7 +106,8 @@ export abstract class SubscriptionStream<Assignment> implements AsyncIterableIte
     private readonly creditFlushMs?: number,
   ) {
     this.credit = options.credit ?? 1000;
-    if (!(Number.isInteger(this.credit) && this.credit > 0)) throw new RangeError(`credit must be a positive integer, not ${options.credit}`);
+    if (!(Number.isInteger(this.credit) && this.credit > 0))
+      throw new RangeError(`credit must be a positive integer, not ${options.credit}`);
     this.grantEvery = Math.max(1, Math.floor(this.credit / 2));
     this.sub = options.sub ?? `sub-${randomUUID()}`;
     this.subscribed = new Promise((resolve, reject) => (this.settleSubscribed = { resolve, reject }));

@@ -22,7 +22,9 @@ describe('client against the broker', () => {
     const producer = new Producer({ baseUrl: broker.baseUrl, topic: 'sdk-e2e', lingerMs: 2, batchBytes: 64 * 1024 });
     const total = 10_000;
     const sent = await Promise.all(
-      Array.from({ length: total }, (_, i) => producer.send({ key: `key-${i % 37}`, value: JSON.stringify({ i }), headers: { n: String(i) } })),
+      Array.from({ length: total }, (_, i) =>
+        producer.send({ key: `key-${i % 37}`, value: JSON.stringify({ i }), headers: { n: String(i) } }),
+      ),
     );
     await producer.close();
     // Offsets per partition are dense from 0, and one key always lands on one partition.

@@ -27,7 +27,11 @@ function offsetOf(cursor: string): number {
 
 const at = (offset: number): string => encodeCursor('t', [{ partition: 0, offset }]);
 
-async function startFakeWs(options: { total: number; perFrame: number; onSubscribe?: (ws: WebSocket, msg: Record<string, unknown>) => boolean }): Promise<FakeWs> {
+async function startFakeWs(options: {
+  total: number;
+  perFrame: number;
+  onSubscribe?: (ws: WebSocket, msg: Record<string, unknown>) => boolean;
+}): Promise<FakeWs> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/v3/ws' });
   await new Promise((resolve) => server.once('listening', resolve));
   let credit = 0;
@@ -101,7 +105,15 @@ describe('Consumer', () => {
     }
     expect(values).toEqual(Array.from({ length: 3000 }, (_, i) => `v${i}`));
     const subscribe = fake.frames[0];
-    expect(subscribe).toEqual({ type: 'subscribe', sub: consumer.sub, topic: 't', partitions: [0], from: 'earliest', credit: 100, format: 'string' });
+    expect(subscribe).toEqual({
+      type: 'subscribe',
+      sub: consumer.sub,
+      topic: 't',
+      partitions: [0],
+      from: 'earliest',
+      credit: 100,
+      format: 'string',
+    });
     const grants = fake.frames.filter((f) => f.type === 'credit');
     expect(grants.length).toBeGreaterThan(0);
     for (const grant of grants) expect(grant).toEqual({ type: 'credit', sub: consumer.sub, records: 50 });
@@ -184,7 +196,14 @@ describe('Consumer', () => {
       total: 0,
       perFrame: 1,
       onSubscribe: (ws, msg) => {
-        const records = Array.from({ length: 3 }, (_, i) => ({ partition: 0, offset: i, timestamp: 1, key: null, value: null, headers: [] }));
+        const records = Array.from({ length: 3 }, (_, i) => ({
+          partition: 0,
+          offset: i,
+          timestamp: 1,
+          key: null,
+          value: null,
+          headers: [],
+        }));
         ws.send(JSON.stringify({ type: 'records', sub: msg.sub, records, cursor: 'c3' }));
         return true;
       },

@@ -16,7 +16,11 @@ describe('errorFromResponse', () => {
   it('keeps the code, message and Retry-After of the body, and retries a proxy 429/503 page', async () => {
     const refused = await answer(403, { error_code: 40301, message: 'topic __consumer_offsets is internal' });
     expect(refused).toMatchObject({ errorCode: 40301, status: 403, retriable: false, message: 'topic __consumer_offsets is internal' });
-    expect(await answer(429, '<html>slow down</html>', { 'retry-after': '2' })).toMatchObject({ errorCode: 429, retriable: true, retryAfterMs: 2000 });
+    expect(await answer(429, '<html>slow down</html>', { 'retry-after': '2' })).toMatchObject({
+      errorCode: 429,
+      retriable: true,
+      retryAfterMs: 2000,
+    });
     expect(await answer(503, '<html>maintenance</html>')).toMatchObject({ errorCode: 503, retriable: true });
   });
 });

@@ -11,7 +11,9 @@ describe('GroupConsumer against the broker', () => {
   const consumers: GroupConsumer[] = [];
   beforeAll(async () => {
     // Short session timeouts and pings, as the broker's own group tests.
-    broker = await startBroker({ env: { RUNNEL_GROUP_MIN_SESSION_TIMEOUT_MS: '300', RUNNEL_WS_PING_INTERVAL_MS: '100', RUNNEL_OFFSETS_TOPIC_PARTITIONS: '4' } });
+    broker = await startBroker({
+      env: { RUNNEL_GROUP_MIN_SESSION_TIMEOUT_MS: '300', RUNNEL_WS_PING_INTERVAL_MS: '100', RUNNEL_OFFSETS_TOPIC_PARTITIONS: '4' },
+    });
   });
   afterAll(async () => {
     for (const c of consumers) await c.close();
@@ -31,7 +33,8 @@ describe('GroupConsumer against the broker', () => {
   async function produce(topic: string, partitions: number, perPartition: number): Promise<void> {
     const producer = new Producer({ baseUrl: broker.baseUrl, topic, lingerMs: 1 });
     const sends: Promise<unknown>[] = [];
-    for (let p = 0; p < partitions; p++) for (let i = 0; i < perPartition; i++) sends.push(producer.send({ partition: p, value: `${p}:${i}` }));
+    for (let p = 0; p < partitions; p++)
+      for (let i = 0; i < perPartition; i++) sends.push(producer.send({ partition: p, value: `${p}:${i}` }));
     await Promise.all(sends);
     await producer.close();
   }
@@ -136,13 +139,22 @@ describe('GroupConsumer against the broker', () => {
     const first = await take(c, 20);
     expect(first.map((r) => r.offset)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     // 19 processed; the 20th is still in the application's hands (it has not asked for more).
-    await eventually(() => lags('gc-auto'), (l) => l[0]?.current_offset === 19);
+    await eventually(
+      () => lags('gc-auto'),
+      (l) => l[0]?.current_offset === 19,
+    );
     await take(c, 10);
     const waiting = c.next(); // asking for more: the 30th is processed too
-    await eventually(() => lags('gc-auto'), (l) => l[0]?.current_offset === 30 && l[0]?.consumer_id === c.memberId);
+    await eventually(
+      () => lags('gc-auto'),
+      (l) => l[0]?.current_offset === 30 && l[0]?.consumer_id === c.memberId,
+    );
     await c.close();
     await expect(waiting).resolves.toEqual({ value: undefined, done: true });
-    const final = await eventually(() => lags('gc-auto'), (l) => l[0]?.consumer_id === null);
+    const final = await eventually(
+      () => lags('gc-auto'),
+      (l) => l[0]?.consumer_id === null,
+    );
     expect(final[0]).toMatchObject({ partition_id: 0, current_offset: 30 });
   }, 120_000);
 

@@ -79,16 +79,29 @@ describe('GroupConsumer', () => {
       { topic: 'a', partition: 1, offset: 0 },
       { topic: 'b', partition: 0, offset: 7 },
     ]);
-    expect(changes).toEqual([{ assigned: [{ topic: 'b', partition: 0, offset: 7 }, { topic: 'a', partition: 1, offset: 0 }], revoked: [] }]);
+    expect(changes).toEqual([
+      {
+        assigned: [
+          { topic: 'b', partition: 0, offset: 7 },
+          { topic: 'a', partition: 1, offset: 0 },
+        ],
+        revoked: [],
+      },
+    ]);
     fake.send({ type: 'records', sub: consumer.sub, records: [record('b', 0, 7)] });
-    await expect(consumer.next()).resolves.toEqual({ done: false, value: expect.objectContaining({ topic: 'b', partition: 0, offset: 7 }) });
+    await expect(consumer.next()).resolves.toEqual({
+      done: false,
+      value: expect.objectContaining({ topic: 'b', partition: 0, offset: 7 }),
+    });
     expect(consumer).not.toHaveProperty('cursor');
   });
 
   it('refuses options the broker would refuse', () => {
     expect(() => new GroupConsumer({ baseUrl: 'http://127.0.0.1:1', group: 'g' })).toThrow('topic, topics or topicPrefix');
     expect(() => new GroupConsumer({ baseUrl: 'http://127.0.0.1:1', group: '', topic: 't' })).toThrow('group');
-    expect(() => new GroupConsumer({ baseUrl: 'http://127.0.0.1:1', group: 'g', topic: 't', from: { offset: 3 } as never })).toThrow("'earliest' or 'latest'");
+    expect(() => new GroupConsumer({ baseUrl: 'http://127.0.0.1:1', group: 'g', topic: 't', from: { offset: 3 } as never })).toThrow(
+      "'earliest' or 'latest'",
+    );
   });
 
   it('credits back only records the application took, and all of them before it leaves', async () => {

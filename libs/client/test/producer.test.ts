@@ -89,7 +89,9 @@ describe('Producer', () => {
   it('waits out 429 Retry-After and retries', async () => {
     broker.onProduce = (request, attempt) => {
       if (attempt === 1) {
-        request.res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0' }).end('{"error_code":42901,"message":"throttled"}');
+        request.res
+          .writeHead(429, { 'content-type': 'application/json', 'retry-after': '0' })
+          .end('{"error_code":42901,"message":"throttled"}');
         return true;
       }
     };
@@ -132,7 +134,9 @@ describe('Producer', () => {
       request.res.writeHead(503, { 'content-type': 'application/json' }).end('{"error_code":50003,"message":"leader not available"}');
       return true;
     };
-    const error = await make({ retries: 2 }).send({ value: 'x' }).catch((e: unknown) => e);
+    const error = await make({ retries: 2 })
+      .send({ value: 'x' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RunnelClientError);
     expect(error).toMatchObject({ errorCode: 50003, retriable: true });
     expect(broker.requests).toHaveLength(3);

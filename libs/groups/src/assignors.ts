@@ -118,7 +118,15 @@ export class CooperativeStickyAssignor implements Assignor {
       for (const owned of [...member.owned].sort(compareTopicPartitions)) {
         const taken = claimed.get(owned.topic);
         const count = partitionCounts.get(owned.topic) ?? 0;
-        if (!taken || !member.topics.has(owned.topic) || !Number.isInteger(owned.partition) || owned.partition < 0 || owned.partition >= count || taken.has(owned.partition)) continue;
+        if (
+          !taken ||
+          !member.topics.has(owned.topic) ||
+          !Number.isInteger(owned.partition) ||
+          owned.partition < 0 ||
+          owned.partition >= count ||
+          taken.has(owned.partition)
+        )
+          continue;
         taken.add(owned.partition);
         held[index].push({ topic: owned.topic, partition: owned.partition });
       }
@@ -150,7 +158,7 @@ export class CooperativeStickyAssignor implements Assignor {
    */
   private balance(sorted: readonly AssignmentMember[], held: TopicPartition[][], eligible: ReadonlyMap<string, number[]>): void {
     if (sorted.length < 2) return;
-    for (let movedInRound = true; movedInRound; ) {
+    for (let movedInRound = true; movedInRound;) {
       movedInRound = false;
       const skipped = new Set<number>();
       for (;;) {
@@ -179,12 +187,17 @@ export class CooperativeStickyAssignor implements Assignor {
   }
 
   /** The lightest member eligible for one of `from`'s topics, if it has at least 2 fewer partitions. */
-  private bestMove(held: readonly TopicPartition[][], eligible: ReadonlyMap<string, number[]>, from: number): { topic: string; to: number } | null {
+  private bestMove(
+    held: readonly TopicPartition[][],
+    eligible: ReadonlyMap<string, number[]>,
+    from: number,
+  ): { topic: string; to: number } | null {
     const topics = [...new Set(held[from].map((tp) => tp.topic))].sort(compareStrings);
     let best: { topic: string; to: number } | null = null;
     for (const topic of topics) {
       const to = leastLoaded(eligible.get(topic)!, held, from);
-      if (to >= 0 && (!best || held[to].length < held[best.to].length || (held[to].length === held[best.to].length && to < best.to))) best = { topic, to };
+      if (to >= 0 && (!best || held[to].length < held[best.to].length || (held[to].length === held[best.to].length && to < best.to)))
+        best = { topic, to };
     }
     return best && held[best.to].length <= held[from].length - 2 ? best : null;
   }

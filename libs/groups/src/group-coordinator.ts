@@ -158,7 +158,10 @@ export class GroupCoordinator {
     const subscription = checkSubscription(request.subscription, this.limits);
     const sessionTimeoutMs = checkSessionTimeout(request.sessionTimeoutMs, this.limits);
     if (request.assignor !== undefined && !this.assignors.has(request.assignor)) {
-      throw new GroupError('INVALID_REQUEST', `unknown assignor ${String(request.assignor)}; known: ${[...this.assignors.keys()].join(', ')}`);
+      throw new GroupError(
+        'INVALID_REQUEST',
+        `unknown assignor ${String(request.assignor)}; known: ${[...this.assignors.keys()].join(', ')}`,
+      );
     }
     const nested = this.inCall;
     const { group, member } = this.call(() => this.admit(request, subscription, sessionTimeoutMs, nested));
@@ -169,12 +172,20 @@ export class GroupCoordinator {
   }
 
   /** Adds (or re-admits) the member and marks its group for a rebalance; its listener stays unset until join returns. */
-  private admit(request: JoinRequest, subscription: Member['subscription'], sessionTimeoutMs: number, nested: boolean): { group: Group; member: Member } {
+  private admit(
+    request: JoinRequest,
+    subscription: Member['subscription'],
+    sessionTimeoutMs: number,
+    nested: boolean,
+  ): { group: Group; member: Member } {
     let group = this.groups.get(request.groupId);
     let member = request.memberId === undefined ? undefined : group?.members.get(request.memberId);
     const rejoining = request.memberId !== undefined && !member && this.takeDeparted(request.groupId, request.memberId);
     if (request.memberId !== undefined && !member && !rejoining) {
-      throw new GroupError('UNKNOWN_MEMBER', `member ${request.memberId} is not in group ${request.groupId} (nor left it within its session timeout)`);
+      throw new GroupError(
+        'UNKNOWN_MEMBER',
+        `member ${request.memberId} is not in group ${request.groupId} (nor left it within its session timeout)`,
+      );
     }
     if (!member && group && group.members.size >= this.limits.maxMembersPerGroup) {
       throw new GroupError('GROUP_FULL', `group ${request.groupId} has ${this.limits.maxMembersPerGroup} members, the limit`);
@@ -194,12 +205,19 @@ export class GroupCoordinator {
       if (old) this.notify(member, () => old.onRemoved('the member rejoined on another connection'));
       // Inside callbacks a rebalance of this member may be half done: start it from nothing, onAssigned brings the rest.
       if (nested) group.setAssignment(member, []);
-      Object.assign(member, { clientId: request.clientId, clientHost: request.clientHost, subscription, sessionTimeoutMs, lastSeenMs: now });
+      Object.assign(member, {
+        clientId: request.clientId,
+        clientHost: request.clientHost,
+        subscription,
+        sessionTimeoutMs,
+        lastSeenMs: now,
+      });
       group.membershipChanged = true;
     } else {
       let memberId = rejoining ? request.memberId! : this.newMemberId(request.clientId);
       while (!rejoining && group.members.has(memberId)) memberId = this.newMemberId(request.clientId);
-      if (typeof memberId !== 'string' || memberId.length === 0 || memberId.length > MAX_ID_LENGTH) throw new Error(`invalid generated member id ${memberId}`);
+      if (typeof memberId !== 'string' || memberId.length === 0 || memberId.length > MAX_ID_LENGTH)
+        throw new Error(`invalid generated member id ${memberId}`);
       member = {
         memberId,
         clientId: request.clientId,
@@ -312,7 +330,9 @@ export class GroupCoordinator {
       const resolver = new SubscriptionResolver(this.catalog.topics());
       for (const group of this.groups.values()) {
         if (group.members.size === 0) continue;
-        const members = group.sortedMembers().map((member) => ({ memberId: member.memberId, topics: resolver.resolve(member.subscription) }));
+        const members = group
+          .sortedMembers()
+          .map((member) => ({ memberId: member.memberId, topics: resolver.resolve(member.subscription) }));
         if (resolver.signature(members) !== group.resolvedSignature) this.dirty.add(group);
       }
     });
@@ -379,7 +399,12 @@ export class GroupCoordinator {
     for (const group of this.groups.values()) {
       const deleted = group.deleteTopicOffsets(topic);
       if (deleted.length === 0) continue;
-      writes.push(this.writer.append(group.groupId, deleted.map((o) => offsetRecord(group.groupId, o.topic, o.partition, null))));
+      writes.push(
+        this.writer.append(
+          group.groupId,
+          deleted.map((o) => offsetRecord(group.groupId, o.topic, o.partition, null)),
+        ),
+      );
     }
     await Promise.all(writes);
   }
@@ -428,7 +453,8 @@ export class GroupCoordinator {
   }
 
   private createGroup(groupId: string): Group {
-    if (this.groups.size >= this.limits.maxGroups) throw new GroupError('TOO_MANY_GROUPS', `${this.limits.maxGroups} groups exist, the limit`);
+    if (this.groups.size >= this.limits.maxGroups)
+      throw new GroupError('TOO_MANY_GROUPS', `${this.limits.maxGroups} groups exist, the limit`);
     const group = new Group(groupId);
     this.groups.set(groupId, group);
     this.sortedIds.splice(upperBound(this.sortedIds, groupId), 0, groupId);

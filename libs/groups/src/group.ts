@@ -64,7 +64,8 @@ export class Group {
       let byPartition = this.owners.get(tp.topic);
       if (!byPartition) this.owners.set(tp.topic, (byPartition = new Map()));
       const current = byPartition.get(tp.partition);
-      if (current && current !== member) throw new Error(`invariant: ${tp.topic}/${tp.partition} owned by ${current.memberId} and ${member.memberId}`);
+      if (current && current !== member)
+        throw new Error(`invariant: ${tp.topic}/${tp.partition} owned by ${current.memberId} and ${member.memberId}`);
       byPartition.set(tp.partition, member);
     }
     member.assignment = assignment;

@@ -63,7 +63,10 @@ export function rebalance(group: Group, context: RebalanceContext): boolean {
   const live = changes.filter(({ member }) => !member.removed);
   for (const { member, revoked } of live) {
     const gone = new Set(revoked.map(key));
-    group.setAssignment(member, member.assignment.filter((tp) => !gone.has(key(tp))));
+    group.setAssignment(
+      member,
+      member.assignment.filter((tp) => !gone.has(key(tp))),
+    );
   }
   for (const { member, added } of live) {
     group.setAssignment(member, [...member.assignment, ...added].sort(compareTopicPartitions));
@@ -74,13 +77,18 @@ export function rebalance(group: Group, context: RebalanceContext): boolean {
   for (const { member, added } of live) {
     const listener = member.listener;
     // Offsets are read now: a commit made in onRevoked above is where the new owner starts.
-    if (added.length > 0 && listener && !member.removed) context.notify(member, () => listener.onAssigned(withCommittedOffsets(group, added)));
+    if (added.length > 0 && listener && !member.removed)
+      context.notify(member, () => listener.onAssigned(withCommittedOffsets(group, added)));
   }
   return true;
 }
 
 export function withCommittedOffsets(group: Group, partitions: readonly TopicPartition[]): AssignedPartition[] {
-  return partitions.map(({ topic, partition }) => ({ topic, partition, committedOffset: group.committed(topic, partition)?.offset ?? null }));
+  return partitions.map(({ topic, partition }) => ({
+    topic,
+    partition,
+    committedOffset: group.committed(topic, partition)?.offset ?? null,
+  }));
 }
 
 function key(tp: TopicPartition): string {
@@ -102,7 +110,13 @@ function checkTarget(
     if (!list) throw new Error(`assignor ${name} left out member ${member.memberId}`);
     for (const tp of list) {
       const count = partitionCounts.get(tp.topic) ?? 0;
-      if (!member.topics.has(tp.topic) || !Number.isInteger(tp.partition) || tp.partition < 0 || tp.partition >= count || seen.has(key(tp))) {
+      if (
+        !member.topics.has(tp.topic) ||
+        !Number.isInteger(tp.partition) ||
+        tp.partition < 0 ||
+        tp.partition >= count ||
+        seen.has(key(tp))
+      ) {
         throw new Error(`assignor ${name} gave ${tp.topic}/${tp.partition} to ${member.memberId} wrongly`);
       }
       seen.add(key(tp));

@@ -45,7 +45,13 @@ export interface GroupMetadata {
 }
 
 export type DecodedOffsetsRecord =
-  | { readonly kind: 'offset'; readonly groupId: string; readonly topic: string; readonly partition: number; readonly value: OffsetValue | null }
+  | {
+      readonly kind: 'offset';
+      readonly groupId: string;
+      readonly topic: string;
+      readonly partition: number;
+      readonly value: OffsetValue | null;
+    }
   | { readonly kind: 'group'; readonly groupId: string; readonly value: GroupMetadata | null };
 
 export function offsetKey(groupId: string, topic: string, partition: number): Buffer {
@@ -58,7 +64,12 @@ export function groupKey(groupId: string): Buffer {
 
 export function encodeOffsetValue(value: OffsetValue): Buffer {
   return Buffer.from(
-    JSON.stringify({ offset: value.offset, metadata: value.metadata, commit_timestamp: value.commitTimestampMs, generation: value.generation }),
+    JSON.stringify({
+      offset: value.offset,
+      metadata: value.metadata,
+      commit_timestamp: value.commitTimestampMs,
+      generation: value.generation,
+    }),
   );
 }
 

@@ -21,7 +21,10 @@ function counts(entries: Record<string, number>): Map<string, number> {
 }
 
 function flat(result: Map<string, TopicPartition[]>): string[] {
-  return [...result.values()].flat().map((tp) => `${tp.topic}/${tp.partition}`).sort();
+  return [...result.values()]
+    .flat()
+    .map((tp) => `${tp.topic}/${tp.partition}`)
+    .sort();
 }
 
 function sizes(result: Map<string, TopicPartition[]>): Record<string, number> {
@@ -57,7 +60,11 @@ function toOwned(members: AssignmentMember[], result: Map<string, TopicPartition
 
 describe('defaultAssignors', () => {
   it('offers range, round-robin and cooperative-sticky, the last by default', () => {
-    expect(defaultAssignors().map((a) => a.name).sort()).toEqual(['cooperative-sticky', 'range', 'round-robin']);
+    expect(
+      defaultAssignors()
+        .map((a) => a.name)
+        .sort(),
+    ).toEqual(['cooperative-sticky', 'range', 'round-robin']);
     expect(DEFAULT_ASSIGNOR).toBe('cooperative-sticky');
   });
 });
@@ -72,7 +79,11 @@ describe('RangeAssignor', () => {
 
   it('ranges each topic only over its subscribers', () => {
     const result = new RangeAssignor().assign([member('a', ['x', 'y']), member('b', ['y'])], counts({ x: 2, y: 2, z: 5 }));
-    expect(result.get('a')).toEqual([{ topic: 'x', partition: 0 }, { topic: 'x', partition: 1 }, { topic: 'y', partition: 0 }]);
+    expect(result.get('a')).toEqual([
+      { topic: 'x', partition: 0 },
+      { topic: 'x', partition: 1 },
+      { topic: 'y', partition: 0 },
+    ]);
     expect(result.get('b')).toEqual([{ topic: 'y', partition: 1 }]);
   });
 });
@@ -86,7 +97,10 @@ describe('RoundRobinAssignor', () => {
   });
 
   it('balances identical subscriptions to within one', () => {
-    const result = new RoundRobinAssignor().assign([member('a', ['x', 'y']), member('b', ['x', 'y']), member('c', ['x', 'y'])], counts({ x: 4, y: 3 }));
+    const result = new RoundRobinAssignor().assign(
+      [member('a', ['x', 'y']), member('b', ['x', 'y']), member('c', ['x', 'y'])],
+      counts({ x: 4, y: 3 }),
+    );
     expect(Object.values(sizes(result)).sort()).toEqual([2, 2, 3]);
   });
 });
@@ -122,8 +136,23 @@ describe('CooperativeStickyAssignor', () => {
 
   it('drops owned partitions that are no longer valid', () => {
     const members = [
-      member('a', ['t'], [{ topic: 't', partition: 0 }, { topic: 'gone', partition: 0 }, { topic: 't', partition: 9 }]),
-      member('b', ['t'], [{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }]),
+      member(
+        'a',
+        ['t'],
+        [
+          { topic: 't', partition: 0 },
+          { topic: 'gone', partition: 0 },
+          { topic: 't', partition: 9 },
+        ],
+      ),
+      member(
+        'b',
+        ['t'],
+        [
+          { topic: 't', partition: 0 },
+          { topic: 't', partition: 1 },
+        ],
+      ),
     ];
     const result = sticky.assign(members, counts({ t: 2 }));
     expect(result.get('a')).toEqual([{ topic: 't', partition: 0 }]);
@@ -154,10 +183,11 @@ describe('every assignor (properties)', () => {
   const topicNames = ['a', 'b', 'c', 'd'];
   const scenario = fc.record({
     partitionCounts: fc.tuple(...topicNames.map(() => fc.integer({ min: 0, max: 12 }))),
-    members: fc.uniqueArray(
-      fc.record({ id: fc.stringMatching(/^[a-z]{1,4}$/), topics: fc.subarray(topicNames, { minLength: 1 }) }),
-      { minLength: 1, maxLength: 8, selector: (m) => m.id },
-    ),
+    members: fc.uniqueArray(fc.record({ id: fc.stringMatching(/^[a-z]{1,4}$/), topics: fc.subarray(topicNames, { minLength: 1 }) }), {
+      minLength: 1,
+      maxLength: 8,
+      selector: (m) => m.id,
+    }),
     ownedSeed: fc.array(fc.tuple(fc.nat(), fc.constantFrom(...topicNames), fc.nat(14)), { maxLength: 30 }),
   });
 

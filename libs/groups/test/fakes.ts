@@ -53,7 +53,10 @@ export class RecordingListener implements MemberListener {
   onAssignedHook?: (partitions: readonly AssignedPartition[]) => void;
   onRevokedHook?: (partitions: readonly TopicPartition[]) => void;
 
-  constructor(private readonly log?: string[], private readonly name = '') {}
+  constructor(
+    private readonly log?: string[],
+    private readonly name = '',
+  ) {}
 
   onAssigned(partitions: readonly AssignedPartition[]): void {
     this.events.push({ type: 'assigned', partitions: [...partitions] });

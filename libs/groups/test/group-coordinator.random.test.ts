@@ -27,12 +27,30 @@ type Op =
   | { op: 'topics'; change: 'add-c' | 'drop-c' | 'grow-a' | 'drop-b' | 'add-b' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('join' as const), group: fc.nat(2), subscription: fc.nat(3), leaveOnRevoke: fc.nat(9).map((n) => n === 0), commitOnRevoke: fc.boolean() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('join' as const),
+      group: fc.nat(2),
+      subscription: fc.nat(3),
+      leaveOnRevoke: fc.nat(9).map((n) => n === 0),
+      commitOnRevoke: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('leave' as const), who: fc.nat(50) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('tick' as const), heartbeat: fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('tick' as const), heartbeat: fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }) }),
+  },
   { weight: 5, arbitrary: fc.record({ op: fc.constant('process' as const), who: fc.nat(50), records: fc.integer({ min: 1, max: 20 }) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('commit' as const), who: fc.nat(50) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('topics' as const), change: fc.constantFrom('add-c' as const, 'drop-c' as const, 'grow-a' as const, 'drop-b' as const, 'add-b' as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('topics' as const),
+      change: fc.constantFrom('add-c' as const, 'drop-c' as const, 'grow-a' as const, 'drop-b' as const, 'add-b' as const),
+    }),
+  },
 );
 
 const key = (group: string, tp: TopicPartition) => `${group}|${tp.topic}|${tp.partition}`;
@@ -134,7 +152,14 @@ class World {
         const group = GROUPS[step.group];
         const consumer = new Consumer(this, group.id, step.leaveOnRevoke, step.commitOnRevoke);
         const result = coordinator.join(
-          { groupId: group.id, subscription: SUBSCRIPTIONS[step.subscription], assignor: group.assignor, sessionTimeoutMs: SESSION_MS, clientId: 'c', clientHost: 'h' },
+          {
+            groupId: group.id,
+            subscription: SUBSCRIPTIONS[step.subscription],
+            assignor: group.assignor,
+            sessionTimeoutMs: SESSION_MS,
+            clientId: 'c',
+            clientHost: 'h',
+          },
           consumer,
         );
         consumer.memberId = result.memberId;
@@ -150,9 +175,11 @@ class World {
       }
       case 'tick': {
         this.clock.now += 6_000;
-        this.consumers.filter((c) => c.alive && c.joined).forEach((c, i) => {
-          if (step.heartbeat[i % step.heartbeat.length]) coordinator.heartbeat(c.group, c.memberId);
-        });
+        this.consumers
+          .filter((c) => c.alive && c.joined)
+          .forEach((c, i) => {
+            if (step.heartbeat[i % step.heartbeat.length]) coordinator.heartbeat(c.group, c.memberId);
+          });
         const removed = coordinator.expireSessions();
         for (const id of removed) expect(this.consumers.find((c) => c.memberId === id)!.alive).toBe(false);
         break;
@@ -167,7 +194,11 @@ class World {
       }
       case 'commit': {
         const consumer = this.alive(step.who);
-        if (consumer && consumer.positions.size > 0) this.commit(consumer, [...consumer.positions.values()].map((p) => p.tp));
+        if (consumer && consumer.positions.size > 0)
+          this.commit(
+            consumer,
+            [...consumer.positions.values()].map((p) => p.tp),
+          );
         break;
       }
       case 'topics': {
@@ -203,7 +234,9 @@ class World {
       if (this.coordinator.groupCount() === 0 || !this.coordinator.listGroups().some((g) => g.groupId === id)) continue;
       const members = this.coordinator.describeGroup(id).members;
       for (const [topic, count] of this.catalog.map) {
-        const subscribed = members.some((m) => m.subscription.topics.includes(topic) || m.subscription.topicPrefixes.some((p) => topic.startsWith(p)));
+        const subscribed = members.some(
+          (m) => m.subscription.topics.includes(topic) || m.subscription.topicPrefixes.some((p) => topic.startsWith(p)),
+        );
         for (let partition = 0; partition < count; partition++) {
           const owner = this.owners.get(key(id, { topic, partition }));
           if (subscribed) expect(owner?.memberId).toBeDefined();

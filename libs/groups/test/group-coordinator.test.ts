@@ -91,7 +91,11 @@ describe('GroupCoordinator membership', () => {
     const a = join({ clientId: 'a' });
     const b = join({ clientId: 'b' });
     const bOwned = [...b.listener.owned].map((s) => Number(s.split('/')[1]));
-    await coordinator.commit('g', b.memberId, bOwned.map((partition) => ({ topic: 't', partition, offset: 100 + partition })));
+    await coordinator.commit(
+      'g',
+      b.memberId,
+      bOwned.map((partition) => ({ topic: 't', partition, offset: 100 + partition })),
+    );
     coordinator.leave('g', b.memberId);
     const assigned = a.listener.events.filter((e) => e.type === 'assigned').flatMap((e) => (e.type === 'assigned' ? e.partitions : []));
     expect(assigned.map((p) => [p.partition, p.committedOffset]).sort()).toEqual(bOwned.map((p) => [p, 100 + p]).sort());
@@ -105,7 +109,11 @@ describe('GroupCoordinator membership', () => {
     const { coordinator, join } = setup({ t: 2 });
     const a = join({ clientId: 'a' });
     a.listener.onRevokedHook = (partitions) =>
-      void coordinator.commit('g', a.memberId, partitions.map((p) => ({ ...p, offset: 77 })));
+      void coordinator.commit(
+        'g',
+        a.memberId,
+        partitions.map((p) => ({ ...p, offset: 77 })),
+      );
     const b = join({ clientId: 'b' });
     expect(b.assigned).toEqual([{ topic: 't', partition: 1, committedOffset: 77 }]);
     expect(coordinator.committedOffset('g', 't', 1)).toBe(77);
@@ -150,7 +158,13 @@ describe('GroupCoordinator membership', () => {
     expect(a.listener.events).toEqual([{ type: 'assigned', partitions: [{ topic: 'ev.b', partition: 0, committedOffset: null }] }]);
     catalog.map.delete('ev.a');
     coordinator.topicsChanged();
-    expect(a.listener.events[1]).toEqual({ type: 'revoked', partitions: [{ topic: 'ev.a', partition: 0 }, { topic: 'ev.a', partition: 1 }] });
+    expect(a.listener.events[1]).toEqual({
+      type: 'revoked',
+      partitions: [
+        { topic: 'ev.a', partition: 0 },
+        { topic: 'ev.a', partition: 1 },
+      ],
+    });
     catalog.map.set('ev.b', 2); // partitions added
     coordinator.topicsChanged();
     expect(coordinator.owner('g', 'ev.b', 1)).toBe(a.memberId);
@@ -201,7 +215,9 @@ describe('GroupCoordinator commits and fencing', () => {
     const { coordinator, join, log, clock } = setup({ t: 2 });
     const a = join({});
     await coordinator.commit('g', a.memberId, [{ topic: 't', partition: 0, offset: 5, metadata: 'x' }], a.generation);
-    expect(coordinator.committedOffsets('g')).toEqual([{ topic: 't', partition: 0, offset: 5, metadata: 'x', commitTimestampMs: clock.now }]);
+    expect(coordinator.committedOffsets('g')).toEqual([
+      { topic: 't', partition: 0, offset: 5, metadata: 'x', commitTimestampMs: clock.now },
+    ]);
     expect(log.records.some((r) => r.key.toString() === '[1,"o","g","t",0]')).toBe(true);
     expect(coordinator.stats().commits).toBe(1);
   });
@@ -213,9 +229,15 @@ describe('GroupCoordinator commits and fencing', () => {
     const aPartition = [...a.listener.owned][0].split('/')[1];
     const bPartition = Number([...b.listener.owned][0].split('/')[1]);
     expect(code(() => coordinator.commit('g', a.memberId, [{ topic: 't', partition: bPartition, offset: 1 }]))).toBe('FENCED');
-    expect(code(() => coordinator.commit('g', a.memberId, [{ topic: 't', partition: Number(aPartition), offset: 1 }], a.generation - 1))).toBe('FENCED');
-    expect(code(() => coordinator.commit('g', a.memberId, [{ topic: 't', partition: Number(aPartition), offset: -1 }]))).toBe('INVALID_REQUEST');
-    expect(code(() => coordinator.commit('g', a.memberId, [{ topic: 't', partition: Number(aPartition), offset: 2 ** 60 }]))).toBe('INVALID_REQUEST');
+    expect(
+      code(() => coordinator.commit('g', a.memberId, [{ topic: 't', partition: Number(aPartition), offset: 1 }], a.generation - 1)),
+    ).toBe('FENCED');
+    expect(code(() => coordinator.commit('g', a.memberId, [{ topic: 't', partition: Number(aPartition), offset: -1 }]))).toBe(
+      'INVALID_REQUEST',
+    );
+    expect(code(() => coordinator.commit('g', a.memberId, [{ topic: 't', partition: Number(aPartition), offset: 2 ** 60 }]))).toBe(
+      'INVALID_REQUEST',
+    );
     const tooMany = Array.from({ length: 10_001 }, () => ({ topic: 't', partition: 0, offset: 1 }));
     expect(code(() => coordinator.commit('g', a.memberId, tooMany))).toBe('INVALID_REQUEST');
     coordinator.leave('g', b.memberId);
@@ -306,7 +328,9 @@ describe('GroupCoordinator rejoin', () => {
     const { coordinator, join, clock } = setup({ t: 2 });
     const a = join({ sessionTimeoutMs: 10_000 });
     coordinator.disconnect('g', a.memberId);
-    expect(coordinator.describeGroup('g').members.map((m) => [m.memberId, m.connected, m.assignment.length])).toEqual([[a.memberId, false, 2]]);
+    expect(coordinator.describeGroup('g').members.map((m) => [m.memberId, m.connected, m.assignment.length])).toEqual([
+      [a.memberId, false, 2],
+    ]);
     const again = join({ memberId: a.memberId, sessionTimeoutMs: 10_000 });
     expect(again.assigned.map(tpString)).toEqual(['t/0', 't/1']);
     coordinator.disconnect('g', a.memberId);
@@ -339,7 +363,10 @@ describe('GroupCoordinator admin', () => {
 
   it('topicDeleted tombstones the offsets of that topic in every group', async () => {
     const { coordinator, log } = setup({ t: 1, u: 1 });
-    await coordinator.resetOffsets('g1', [{ topic: 't', partition: 0, offset: 1 }, { topic: 'u', partition: 0, offset: 2 }]);
+    await coordinator.resetOffsets('g1', [
+      { topic: 't', partition: 0, offset: 1 },
+      { topic: 'u', partition: 0, offset: 2 },
+    ]);
     await coordinator.resetOffsets('g2', [{ topic: 't', partition: 0, offset: 3 }]);
     await coordinator.topicDeleted('t');
     expect(coordinator.committedOffsets('g1').map(tpString)).toEqual(['u/0']);
@@ -367,7 +394,11 @@ describe('GroupCoordinator persistence', () => {
     const first = setup({ t: 4, u: 2 });
     const a = first.join({ clientId: 'a', subscription: sub(['t', 'u']) });
     const b = first.join({ clientId: 'b', subscription: sub(['t']) });
-    await first.coordinator.commit('g', a.memberId, [...a.listener.owned].map((s) => ({ topic: s.split('/')[0], partition: Number(s.split('/')[1]), offset: 9 })));
+    await first.coordinator.commit(
+      'g',
+      a.memberId,
+      [...a.listener.owned].map((s) => ({ topic: s.split('/')[0], partition: Number(s.split('/')[1]), offset: 9 })),
+    );
     await first.coordinator.resetOffsets('idle', [{ topic: 'u', partition: 1, offset: 4 }]);
     const gone = first.join({ groupId: 'tmp' });
     first.coordinator.leave('tmp', gone.memberId);
@@ -377,7 +408,10 @@ describe('GroupCoordinator persistence', () => {
     const second = setup({ t: 4, u: 2 });
     const garbage = { key: Buffer.from('junk'), value: null };
     expect(second.coordinator.load([...first.log.records, garbage])).toEqual({ records: first.log.records.length, skipped: 1 });
-    const strip = (d: ReturnType<GroupCoordinator['describeGroup']>) => ({ ...d, members: d.members.map((m) => ({ ...m, connected: false })) });
+    const strip = (d: ReturnType<GroupCoordinator['describeGroup']>) => ({
+      ...d,
+      members: d.members.map((m) => ({ ...m, connected: false })),
+    });
     expect(second.coordinator.listGroups()).toEqual(first.coordinator.listGroups().map(strip));
     expect(second.coordinator.describeGroup('g').members.every((m) => !m.connected)).toBe(true);
     for (const id of ['g', 'idle']) expect(second.coordinator.committedOffsets(id)).toEqual(first.coordinator.committedOffsets(id));

@@ -1,11 +1,4 @@
-import {
-  decodeOffsetsRecord,
-  groupKey,
-  groupRecord,
-  offsetKey,
-  offsetRecord,
-  type GroupMetadata,
-} from '@runnel/groups';
+import { decodeOffsetsRecord, groupKey, groupRecord, offsetKey, offsetRecord, type GroupMetadata } from '@runnel/groups';
 
 const metadata: GroupMetadata = {
   assignor: 'range',
@@ -43,7 +36,10 @@ describe('__consumer_offsets records', () => {
           client_host: '10.0.0.1',
           session_timeout_ms: 45_000,
           subscription: { topics: ['orders'], topic_prefixes: ['events.'] },
-          assignment: [['events.a', [0, 3]], ['orders', [1]]],
+          assignment: [
+            ['events.a', [0, 3]],
+            ['orders', [1]],
+          ],
           generation: 6,
         },
       ],
@@ -59,8 +55,20 @@ describe('__consumer_offsets records', () => {
 
   it('round-trips offsets, group metadata and tombstones', () => {
     const value = { offset: 9, metadata: '', commitTimestampMs: 5, generation: 1 };
-    expect(decodeOffsetsRecord(offsetRecord('g', 't', 2, value))).toEqual({ kind: 'offset', groupId: 'g', topic: 't', partition: 2, value });
-    expect(decodeOffsetsRecord(offsetRecord('g', 't', 2, null))).toEqual({ kind: 'offset', groupId: 'g', topic: 't', partition: 2, value: null });
+    expect(decodeOffsetsRecord(offsetRecord('g', 't', 2, value))).toEqual({
+      kind: 'offset',
+      groupId: 'g',
+      topic: 't',
+      partition: 2,
+      value,
+    });
+    expect(decodeOffsetsRecord(offsetRecord('g', 't', 2, null))).toEqual({
+      kind: 'offset',
+      groupId: 'g',
+      topic: 't',
+      partition: 2,
+      value: null,
+    });
     expect(decodeOffsetsRecord(groupRecord('g', metadata))).toEqual({ kind: 'group', groupId: 'g', value: metadata });
     expect(decodeOffsetsRecord(groupRecord('g', null))).toEqual({ kind: 'group', groupId: 'g', value: null });
     const empty = { assignor: null, generation: 0, members: [] };
@@ -93,7 +101,11 @@ describe('__consumer_offsets records', () => {
     ['value not JSON', '[1,"o","g","t",0]', '{"offset":'],
     ['group value is an array', '[1,"g","g"]', '[]'],
     ['member without id', '[1,"g","g"]', '{"assignor":"range","generation":1,"members":[{"client_id":"c"}]}'],
-    ['bad assignment', '[1,"g","g"]', '{"assignor":"range","generation":1,"members":[{"member_id":"m","client_id":"c","client_host":"h","session_timeout_ms":1,"subscription":{"topics":[],"topic_prefixes":[]},"assignment":[["t",["x"]]],"generation":1}]}'],
+    [
+      'bad assignment',
+      '[1,"g","g"]',
+      '{"assignor":"range","generation":1,"members":[{"member_id":"m","client_id":"c","client_host":"h","session_timeout_ms":1,"subscription":{"topics":[],"topic_prefixes":[]},"assignment":[["t",["x"]]],"generation":1}]}',
+    ],
   ])('returns null for garbage: %s', (_name, key, value) => {
     expect(decodeOffsetsRecord({ key: Buffer.from(key), value: value === null ? Buffer.from('{') : Buffer.from(value) })).toBeNull();
   });

@@ -35,7 +35,8 @@ export function parseOffsetCheckpoint(text: string, file: string): OffsetCheckpo
   };
   if (lines[0] !== String(CHECKPOINT_VERSION)) fail(0, `unsupported version ${JSON.stringify(lines[0])}`);
   const count = Number(lines[1]);
-  if (!Number.isSafeInteger(count) || count < 0 || lines.length !== count + 2) fail(1, `expected ${lines[1]} entries, found ${lines.length - 2}`);
+  if (!Number.isSafeInteger(count) || count < 0 || lines.length !== count + 2)
+    fail(1, `expected ${lines[1]} entries, found ${lines.length - 2}`);
   const entries: OffsetCheckpointEntry[] = [];
   for (let i = 2; i < lines.length; i++) {
     const fields = lines[i].split(' ');

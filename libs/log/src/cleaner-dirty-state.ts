@@ -34,7 +34,13 @@ export function dirtyStateOf(log: PartitionLog, checkpoint: number | undefined, 
     else dirtyBytes += segment.size;
   });
   const total = cleanBytes + dirtyBytes;
-  return { firstDirtyOffset: firstDirty, cleanableEndOffset: closed.end, cleanBytes, dirtyBytes, dirtyRatio: total === 0 ? 0 : dirtyBytes / total };
+  return {
+    firstDirtyOffset: firstDirty,
+    cleanableEndOffset: closed.end,
+    cleanBytes,
+    dirtyBytes,
+    dirtyRatio: total === 0 ? 0 : dirtyBytes / total,
+  };
 }
 
 /**
@@ -47,7 +53,11 @@ export function isWorthCleaning(state: DirtyState, minCleanableDirtyRatio: numbe
 }
 
 /** The closed segments wholly below `highWatermark`, and the exclusive end of their offsets. */
-function cleanableSegments(closed: readonly LogSegment[], activeBase: number, highWatermark: number): { segments: readonly LogSegment[]; end: number } {
+function cleanableSegments(
+  closed: readonly LogSegment[],
+  activeBase: number,
+  highWatermark: number,
+): { segments: readonly LogSegment[]; end: number } {
   let n = closed.length;
   let end = activeBase;
   while (n > 0 && end > highWatermark) end = closed[--n].baseOffset;

@@ -146,7 +146,7 @@ export class CleanedFile {
   static async startWithCopy(path: string, sourceFd: number, bytes: number): Promise<CleanedFile> {
     const file = new CleanedFile(await fs.promises.open(path, 'w'), path);
     const buf = Buffer.allocUnsafe(Math.min(bytes, OUTPUT_CHUNK_BYTES));
-    for (let done = 0; done < bytes; ) {
+    for (let done = 0; done < bytes;) {
       const n = await readFully(sourceFd, buf, 0, Math.min(buf.length, bytes - done), done);
       assert(n > 0, () => `segment shorter than ${bytes} bytes while cleaning ${path}`);
       await file.write(Buffer.from(buf.subarray(0, n)));
@@ -176,7 +176,7 @@ export class CleanedFile {
     const data = Buffer.concat(this.chunks);
     this.chunks = [];
     this.buffered = 0;
-    for (let done = 0; done < data.length; ) {
+    for (let done = 0; done < data.length;) {
       const { bytesWritten } = await this.handle.write(data, done, data.length - done, this.size + done);
       done += bytesWritten;
     }

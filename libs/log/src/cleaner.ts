@@ -159,7 +159,8 @@ export class Cleaner {
 
   /** Cleans the closed segments of `log` if its dirty ratio reaches the minimum; see the class comment. */
   async clean(log: PartitionLog, opts: CleanOptions): Promise<CleanResult> {
-    if (!(opts.minCleanableDirtyRatio >= 0 && opts.minCleanableDirtyRatio <= 1)) throw new RangeError(`minCleanableDirtyRatio ${opts.minCleanableDirtyRatio}`);
+    if (!(opts.minCleanableDirtyRatio >= 0 && opts.minCleanableDirtyRatio <= 1))
+      throw new RangeError(`minCleanableDirtyRatio ${opts.minCleanableDirtyRatio}`);
     const state = dirtyStateOf(log, await readCleanerCheckpoint(log.dir), opts.highWatermark);
     const { firstDirtyOffset: firstDirty, cleanableEndOffset: cleanableEnd } = state;
     const result = emptyCleanResult(state);
@@ -370,13 +371,18 @@ export class Cleaner {
   }
 
   /** The raw batches of a closed segment (framing checked; CRC by whoever decodes them), read at the paced rate. */
-  private async *rawBatches(segment: LogSegment, counters: PassCounters, pacer: Pacer): AsyncGenerator<{ raw: Buffer; position: number; fd: number }> {
+  private async *rawBatches(
+    segment: LogSegment,
+    counters: PassCounters,
+    pacer: Pacer,
+  ): AsyncGenerator<{ raw: Buffer; position: number; fd: number }> {
     const end = segment.size;
     const handle = await fs.promises.open(segment.logPath, 'r');
     try {
       const reader = new FileBatchReader(handle.fd, 0, end);
       for (let slice = await reader.next(); slice; slice = await reader.next()) {
-        if (slice.size === 0 || slice.available < slice.size) throw new CorruptLogError(segment.logPath, slice.position, 'not a whole batch');
+        if (slice.size === 0 || slice.available < slice.size)
+          throw new CorruptLogError(segment.logPath, slice.position, 'not a whole batch');
         const raw = Buffer.from(slice.buf.subarray(slice.start, slice.start + slice.size));
         counters.bytesRead += raw.length;
         this.stats.bytesRead += raw.length;

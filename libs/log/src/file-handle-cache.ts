@@ -60,7 +60,9 @@ export class DescriptorLimitError extends Error {
     readonly limit: number,
     readonly needed: number,
   ) {
-    super(`the open files limit (ulimit -n) is ${limit}; the broker needs at least ${needed}: raise it (ulimit -n ${needed}, or LimitNOFILE= under systemd)`);
+    super(
+      `the open files limit (ulimit -n) is ${limit}; the broker needs at least ${needed}: raise it (ulimit -n ${needed}, or LimitNOFILE= under systemd)`,
+    );
   }
 }
 

@@ -60,12 +60,7 @@ export function segmentFileName(baseOffset: number, kind: SegmentFileKind, state
   return formatBaseOffset(baseOffset) + KIND_SUFFIX[kind] + STATE_SUFFIX[state];
 }
 
-export function segmentFilePath(
-  dir: string,
-  baseOffset: number,
-  kind: SegmentFileKind,
-  state: SegmentFileState = 'live',
-): string {
+export function segmentFilePath(dir: string, baseOffset: number, kind: SegmentFileKind, state: SegmentFileState = 'live'): string {
   return path.join(dir, segmentFileName(baseOffset, kind, state));
 }
 

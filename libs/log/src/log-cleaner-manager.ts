@@ -1,4 +1,12 @@
-import { Cleaner, dirtyStateOf, emptyCleanResult, isWorthCleaning, type CleanerOptions, type CleanResult, type DirtyState } from './cleaner';
+import {
+  Cleaner,
+  dirtyStateOf,
+  emptyCleanResult,
+  isWorthCleaning,
+  type CleanerOptions,
+  type CleanResult,
+  type DirtyState,
+} from './cleaner';
 import { readCleanerCheckpoint } from './cleaner-files';
 import { isCompacted } from './log-config';
 import { SYSTEM_CLOCK, type Clock } from './log-types';

@@ -107,7 +107,12 @@ const CLEANUP_POLICY_CONFIG = 'cleanup.policy';
 const DIRTY_RATIO_CONFIG = 'min.cleanable.dirty.ratio';
 const CLEANUP_POLICIES: readonly CleanupPolicy[] = ['delete', 'compact', 'delete,compact'];
 
-export const LOG_CONFIG_NAMES: readonly string[] = [...Object.keys(NUMERIC_RULES), TIMESTAMP_TYPE_CONFIG, CLEANUP_POLICY_CONFIG, DIRTY_RATIO_CONFIG];
+export const LOG_CONFIG_NAMES: readonly string[] = [
+  ...Object.keys(NUMERIC_RULES),
+  TIMESTAMP_TYPE_CONFIG,
+  CLEANUP_POLICY_CONFIG,
+  DIRTY_RATIO_CONFIG,
+];
 
 /** Kafka's list syntax: `delete`, `compact`, either order together, spaces around commas allowed. */
 function parseCleanupPolicy(raw: string): CleanupPolicy {
@@ -176,7 +181,8 @@ export function validateLogConfig(config: LogConfig): LogConfig {
     throw new InvalidConfigError(TIMESTAMP_TYPE_CONFIG, config.messageTimestampType, 'must be CreateTime or LogAppendTime');
   }
   if (!CLEANUP_POLICIES.includes(config.cleanupPolicy)) {
-    if (typeof config.cleanupPolicy !== 'string') throw new InvalidConfigError(CLEANUP_POLICY_CONFIG, config.cleanupPolicy, 'must be delete, compact or delete,compact');
+    if (typeof config.cleanupPolicy !== 'string')
+      throw new InvalidConfigError(CLEANUP_POLICY_CONFIG, config.cleanupPolicy, 'must be delete, compact or delete,compact');
     config.cleanupPolicy = parseCleanupPolicy(config.cleanupPolicy); // e.g. 'compact,delete'
   }
   if (!(config.minCleanableDirtyRatio >= 0 && config.minCleanableDirtyRatio <= 1)) {

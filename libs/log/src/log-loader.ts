@@ -77,14 +77,27 @@ export async function loadLog(ctx: SegmentContext, opts: LoadOptions): Promise<L
   const requestedStart = opts.logStartOffset ?? 0;
   if (segments.count === 0) {
     segments.add(LogSegment.create(ctx, requestedStart as Offset));
-    return { segments, logStartOffset: requestedStart, logEndOffset: requestedStart, recoveryPoint: requestedStart, bytesScanned: 0, dirChanged: true, createdDir };
+    return {
+      segments,
+      logStartOffset: requestedStart,
+      logEndOffset: requestedStart,
+      recoveryPoint: requestedStart,
+      bytesScanned: 0,
+      dirChanged: true,
+      createdDir,
+    };
   }
 
   let logEndOffset: number;
   let recoveryPoint = opts.recoveryPoint ?? 0;
   let bytesScanned = 0;
   const last = segments.active;
-  if (opts.hadCleanShutdown && opts.recoveryPoint !== undefined && recoveryPoint >= last.baseOffset && last.activate(recoveryPoint, false)) {
+  if (
+    opts.hadCleanShutdown &&
+    opts.recoveryPoint !== undefined &&
+    recoveryPoint >= last.baseOffset &&
+    last.activate(recoveryPoint, false)
+  ) {
     logEndOffset = recoveryPoint;
   } else {
     const recovered = await recover(segments, recoveryPoint);

@@ -1,7 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Offset } from '@runnel/protocol';
-import { writeFileAtomically, fsyncDirectory, readOffsetCheckpoint, formatOffsetCheckpoint, type OffsetCheckpointEntry } from './checkpoint-file';
+import {
+  writeFileAtomically,
+  fsyncDirectory,
+  readOffsetCheckpoint,
+  formatOffsetCheckpoint,
+  type OffsetCheckpointEntry,
+} from './checkpoint-file';
 import { assert, LogClosedError, LogError } from './errors';
 import { FileHandleCache, DEFAULT_MAX_OPEN_FILES, logDescriptorBudget, readOpenFilesLimit } from './file-handle-cache';
 import {
@@ -111,11 +117,20 @@ export class LogManager {
     const dir = path.resolve(dataDir);
     await fs.promises.mkdir(dir, { recursive: true });
     const marker = path.join(dir, CLEAN_SHUTDOWN_FILE);
-    let hadCleanShutdown = await fs.promises.access(marker).then(() => true, () => false);
+    let hadCleanShutdown = await fs.promises.access(marker).then(
+      () => true,
+      () => false,
+    );
     const recoveryPoints = await readCheckpointMap(path.join(dir, RECOVERY_POINT_CHECKPOINT_FILE));
     const startOffsets = await readCheckpointMap(path.join(dir, LOG_START_OFFSET_CHECKPOINT_FILE));
     if (!recoveryPoints) hadCleanShutdown = false; // unreadable checkpoint: recover everything
-    if (await fs.promises.unlink(marker).then(() => true, () => false)) await fsyncDirectory(dir);
+    if (
+      await fs.promises.unlink(marker).then(
+        () => true,
+        () => false,
+      )
+    )
+      await fsyncDirectory(dir);
 
     const manager = new LogManager(dir, opts, hadCleanShutdown);
     const found: Array<{ name: string } & TopicPartition> = [];

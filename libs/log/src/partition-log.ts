@@ -10,7 +10,15 @@ import { IndexCache } from './index-cache';
 import { unlinkIfExists, unlinkIfExistsSync } from './io';
 import { retainsByTimeAndSize, validateLogConfig, type LogConfig } from './log-config';
 import { loadLog } from './log-loader';
-import { SYSTEM_CLOCK, type AppendOptions, type AppendResult, type Clock, type PartitionLogOptions, type ReadResult, type TimestampLookup } from './log-types';
+import {
+  SYSTEM_CLOCK,
+  type AppendOptions,
+  type AppendResult,
+  type Clock,
+  type PartitionLogOptions,
+  type ReadResult,
+  type TimestampLookup,
+} from './log-types';
 import { countExpiredByTime, countOverSize } from './log-retention';
 import { assignOffsets, checkProducerBatches, checkReplicatedBatches } from './log-validator';
 import { LogSegment, type SegmentContext } from './segment';

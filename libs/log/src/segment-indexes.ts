@@ -115,7 +115,11 @@ export class SegmentIndexes {
    * entries at or past the cut and recomputes the running state from the last kept offset entry,
    * whose position is returned so the caller can walk the kept batches after it into `observe`.
    */
-  truncate(position: number, offset: number, logBytes: number): { from: number; observe: (lastOffset: number, maxTimestamp: number) => void } {
+  truncate(
+    position: number,
+    offset: number,
+    logBytes: number,
+  ): { from: number; observe: (lastOffset: number, maxTimestamp: number) => void } {
     this.offsets.truncateToPosition(position);
     this.times.truncateToOffset(offset);
     const from = this.offsets.lastEntry()?.position ?? 0;

@@ -192,7 +192,13 @@ export class LogSegment {
     return found;
   }
 
-  private async readFrom(start: StartPosition, end: number, target: number, maxBytes: number, upperBound: number): Promise<BatchRange | undefined> {
+  private async readFrom(
+    start: StartPosition,
+    end: number,
+    target: number,
+    maxBytes: number,
+    upperBound: number,
+  ): Promise<BatchRange | undefined> {
     const handle = await this.ctx.handles.acquire(this.logPath);
     try {
       const file = { fd: handle.fd, path: this.logPath, baseOffset: this.baseOffset, end };

@@ -20,7 +20,15 @@ describe('offset checkpoint files', () => {
   });
 
   it('refuses anything malformed', () => {
-    for (const text of ['1\n0\n', '0\n2\na 0 1\n', '0\n1\na 0\n', '0\n1\na x 1\n', '0\n1\na 0 -1\n', '0\n1\na 0 99999999999999999999\n', '0\n1\n../x 0 1\n']) {
+    for (const text of [
+      '1\n0\n',
+      '0\n2\na 0 1\n',
+      '0\n1\na 0\n',
+      '0\n1\na x 1\n',
+      '0\n1\na 0 -1\n',
+      '0\n1\na 0 99999999999999999999\n',
+      '0\n1\n../x 0 1\n',
+    ]) {
       expect(() => parseOffsetCheckpoint(text, 'f')).toThrow(CorruptLogError);
     }
   });

@@ -47,7 +47,10 @@ interface Fixture {
   model: ModelRecord[];
 }
 
-function batchOf(records: Array<{ key: string | null; value: string | null; timestamp: number }>, compression = CompressionCodec.None): Buffer {
+function batchOf(
+  records: Array<{ key: string | null; value: string | null; timestamp: number }>,
+  compression = CompressionCodec.None,
+): Buffer {
   return encodeRecordBatch({
     compression,
     records: records.map((r) => ({
@@ -101,7 +104,7 @@ const DECODE = { maxDecompressedBytes: 1 << 24 };
 
 async function readFrom(log: PartitionLog, from: number): Promise<ReadRecord[]> {
   const out: ReadRecord[] = [];
-  for (let offset = from; offset < log.logEndOffset; ) {
+  for (let offset = from; offset < log.logEndOffset;) {
     const r = await log.read(offset, 1 << 20);
     for (const batch of decodeRecordBatchesSync(r.bytes, DECODE)) {
       for (const rec of batch.records) {
@@ -255,7 +258,13 @@ describe('Cleaner', () => {
     expect(bases.length).toBeGreaterThan(6);
     const highWatermark = bases[4] + 1; // inside segment #4: segments #0-#3 are cleanable
     const truncateTo = bases[5] + 1; // a follower may truncate above the high watermark
-    const opts: CleanOptions = { nowMs: T0, deleteRetentionMs: RETENTION_MS, minCleanableDirtyRatio: 0, highWatermark, ioBytesPerSecond: f.log.sizeBytes };
+    const opts: CleanOptions = {
+      nowMs: T0,
+      deleteRetentionMs: RETENTION_MS,
+      minCleanableDirtyRatio: 0,
+      highWatermark,
+      ioBytesPerSecond: f.log.sizeBytes,
+    };
     const cleaning = new Cleaner().clean(f.log, opts);
     await new Promise((resolve) => setTimeout(resolve, 100));
     f.log.truncateTo(truncateTo);
@@ -276,7 +285,12 @@ describe('Cleaner', () => {
     f.log.roll();
     const bytes = f.log.sizeBytes;
     const started = performance.now();
-    const result = await new Cleaner().clean(f.log, { nowMs: T0, deleteRetentionMs: RETENTION_MS, minCleanableDirtyRatio: 0, ioBytesPerSecond: bytes * 4 });
+    const result = await new Cleaner().clean(f.log, {
+      nowMs: T0,
+      deleteRetentionMs: RETENTION_MS,
+      minCleanableDirtyRatio: 0,
+      ioBytesPerSecond: bytes * 4,
+    });
     const elapsedMs = performance.now() - started;
     expect(result.bytesRead).toBeGreaterThanOrEqual(bytes); // the map pass reads everything once
     // read twice (map + rewrite) plus written, at 4x the log size per second: >= ~0.5 s

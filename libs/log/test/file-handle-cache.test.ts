@@ -123,8 +123,12 @@ describe('sizing against the process descriptor limit', () => {
       return path.join(dir, 'limits');
     };
     const header = 'Limit                     Soft Limit           Hard Limit           Units     \n';
-    expect(readOpenFilesLimit(file(`${header}Max open files            1024                 524288               files     \n`))).toBe(1024);
-    expect(readOpenFilesLimit(file(`${header}Max open files            unlimited            unlimited            files     \n`))).toBeUndefined();
+    expect(readOpenFilesLimit(file(`${header}Max open files            1024                 524288               files     \n`))).toBe(
+      1024,
+    );
+    expect(
+      readOpenFilesLimit(file(`${header}Max open files            unlimited            unlimited            files     \n`)),
+    ).toBeUndefined();
     expect(readOpenFilesLimit(path.join(dir, 'missing'))).toBeUndefined();
   });
 });

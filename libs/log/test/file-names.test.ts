@@ -24,7 +24,14 @@ describe('segment file names', () => {
         expect(parseSegmentFileName(segmentFileName(123, kind, state))).toEqual({ baseOffset: 123, kind, state });
       }
     }
-    for (const name of ['42.log', '00000000000000000042.txt', '00000000000000000042.snapshot', 'leader-epoch-checkpoint', '00000000000000000042.log.tmp', '99999999999999999999.log']) {
+    for (const name of [
+      '42.log',
+      '00000000000000000042.txt',
+      '00000000000000000042.snapshot',
+      'leader-epoch-checkpoint',
+      '00000000000000000042.log.tmp',
+      '99999999999999999999.log',
+    ]) {
       expect(parseSegmentFileName(name)).toBeUndefined();
     }
   });

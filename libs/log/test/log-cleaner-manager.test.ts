@@ -22,7 +22,13 @@ import { makeTmpDir, randomInt, removeTmpDirs, rng } from './batch-builder';
 afterAll(removeTmpDirs);
 
 const T0 = 1_700_000_000_000;
-const COMPACT: Partial<LogConfig> = { cleanupPolicy: 'compact', segmentBytes: 1500, indexIntervalBytes: 200, minCleanableDirtyRatio: 0.01, deleteRetentionMs: 10_000 };
+const COMPACT: Partial<LogConfig> = {
+  cleanupPolicy: 'compact',
+  segmentBytes: 1500,
+  indexIntervalBytes: 200,
+  minCleanableDirtyRatio: 0.01,
+  deleteRetentionMs: 10_000,
+};
 const DECODE = { maxDecompressedBytes: 1 << 24 };
 
 interface Rec {
@@ -33,7 +39,12 @@ interface Rec {
 
 function put(log: PartitionLog, records: Array<{ key: string; value: string | null }>, model: Rec[], timestamp = T0): void {
   const batch = encodeRecordBatch({
-    records: records.map((r) => ({ timestamp, key: Buffer.from(r.key), value: r.value === null ? null : Buffer.from(r.value), headers: [] })),
+    records: records.map((r) => ({
+      timestamp,
+      key: Buffer.from(r.key),
+      value: r.value === null ? null : Buffer.from(r.value),
+      headers: [],
+    })),
   });
   const { baseOffset } = log.append(batch);
   records.forEach((r, i) => model.push({ offset: baseOffset + i, ...r }));
@@ -43,17 +54,21 @@ function put(log: PartitionLog, records: Array<{ key: string; value: string | nu
 function fill(log: PartitionLog, model: Rec[], seed: number, batches: number, keys: number, timestamp = T0): void {
   const next = rng(seed);
   for (let b = 0; b < batches; b++) {
-    const records = Array.from({ length: randomInt(next, 1, 4) }, () => ({ key: `k${randomInt(next, 0, keys - 1)}`, value: `v${model.length}-`.padEnd(60, 'x') }));
+    const records = Array.from({ length: randomInt(next, 1, 4) }, () => ({
+      key: `k${randomInt(next, 0, keys - 1)}`,
+      value: `v${model.length}-`.padEnd(60, 'x'),
+    }));
     put(log, records, model, timestamp);
   }
 }
 
 async function readAll(log: PartitionLog): Promise<Rec[]> {
   const out: Rec[] = [];
-  for (let offset: number = log.logStartOffset; offset < log.logEndOffset; ) {
+  for (let offset: number = log.logStartOffset; offset < log.logEndOffset;) {
     const r = await log.read(offset, 1 << 20);
     for (const batch of decodeRecordBatchesSync(r.bytes, DECODE)) {
-      for (const rec of batch.records) if (rec.offset >= offset) out.push({ offset: rec.offset, key: rec.key!.toString(), value: rec.value?.toString() ?? null });
+      for (const rec of batch.records)
+        if (rec.offset >= offset) out.push({ offset: rec.offset, key: rec.key!.toString(), value: rec.value?.toString() ?? null });
     }
     offset = r.nextOffset;
   }
@@ -107,7 +122,9 @@ describe('LogManager compaction (LogCleanerManager)', () => {
 
     const stats = manager.cleanerStats;
     expect(stats.runs).toBe(3);
-    expect(stats.recordsRemoved).toBe(models.heavy.length + models.light.length - (await readAll(heavy)).length - (await readAll(light)).length);
+    expect(stats.recordsRemoved).toBe(
+      models.heavy.length + models.light.length - (await readAll(heavy)).length - (await readAll(light)).length,
+    );
     expect(stats.bytesRead).toBeGreaterThan(stats.bytesWritten);
     expect(stats.segmentsRewritten).toBeGreaterThan(0);
     expect(stats.maxDirtyRatio).toBe(0);
@@ -128,7 +145,13 @@ describe('LogManager compaction (LogCleanerManager)', () => {
     const hw = bases[3] + 1;
     const run = await manager.runCleaner({ highWatermarkOf: () => hw });
     expect(run).toMatchObject({ cleaned: true, cleanedUpToOffset: bases[3] });
-    expect(await readAll(log)).toEqual([...compacted(model.filter((r) => r.offset < bases[3]), bases[3]), ...model.filter((r) => r.offset >= bases[3])]);
+    expect(await readAll(log)).toEqual([
+      ...compacted(
+        model.filter((r) => r.offset < bases[3]),
+        bases[3],
+      ),
+      ...model.filter((r) => r.offset >= bases[3]),
+    ]);
 
     expect(await manager.runCleaner()).toMatchObject({ cleaned: true, firstDirtyOffset: bases[3], cleanedUpToOffset: activeBaseOf(log) });
     // A little new data: ratio below 0.5, nothing to do.
@@ -221,7 +244,12 @@ describe('LogManager compaction (LogCleanerManager)', () => {
     const manager = await LogManager.open(makeTmpDir());
     const log = await manager.getOrCreate('t', 0, { ...COMPACT, segmentBytes: 1 << 20 });
     const model: Rec[] = [];
-    for (let i = 0; i < 80; i++) put(log, Array.from({ length: 200 }, (_, j) => ({ key: `k${j % 50}`, value: 'v'.repeat(300) })), model);
+    for (let i = 0; i < 80; i++)
+      put(
+        log,
+        Array.from({ length: 200 }, (_, j) => ({ key: `k${j % 50}`, value: 'v'.repeat(300) })),
+        model,
+      );
     log.roll();
     expect(log.sizeBytes).toBeGreaterThan(4 << 20);
     let ticks = 0;

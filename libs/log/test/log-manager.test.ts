@@ -17,7 +17,7 @@ async function fill(manager: LogManager, topic: string, partitions: number, batc
 async function contentOf(manager: LogManager, topic: string, partition: number): Promise<Buffer> {
   const log = manager.get(topic, partition)!;
   const chunks: Buffer[] = [];
-  for (let offset: number = log.logStartOffset; offset < log.logEndOffset; ) {
+  for (let offset: number = log.logStartOffset; offset < log.logEndOffset;) {
     const r = await log.read(offset, 1 << 20);
     chunks.push(r.bytes);
     offset = r.nextOffset;
@@ -36,7 +36,12 @@ describe('LogManager', () => {
     expect(manager.get('my-topic.v2', 7)?.config.retentionMs).toBe(1000);
     expect(manager.get('orders', 1)).toBeUndefined();
     expect(fs.readdirSync(dataDir).sort()).toEqual(['my-topic.v2-7', 'orders-0']);
-    expect(manager.partitions()).toEqual(expect.arrayContaining([{ topic: 'orders', partition: 0 }, { topic: 'my-topic.v2', partition: 7 }]));
+    expect(manager.partitions()).toEqual(
+      expect.arrayContaining([
+        { topic: 'orders', partition: 0 },
+        { topic: 'my-topic.v2', partition: 7 },
+      ]),
+    );
     await expect(manager.getOrCreate('../etc', 0)).rejects.toThrow(RangeError);
     await manager.getOrCreate('orders', 0, { segmentMs: 5000 });
     expect(a.config.segmentMs).toBe(5000);
@@ -136,7 +141,12 @@ describe('LogManager', () => {
     fs.mkdirSync(path.join(dataDir, 'e-5.0a1b2c-delete'));
     fs.writeFileSync(path.join(dataDir, 'e-5.0a1b2c-delete', '00000000000000000000.log'), 'x');
     const reopened = await LogManager.open(dataDir, { defaultConfig: CONFIG });
-    expect(fs.readdirSync(dataDir).filter((n) => !n.includes('checkpoint')).sort()).toEqual(['e-1']);
+    expect(
+      fs
+        .readdirSync(dataDir)
+        .filter((n) => !n.includes('checkpoint'))
+        .sort(),
+    ).toEqual(['e-1']);
     expect(fs.readFileSync(path.join(dataDir, 'recovery-point-offset-checkpoint'), 'utf8')).toBe('0\n1\ne 1 15\n');
     await reopened.close();
   });

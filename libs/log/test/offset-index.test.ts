@@ -82,10 +82,37 @@ describe('OffsetIndex', () => {
   it('sanity check rejects bad sizes, disorder and entries outside the segment', () => {
     const index = newIndex(10);
     const entries = (pairs: number[][]): Buffer => Buffer.concat(pairs.map(([o, p]) => Buffer.from([0, 0, 0, o, 0, 0, 0, p])));
-    expect(index.check(entries([[1, 5], [3, 9]]), 20, 100)).toBeUndefined();
+    expect(
+      index.check(
+        entries([
+          [1, 5],
+          [3, 9],
+        ]),
+        20,
+        100,
+      ),
+    ).toBeUndefined();
     expect(index.check(Buffer.alloc(7), 20, 100)).toMatch(/multiple/);
-    expect(index.check(entries([[3, 5], [1, 9]]), 20, 100)).toMatch(/increase/);
-    expect(index.check(entries([[1, 9], [3, 5]]), 20, 100)).toMatch(/increase/);
+    expect(
+      index.check(
+        entries([
+          [3, 5],
+          [1, 9],
+        ]),
+        20,
+        100,
+      ),
+    ).toMatch(/increase/);
+    expect(
+      index.check(
+        entries([
+          [1, 9],
+          [3, 5],
+        ]),
+        20,
+        100,
+      ),
+    ).toMatch(/increase/);
     expect(index.check(entries([[12, 5]]), 20, 100)).toMatch(/segment end/);
     expect(index.check(entries([[1, 100]]), 20, 100)).toMatch(/log size/);
   });

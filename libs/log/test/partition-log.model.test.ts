@@ -47,7 +47,7 @@ async function runModel(seed: number, config: Partial<LogConfig>, operations: nu
   const check = async (where: string): Promise<void> => {
     expect({ where, lso: log.logStartOffset, leo: log.logEndOffset }).toEqual({ where, lso, leo });
     const chunks: Buffer[] = [];
-    for (let offset = lso; offset < leo; ) {
+    for (let offset = lso; offset < leo;) {
       const r = await log.read(offset, pick(1, 5000));
       chunks.push(r.bytes);
       offset = r.nextOffset;
@@ -59,7 +59,23 @@ async function runModel(seed: number, config: Partial<LogConfig>, operations: nu
   for (let op = 0; op < operations; op++) {
     const roll = next();
     const kind =
-      roll < 0.4 ? 'append' : roll < 0.62 ? 'read' : roll < 0.7 ? 'flush' : roll < 0.74 ? 'roll' : roll < 0.78 ? 'truncate' : roll < 0.82 ? 'deleteRecords' : roll < 0.86 ? 'timestamp' : roll < 0.95 ? 'crash' : 'restart';
+      roll < 0.4
+        ? 'append'
+        : roll < 0.62
+          ? 'read'
+          : roll < 0.7
+            ? 'flush'
+            : roll < 0.74
+              ? 'roll'
+              : roll < 0.78
+                ? 'truncate'
+                : roll < 0.82
+                  ? 'deleteRecords'
+                  : roll < 0.86
+                    ? 'timestamp'
+                    : roll < 0.95
+                      ? 'crash'
+                      : 'restart';
     counts[kind] = (counts[kind] ?? 0) + 1;
     const context = `seed ${seed} op ${op} ${kind}`;
 
@@ -78,7 +94,13 @@ async function runModel(seed: number, config: Partial<LogConfig>, operations: nu
       let position = 0;
       for (const spec of specs) {
         const size = LOG_OVERHEAD + buf.readInt32BE(position + OFFSET_BATCH_LENGTH);
-        batches.push({ base: leo, next: leo + spec.records, bytes: Buffer.from(buf.subarray(position, position + size)), timestampMs: spec.timestampMs, stepMs: spec.timestampStepMs });
+        batches.push({
+          base: leo,
+          next: leo + spec.records,
+          bytes: Buffer.from(buf.subarray(position, position + size)),
+          timestampMs: spec.timestampMs,
+          stepMs: spec.timestampStepMs,
+        });
         leo += spec.records;
         position += size;
       }
@@ -101,7 +123,10 @@ async function runModel(seed: number, config: Partial<LogConfig>, operations: nu
       if (taken > 1) expect(size).toBeLessThanOrEqual(maxBytes);
       const following = candidates[taken];
       if (following && size + following.bytes.length <= maxBytes) {
-        expect({ context, stopsAtSegment: log.segmentBaseOffsets().includes(following.base as Offset) }).toEqual({ context, stopsAtSegment: true });
+        expect({ context, stopsAtSegment: log.segmentBaseOffsets().includes(following.base as Offset) }).toEqual({
+          context,
+          stopsAtSegment: true,
+        });
       }
     } else if (kind === 'flush') {
       await log.flush();
@@ -186,7 +211,12 @@ async function runModel(seed: number, config: Partial<LogConfig>, operations: nu
       await check(context);
     } else {
       await log.close();
-      log = await PartitionLog.open(dir, fullConfig, { handles, recoveryPoint: log.recoveryPoint, logStartOffset: log.logStartOffset, hadCleanShutdown: true });
+      log = await PartitionLog.open(dir, fullConfig, {
+        handles,
+        recoveryPoint: log.recoveryPoint,
+        logStartOffset: log.logStartOffset,
+        hadCleanShutdown: true,
+      });
       expect(log.bytesScannedAtOpen).toBe(0);
       flushed = leo;
       await check(context);

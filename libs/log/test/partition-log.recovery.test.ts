@@ -41,13 +41,17 @@ function crash(log: PartitionLog): void {
   handles.evictUnder(log.dir);
 }
 
-async function reopen(dir: string, recoveryPoint?: number, extra: Partial<Parameters<typeof PartitionLog.open>[2]> = {}): Promise<PartitionLog> {
+async function reopen(
+  dir: string,
+  recoveryPoint?: number,
+  extra: Partial<Parameters<typeof PartitionLog.open>[2]> = {},
+): Promise<PartitionLog> {
   return PartitionLog.open(dir, CONFIG, { handles, recoveryPoint: recoveryPoint as never, ...extra });
 }
 
 async function readAll(log: PartitionLog): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for (let offset: number = log.logStartOffset; offset < log.logEndOffset; ) {
+  for (let offset: number = log.logStartOffset; offset < log.logEndOffset;) {
     const r = await log.read(offset, 1 << 20);
     chunks.push(r.bytes);
     offset = r.nextOffset;
@@ -214,7 +218,12 @@ describe('opening a partition directory', () => {
     fs.writeFileSync(path.join(f.dir, segmentFileName(800, 'index')), 'x');
     fs.writeFileSync(path.join(f.dir, 'leader-epoch-checkpoint'), '0\n0\n');
     const log = await reopen(f.dir);
-    expect(fs.readdirSync(f.dir).sort()).toEqual(['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex', 'leader-epoch-checkpoint']);
+    expect(fs.readdirSync(f.dir).sort()).toEqual([
+      '00000000000000000000.index',
+      '00000000000000000000.log',
+      '00000000000000000000.timeindex',
+      'leader-epoch-checkpoint',
+    ]);
     await log.close();
   });
 

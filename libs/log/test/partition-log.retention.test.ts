@@ -58,11 +58,15 @@ describe('retention by time', () => {
   it('reads the largest timestamp of closed segments from their time index after a restart', async () => {
     const log = await hourlyLog({ retentionMs: 2 * HOUR });
     await log.close();
-    const reopened = await PartitionLog.open(log.dir, { ...DEFAULT_LOG_CONFIG, retentionMs: 2 * HOUR }, {
-      handles,
-      recoveryPoint: log.recoveryPoint,
-      hadCleanShutdown: true,
-    });
+    const reopened = await PartitionLog.open(
+      log.dir,
+      { ...DEFAULT_LOG_CONFIG, retentionMs: 2 * HOUR },
+      {
+        handles,
+        recoveryPoint: log.recoveryPoint,
+        hadCleanShutdown: true,
+      },
+    );
     expect(reopened.bytesScannedAtOpen).toBe(0);
     expect(await reopened.deleteRetainedSegments(T0 + 3 * HOUR + 4000)).toBe(2);
     await reopened.close();
@@ -92,7 +96,12 @@ describe('retention by size', () => {
 
   it('lets reads that started before the deletion finish', async () => {
     const log = await hourlyLog({ retentionMs: -1, retentionBytes: 0 });
-    const reads = [0, 20, 40, 60].map((offset) => log.read(offset, 1 << 20).then((r) => r.bytes.length, (e: unknown) => e));
+    const reads = [0, 20, 40, 60].map((offset) =>
+      log.read(offset, 1 << 20).then(
+        (r) => r.bytes.length,
+        (e: unknown) => e,
+      ),
+    );
     await log.deleteRetainedSegments(T0);
     for (const r of await Promise.all(reads)) {
       if (typeof r === 'number') expect(r).toBeGreaterThan(0);

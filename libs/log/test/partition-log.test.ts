@@ -30,7 +30,10 @@ afterAll(() => {
 
 const SMALL: LogConfig = { ...DEFAULT_LOG_CONFIG, segmentBytes: 4096, indexIntervalBytes: 256 };
 
-async function openLog(config: Partial<LogConfig> = {}, clock = new ManualClock()): Promise<{ log: PartitionLog; dir: string; clock: ManualClock }> {
+async function openLog(
+  config: Partial<LogConfig> = {},
+  clock = new ManualClock(),
+): Promise<{ log: PartitionLog; dir: string; clock: ManualClock }> {
   const dir = path.join(makeTmpDir(), 'topic-0');
   const log = await PartitionLog.open(dir, { ...SMALL, ...config }, { handles, clock });
   return { log, dir, clock };
@@ -126,7 +129,7 @@ describe('PartitionLog.append', () => {
     expect(log.segmentBaseOffsets().at(-1)).toBe(20);
   });
 
-  it('rolls when segment.ms has passed since the segment\'s first append', async () => {
+  it("rolls when segment.ms has passed since the segment's first append", async () => {
     const { log, clock } = await openLog({ segmentMs: 60_000 });
     log.append(buildBatch());
     clock.now += 60_000;

@@ -42,7 +42,13 @@ function filled(base = 100): { ctx: SegmentContext; segment: LogSegment; batches
   const segment = LogSegment.create(ctx, base as Offset);
   const batches: Buffer[] = [];
   for (let i = 0; i < 40; i += 2) {
-    batches.push(...append(segment, base + i * 4, [0, 1].map((k) => ({ records: 4, valueBytes: 30, seed: i + k, timestampMs: 1000 + 100 * (i + k) }))));
+    batches.push(
+      ...append(
+        segment,
+        base + i * 4,
+        [0, 1].map((k) => ({ records: 4, valueBytes: 30, seed: i + k, timestampMs: 1000 + 100 * (i + k) })),
+      ),
+    );
   }
   return { ctx, segment, batches };
 }
@@ -67,7 +73,10 @@ describe('LogSegment', () => {
   it('reads whole batches from the one containing the target, within maxBytes and the upper bound', async () => {
     const { segment, batches } = filled();
     const size = batches[0].length;
-    expect(await segment.read(100 + 4 * 7 + 2, size * 3, 1e9)).toMatchObject({ bytes: Buffer.concat(batches.slice(7, 10)), nextOffset: 140 });
+    expect(await segment.read(100 + 4 * 7 + 2, size * 3, 1e9)).toMatchObject({
+      bytes: Buffer.concat(batches.slice(7, 10)),
+      nextOffset: 140,
+    });
     expect(await segment.read(130, size * 3, 1e9)).toMatchObject({ nextOffset: 140 }); // sequential: from the read hint
     expect(await segment.read(101, 0, 1e9)).toMatchObject({ bytes: batches[0], nextOffset: 104 });
     expect(await segment.read(100, 1 << 20, 112)).toMatchObject({ bytes: Buffer.concat(batches.slice(0, 3)), nextOffset: 112 });
@@ -91,7 +100,10 @@ describe('LogSegment', () => {
     const { ctx, segment } = filled();
     const size = segment.size;
     expect(LogSegment.open(ctx, 100 as Offset, size, 0).scan(100, 150, false).nextOffset).toBe(148);
-    expect(LogSegment.open(ctx, 100 as Offset, size, 0).scan(104, undefined, false)).toMatchObject({ nextOffset: undefined, invalidBytes: size });
+    expect(LogSegment.open(ctx, 100 as Offset, size, 0).scan(104, undefined, false)).toMatchObject({
+      nextOffset: undefined,
+      invalidBytes: size,
+    });
   });
 
   it('truncates before the batch holding an offset and recomputes its tail state', async () => {

@@ -9,7 +9,10 @@ afterAll(() => {
 });
 
 function newIndex(baseOffset: number, maxIndexBytes = 1 << 20): TimeIndex {
-  const index = new TimeIndex(path.join(makeTmpDir(), 'x.timeindex'), baseOffset, maxIndexBytes, { handles, cache: new IndexCache(1 << 20) });
+  const index = new TimeIndex(path.join(makeTmpDir(), 'x.timeindex'), baseOffset, maxIndexBytes, {
+    handles,
+    cache: new IndexCache(1 << 20),
+  });
   index.resetMutable();
   return index;
 }
@@ -68,9 +71,33 @@ describe('TimeIndex', () => {
           return b;
         }),
       );
-    expect(index.check(entries([[5, 1], [6, 1]]), 110)).toBeUndefined();
-    expect(index.check(entries([[5, 1], [5, 2]]), 110)).toMatch(/timestamp/);
-    expect(index.check(entries([[5, 2], [6, 1]]), 110)).toMatch(/offset/);
+    expect(
+      index.check(
+        entries([
+          [5, 1],
+          [6, 1],
+        ]),
+        110,
+      ),
+    ).toBeUndefined();
+    expect(
+      index.check(
+        entries([
+          [5, 1],
+          [5, 2],
+        ]),
+        110,
+      ),
+    ).toMatch(/timestamp/);
+    expect(
+      index.check(
+        entries([
+          [5, 2],
+          [6, 1],
+        ]),
+        110,
+      ),
+    ).toMatch(/offset/);
     expect(index.check(entries([[5, 10]]), 110)).toMatch(/segment end/);
     expect(index.check(Buffer.alloc(13), 110)).toMatch(/multiple/);
   });

@@ -65,7 +65,10 @@ export class MetadataWriteError extends Error {
 
 function lastLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   return lines[lines.length - 1] ?? 'unknown error';
 }
 

@@ -49,7 +49,9 @@ describe('SqliteMetadataStore (real SQLite file)', () => {
     );
     expect((await store.listTopics({ includeInternal: false, limit: 10 })).map((t) => t.name)).toEqual(['orders']);
     expect((await store.listTopics({ includeInternal: true, limit: 10 })).map((t) => t.name)).toEqual(['__consumer_offsets', 'orders']);
-    expect((await store.listTopics({ includeInternal: true, afterName: '__consumer_offsets', limit: 10 })).map((t) => t.name)).toEqual(['orders']);
+    expect((await store.listTopics({ includeInternal: true, afterName: '__consumer_offsets', limit: 10 })).map((t) => t.name)).toEqual([
+      'orders',
+    ]);
     expect((await store.listPartitions('orders')).map((p) => p.partitionId)).toEqual([0, 1, 2]);
 
     const altered = await store.alterTopicConfigs('orders', { 'cleanup.policy': 'compact' }, ['retention.ms']);
@@ -64,7 +66,9 @@ describe('SqliteMetadataStore (real SQLite file)', () => {
   it('refuses a duplicate topic name and leaves the first one intact', async () => {
     const topic = { name: 'a', topicId: 'x', partitionsCount: 1, replicationFactor: 1, isInternal: false, configs: {} };
     await store.createTopic(topic, partitions('a', 1));
-    await expect(store.createTopic({ ...topic, topicId: 'y', partitionsCount: 2 }, partitions('a', 2))).rejects.toBeInstanceOf(TopicExistsError);
+    await expect(store.createTopic({ ...topic, topicId: 'y', partitionsCount: 2 }, partitions('a', 2))).rejects.toBeInstanceOf(
+      TopicExistsError,
+    );
     expect((await store.getTopic('a'))?.topicId).toBe('x');
     expect(await store.listPartitions('a')).toHaveLength(1);
   });

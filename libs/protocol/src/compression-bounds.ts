@@ -120,7 +120,7 @@ export function zstdDecompressedBound(data: Buffer, maxBytes: number): Decompres
     need(data, pos, 4, 'zstd frame magic');
     const magic = data.readUInt32LE(pos);
     pos += 4;
-    if (((magic & SKIPPABLE_MAGIC_MASK) >>> 0) === SKIPPABLE_MAGIC) {
+    if ((magic & SKIPPABLE_MAGIC_MASK) >>> 0 === SKIPPABLE_MAGIC) {
       need(data, pos, 4, 'zstd skippable frame');
       const size = data.readUInt32LE(pos);
       need(data, pos + 4, size, 'zstd skippable frame');
@@ -148,7 +148,7 @@ export function zstdDecompressedBound(data: Buffer, maxBytes: number): Decompres
     if (contentSize !== null && contentSize > maxBytes) throw tooLarge('zstd', maxBytes);
     exact = contentSize === null || exact === null ? null : exact + contentSize;
     let frameBound = 0;
-    for (let last = false; !last; ) {
+    for (let last = false; !last;) {
       need(data, pos, 3, 'zstd block header');
       const header = data[pos] | (data[pos + 1] << 8) | (data[pos + 2] << 16);
       pos += 3;

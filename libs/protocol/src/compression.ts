@@ -78,7 +78,10 @@ export function decompressSync(codec: CompressionCodec, data: Buffer, maxBytes: 
       return decodeSnappy(data, maxBytes);
     case CompressionCodec.Lz4: {
       const declared = lz4DecompressedBound(data, maxBytes);
-      return capped(nativeDecode('lz4', () => lz4DecompressFrame(data), declared), maxBytes);
+      return capped(
+        nativeDecode('lz4', () => lz4DecompressFrame(data), declared),
+        maxBytes,
+      );
     }
     case CompressionCodec.Zstd:
       throw new ProtocolError('UNSUPPORTED_COMPRESSION', 'zstd has no synchronous decoder: use the async variant');
@@ -180,7 +183,7 @@ function decodeSnappy(data: Buffer, maxBytes: number): Buffer {
   // Walk the block lengths first, so the cap is enforced before anything is decompressed.
   const blocks: Buffer[] = [];
   let total = 0;
-  for (let pos = XERIAL_HEADER_SIZE; pos < data.length; ) {
+  for (let pos = XERIAL_HEADER_SIZE; pos < data.length;) {
     if (data.length - pos < 4) throw new ProtocolError('CORRUPT_COMPRESSED', 'xerial snappy block length is truncated');
     const length = data.readInt32BE(pos);
     pos += 4;

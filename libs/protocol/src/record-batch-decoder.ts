@@ -118,7 +118,7 @@ function assemble(header: BatchHeader, records: DecodedRecord[]): RecordBatch {
  */
 function* checkedBatches(buf: Buffer, options: DecodeBatchesOptions): Generator<[number, BatchHeader]> {
   const maxBatchBytes = options.maxBatchBytes ?? Number.MAX_SAFE_INTEGER;
-  for (let pos = 0; pos < buf.length; ) {
+  for (let pos = 0; pos < buf.length;) {
     if (options.allowPartialTail && isPartialBatch(buf, pos)) return;
     const header = checkBatch(buf, pos, buf.length, maxBatchBytes);
     yield [pos, header];

@@ -68,7 +68,8 @@ function plan(init: RecordBatchInit): BatchPlan {
   const baseOffset = init.baseOffset ?? 0;
   if (!Number.isSafeInteger(baseOffset)) throw new RangeError(`base offset ${baseOffset} is not a safe integer`);
   const codec = init.compression ?? CompressionCodec.None;
-  if (!(Number.isInteger(codec) && codec >= CompressionCodec.None && codec <= CompressionCodec.Zstd)) throw new RangeError(`compression codec ${codec} is unknown`);
+  if (!(Number.isInteger(codec) && codec >= CompressionCodec.None && codec <= CompressionCodec.Zstd))
+    throw new RangeError(`compression codec ${codec} is unknown`);
   const attributes =
     (codec & ATTR_COMPRESSION_MASK) |
     (init.timestampType === TimestampType.LogAppendTime ? ATTR_TIMESTAMP_TYPE : 0) |

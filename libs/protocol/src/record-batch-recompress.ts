@@ -41,7 +41,7 @@ export function reencodeRecordBatch(
 
 /** True if some batch of the checked, back-to-back batches in `buf` is not compressed with `codec`. */
 export function needsRecompression(buf: Buffer, codec: CompressionCodec): boolean {
-  for (let pos = 0; pos + BATCH_HEADER_SIZE <= buf.length; ) {
+  for (let pos = 0; pos + BATCH_HEADER_SIZE <= buf.length;) {
     const header = readBatchHeader(buf, pos);
     if (compressionOf(header.attributes) !== codec) return true;
     pos += batchSize(header);
@@ -56,11 +56,15 @@ export function needsRecompression(buf: Buffer, codec: CompressionCodec): boolea
  */
 export async function recompressRecordBatches(buf: Buffer, codec: CompressionCodec, options: DecodeOptions): Promise<Buffer> {
   const parts: Buffer[] = [];
-  for (let pos = 0; pos + BATCH_HEADER_SIZE <= buf.length; ) {
+  for (let pos = 0; pos + BATCH_HEADER_SIZE <= buf.length;) {
     const header = readBatchHeader(buf, pos);
     const size = batchSize(header);
     const raw = buf.subarray(pos, pos + size);
-    parts.push(compressionOf(header.attributes) === codec ? raw : await reencodeRecordBatch(await decodeRecordBatch(raw, options), { compression: codec }));
+    parts.push(
+      compressionOf(header.attributes) === codec
+        ? raw
+        : await reencodeRecordBatch(await decodeRecordBatch(raw, options), { compression: codec }),
+    );
     pos += size;
   }
   return parts.length === 1 ? parts[0] : Buffer.concat(parts);

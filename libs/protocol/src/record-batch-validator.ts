@@ -85,7 +85,9 @@ async function validateBatch(buf: Buffer, position: number, header: BatchHeader,
   if (header.attributes & ATTR_CONTROL) throw invalid('control batches are written by the broker only, never by a client');
   if (header.attributes & ATTR_TRANSACTIONAL) throw invalid('transactional batches are not supported');
   if (header.recordCount === 0 || header.lastOffsetDelta !== header.recordCount - 1) {
-    throw invalid(`batch of ${header.recordCount} records has last offset delta ${header.lastOffsetDelta}; a producer's batch numbers its records 0..n-1`);
+    throw invalid(
+      `batch of ${header.recordCount} records has last offset delta ${header.lastOffsetDelta}; a producer's batch numbers its records 0..n-1`,
+    );
   }
   const section = buf.subarray(position + BATCH_HEADER_SIZE, position + batchSize(header));
   const codec = compressionOf(header.attributes) as CompressionCodec;

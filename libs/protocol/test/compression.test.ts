@@ -3,15 +3,7 @@ import { compressSync as rawSnappy } from 'snappy';
 import { compressFrameSync as lz4Frame } from 'lz4-napi';
 import { compress as zstdCompress } from '@mongodb-js/zstd';
 import { gzipSync } from 'node:zlib';
-import {
-  CompressionCodec,
-  ProtocolError,
-  compress,
-  compressSync,
-  decompress,
-  decompressSync,
-  isXerialSnappy,
-} from '@runnel/protocol';
+import { CompressionCodec, ProtocolError, compress, compressSync, decompress, decompressSync, isXerialSnappy } from '@runnel/protocol';
 import { expectSameBytes, hex, protocolErrorCode, protocolErrorCodeAsync } from './helpers';
 
 const SYNC_CODECS = [CompressionCodec.None, CompressionCodec.Gzip, CompressionCodec.Snappy, CompressionCodec.Lz4];

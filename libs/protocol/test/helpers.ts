@@ -43,10 +43,7 @@ export function fixCrc(batch: Buffer): Buffer {
  * A batch whose records section is `section`, byte for byte, with a valid length and CRC: for
  * testing what the record decoder does with sections no encoder would write.
  */
-export function batchWithSection(
-  section: Buffer,
-  fields: { recordCount: number; lastOffsetDelta?: number; attributes?: number },
-): Buffer {
+export function batchWithSection(section: Buffer, fields: { recordCount: number; lastOffsetDelta?: number; attributes?: number }): Buffer {
   const header = encodeRecordBatch({ records: [], baseTimestamp: 1_000 }).subarray(0, BATCH_HEADER_SIZE);
   const batch = Buffer.concat([header, section]);
   batch.writeInt32BE(batch.length - LOG_OVERHEAD, OFFSET_BATCH_LENGTH);

@@ -23,7 +23,11 @@ import { fixCrc } from './helpers';
 const CODECS = [CompressionCodec.None, CompressionCodec.Gzip, CompressionCodec.Snappy, CompressionCodec.Lz4, CompressionCodec.Zstd];
 const OPTIONS = { maxDecompressedBytes: 1 << 20, maxBatchBytes: 1 << 20 };
 
-const bytesOrNull = (maxLength: number) => fc.option(fc.uint8Array({ maxLength }).map((b) => Buffer.from(b)), { freq: 4 });
+const bytesOrNull = (maxLength: number) =>
+  fc.option(
+    fc.uint8Array({ maxLength }).map((b) => Buffer.from(b)),
+    { freq: 4 },
+  );
 
 const recordArb = fc.record({
   offsetGap: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 1000 })),
@@ -101,8 +105,22 @@ describe('random batches', () => {
           recordCount: init.records.length,
         });
         const expectedTimestamp = (t: number) => (init.timestampType === TimestampType.LogAppendTime ? init.maxTimestamp : t);
-        expect(batch.records.map((r) => [r.offset, r.timestamp, hexOrNull(r.key), hexOrNull(r.value), r.headers.map((h) => [h.key, hexOrNull(h.value)])])).toEqual(
-          init.records.map((r) => [r.offset, expectedTimestamp(r.timestamp), hexOrNull(r.key), hexOrNull(r.value), r.headers.map((h) => [h.key, hexOrNull(h.value)])]),
+        expect(
+          batch.records.map((r) => [
+            r.offset,
+            r.timestamp,
+            hexOrNull(r.key),
+            hexOrNull(r.value),
+            r.headers.map((h) => [h.key, hexOrNull(h.value)]),
+          ]),
+        ).toEqual(
+          init.records.map((r) => [
+            r.offset,
+            expectedTimestamp(r.timestamp),
+            hexOrNull(r.key),
+            hexOrNull(r.value),
+            r.headers.map((h) => [h.key, hexOrNull(h.value)]),
+          ]),
         );
         if (init.compression !== CompressionCodec.Zstd) {
           // The sync encoder writes the same bytes; the sync decoder reads the same batch.

@@ -8,13 +8,7 @@ import fc from 'fast-check';
 import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from 'snappy';
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { compress as zstdCompress, decompress as zstdDecompress } from '@mongodb-js/zstd';
-import {
-  CompressionCodec,
-  decodeRecordBatch,
-  encodeRecordBatchAsync,
-  isXerialSnappy,
-  type BatchRecord,
-} from '@runnel/protocol';
+import { CompressionCodec, decodeRecordBatch, encodeRecordBatchAsync, isXerialSnappy, type BatchRecord } from '@runnel/protocol';
 // KafkaJS internals have no type declarations: require() them untyped.
 const { RecordBatch: kafkaJsRecordBatch } = require('kafkajs/src/protocol/recordBatch/v0');
 const kafkaJsRecord = require('kafkajs/src/protocol/recordBatch/record/v0');
@@ -31,7 +25,7 @@ interface KafkaJsEncoder {
 function readXerialOrRaw(buf: Buffer): Buffer {
   if (!isXerialSnappy(buf)) return snappyUncompress(buf, { asBuffer: true }) as Buffer;
   const parts: Buffer[] = [];
-  for (let pos = 16; pos < buf.length; ) {
+  for (let pos = 16; pos < buf.length;) {
     const length = buf.readInt32BE(pos);
     parts.push(snappyUncompress(buf.subarray(pos + 4, pos + 4 + length), { asBuffer: true }) as Buffer);
     pos += 4 + length;
@@ -130,8 +124,22 @@ describe('KafkaJS-encoded batches decode here', () => {
             baseSequence: batch.firstSequence,
             recordCount: messages.length,
           });
-          expect(decoded.records.map((r) => [r.offset, r.timestamp, hexOrNull(r.key), hexOrNull(r.value), r.headers.map((h) => [h.key, hexOrNull(h.value)])])).toEqual(
-            messages.map((m, i) => [batch.firstOffset + i, batch.firstTimestamp + m.timestampDelta, hexOrNull(m.key), hexOrNull(m.value), flatHeaders(m.headers)]),
+          expect(
+            decoded.records.map((r) => [
+              r.offset,
+              r.timestamp,
+              hexOrNull(r.key),
+              hexOrNull(r.value),
+              r.headers.map((h) => [h.key, hexOrNull(h.value)]),
+            ]),
+          ).toEqual(
+            messages.map((m, i) => [
+              batch.firstOffset + i,
+              batch.firstTimestamp + m.timestampDelta,
+              hexOrNull(m.key),
+              hexOrNull(m.value),
+              flatHeaders(m.headers),
+            ]),
           );
         },
       ),
@@ -143,48 +151,57 @@ describe('KafkaJS-encoded batches decode here', () => {
 describe('batches encoded here decode in KafkaJS', () => {
   it.each(CODECS)('codec %s: every header and record field, null header values included', async (codec) => {
     await fc.assert(
-      fc.asyncProperty(ourRecords, fc.integer({ min: 0, max: 2 ** 50 }), fc.bigInt({ min: -1n, max: 2n ** 62n }), async (records, baseOffset, producerId) => {
-        const encoded = await encodeRecordBatchAsync({
-          records: records as BatchRecord[],
-          compression: codec,
-          baseOffset,
-          partitionLeaderEpoch: 3,
-          isTransactional: true,
-          producerId,
-          producerEpoch: 2,
-          baseSequence: 11,
-        });
-        const batch = await kafkaJsDecodeBatch(new KafkaJsDecoder(encoded));
-        expect(batch).toMatchObject({
-          firstOffset: String(baseOffset),
-          partitionLeaderEpoch: 3,
-          inTransaction: true,
-          isControlBatch: false,
-          lastOffsetDelta: Math.max(records.length - 1, 0),
-          producerId: producerId.toString(),
-          producerEpoch: 2,
-          firstSequence: 11,
-        });
-        // KafkaJS folds headers into an object (repeated keys become arrays); compare that way.
-        const folded = (headers: { key: string; value: Buffer | null }[]) => {
-          const out: Record<string, unknown> = {};
-          for (const { key, value } of headers) {
-            const v = hexOrNull(value);
-            out[key] = out[key] === undefined ? v : Array.isArray(out[key]) ? [...(out[key] as unknown[]), v] : [out[key], v];
-          }
-          return out;
-        };
-        const theirs = batch.records.map((r: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null; headers: Record<string, unknown> }) => [
-          r.offset,
-          r.timestamp,
-          hexOrNull(r.key),
-          hexOrNull(r.value),
-          Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, Array.isArray(v) ? v.map(hexOrNull) : hexOrNull(v as Buffer | null)])),
-        ]);
-        expect(theirs).toEqual(
-          records.map((r, i) => [String(baseOffset + i), String(r.timestamp), hexOrNull(r.key), hexOrNull(r.value), folded(r.headers)]),
-        );
-      }),
+      fc.asyncProperty(
+        ourRecords,
+        fc.integer({ min: 0, max: 2 ** 50 }),
+        fc.bigInt({ min: -1n, max: 2n ** 62n }),
+        async (records, baseOffset, producerId) => {
+          const encoded = await encodeRecordBatchAsync({
+            records: records as BatchRecord[],
+            compression: codec,
+            baseOffset,
+            partitionLeaderEpoch: 3,
+            isTransactional: true,
+            producerId,
+            producerEpoch: 2,
+            baseSequence: 11,
+          });
+          const batch = await kafkaJsDecodeBatch(new KafkaJsDecoder(encoded));
+          expect(batch).toMatchObject({
+            firstOffset: String(baseOffset),
+            partitionLeaderEpoch: 3,
+            inTransaction: true,
+            isControlBatch: false,
+            lastOffsetDelta: Math.max(records.length - 1, 0),
+            producerId: producerId.toString(),
+            producerEpoch: 2,
+            firstSequence: 11,
+          });
+          // KafkaJS folds headers into an object (repeated keys become arrays); compare that way.
+          const folded = (headers: { key: string; value: Buffer | null }[]) => {
+            const out: Record<string, unknown> = {};
+            for (const { key, value } of headers) {
+              const v = hexOrNull(value);
+              out[key] = out[key] === undefined ? v : Array.isArray(out[key]) ? [...(out[key] as unknown[]), v] : [out[key], v];
+            }
+            return out;
+          };
+          const theirs = batch.records.map(
+            (r: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null; headers: Record<string, unknown> }) => [
+              r.offset,
+              r.timestamp,
+              hexOrNull(r.key),
+              hexOrNull(r.value),
+              Object.fromEntries(
+                Object.entries(r.headers).map(([k, v]) => [k, Array.isArray(v) ? v.map(hexOrNull) : hexOrNull(v as Buffer | null)]),
+              ),
+            ],
+          );
+          expect(theirs).toEqual(
+            records.map((r, i) => [String(baseOffset + i), String(r.timestamp), hexOrNull(r.key), hexOrNull(r.value), folded(r.headers)]),
+          );
+        },
+      ),
       { numRuns: codec === CompressionCodec.None ? 60 : 25 },
     );
   });

@@ -26,7 +26,12 @@ function fieldsOf(batch: Awaited<ReturnType<typeof decodeRecordBatch>>) {
   return {
     ...rest,
     flags: attributes & ~0x07,
-    records: rs.map((r) => ({ ...r, key: r.key?.toString('hex') ?? null, value: r.value?.toString('hex') ?? null, headers: r.headers.map((h) => [h.key, h.value?.toString('hex')]) })),
+    records: rs.map((r) => ({
+      ...r,
+      key: r.key?.toString('hex') ?? null,
+      value: r.value?.toString('hex') ?? null,
+      headers: r.headers.map((h) => [h.key, h.value?.toString('hex')]),
+    })),
   };
 }
 
@@ -35,7 +40,16 @@ describe('re-encoding batches with another codec', () => {
     'keeps every field and record when going to codec %i, gaps and producer fields included',
     async (codec) => {
       const original = await decodeRecordBatch(
-        encodeRecordBatch({ records, baseOffset: 100, lastOffsetDelta: 7, partitionLeaderEpoch: 3, producerId: 42n, producerEpoch: 1, baseSequence: 9, isTransactional: true }),
+        encodeRecordBatch({
+          records,
+          baseOffset: 100,
+          lastOffsetDelta: 7,
+          partitionLeaderEpoch: 3,
+          producerId: 42n,
+          producerEpoch: 1,
+          baseSequence: 9,
+          isTransactional: true,
+        }),
         OPTIONS,
       );
       const again = await decodeRecordBatch(await reencodeRecordBatch(original, { compression: codec }), OPTIONS);
@@ -46,11 +60,23 @@ describe('re-encoding batches with another codec', () => {
 
   it('keeps LogAppendTime timestamps and the records given', async () => {
     const original = await decodeRecordBatch(
-      encodeRecordBatch({ records, timestampType: TimestampType.LogAppendTime, baseTimestamp: 1_700_000_000_000, maxTimestamp: 1_800_000_000_000 }),
+      encodeRecordBatch({
+        records,
+        timestampType: TimestampType.LogAppendTime,
+        baseTimestamp: 1_700_000_000_000,
+        maxTimestamp: 1_800_000_000_000,
+      }),
       OPTIONS,
     );
-    const thinned = await decodeRecordBatch(await reencodeRecordBatch(original, { records: [original.records[3]], compression: CompressionCodec.Gzip }), OPTIONS);
-    expect(thinned).toMatchObject({ timestampType: TimestampType.LogAppendTime, maxTimestamp: 1_800_000_000_000, lastOffsetDelta: original.lastOffsetDelta });
+    const thinned = await decodeRecordBatch(
+      await reencodeRecordBatch(original, { records: [original.records[3]], compression: CompressionCodec.Gzip }),
+      OPTIONS,
+    );
+    expect(thinned).toMatchObject({
+      timestampType: TimestampType.LogAppendTime,
+      maxTimestamp: 1_800_000_000_000,
+      lastOffsetDelta: original.lastOffsetDelta,
+    });
     expect(thinned.records.map((r) => [r.offset, r.timestamp])).toEqual([[original.records[3].offset, 1_800_000_000_000]]);
   });
 

@@ -27,9 +27,17 @@ const MiB = 1024 * 1024;
 const RULES: ProducerBatchRules = { maxBatchBytes: MiB, maxDecompressedBytes: MiB };
 const NOW = 1_700_000_000_000;
 
-function batchOf(values: string[], init: { timestamp?: number; compression?: CompressionCodec; timestampType?: TimestampType } = {}): Buffer {
+function batchOf(
+  values: string[],
+  init: { timestamp?: number; compression?: CompressionCodec; timestampType?: TimestampType } = {},
+): Buffer {
   return encodeRecordBatch({
-    records: values.map((v) => ({ timestamp: init.timestamp ?? NOW, key: Buffer.from('k'), value: Buffer.from(v), headers: [{ key: 'h', value: Buffer.from('v') }] })),
+    records: values.map((v) => ({
+      timestamp: init.timestamp ?? NOW,
+      key: Buffer.from('k'),
+      value: Buffer.from(v),
+      headers: [{ key: 'h', value: Buffer.from('v') }],
+    })),
     compression: init.compression,
     timestampType: init.timestampType,
   });
@@ -52,7 +60,12 @@ const record = (...bytes: number[]): number[] => [bytes.length * 2, ...bytes];
 describe('validateProducerBatches', () => {
   it('accepts what the encoder writes, in every codec, and counts batches and records', async () => {
     const batches = [batchOf(['a', 'b']), batchOf(['c'], { compression: CompressionCodec.Gzip })];
-    batches.push(await encodeRecordBatchAsync({ records: [{ timestamp: NOW, key: null, value: Buffer.from('z'), headers: [] }], compression: CompressionCodec.Zstd }));
+    batches.push(
+      await encodeRecordBatchAsync({
+        records: [{ timestamp: NOW, key: null, value: Buffer.from('z'), headers: [] }],
+        compression: CompressionCodec.Zstd,
+      }),
+    );
     expect(await validateProducerBatches(Buffer.concat(batches), RULES)).toEqual({ batches: 3, records: 4 });
   });
 
@@ -63,12 +76,24 @@ describe('validateProducerBatches', () => {
       ['key past its record', batchWithSection(Buffer.from(record(0, 0, 0, 10, 0, 0)), { recordCount: 1 }), 'INVALID_RECORD'],
       ['record length past the section', batchWithSection(Buffer.from([40, 0, 0, 0, 1, 1, 0]), { recordCount: 1 }), 'INVALID_LENGTH'],
       ['fewer records than the header says', batchWithSection(Buffer.from(record(0, 0, 0, 1, 1, 0)), { recordCount: 2 }), 'INVALID_RECORD'],
-      ['offset deltas not 0..n-1', batchWithSection(Buffer.from([...record(0, 0, 2, 1, 1, 0), ...record(0, 0, 0, 1, 1, 0)]), { recordCount: 2 }), 'INVALID_RECORD'],
-      ['trailing garbage after the records', batchWithSection(Buffer.from([...record(0, 0, 0, 1, 1, 0), 0xff, 0xff]), { recordCount: 1 }), 'INVALID_RECORD'],
+      [
+        'offset deltas not 0..n-1',
+        batchWithSection(Buffer.from([...record(0, 0, 2, 1, 1, 0), ...record(0, 0, 0, 1, 1, 0)]), { recordCount: 2 }),
+        'INVALID_RECORD',
+      ],
+      [
+        'trailing garbage after the records',
+        batchWithSection(Buffer.from([...record(0, 0, 0, 1, 1, 0), 0xff, 0xff]), { recordCount: 1 }),
+        'INVALID_RECORD',
+      ],
       ['a varint running past 5 bytes', batchWithSection(hex('0e 00 00 ff ff ff ff ff ff 01 01 00'), { recordCount: 1 }), 'INVALID_RECORD'],
       ['a negative header count', batchWithSection(Buffer.from(record(0, 0, 0, 1, 1, 1)), { recordCount: 1 }), 'INVALID_RECORD'],
       ['no records at all', batchWithSection(Buffer.alloc(0), { recordCount: 0 }), 'INVALID_RECORD'],
-      ['last offset delta past the count', batchWithSection(Buffer.from(record(0, 0, 0, 1, 1, 0)), { recordCount: 1, lastOffsetDelta: 3 }), 'INVALID_RECORD'],
+      [
+        'last offset delta past the count',
+        batchWithSection(Buffer.from(record(0, 0, 0, 1, 1, 0)), { recordCount: 1, lastOffsetDelta: 3 }),
+        'INVALID_RECORD',
+      ],
     ];
     for (const [name, bad, code] of cases) {
       const error = await refusal(Buffer.concat([good, bad]));
@@ -90,8 +115,14 @@ describe('validateProducerBatches', () => {
   it('refuses a compressed batch that decompresses past the cap (gzip and zstd bombs) as TOO_LARGE', async () => {
     // A records section of one 4 MiB value, compressed: a few KiB on the wire.
     const bigValue = Buffer.alloc(4 * MiB, 0x61);
-    const gzip = encodeRecordBatch({ records: [{ timestamp: NOW, key: null, value: bigValue, headers: [] }], compression: CompressionCodec.Gzip });
-    const zstd = await encodeRecordBatchAsync({ records: [{ timestamp: NOW, key: null, value: bigValue, headers: [] }], compression: CompressionCodec.Zstd });
+    const gzip = encodeRecordBatch({
+      records: [{ timestamp: NOW, key: null, value: bigValue, headers: [] }],
+      compression: CompressionCodec.Gzip,
+    });
+    const zstd = await encodeRecordBatchAsync({
+      records: [{ timestamp: NOW, key: null, value: bigValue, headers: [] }],
+      compression: CompressionCodec.Zstd,
+    });
     expect(gzip.length).toBeLessThan(64 * 1024);
     for (const bomb of [gzip, zstd]) {
       const error = await refusal(bomb);
@@ -102,7 +133,10 @@ describe('validateProducerBatches', () => {
     const notGzip = batchWithSection(Buffer.from('not gzip at all'), { recordCount: 1, attributes: CompressionCodec.Gzip });
     expect((await refusal(notGzip)).code).toBe('CORRUPT_COMPRESSED');
     // A gzip section holding garbage records.
-    const garbageInside = batchWithSection(gzipSync(Buffer.from([0xff, 0xff, 0xff])), { recordCount: 1, attributes: CompressionCodec.Gzip });
+    const garbageInside = batchWithSection(gzipSync(Buffer.from([0xff, 0xff, 0xff])), {
+      recordCount: 1,
+      attributes: CompressionCodec.Gzip,
+    });
     expect((await refusal(garbageInside)).code).toBe('INVALID_RECORD');
   });
 

@@ -186,7 +186,9 @@ describe('decoding refuses malformed batches with a typed error', () => {
     const second = (delta: string) => hex(RECORD + `0c 00 00 ${delta} 01 01 00`);
     expect(protocolErrorCode(decode(batchWithSection(second('00'), { recordCount: 2 })))).toBe('INVALID_RECORD');
     expect(protocolErrorCode(decode(batchWithSection(second('04'), { recordCount: 2, lastOffsetDelta: 1 })))).toBe('INVALID_RECORD');
-    expect(decodeRecordBatchSync(batchWithSection(second('04'), { recordCount: 2, lastOffsetDelta: 2 }), OPTIONS).records[1].offset).toBe(2);
+    expect(decodeRecordBatchSync(batchWithSection(second('04'), { recordCount: 2, lastOffsetDelta: 2 }), OPTIONS).records[1].offset).toBe(
+      2,
+    );
     expect(protocolErrorCode(decode(batchWithSection(hex('0c 00 00 01 01 01 00'), { recordCount: 1, lastOffsetDelta: 0 })))).toBe(
       'INVALID_RECORD', // offset delta -1
     );

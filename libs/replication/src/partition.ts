@@ -1,4 +1,11 @@
-import { OffsetOutOfRangeError, PartitionLog, StorageHealth, describeStorageError, storageErrnoOf, type TimestampLookup } from '@runnel/log';
+import {
+  OffsetOutOfRangeError,
+  PartitionLog,
+  StorageHealth,
+  describeStorageError,
+  storageErrnoOf,
+  type TimestampLookup,
+} from '@runnel/log';
 import type { LeaderEpoch, Offset } from '@runnel/protocol';
 
 /**
@@ -46,7 +53,11 @@ export interface PartitionReadResult {
 
 export class PartitionStorageError extends Error {
   override readonly name = 'PartitionStorageError';
-  constructor(topic: string, partition: number, override readonly cause: Error) {
+  constructor(
+    topic: string,
+    partition: number,
+    override readonly cause: Error,
+  ) {
     super(`KAFKA_STORAGE_ERROR: the log of ${topic}-${partition} cannot be written (${describeStorageError(cause)}); retry later`);
   }
 }

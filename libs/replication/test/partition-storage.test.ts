@@ -59,7 +59,9 @@ describe('Partition on a failing disk (real logs, injected ENOSPC)', () => {
     failing = 'write';
     const refused = partition.append(batch(['lost']), -1);
     await expect(refused).rejects.toBeInstanceOf(PartitionStorageError);
-    await expect(refused).rejects.toThrow('KAFKA_STORAGE_ERROR: the log of t-0 cannot be written (ENOSPC: no space left on device); retry later');
+    await expect(refused).rejects.toThrow(
+      'KAFKA_STORAGE_ERROR: the log of t-0 cannot be written (ENOSPC: no space left on device); retry later',
+    );
     expect(logs.health.healthy).toBe(false);
     expect(logs.health.fault).toMatchObject({ operation: 'append to t-0', code: 'ENOSPC', message: 'ENOSPC: no space left on device' });
     expect(logs.health.errorsTotal).toBe(1);

@@ -6,7 +6,9 @@ import { encodeRecordBatch } from '@runnel/protocol';
 import { ReplicaManager, isDurable } from '@runnel/replication';
 
 const batch = (n: number): Buffer =>
-  encodeRecordBatch({ records: Array.from({ length: n }, (_, i) => ({ timestamp: 1000 + i, key: null, value: Buffer.from(`v${i}`), headers: [] })) });
+  encodeRecordBatch({
+    records: Array.from({ length: n }, (_, i) => ({ timestamp: 1000 + i, key: null, value: Buffer.from(`v${i}`), headers: [] })),
+  });
 
 describe('Partition / ReplicaManager (real logs in a temp dir)', () => {
   let dir: string;

@@ -48,7 +48,8 @@ export class BatchCheckpoints {
   stopFor(error: unknown): { offset: number; rollBack: boolean; reason: BatchError } {
     if (!(error instanceof BatchError)) throw error;
     if (this.batch === undefined) return { offset: this.fromOffset, rollBack: false, reason: error };
-    if (error.batchPosition === this.position) return { offset: Math.max(this.fromOffset, this.batch.baseOffset), rollBack: true, reason: error };
+    if (error.batchPosition === this.position)
+      return { offset: Math.max(this.fromOffset, this.batch.baseOffset), rollBack: true, reason: error };
     return { offset: Math.max(this.fromOffset, batchNextOffset(this.batch)), rollBack: false, reason: error };
   }
 }

@@ -65,9 +65,13 @@ export const unknownPartition = (topic: string, partition: number): RunnelError 
 
 /** 416 with the range a client may read, `[earliest_offset, high_watermark]`, on every transport. */
 export const offsetOutOfRange = (topicPartition: string, offset: number, earliestOffset: number, highWatermark: number): RunnelError =>
-  new RunnelError('OFFSET_OUT_OF_RANGE', `offset ${offset} is outside the range of ${topicPartition}: [${earliestOffset}, ${highWatermark}]`, {
-    fields: { earliest_offset: earliestOffset, high_watermark: highWatermark },
-  });
+  new RunnelError(
+    'OFFSET_OUT_OF_RANGE',
+    `offset ${offset} is outside the range of ${topicPartition}: [${earliestOffset}, ${highWatermark}]`,
+    {
+      fields: { earliest_offset: earliestOffset, high_watermark: highWatermark },
+    },
+  );
 
 const GROUP_ERROR_KINDS: Record<GroupErrorCode, ErrorKind> = {
   UNKNOWN_GROUP: 'UNKNOWN_GROUP',

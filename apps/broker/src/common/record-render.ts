@@ -1,4 +1,11 @@
-import { MAX_DECOMPRESSED_BATCH_BYTES, RecordHeader, type RecordView, TimestampType, scanRecordBatches, timestampTypeOf } from '@runnel/protocol';
+import {
+  MAX_DECOMPRESSED_BATCH_BYTES,
+  RecordHeader,
+  type RecordView,
+  TimestampType,
+  scanRecordBatches,
+  timestampTypeOf,
+} from '@runnel/protocol';
 import { BatchCheckpoints, CorruptRecordBatchError } from './corrupt-batch';
 import { ReadFormat, RenderedData, renderData, renderHeaders } from './encodings';
 import { rawJsonOf } from './raw-json';
@@ -228,7 +235,12 @@ export interface RenderedText {
  * `{"partition","offset","timestamp","key","value","headers"}` (API.md WebSocket `records`
  * frame) to `out`, comma-separated; `leadingComma` when `out` already holds records.
  */
-export async function renderRecordsText(bytes: Buffer, options: RenderOptions, out: JsonTextBuffer, leadingComma = false): Promise<RenderedText> {
+export async function renderRecordsText(
+  bytes: Buffer,
+  options: RenderOptions,
+  out: JsonTextBuffer,
+  leadingComma = false,
+): Promise<RenderedText> {
   let count = 0;
   let nextOffset = options.readNextOffset;
   const { fromOffset, maxRecords, format } = options;
@@ -319,4 +331,3 @@ function headersText(headers: readonly RecordHeader[]): string {
   }
   return text + ']';
 }
-

@@ -91,50 +91,52 @@ export function descriptorLimit(): number | undefined {
 
 function brokerSchema(fileLimit: number | undefined) {
   const g = DEFAULT_GROUP_LIMITS;
-  return z.object({
-    RUNNEL_DATA_DIR: stringVar('./data'),
-    RUNNEL_HTTP_PORT: integerVar(8080, 0, 65535, 'a TCP port (0-65535)'),
-    RUNNEL_HOST: stringVar('0.0.0.0'),
-    RUNNEL_BROKER_ID: integerVar(0, 0, INT32_MAX),
-    RUNNEL_DEFAULT_PARTITIONS: integerVar(1, 1, 100_000),
-    RUNNEL_MAX_PARTITIONS: integerVar(10_000, 1, 1_000_000),
-    RUNNEL_MAX_REQUEST_BYTES: integerVar(64 * 1024 * 1024, 1024, INT32_MAX),
-    RUNNEL_MAX_OPEN_FILES: integerVar(1024, 16, 1_000_000),
-    RUNNEL_RETENTION_CHECK_INTERVAL_MS: integerVar(300_000, 10, INT32_MAX),
-    RUNNEL_CHECKPOINT_INTERVAL_MS: integerVar(60_000, 10, INT32_MAX),
-    RUNNEL_LOG_CLEANER_ENABLE: booleanVar(true),
-    RUNNEL_LOG_CLEANER_BACKOFF_MS: integerVar(15_000, 10, INT32_MAX),
-    // 32 MiB/s: at that rate the cleaner costs produce p99 little on this machine's disk
-    // (~440 MB/s synced, see `npm run bench:cleaner`), and it still compacts 1 GiB in ~1 min.
-    RUNNEL_LOG_CLEANER_IO_BYTES_PER_SECOND: integerVar(32 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
-    RUNNEL_MAX_BUFFERED_BYTES_PER_CONNECTION: integerVar(4 * 1024 * 1024, 64 * 1024, INT32_MAX),
-    RUNNEL_MAX_BUFFERED_BYTES_TOTAL: integerVar(512 * 1024 * 1024, 64 * 1024, Number.MAX_SAFE_INTEGER),
-    RUNNEL_SLOW_CONSUMER_TIMEOUT_MS: integerVar(30_000, 100, INT32_MAX),
-    RUNNEL_IDEMPOTENCY_WINDOW_MS: integerVar(5 * 60_000, 0, 7 * 24 * 3_600_000),
-    RUNNEL_IDEMPOTENCY_MAX_KEYS: integerVar(100_000, 1, 10_000_000),
-    RUNNEL_IDEMPOTENCY_MAX_BYTES: integerVar(64 * 1024 * 1024, 1024, 2 ** 40),
-    RUNNEL_GROUP_MIN_SESSION_TIMEOUT_MS: integerVar(g.minSessionTimeoutMs, 1, INT32_MAX),
-    RUNNEL_GROUP_MAX_SESSION_TIMEOUT_MS: integerVar(g.maxSessionTimeoutMs, 1, INT32_MAX),
-    RUNNEL_GROUP_DEFAULT_SESSION_TIMEOUT_MS: integerVar(g.defaultSessionTimeoutMs, 1, INT32_MAX),
-    RUNNEL_MAX_GROUPS: integerVar(g.maxGroups, 1, 10_000_000),
-    RUNNEL_GROUP_MAX_MEMBERS: integerVar(g.maxMembersPerGroup, 1, 1_000_000),
-    RUNNEL_GROUP_MAX_SUBSCRIBED_TOPICS: integerVar(g.maxSubscribedTopics, 1, 100_000),
-    RUNNEL_OFFSETS_TOPIC_PARTITIONS: integerVar(50, 1, 1000),
-    RUNNEL_OFFSETS_TOPIC_SEGMENT_BYTES: integerVar(100 * 1024 * 1024, 1024, INT32_MAX),
-    // Default: Kafka's heartbeat.interval.ms, at most a third of the shortest session timeout.
-    RUNNEL_WS_PING_INTERVAL_MS: optionalIntegerVar(10, INT32_MAX),
-    RUNNEL_WS_IDLE_TIMEOUT_MS: integerVar(120_000, 100, INT32_MAX),
-    RUNNEL_LOG_LEVEL: enumVar<LogLevel>('info', LOG_LEVELS),
-    RUNNEL_HTTP_HEADERS_TIMEOUT_MS: integerVar(30_000, 100, INT32_MAX),
-    RUNNEL_HTTP_REQUEST_TIMEOUT_MS: integerVar(120_000, 100, INT32_MAX),
-    RUNNEL_HTTP_IDLE_TIMEOUT_MS: integerVar(120_000, 100, INT32_MAX),
-    RUNNEL_HTTP_KEEP_ALIVE_TIMEOUT_MS: integerVar(5_000, 100, INT32_MAX),
-    // Unset: what the descriptor limit leaves after the log layer's files and a reserve.
-    RUNNEL_MAX_CONNECTIONS: optionalIntegerVar(1, 10_000_000),
-    RUNNEL_MAX_CONNECTIONS_PER_IP: optionalIntegerVar(1, 10_000_000),
-    RUNNEL_CORS_ORIGINS: originListVar(),
-    RUNNEL_ADVERTISED_URL: originVar(),
-  }).transform((v) => ({ ...v, fileLimit }));
+  return z
+    .object({
+      RUNNEL_DATA_DIR: stringVar('./data'),
+      RUNNEL_HTTP_PORT: integerVar(8080, 0, 65535, 'a TCP port (0-65535)'),
+      RUNNEL_HOST: stringVar('0.0.0.0'),
+      RUNNEL_BROKER_ID: integerVar(0, 0, INT32_MAX),
+      RUNNEL_DEFAULT_PARTITIONS: integerVar(1, 1, 100_000),
+      RUNNEL_MAX_PARTITIONS: integerVar(10_000, 1, 1_000_000),
+      RUNNEL_MAX_REQUEST_BYTES: integerVar(64 * 1024 * 1024, 1024, INT32_MAX),
+      RUNNEL_MAX_OPEN_FILES: integerVar(1024, 16, 1_000_000),
+      RUNNEL_RETENTION_CHECK_INTERVAL_MS: integerVar(300_000, 10, INT32_MAX),
+      RUNNEL_CHECKPOINT_INTERVAL_MS: integerVar(60_000, 10, INT32_MAX),
+      RUNNEL_LOG_CLEANER_ENABLE: booleanVar(true),
+      RUNNEL_LOG_CLEANER_BACKOFF_MS: integerVar(15_000, 10, INT32_MAX),
+      // 32 MiB/s: at that rate the cleaner costs produce p99 little on this machine's disk
+      // (~440 MB/s synced, see `npm run bench:cleaner`), and it still compacts 1 GiB in ~1 min.
+      RUNNEL_LOG_CLEANER_IO_BYTES_PER_SECOND: integerVar(32 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
+      RUNNEL_MAX_BUFFERED_BYTES_PER_CONNECTION: integerVar(4 * 1024 * 1024, 64 * 1024, INT32_MAX),
+      RUNNEL_MAX_BUFFERED_BYTES_TOTAL: integerVar(512 * 1024 * 1024, 64 * 1024, Number.MAX_SAFE_INTEGER),
+      RUNNEL_SLOW_CONSUMER_TIMEOUT_MS: integerVar(30_000, 100, INT32_MAX),
+      RUNNEL_IDEMPOTENCY_WINDOW_MS: integerVar(5 * 60_000, 0, 7 * 24 * 3_600_000),
+      RUNNEL_IDEMPOTENCY_MAX_KEYS: integerVar(100_000, 1, 10_000_000),
+      RUNNEL_IDEMPOTENCY_MAX_BYTES: integerVar(64 * 1024 * 1024, 1024, 2 ** 40),
+      RUNNEL_GROUP_MIN_SESSION_TIMEOUT_MS: integerVar(g.minSessionTimeoutMs, 1, INT32_MAX),
+      RUNNEL_GROUP_MAX_SESSION_TIMEOUT_MS: integerVar(g.maxSessionTimeoutMs, 1, INT32_MAX),
+      RUNNEL_GROUP_DEFAULT_SESSION_TIMEOUT_MS: integerVar(g.defaultSessionTimeoutMs, 1, INT32_MAX),
+      RUNNEL_MAX_GROUPS: integerVar(g.maxGroups, 1, 10_000_000),
+      RUNNEL_GROUP_MAX_MEMBERS: integerVar(g.maxMembersPerGroup, 1, 1_000_000),
+      RUNNEL_GROUP_MAX_SUBSCRIBED_TOPICS: integerVar(g.maxSubscribedTopics, 1, 100_000),
+      RUNNEL_OFFSETS_TOPIC_PARTITIONS: integerVar(50, 1, 1000),
+      RUNNEL_OFFSETS_TOPIC_SEGMENT_BYTES: integerVar(100 * 1024 * 1024, 1024, INT32_MAX),
+      // Default: Kafka's heartbeat.interval.ms, at most a third of the shortest session timeout.
+      RUNNEL_WS_PING_INTERVAL_MS: optionalIntegerVar(10, INT32_MAX),
+      RUNNEL_WS_IDLE_TIMEOUT_MS: integerVar(120_000, 100, INT32_MAX),
+      RUNNEL_LOG_LEVEL: enumVar<LogLevel>('info', LOG_LEVELS),
+      RUNNEL_HTTP_HEADERS_TIMEOUT_MS: integerVar(30_000, 100, INT32_MAX),
+      RUNNEL_HTTP_REQUEST_TIMEOUT_MS: integerVar(120_000, 100, INT32_MAX),
+      RUNNEL_HTTP_IDLE_TIMEOUT_MS: integerVar(120_000, 100, INT32_MAX),
+      RUNNEL_HTTP_KEEP_ALIVE_TIMEOUT_MS: integerVar(5_000, 100, INT32_MAX),
+      // Unset: what the descriptor limit leaves after the log layer's files and a reserve.
+      RUNNEL_MAX_CONNECTIONS: optionalIntegerVar(1, 10_000_000),
+      RUNNEL_MAX_CONNECTIONS_PER_IP: optionalIntegerVar(1, 10_000_000),
+      RUNNEL_CORS_ORIGINS: originListVar(),
+      RUNNEL_ADVERTISED_URL: originVar(),
+    })
+    .transform((v) => ({ ...v, fileLimit }));
 }
 
 type Parsed = z.output<ReturnType<typeof brokerSchema>>;
@@ -192,7 +194,11 @@ function groupConfigOf(v: Parsed): GroupConfig {
   const minSessionTimeoutMs = v.RUNNEL_GROUP_MIN_SESSION_TIMEOUT_MS;
   const maxSessionTimeoutMs = v.RUNNEL_GROUP_MAX_SESSION_TIMEOUT_MS;
   const defaultSessionTimeoutMs = v.RUNNEL_GROUP_DEFAULT_SESSION_TIMEOUT_MS;
-  if (minSessionTimeoutMs > maxSessionTimeoutMs || defaultSessionTimeoutMs < minSessionTimeoutMs || defaultSessionTimeoutMs > maxSessionTimeoutMs) {
+  if (
+    minSessionTimeoutMs > maxSessionTimeoutMs ||
+    defaultSessionTimeoutMs < minSessionTimeoutMs ||
+    defaultSessionTimeoutMs > maxSessionTimeoutMs
+  ) {
     throw new ConfigError(
       `RUNNEL_GROUP_DEFAULT_SESSION_TIMEOUT_MS=${defaultSessionTimeoutMs} must lie within RUNNEL_GROUP_MIN_SESSION_TIMEOUT_MS=${minSessionTimeoutMs} and RUNNEL_GROUP_MAX_SESSION_TIMEOUT_MS=${maxSessionTimeoutMs}`,
     );

@@ -111,7 +111,8 @@ function originOf(raw: string): string | undefined {
   } catch {
     return undefined;
   }
-  const bare = (url.pathname === '/' || url.pathname === '') && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !bare || raw.endsWith('/') && raw !== url.origin + '/') return undefined;
+  const bare =
+    (url.pathname === '/' || url.pathname === '') && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !bare || (raw.endsWith('/') && raw !== url.origin + '/')) return undefined;
   return url.origin;
 }

@@ -41,7 +41,8 @@ export async function resolveStart<P extends StartPartition>(
   maxPartitions: number,
 ): Promise<{ state: P; offset: number }[]> {
   const count = topics.partitionCount(topic);
-  const cursor = from.kind === 'cursor' ? new Map(decodeCursor(topic, from.cursor, maxPartitions).map((e) => [e.partition, e.offset])) : undefined;
+  const cursor =
+    from.kind === 'cursor' ? new Map(decodeCursor(topic, from.cursor, maxPartitions).map((e) => [e.partition, e.offset])) : undefined;
   const ids = named ?? (cursor ? [...cursor.keys()] : Array.from({ length: count }, (_, i) => i));
   if (ids.length > maxPartitions) throw badRequest(`a read names at most ${maxPartitions} partitions; name them in "partitions"`);
   const start: { state: P; offset: number }[] = [];
@@ -54,7 +55,12 @@ export async function resolveStart<P extends StartPartition>(
 }
 
 /** One partition's start for `from` (a cursor's position for it given as `cursorOffset`); the rules above. */
-export async function startOffset(state: StartPartition, from: StartFrom, cursorOffset: number | undefined, topic: string): Promise<number> {
+export async function startOffset(
+  state: StartPartition,
+  from: StartFrom,
+  cursorOffset: number | undefined,
+  topic: string,
+): Promise<number> {
   const hw = state.highWatermark;
   switch (from.kind) {
     case 'earliest':
@@ -68,7 +74,8 @@ export async function startOffset(state: StartPartition, from: StartFrom, cursor
     case 'offset':
     case 'cursor': {
       const offset = from.kind === 'offset' ? from.offset : (cursorOffset ?? state.logStartOffset);
-      if (offset < state.logStartOffset || offset > hw) throw offsetOutOfRange(`${topic}-${state.partition}`, offset, state.logStartOffset, hw);
+      if (offset < state.logStartOffset || offset > hw)
+        throw offsetOutOfRange(`${topic}-${state.partition}`, offset, state.logStartOffset, hw);
       return offset;
     }
   }

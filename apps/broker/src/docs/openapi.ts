@@ -18,7 +18,9 @@ export function configureOpenApi(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   if (file === undefined) {
     new Logger('OpenApi').warn(`${DOCUMENT_FILE} was not found above ${__dirname}: ${OPENAPI_PATH} answers 404`);
-    fastify.get(OPENAPI_PATH, (_request, reply) => reply.status(404).send({ error_code: 404, message: `${DOCUMENT_FILE} is not installed with this broker` }));
+    fastify.get(OPENAPI_PATH, (_request, reply) =>
+      reply.status(404).send({ error_code: 404, message: `${DOCUMENT_FILE} is not installed with this broker` }),
+    );
     return;
   }
   const text = fs.readFileSync(file, 'utf8');

@@ -146,7 +146,12 @@ export class GroupAdminService {
           break;
       }
       // As Kafka's tool: a target outside the log is clamped into [log start, log end].
-      results.push({ topic_name: request.topic, partition_id: id, previous_offset: previous, new_offset: Math.min(Math.max(target, start), end) });
+      results.push({
+        topic_name: request.topic,
+        partition_id: id,
+        previous_offset: previous,
+        new_offset: Math.min(Math.max(target, start), end),
+      });
     }
     if (!request.dryRun) {
       const offsets: OffsetCommit[] = results.map((r) => ({ topic: r.topic_name, partition: r.partition_id, offset: r.new_offset }));
@@ -158,7 +163,8 @@ export class GroupAdminService {
 
 /** Parses the offsets:reset body: {"topic","partitions"?,"to","dry_run"?}. */
 export function parseResetRequest(body: unknown): ResetRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('body must be {"topic","partitions"?,"to","dry_run"?}');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw badRequest('body must be {"topic","partitions"?,"to","dry_run"?}');
   const b = body as Record<string, unknown>;
   if (typeof b.topic !== 'string' || b.topic.length === 0) throw badRequest('topic must be a topic name');
   let partitions: number[] | undefined;
@@ -184,7 +190,9 @@ function parseTarget(to: unknown): ResetTarget {
       if (name === 'shift_by' && integer) return { kind: 'shift_by', shiftBy: value };
     }
   }
-  throw badRequest('to must be "earliest", "latest", {"offset": n}, {"timestamp": ms} or {"shift_by": n} (n a safe integer; offset and timestamp >= 0)');
+  throw badRequest(
+    'to must be "earliest", "latest", {"offset": n}, {"timestamp": ms} or {"shift_by": n} (n a safe integer; offset and timestamp >= 0)',
+  );
 }
 
 const keyOf = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
@@ -192,6 +200,7 @@ const splitKey = (key: string): [string, string] => key.split('\u0000') as [stri
 
 function ownersOf(group: GroupDescription): Map<string, { memberId: string; clientId: string }> {
   const owners = new Map<string, { memberId: string; clientId: string }>();
-  for (const m of group.members) for (const p of m.assignment) owners.set(keyOf(p.topic, p.partition), { memberId: m.memberId, clientId: m.clientId });
+  for (const m of group.members)
+    for (const p of m.assignment) owners.set(keyOf(p.topic, p.partition), { memberId: m.memberId, clientId: m.clientId });
   return owners;
 }

@@ -96,7 +96,13 @@ export class GroupsController {
     this.topics.checkCluster(cid);
     const request = parseResetRequest(body);
     const data = await this.admin.resetOffsets(groupId, request);
-    return { kind: 'KafkaConsumerGroupOffsetReset', cluster_id: this.topics.clusterId, consumer_group_id: groupId, dry_run: request.dryRun, data };
+    return {
+      kind: 'KafkaConsumerGroupOffsetReset',
+      cluster_id: this.topics.clusterId,
+      consumer_group_id: groupId,
+      dry_run: request.dryRun,
+      data,
+    };
   }
 
   @Delete(':group')

@@ -11,7 +11,11 @@ import { GroupsService } from './groups.service';
 @Module({
   imports: [TopicsModule],
   controllers: [GroupsController],
-  providers: [{ provide: GROUP_CONFIG, inject: [BROKER_CONFIG], useFactory: (config: BrokerConfig) => config.groups }, GroupsService, GroupAdminService],
+  providers: [
+    { provide: GROUP_CONFIG, inject: [BROKER_CONFIG], useFactory: (config: BrokerConfig) => config.groups },
+    GroupsService,
+    GroupAdminService,
+  ],
   exports: [GroupsService, GROUP_CONFIG],
 })
 export class GroupsModule {}

@@ -73,7 +73,8 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
       // A late session check (the broker was stopped or stalled) extends sessions instead of evicting.
       expiryIntervalMs: config.sessionCheckIntervalMs,
       onPersistError: (error) => this.logger.error(`writing group metadata failed: ${error.message}`),
-      onListenerError: (error, memberId) => this.logger.error(`group member ${memberId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+      onListenerError: (error, memberId) =>
+        this.logger.error(`group member ${memberId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     });
     this.ws = wsGroupsOf(this.coordinator);
     this.registerMetrics(metrics);
@@ -86,12 +87,16 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
     // Drops restored assignments of topics or partitions that are gone.
     this.coordinator.topicsChanged();
     if (loaded.records > 0) {
-      this.logger.log(`restored ${this.coordinator.groupCount()} group(s) from ${loaded.records} record(s)${loaded.skipped ? ` (${loaded.skipped} unreadable, skipped)` : ''}`);
+      this.logger.log(
+        `restored ${this.coordinator.groupCount()} group(s) from ${loaded.records} record(s)${loaded.skipped ? ` (${loaded.skipped} unreadable, skipped)` : ''}`,
+      );
     }
     this.topics.onChange((change) => {
       this.coordinator.topicsChanged();
       if (change.kind === 'deleted') {
-        this.coordinator.topicDeleted(change.topic).catch((error: unknown) => this.logger.error(`deleting offsets of '${change.topic}' failed: ${(error as Error).message}`));
+        this.coordinator
+          .topicDeleted(change.topic)
+          .catch((error: unknown) => this.logger.error(`deleting offsets of '${change.topic}' failed: ${(error as Error).message}`));
       }
     });
     this.sessionTimer = setInterval(() => this.coordinator.expireSessions(), this.config.sessionCheckIntervalMs);
@@ -100,7 +105,9 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.sessionTimer);
-    await this.coordinator.flush().catch((error: unknown) => this.logger.error(`flushing group metadata failed: ${(error as Error).message}`));
+    await this.coordinator
+      .flush()
+      .catch((error: unknown) => this.logger.error(`flushing group metadata failed: ${(error as Error).message}`));
   }
 
   /** The WebSocket members' seam over the coordinator, with API.md errors. */
@@ -131,9 +138,17 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
     metrics.gaugeFrom('runnel_consumer_groups', 'Consumer groups (with members or committed offsets)', () => stats().groups);
     metrics.gaugeFrom('runnel_consumer_group_members', 'Members of all consumer groups', () => stats().members);
     metrics.counterFrom('runnel_consumer_group_rebalances_total', 'Rebalances (assignment changes)', () => stats().rebalances);
-    metrics.counterFrom('runnel_consumer_group_partitions_moved_total', 'Partitions given to a member by rebalances', () => stats().partitionsMoved);
+    metrics.counterFrom(
+      'runnel_consumer_group_partitions_moved_total',
+      'Partitions given to a member by rebalances',
+      () => stats().partitionsMoved,
+    );
     metrics.counterFrom('runnel_consumer_group_commits_total', 'Offsets committed', () => stats().commits);
     metrics.counterFrom('runnel_consumer_group_commit_errors_total', 'Offset commits that failed to persist', () => stats().commitErrors);
-    metrics.counterFrom('runnel_consumer_group_session_pauses_forgiven_total', 'Late session checks (broker paused) that extended every session', () => stats().pausesForgiven);
+    metrics.counterFrom(
+      'runnel_consumer_group_session_pauses_forgiven_total',
+      'Late session checks (broker paused) that extended every session',
+      () => stats().pausesForgiven,
+    );
   }
 }

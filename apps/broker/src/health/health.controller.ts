@@ -30,6 +30,10 @@ export class HealthController {
     if (!fault) return { status: 'ok' };
     void reply.status(503);
     const since = new Date(fault.sinceMs).toISOString();
-    return { status: 'unavailable', error_code: 50003, message: `KAFKA_STORAGE_ERROR since ${since}: ${fault.operation} failed (${fault.message})` };
+    return {
+      status: 'unavailable',
+      error_code: 50003,
+      message: `KAFKA_STORAGE_ERROR since ${since}: ${fault.operation} failed (${fault.message})`,
+    };
   }
 }

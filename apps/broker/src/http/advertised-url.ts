@@ -24,4 +24,3 @@ export function advertisedUrl(request: FastifyRequest): string {
   const url = (request.server as unknown as Record<string, unknown>)[ADVERTISED_URL];
   return typeof url === 'string' ? url : `http://127.0.0.1:${request.socket.localPort}`;
 }
-

@@ -106,7 +106,9 @@ export class ConnectionGuard {
   /** Counts and logs a connection Node closed because its headers came too slowly. */
   noteHeadersTimeout(address: string | undefined): void {
     this.timedOut++;
-    this.warn(`closing connection from ${address}: request headers not received within ${this.limits.headersTimeoutMs} ms (RUNNEL_HTTP_HEADERS_TIMEOUT_MS)`);
+    this.warn(
+      `closing connection from ${address}: request headers not received within ${this.limits.headersTimeoutMs} ms (RUNNEL_HTTP_HEADERS_TIMEOUT_MS)`,
+    );
   }
 
   /**

@@ -43,7 +43,10 @@ export function fastifyOptions(config: BrokerConfig, guard: ConnectionGuard): Fa
     clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => answerClientError(error, socket, guard),
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const [status, code] = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? [414, 414] : [400, 40001];
-      void reply.status(status).header('content-type', 'application/json').send({ error_code: code, message: `Bad request: ${error.message}` });
+      void reply
+        .status(status)
+        .header('content-type', 'application/json')
+        .send({ error_code: code, message: `Bad request: ${error.message}` });
     },
   } as FastifyServerOptions;
 }
@@ -96,6 +99,8 @@ function answerClientError(error: Error & { code?: string }, socket: Socket, gua
   }
   const text = JSON.stringify(body);
   const reason = status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
   socket.destroySoon();
 }

@@ -8,7 +8,14 @@ import type { LogLevel } from '../config/broker-config';
  * RUNNEL_LOG_LEVEL. Writes are synchronous so the last lines before an exit are never lost.
  * Nest's own start-up chatter (one line per module and route) goes to debug.
  */
-const NEST_INTERNALS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication', 'WebSocketsController']);
+const NEST_INTERNALS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+  'WebSocketsController',
+]);
 
 export function createPino(level: LogLevel, destination: NodeJS.WritableStream | number = 1): Pino {
   return pino(

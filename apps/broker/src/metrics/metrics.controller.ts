@@ -22,6 +22,11 @@ export class MetricsController {
   @Get('v3/clusters/:cid/stats')
   history(@Param('cid') cid: string): { kind: string; resolution_ms: number; window_ms: number; data: StatsSample[] } {
     this.topics.checkCluster(cid);
-    return { kind: 'KafkaClusterStats', resolution_ms: this.stats.resolutionMs, window_ms: this.stats.windowMs, data: this.stats.samples() };
+    return {
+      kind: 'KafkaClusterStats',
+      resolution_ms: this.stats.resolutionMs,
+      window_ms: this.stats.windowMs,
+      data: this.stats.samples(),
+    };
   }
 }

@@ -66,9 +66,19 @@ export class MetricsService {
   constructor(@Inject(REPLICA_MANAGER) replicas: ReplicaManager, @Inject(LOG_MANAGER) logs: LogManager) {
     collectDefaultMetrics({ register: this.registry, prefix: 'runnel_process_' });
     this.registerCleanerMetrics(logs);
-    this.counterFrom('runnel_corrupt_batches_read_total', 'JSON reads (REST, SSE, WebSocket) answered 50001 because the stored batch they start at does not decode', corruptBatchReads);
-    this.counterFrom('runnel_storage_errors_total', 'Log and metadata writes and fsyncs that failed on the disk (ENOSPC, EDQUOT, EIO...)', () => logs.health.errorsTotal);
-    this.gaugeFrom('runnel_storage_healthy', '1 when storage takes writes, 0 after a storage error until a write succeeds', () => (logs.health.healthy ? 1 : 0));
+    this.counterFrom(
+      'runnel_corrupt_batches_read_total',
+      'JSON reads (REST, SSE, WebSocket) answered 50001 because the stored batch they start at does not decode',
+      corruptBatchReads,
+    );
+    this.counterFrom(
+      'runnel_storage_errors_total',
+      'Log and metadata writes and fsyncs that failed on the disk (ENOSPC, EDQUOT, EIO...)',
+      () => logs.health.errorsTotal,
+    );
+    this.gaugeFrom('runnel_storage_healthy', '1 when storage takes writes, 0 after a storage error until a write succeeds', () =>
+      logs.health.healthy ? 1 : 0,
+    );
     // Sizes are read from the logs when scraped, so appends pay nothing for them.
     new Gauge({
       name: 'runnel_partitions',
@@ -119,7 +129,11 @@ export class MetricsService {
     ];
     for (const [suffix, help, key] of counters) this.counterFrom(`runnel_log_cleaner_${suffix}`, help, () => logs.cleanerStats[key]);
     const gauges: Array<[string, string, (stats: LogCleanerStats) => number]> = [
-      ['max_dirty_ratio', 'Highest dirty ratio (dirty / cleanable bytes) over compacted logs at the last cleaner run', (s) => s.maxDirtyRatio],
+      [
+        'max_dirty_ratio',
+        'Highest dirty ratio (dirty / cleanable bytes) over compacted logs at the last cleaner run',
+        (s) => s.maxDirtyRatio,
+      ],
       ['last_run_seconds', 'Duration of the last cleaner run', (s) => s.lastDurationMs / 1000],
       ['uncleanable_partitions', 'Partitions skipped by the cleaner after a failure', (s) => s.uncleanablePartitions],
     ];
@@ -184,8 +198,7 @@ export class MetricsService {
 
   /** Totals across topics, for the rolling stats history. */
   async totals(): Promise<{ producedRecords: number; producedBytes: number; fetchedRecords: number; fetchedBytes: number }> {
-    const sum = async (counter: Counter<string>): Promise<number> =>
-      (await counter.get()).values.reduce((total, v) => total + v.value, 0);
+    const sum = async (counter: Counter<string>): Promise<number> => (await counter.get()).values.reduce((total, v) => total + v.value, 0);
     return {
       producedRecords: await sum(this.producedRecords),
       producedBytes: await sum(this.producedBytes),

@@ -43,10 +43,13 @@ export function installBodyParsers(fastify: FastifyInstance, maxRequestBytes: nu
       else parseJson(request, body as unknown as string, done); // the parser takes strings and Buffers alike
     });
   });
-  fastify.addContentTypeParser(['application/x-ndjson', 'application/jsonl'], (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
-    if (wantsRawStream(request)) done(null, payload);
-    else done(httpError(415, `Content-Type ${request.headers['content-type']} is accepted only by the records endpoint`));
-  });
+  fastify.addContentTypeParser(
+    ['application/x-ndjson', 'application/jsonl'],
+    (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
+      if (wantsRawStream(request)) done(null, payload);
+      else done(httpError(415, `Content-Type ${request.headers['content-type']} is accepted only by the records endpoint`));
+    },
+  );
   fastify.addContentTypeParser(RECORD_BATCH_CONTENT_TYPE, { parseAs: 'buffer', bodyLimit: maxRequestBytes }, (_request, body, done) => {
     done(null, body);
   });
@@ -65,7 +68,12 @@ function httpError(statusCode: number, message: string): Error {
 }
 
 /** Reads a whole body, refusing it (413) as soon as it passes `limit` bytes. */
-function readBody(request: FastifyRequest, payload: IncomingMessage, limit: number, done: (error: Error | null, body?: Buffer) => void): void {
+function readBody(
+  request: FastifyRequest,
+  payload: IncomingMessage,
+  limit: number,
+  done: (error: Error | null, body?: Buffer) => void,
+): void {
   const tooLarge = (): Error => httpError(413, `Request body is larger than the broker's limit of ${limit} bytes`);
   if (Number(request.headers['content-length']) > limit) {
     done(tooLarge());

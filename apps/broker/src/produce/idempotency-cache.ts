@@ -27,9 +27,7 @@ interface Entry {
 }
 
 export type Claim =
-  | { replay: StoredAnswer }
-  | { mismatch: true }
-  | { expiresAtMs: number; complete: (answer: StoredAnswer | undefined) => void };
+  { replay: StoredAnswer } | { mismatch: true } | { expiresAtMs: number; complete: (answer: StoredAnswer | undefined) => void };
 
 export class IdempotencyCache {
   private readonly entries = new Map<string, Entry>();

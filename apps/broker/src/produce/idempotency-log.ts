@@ -77,9 +77,17 @@ export class IdempotencyLog {
   async append(remembered: RememberedAnswer, acks: Acks): Promise<void> {
     await this.ensure();
     const { scope, key, fingerprint, expiresAtMs, answer } = remembered;
-    const value = JSON.stringify({ fingerprint, expires_at_ms: expiresAtMs, status: answer.status, content_type: answer.contentType, body: answer.body });
+    const value = JSON.stringify({
+      fingerprint,
+      expires_at_ms: expiresAtMs,
+      status: answer.status,
+      content_type: answer.contentType,
+      body: answer.body,
+    });
     const batch = encodeRecordBatch({
-      records: [{ timestamp: Date.now(), key: Buffer.from(`${scope}\u0000${key}`, 'utf8'), value: Buffer.from(value, 'utf8'), headers: [] }],
+      records: [
+        { timestamp: Date.now(), key: Buffer.from(`${scope}\u0000${key}`, 'utf8'), value: Buffer.from(value, 'utf8'), headers: [] },
+      ],
     });
     await this.topics.partition(IDEMPOTENCY_TOPIC, 0).append(batch, acks === -1 ? -1 : 1);
   }

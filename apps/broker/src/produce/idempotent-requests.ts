@@ -42,10 +42,26 @@ export class IdempotentRequests {
   ) {
     this.cache = new IdempotencyCache(config.idempotencyWindowMs, config.idempotencyMaxKeys, config.idempotencyMaxBytes);
     this.log = new IdempotencyLog(topics, config.idempotencyWindowMs, MAX_REPLAY_BYTES);
-    metrics.gaugeFrom('runnel_idempotency_keys', 'Idempotency-Key answers remembered (RUNNEL_IDEMPOTENCY_MAX_KEYS at most)', () => this.cache.size);
-    metrics.counterFrom('runnel_idempotency_replays_total', 'Requests answered with the remembered answer of their Idempotency-Key', () => this.stats.replays);
-    metrics.counterFrom('runnel_idempotency_key_reused_total', 'Requests refused (42202): their Idempotency-Key was first used with another request', () => this.stats.reused);
-    metrics.counterFrom('runnel_idempotency_persist_errors_total', 'Idempotency-Key answers that could not be written to __idempotency', () => this.stats.persistErrors);
+    metrics.gaugeFrom(
+      'runnel_idempotency_keys',
+      'Idempotency-Key answers remembered (RUNNEL_IDEMPOTENCY_MAX_KEYS at most)',
+      () => this.cache.size,
+    );
+    metrics.counterFrom(
+      'runnel_idempotency_replays_total',
+      'Requests answered with the remembered answer of their Idempotency-Key',
+      () => this.stats.replays,
+    );
+    metrics.counterFrom(
+      'runnel_idempotency_key_reused_total',
+      'Requests refused (42202): their Idempotency-Key was first used with another request',
+      () => this.stats.reused,
+    );
+    metrics.counterFrom(
+      'runnel_idempotency_persist_errors_total',
+      'Idempotency-Key answers that could not be written to __idempotency',
+      () => this.stats.persistErrors,
+    );
   }
 
   /** Reloads the answers of the window from __idempotency (at start, before requests). */
@@ -92,7 +108,10 @@ export class IdempotentRequests {
     let overflow = false;
     const streamed = (): StoredAnswer => {
       if (!overflow) return { status: 200, contentType: NDJSON_CONTENT_TYPE, body: captured };
-      const tooLarge = new RunnelError('CONFLICT', `The first request with this Idempotency-Key was processed; its answer is too large to replay`);
+      const tooLarge = new RunnelError(
+        'CONFLICT',
+        `The first request with this Idempotency-Key was processed; its answer is too large to replay`,
+      );
       return { status: tooLarge.status, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(tooLarge.toBody()) };
     };
     const hooks: StreamHooks = {
@@ -118,12 +137,21 @@ export class IdempotentRequests {
   }
 
   /** Writes one answer to __idempotency; a failure is logged, never the request's (its records are in). */
-  private async persistAnswer(topic: string, key: string, fingerprint: string, expiresAtMs: number, answer: StoredAnswer, acks: Acks): Promise<void> {
+  private async persistAnswer(
+    topic: string,
+    key: string,
+    fingerprint: string,
+    expiresAtMs: number,
+    answer: StoredAnswer,
+    acks: Acks,
+  ): Promise<void> {
     try {
       await this.log.append({ scope: topic, key, fingerprint, expiresAtMs, answer }, acks);
     } catch (error) {
       this.stats.persistErrors++;
-      this.logger.error(`Idempotency-Key answer not persisted (a retry after a restart would append again): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      this.logger.error(
+        `Idempotency-Key answer not persisted (a retry after a restart would append again): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
     }
   }
 }

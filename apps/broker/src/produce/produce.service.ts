@@ -116,7 +116,9 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
     if (key === undefined) return (await this.recordStream(ctx, source, acks, options)).answer;
     const body = await readBody(source, this.config.maxRequestBytes);
     const fingerprint = fingerprintOf(options.lines ? 'records ndjson' : 'records', topic, acks, body);
-    return this.idempotency.run(topic, key, fingerprint, acks, (hooks) => this.recordStream(ctx, Readable.from([body]), acks, options, hooks));
+    return this.idempotency.run(topic, key, fingerprint, acks, (hooks) =>
+      this.recordStream(ctx, Readable.from([body]), acks, options, hooks),
+    );
   }
 
   private async recordStream(
@@ -151,7 +153,8 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
       throw badRequest(`Malformed JSON body: ${(error as Error).message}`);
     }
     const entries = (body as { entries?: unknown } | null)?.entries;
-    if (typeof body !== 'object' || body === null || !Array.isArray(entries)) throw badRequest('body must be {"entries": [{"id", ...record}]}');
+    if (typeof body !== 'object' || body === null || !Array.isArray(entries))
+      throw badRequest('body must be {"entries": [{"id", ...record}]}');
     if (entries.length > MAX_BATCH_ENTRIES) {
       throw new RunnelError('TOO_LARGE', `records:batch holds ${entries.length} entries; the limit is ${MAX_BATCH_ENTRIES} per request`);
     }
@@ -270,7 +273,8 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
   /** Kafka's sticky partitioner moves on when the batch it was filling closes. */
   private moveSticky(closed: Partition): void {
     const sticky = this.sticky.get(closed.topic);
-    if (sticky !== undefined && sticky.partitioner.partition(null, sticky.count) === closed.partition) sticky.partitioner.onNewBatch(sticky.count);
+    if (sticky !== undefined && sticky.partitioner.partition(null, sticky.count) === closed.partition)
+      sticky.partitioner.onNewBatch(sticky.count);
   }
 
   /** Maps what the log and replication layers throw to API.md errors. */
@@ -292,7 +296,11 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
       maxBatchBytes: maxMessageBytes,
       maxDecompressedBytes: Math.min(maxMessageBytes, MAX_DECOMPRESSED_BATCH_BYTES),
       timestamps: createTime
-        ? { nowMs: Date.now(), beforeMaxMs: config('message.timestamp.before.max.ms'), afterMaxMs: config('message.timestamp.after.max.ms') }
+        ? {
+            nowMs: Date.now(),
+            beforeMaxMs: config('message.timestamp.before.max.ms'),
+            afterMaxMs: config('message.timestamp.after.max.ms'),
+          }
         : undefined,
     });
   }

@@ -1,5 +1,10 @@
 import type { Acks } from '@runnel/replication';
-import { BATCH_HEADER_SIZE as PROTOCOL_BATCH_HEADER_SIZE, RecordHeader, sizeOfVarint as protocolSizeOfVarint, sizeOfVarintBytes as protocolSizeOfVarintBytes } from '@runnel/protocol';
+import {
+  BATCH_HEADER_SIZE as PROTOCOL_BATCH_HEADER_SIZE,
+  RecordHeader,
+  sizeOfVarint as protocolSizeOfVarint,
+  sizeOfVarintBytes as protocolSizeOfVarintBytes,
+} from '@runnel/protocol';
 import { DataType, dataTypeOf, parseData, parseHeaders } from '../common/encodings';
 import { RunnelError, badRequest } from '../common/errors';
 
@@ -38,14 +43,21 @@ const DELTA_SLACK_BYTES = 9 + 4 + 1;
  */
 export function prepareRecord(input: unknown, field: string, nowMs: number, maxMessageBytes: number, index = -1): PreparedRecord {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw badRequest(`${recordName(field, index) || 'record'} must be a JSON object {"partition_id"?, "key"?, "value"?, "headers"?, "timestamp"?}`);
+    throw badRequest(
+      `${recordName(field, index) || 'record'} must be a JSON object {"partition_id"?, "key"?, "value"?, "headers"?, "timestamp"?}`,
+    );
   }
   const raw = input as { partition_id?: unknown; key?: unknown; value?: unknown; headers?: unknown; timestamp?: unknown };
   const partition = parsePartitionField(field, index, raw.partition_id);
   const timestamp = parseTimestamp(field, index, raw.timestamp, nowMs);
-  const key = raw.key === undefined || raw.key === null ? null : (stringData(raw.key) ?? parseData(fieldName(field, index, 'key'), raw.key));
-  const value = raw.value === undefined || raw.value === null ? null : (stringData(raw.value) ?? parseData(fieldName(field, index, 'value'), raw.value));
-  const headers: RecordHeader[] = raw.headers === undefined || raw.headers === null ? [] : parseHeaders(fieldName(field, index, 'headers'), raw.headers);
+  const key =
+    raw.key === undefined || raw.key === null ? null : (stringData(raw.key) ?? parseData(fieldName(field, index, 'key'), raw.key));
+  const value =
+    raw.value === undefined || raw.value === null
+      ? null
+      : (stringData(raw.value) ?? parseData(fieldName(field, index, 'value'), raw.value));
+  const headers: RecordHeader[] =
+    raw.headers === undefined || raw.headers === null ? [] : parseHeaders(fieldName(field, index, 'headers'), raw.headers);
 
   // Exact size as the only record of a batch (deltas 0): what max.message.bytes is checked against.
   let body = 3 + sizeOfVarintBytes(key === null ? null : key.length) + sizeOfVarintBytes(value === null ? null : value.length);
@@ -56,7 +68,10 @@ export function prepareRecord(input: unknown, field: string, nowMs: number, maxM
   }
   const alone = BATCH_HEADER_SIZE + sizeOfVarint(Math.min(body, INT32_MAX)) + body;
   if (alone > maxMessageBytes) {
-    throw new RunnelError('TOO_LARGE', `${recordName(field, index) || 'record'} of ${alone} bytes as a batch exceeds the topic's max.message.bytes of ${maxMessageBytes}`);
+    throw new RunnelError(
+      'TOO_LARGE',
+      `${recordName(field, index) || 'record'} of ${alone} bytes as a batch exceeds the topic's max.message.bytes of ${maxMessageBytes}`,
+    );
   }
   return {
     partition,

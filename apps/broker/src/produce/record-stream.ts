@@ -23,9 +23,7 @@ import { JsonObjectSplitter } from './json-stream-splitter';
  * Back-pressure: reading pauses while `maxPending` reports are unwritten, and writing waits for
  * the response to drain, so a fast client cannot queue unbounded work.
  */
-export type StreamAnswer =
-  | { kind: 'single'; status: number; body: string }
-  | { kind: 'stream'; output: Readable; finished: Promise<void> };
+export type StreamAnswer = { kind: 'single'; status: number; body: string } | { kind: 'stream'; output: Readable; finished: Promise<void> };
 
 export interface RecordStreamOptions {
   /** Parses and submits one record (never throws: refusals are deliveries with an error). */
@@ -76,7 +74,9 @@ class RecordStream {
       this.entries.push(this.options.submit(input));
     },
     tooLarge: (bytes: number): void => {
-      this.entries.push(refused(new RunnelError('TOO_LARGE', `Record of ${bytes} bytes of JSON exceeds the limit of ${this.options.maxObjectBytes}`)));
+      this.entries.push(
+        refused(new RunnelError('TOO_LARGE', `Record of ${bytes} bytes of JSON exceeds the limit of ${this.options.maxObjectBytes}`)),
+      );
     },
     junk: (message: string): void => {
       this.entries.push(refused(badRequest(message)));

@@ -143,7 +143,13 @@ export class TopicsController {
   }
 
   private partitionBody(name: string, p: ReturnType<TopicsService['partitionView']>, base: string) {
-    return { kind: 'KafkaPartition', metadata: { self: `${base}/${p.partition_id}` }, cluster_id: this.topics.clusterId, topic_name: name, ...p };
+    return {
+      kind: 'KafkaPartition',
+      metadata: { self: `${base}/${p.partition_id}` },
+      cluster_id: this.topics.clusterId,
+      topic_name: name,
+      ...p,
+    };
   }
 }
 

@@ -135,7 +135,8 @@ export class TopicsService implements OnModuleInit {
   /** The led partition, or 40403 for an unknown topic or partition id. */
   partition(topicName: string, partitionId: number): Partition {
     const topic = this.get(topicName);
-    if (!Number.isInteger(partitionId) || partitionId < 0 || partitionId >= topic.partitionsCount) throw unknownPartition(topicName, partitionId);
+    if (!Number.isInteger(partitionId) || partitionId < 0 || partitionId >= topic.partitionsCount)
+      throw unknownPartition(topicName, partitionId);
     const state = this.replicas.get(topicName, partitionId);
     if (!state) throw new RunnelError('RETRIABLE', `partition ${topicName}-${partitionId} has no leader yet`);
     return state;

@@ -132,7 +132,9 @@ function validateSubscribe(raw: RawFrame, limits: WsLimits): SubscribeFrame {
   if (raw.group !== undefined && raw.group !== null) {
     const group = validateGroup(raw);
     if (common.from.kind !== 'earliest' && common.from.kind !== 'latest') {
-      throw badRequest('subscribe.from must be "earliest" or "latest" with "group": it applies where the group has no committed offset (auto.offset.reset)');
+      throw badRequest(
+        'subscribe.from must be "earliest" or "latest" with "group": it applies where the group has no committed offset (auto.offset.reset)',
+      );
     }
     return { ...common, topic: group.topics[0] ?? '', partitions: undefined, group };
   }
@@ -144,8 +146,10 @@ function validateSubscribe(raw: RawFrame, limits: WsLimits): SubscribeFrame {
 }
 
 function validateGroup(raw: RawFrame): GroupSubscribe {
-  if (typeof raw.group !== 'string' || raw.group.length === 0 || raw.group.length > 255) throw badRequest('subscribe.group must be a string of 1 to 255 characters');
-  if (raw.partitions !== undefined) throw badRequest('subscribe.partitions cannot be used with "group": the group coordinator assigns partitions');
+  if (typeof raw.group !== 'string' || raw.group.length === 0 || raw.group.length > 255)
+    throw badRequest('subscribe.group must be a string of 1 to 255 characters');
+  if (raw.partitions !== undefined)
+    throw badRequest('subscribe.partitions cannot be used with "group": the group coordinator assigns partitions');
   const topics: string[] = [];
   if (raw.topic !== undefined) {
     if (typeof raw.topic !== 'string' || raw.topic.length === 0) throw badRequest('subscribe.topic must be a topic name');
@@ -159,11 +163,14 @@ function validateGroup(raw: RawFrame): GroupSubscribe {
   }
   const topicPrefixes: string[] = [];
   if (raw.topic_prefix !== undefined) {
-    if (typeof raw.topic_prefix !== 'string' || raw.topic_prefix.length === 0) throw badRequest('subscribe.topic_prefix must be a non-empty string');
+    if (typeof raw.topic_prefix !== 'string' || raw.topic_prefix.length === 0)
+      throw badRequest('subscribe.topic_prefix must be a non-empty string');
     topicPrefixes.push(raw.topic_prefix);
   }
-  if (topics.length === 0 && topicPrefixes.length === 0) throw badRequest('subscribe with "group" needs "topic", "topics" or "topic_prefix"');
-  if (raw.auto_commit !== undefined && typeof raw.auto_commit !== 'boolean') throw badRequest('subscribe.auto_commit must be true or false');
+  if (topics.length === 0 && topicPrefixes.length === 0)
+    throw badRequest('subscribe with "group" needs "topic", "topics" or "topic_prefix"');
+  if (raw.auto_commit !== undefined && typeof raw.auto_commit !== 'boolean')
+    throw badRequest('subscribe.auto_commit must be true or false');
   return {
     groupId: raw.group,
     topics,
@@ -173,7 +180,8 @@ function validateGroup(raw: RawFrame): GroupSubscribe {
       raw.auto_commit_interval_ms === undefined
         ? DEFAULT_AUTO_COMMIT_INTERVAL_MS
         : integerBetween('auto_commit_interval_ms', raw.auto_commit_interval_ms, MIN_AUTO_COMMIT_INTERVAL_MS, MAX_AUTO_COMMIT_INTERVAL_MS),
-    sessionTimeoutMs: raw.session_timeout_ms === undefined ? undefined : integerBetween('session_timeout_ms', raw.session_timeout_ms, 1, 2 ** 31 - 1),
+    sessionTimeoutMs:
+      raw.session_timeout_ms === undefined ? undefined : integerBetween('session_timeout_ms', raw.session_timeout_ms, 1, 2 ** 31 - 1),
     assignor: optionalString('subscribe.assignor', raw.assignor, 64),
     memberId: optionalString('subscribe.member_id', raw.member_id, 255),
     clientId: optionalString('subscribe.client_id', raw.client_id, 255) ?? '',
@@ -186,12 +194,15 @@ function validateCommit(raw: RawFrame, limits: WsLimits): CommitFrame {
   if (ref !== undefined && typeof ref !== 'string' && typeof ref !== 'number') throw badRequest('commit.ref must be a string or a number');
   if (raw.offsets === undefined || raw.offsets === null) return { type: 'commit', sub, ref, offsets: undefined };
   if (!Array.isArray(raw.offsets) || raw.offsets.length === 0 || raw.offsets.length > MAX_COMMIT_OFFSETS) {
-    throw badRequest(`commit.offsets must be a non-empty array of at most ${MAX_COMMIT_OFFSETS} {"partition","offset"} (or absent: commit what was delivered)`);
+    throw badRequest(
+      `commit.offsets must be a non-empty array of at most ${MAX_COMMIT_OFFSETS} {"partition","offset"} (or absent: commit what was delivered)`,
+    );
   }
   const offsets = raw.offsets.map((entry: unknown, i) => {
     if (typeof entry !== 'object' || entry === null) throw badRequest(`commit.offsets[${i}] must be {"partition","offset"}`);
     const e = entry as Record<string, unknown>;
-    if (e.topic !== undefined && (typeof e.topic !== 'string' || e.topic.length === 0)) throw badRequest(`commit.offsets[${i}].topic must be a topic name`);
+    if (e.topic !== undefined && (typeof e.topic !== 'string' || e.topic.length === 0))
+      throw badRequest(`commit.offsets[${i}].topic must be a topic name`);
     if (!isPartitionId(e.partition)) {
       throw badRequest(`commit.offsets[${i}].partition must be a partition id`);
     }
@@ -207,7 +218,8 @@ function validateCommit(raw: RawFrame, limits: WsLimits): CommitFrame {
 
 function optionalString(field: string, value: unknown, maxLength: number): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) throw badRequest(`${field} must be a string of 1 to ${maxLength} characters`);
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength)
+    throw badRequest(`${field} must be a string of 1 to ${maxLength} characters`);
   return value;
 }
 

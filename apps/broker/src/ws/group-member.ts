@@ -158,7 +158,12 @@ export class GroupMember implements MemberListener {
       const entry = this.ledger[i];
       entry.ends = entry.ends.filter((e) => !partitions.some((p) => p.partition === e.partition && p.topic === e.topic));
     }
-    this.ctx.send({ type: 'assignment', sub: this.frame.sub, assigned: [], revoked: partitions.map((p) => ({ topic: p.topic, partition: p.partition })) });
+    this.ctx.send({
+      type: 'assignment',
+      sub: this.frame.sub,
+      assigned: [],
+      revoked: partitions.map((p) => ({ topic: p.topic, partition: p.partition })),
+    });
   }
 
   onRemoved(reason: string): void {
@@ -201,12 +206,19 @@ export class GroupMember implements MemberListener {
    * An explicit commit: the given offsets (a topic may be left out when the member reads one
    * topic), or every partition's delivered position. Resolves with what was committed.
    */
-  async commit(offsets: { topic: string | undefined; partition: number; offset: number; metadata: string | undefined }[] | undefined): Promise<OffsetCommit[]> {
+  async commit(
+    offsets: { topic: string | undefined; partition: number; offset: number; metadata: string | undefined }[] | undefined,
+  ): Promise<OffsetCommit[]> {
     let commits: OffsetCommit[];
     if (offsets === undefined) {
       commits = this.subscription.positionsNow().map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next }));
     } else {
-      commits = offsets.map((o) => ({ topic: o.topic ?? this.singleTopic(), partition: o.partition, offset: o.offset, metadata: o.metadata }));
+      commits = offsets.map((o) => ({
+        topic: o.topic ?? this.singleTopic(),
+        partition: o.partition,
+        offset: o.offset,
+        metadata: o.metadata,
+      }));
     }
     if (commits.length === 0) return [];
     await this.ctx.groups.commit(this.groupId, this.memberId, commits);
@@ -279,7 +291,8 @@ export class GroupMember implements MemberListener {
         continue; // deleted meanwhile: the coordinator revokes it on the topic change
       }
       const committed = p.committedOffset;
-      const offset = committed !== null && committed >= state.logStartOffset && committed <= state.highWatermark ? committed : this.resetOffset(state);
+      const offset =
+        committed !== null && committed >= state.logStartOffset && committed <= state.highWatermark ? committed : this.resetOffset(state);
       starts.push({ topic: p.topic, state, offset });
     }
     return starts;

@@ -192,7 +192,10 @@ export class OutboundBudget {
       for (const laggard of laggards) {
         if (remaining < this.limits.totalBytesMax) break;
         remaining -= laggard.unsent;
-        this.closeSlow(laggard, `slow consumer: ${laggard.unsent} unsent bytes while the broker's ${this.limits.totalBytesMax}-byte outbound budget is spent`);
+        this.closeSlow(
+          laggard,
+          `slow consumer: ${laggard.unsent} unsent bytes while the broker's ${this.limits.totalBytesMax}-byte outbound budget is spent`,
+        );
       }
     }
     if (this.total < this.limits.totalBytesMax) {

@@ -18,9 +18,21 @@ export const OUTBOUND_BUDGET = Symbol('OUTBOUND_BUDGET');
           totalBytesMax: config.maxBufferedBytesTotal,
           slowConsumerTimeoutMs: config.slowConsumerTimeoutMs,
         });
-        metrics.gaugeFrom('runnel_outbound_buffered_bytes', 'Bytes queued for WebSocket/SSE clients and not yet taken by the kernel', () => budget.stats().unsentBytes);
-        metrics.gaugeFrom('runnel_outbound_buffered_bytes_peak', 'Highest runnel_outbound_buffered_bytes since start', () => budget.stats().unsentBytesPeak);
-        metrics.counterFrom('runnel_slow_consumer_closes_total', 'WebSocket/SSE connections closed as slow consumers', () => budget.stats().slowConsumerCloses);
+        metrics.gaugeFrom(
+          'runnel_outbound_buffered_bytes',
+          'Bytes queued for WebSocket/SSE clients and not yet taken by the kernel',
+          () => budget.stats().unsentBytes,
+        );
+        metrics.gaugeFrom(
+          'runnel_outbound_buffered_bytes_peak',
+          'Highest runnel_outbound_buffered_bytes since start',
+          () => budget.stats().unsentBytesPeak,
+        );
+        metrics.counterFrom(
+          'runnel_slow_consumer_closes_total',
+          'WebSocket/SSE connections closed as slow consumers',
+          () => budget.stats().slowConsumerCloses,
+        );
         return budget;
       },
     },

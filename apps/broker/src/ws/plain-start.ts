@@ -8,6 +8,10 @@ import type { WsTopics } from './ws-session';
  * Where a plain (group-less) subscription starts: the broker's one start-position resolver
  * (consume/start-position.ts), so a `from` means here what it means for an event stream.
  */
-export function resolvePlainStart(frame: SubscribeFrame, topics: WsTopics, limits: WsLimits): Promise<{ state: SubscriptionPartition; offset: number }[]> {
+export function resolvePlainStart(
+  frame: SubscribeFrame,
+  topics: WsTopics,
+  limits: WsLimits,
+): Promise<{ state: SubscriptionPartition; offset: number }[]> {
   return resolveStart(topics, frame.topic, frame.partitions, frame.from, limits.maxPartitionsPerSubscription);
 }

@@ -21,7 +21,10 @@ import { encodeCursor } from '../consume/cursor';
  * Waking: each partition's HW listener calls `onReady` (no timers); the listener is removed by
  * `remove`/`close`, after which nothing more is sent for it.
  */
-export type SubscriptionPartition = Pick<Partition, 'partition' | 'highWatermark' | 'logStartOffset' | 'read' | 'onHighWatermark' | 'isClosed'>;
+export type SubscriptionPartition = Pick<
+  Partition,
+  'partition' | 'highWatermark' | 'logStartOffset' | 'read' | 'onHighWatermark' | 'isClosed'
+>;
 
 export interface WsRecord {
   partition: number;
@@ -157,7 +160,9 @@ export class Subscription {
   /** Partition → next offset, as sent in `subscribed` (with the topic for a group member). */
   assignment(): { topic?: string; partition: number; offset: number }[] {
     return this.positions.map((p) =>
-      this.mode.recordTopics ? { topic: p.topic, partition: p.state.partition, offset: p.next } : { partition: p.state.partition, offset: p.next },
+      this.mode.recordTopics
+        ? { topic: p.topic, partition: p.state.partition, offset: p.next }
+        : { partition: p.state.partition, offset: p.next },
     );
   }
 
@@ -192,7 +197,8 @@ export class Subscription {
     const ends: PartitionNext[] = [];
     if (this.positions.some((p) => p.state.isClosed)) {
       const gone = this.positions.filter((p) => p.state.isClosed);
-      if (!this.mode.dropClosedPartitions) throw new Error(`partition ${gone[0].state.partition} of '${gone[0].topic}' is no longer served here`);
+      if (!this.mode.dropClosedPartitions)
+        throw new Error(`partition ${gone[0].state.partition} of '${gone[0].topic}' is no longer served here`);
       this.remove(gone.map((p) => ({ topic: p.topic, partition: p.state.partition })));
     }
     // A snapshot: a rebalance may remove partitions while this frame awaits a read.
@@ -249,7 +255,8 @@ export class Subscription {
     }
     if (count === 0 || out === undefined) return null;
     this.credit -= count;
-    if (this.mode.cursor) out.ascii(`],"cursor":"${this.cursor()}"}`); // base64url: no escaping
+    if (this.mode.cursor)
+      out.ascii(`],"cursor":"${this.cursor()}"}`); // base64url: no escaping
     else out.ascii(']}');
     return { text: out.toBuffer(), records: count, bytesRead, ends };
   }

@@ -1,6 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { BeforeApplicationShutdown, Inject, Logger, Optional } from '@nestjs/common';
-import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import {
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
 import type { WebSocket, WebSocketServer as WsServer } from 'ws';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
@@ -111,7 +118,16 @@ export class WsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayD
       closeSlow: (reason) => this.closeSlow(socket, reason),
       wake: () => session?.wake(),
     });
-    session = new WsSession(sink, this.topicsSeam, this.producer, this.metrics, this.limits, this.groups, request.socket.remoteAddress ?? '', connection);
+    session = new WsSession(
+      sink,
+      this.topicsSeam,
+      this.producer,
+      this.metrics,
+      this.limits,
+      this.groups,
+      request.socket.remoteAddress ?? '',
+      connection,
+    );
     this.sessions.set(socket, { session, connection });
     this.metrics.wsConnectionOpened();
     this.heard(socket);

@@ -45,7 +45,10 @@ export interface WsTopics {
   /** Partition count of the topic; throws 40403 for an unknown topic. */
   partitionCount(topic: string): number;
   /** The led partition; throws 40403 for an unknown partition. */
-  partition(topic: string, partition: number): SubscriptionPartition & {
+  partition(
+    topic: string,
+    partition: number,
+  ): SubscriptionPartition & {
     offsetForTimestamp(timestampMs: number): Promise<{ offset: number } | null>;
   };
 }
@@ -177,7 +180,15 @@ export class WsSession {
       this.pending.delete(sub);
     }
     if (this.closed || this.cancelled.delete(sub)) return;
-    const subscription = new Subscription(sub, frame.topic, start, frame.credit, frame.format, this.limits.recordsFrameReadBytes, this.onReady);
+    const subscription = new Subscription(
+      sub,
+      frame.topic,
+      start,
+      frame.credit,
+      frame.format,
+      this.limits.recordsFrameReadBytes,
+      this.onReady,
+    );
     this.subscriptions.set(sub, subscription);
     this.metrics.wsSubscriptionOpened();
     this.send(JSON.stringify({ type: 'subscribed', sub, assignment: subscription.assignment() }));
@@ -224,7 +235,11 @@ export class WsSession {
     const member = this.members.get(frame.sub);
     if (!member) {
       this.sendError(
-        badRequest(this.subscriptions.has(frame.sub) ? `subscription '${frame.sub}' has no "group": nothing to commit to` : `unknown subscription '${frame.sub}'`),
+        badRequest(
+          this.subscriptions.has(frame.sub)
+            ? `subscription '${frame.sub}' has no "group": nothing to commit to`
+            : `unknown subscription '${frame.sub}'`,
+        ),
         context,
       );
       return;
@@ -371,7 +386,11 @@ export class WsSession {
     if (error instanceof OffsetOutOfRangeError) {
       // The same 416 as HTTP's (with earliest_offset and high_watermark), saying the subscription ended.
       const outOfRange = toApiError(error);
-      return new RunnelError(outOfRange.kind, `subscription '${subscription.sub}' fell behind the log start (${outOfRange.message}); it has ended`, outOfRange.extra);
+      return new RunnelError(
+        outOfRange.kind,
+        `subscription '${subscription.sub}' fell behind the log start (${outOfRange.message}); it has ended`,
+        outOfRange.extra,
+      );
     }
     try {
       this.topics.partitionCount(subscription.topic);

@@ -33,7 +33,12 @@ describe('encodings', () => {
   });
 
   it('parses headers with null values', () => {
-    expect(parseHeaders('headers', [{ name: 'trace', value: 'YQ==' }, { name: 'empty', value: null }])).toEqual([
+    expect(
+      parseHeaders('headers', [
+        { name: 'trace', value: 'YQ==' },
+        { name: 'empty', value: null },
+      ]),
+    ).toEqual([
       { key: 'trace', value: Buffer.from('a') },
       { key: 'empty', value: null },
     ]);

@@ -17,7 +17,12 @@ describe('broker process: one error boundary for every transport', () => {
     await broker?.stop();
   });
 
-  async function call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: any }> {
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<{ status: number; body: any }> {
     const response = await fetch(`${broker.baseUrl}/v3/clusters/-${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': contentType },
@@ -30,7 +35,10 @@ describe('broker process: one error boundary for every transport', () => {
   it('a WebSocket 416 carries the readable range as HTTP does', async () => {
     await createTopicOn(broker, 'range', 1);
     await produceStrings(broker, 'range', 0, ['a', 'b', 'c', 'd', 'e']);
-    expect(await call('POST', '/topics/range/partitions/0/records:delete', { before_offset: 3 })).toMatchObject({ status: 200, body: { low_watermark: 3 } });
+    expect(await call('POST', '/topics/range/partitions/0/records:delete', { before_offset: 3 })).toMatchObject({
+      status: 200,
+      body: { low_watermark: 3 },
+    });
 
     const http = await call('GET', '/topics/range/partitions/0/records?offset=1');
     expect(http).toMatchObject({ status: 416, body: { error_code: 416, earliest_offset: 3, high_watermark: 5 } });

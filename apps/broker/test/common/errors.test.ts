@@ -55,7 +55,11 @@ describe('toApiError', () => {
 
   it('is what the HTTP filter answers, so HTTP, SSE, NDJSON and WebSocket bodies agree', () => {
     const error = new PartitionOffsetOutOfRangeError('t', 0, new OffsetOutOfRangeError(0, asOffset(1), asOffset(2)), asOffset(2));
-    expect(new HttpExceptionFilter().toResponse(error)).toEqual({ status: 416, body: toApiError(error).toBody(), retryAfterSeconds: undefined });
+    expect(new HttpExceptionFilter().toResponse(error)).toEqual({
+      status: 416,
+      body: toApiError(error).toBody(),
+      retryAfterSeconds: undefined,
+    });
     const runnel = new RunnelError('THROTTLED', 'slow down', { retryAfterSeconds: 2 });
     expect(toApiError(runnel)).toBe(runnel);
   });

@@ -5,7 +5,9 @@ import { parseRecordListText, parseRecordText, rawJsonOf } from '../../src/commo
 /** The raw `data` text found by the scanner, checked against JSON.parse as the reference. */
 describe('raw JSON data of produced records', () => {
   it('keeps numbers JSON.parse would change, byte-exact', () => {
-    const record = parseRecordText('{"value":{"type":"JSON","data":{"n":9007199254740993,"m":1e400,"d":0.10000000000000000001}}}') as { value: object };
+    const record = parseRecordText('{"value":{"type":"JSON","data":{"n":9007199254740993,"m":1e400,"d":0.10000000000000000001}}}') as {
+      value: object;
+    };
     expect(rawJsonOf(record.value)).toBe('{"n":9007199254740993,"m":1e400,"d":0.10000000000000000001}');
     expect(parseData('value', record.value)!.toString()).toBe('{"n":9007199254740993,"m":1e400,"d":0.10000000000000000001}');
   });
@@ -20,7 +22,10 @@ describe('raw JSON data of produced records', () => {
   });
 
   it('finds each entry of a list (records:batch entries, WebSocket produce records)', () => {
-    const body = parseRecordListText('{"id":"x","entries":[{"key":{"type":"JSON","data":12345678901234567890}},{},{"value":{"type":"JSON","data":-0.0}}]}', 'entries') as {
+    const body = parseRecordListText(
+      '{"id":"x","entries":[{"key":{"type":"JSON","data":12345678901234567890}},{},{"value":{"type":"JSON","data":-0.0}}]}',
+      'entries',
+    ) as {
       entries: { key?: object; value?: object }[];
     };
     expect(rawJsonOf(body.entries[0].key)).toBe('12345678901234567890');

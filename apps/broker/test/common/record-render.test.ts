@@ -39,7 +39,11 @@ async function both(bytes: Buffer, options: RenderOptions): Promise<{ want: stri
   out.ascii('[');
   const text = await renderRecordsText(bytes, options, out);
   out.ascii(']');
-  return { want, got: out.toBuffer().toString('utf8'), sameCursor: text.nextOffset === objects.nextOffset && text.count === objects.records.length };
+  return {
+    want,
+    got: out.toBuffer().toString('utf8'),
+    sameCursor: text.nextOffset === objects.nextOffset && text.count === objects.records.length,
+  };
 }
 
 describe('renderRecordsText', () => {
@@ -51,14 +55,36 @@ describe('renderRecordsText', () => {
           timestamp: i === 2 ? 0 : 1763787000000 + i,
           key: i % 3 === 0 ? Buffer.from(`k${i}`) : null,
           value,
-          headers: i % 4 === 0 ? [{ key: 'h"ä', value: Buffer.from('x') }, { key: 'n', value: null }] : [],
+          headers:
+            i % 4 === 0
+              ? [
+                  { key: 'h"ä', value: Buffer.from('x') },
+                  { key: 'n', value: null },
+                ]
+              : [],
         })),
       });
-      const second = encodeRecordBatch({ baseOffset: tricky.length, compression, records: tricky.map((value) => ({ timestamp: 5, key: null, value, headers: [] })) });
+      const second = encodeRecordBatch({
+        baseOffset: tricky.length,
+        compression,
+        records: tricky.map((value) => ({ timestamp: 5, key: null, value, headers: [] })),
+      });
       const bytes = Buffer.concat([first, second]);
       for (const format of ['string', 'binary', 'json'] as const) {
-        for (const [fromOffset, maxRecords] of [[0, 1000], [3, 1000], [0, 7], [12, 3], [20, 2]]) {
-          const { want, got, sameCursor } = await both(bytes, { partition: 2, fromOffset, maxRecords, format, readNextOffset: 2 * tricky.length });
+        for (const [fromOffset, maxRecords] of [
+          [0, 1000],
+          [3, 1000],
+          [0, 7],
+          [12, 3],
+          [20, 2],
+        ]) {
+          const { want, got, sameCursor } = await both(bytes, {
+            partition: 2,
+            fromOffset,
+            maxRecords,
+            format,
+            readNextOffset: 2 * tricky.length,
+          });
           expect(got).toBe(want);
           expect(sameCursor).toBe(true);
           if (format === 'json' && maxRecords === 1000) {
@@ -72,8 +98,14 @@ describe('renderRecordsText', () => {
   });
 
   it('agrees with JSON.stringify on random keys, values and headers', async () => {
-    const bytesOrNull = fc.option(fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)), { nil: null });
-    const text = fc.option(fc.string({ unit: 'binary', maxLength: 20 }).map((s) => Buffer.from(s, 'utf8')), { nil: null });
+    const bytesOrNull = fc.option(
+      fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)),
+      { nil: null },
+    );
+    const text = fc.option(
+      fc.string({ unit: 'binary', maxLength: 20 }).map((s) => Buffer.from(s, 'utf8')),
+      { nil: null },
+    );
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.record({ key: fc.oneof(bytesOrNull, text), value: fc.oneof(bytesOrNull, text), header: fc.string({ maxLength: 8 }) }), {
@@ -83,7 +115,12 @@ describe('renderRecordsText', () => {
         fc.constantFrom('string' as const, 'binary' as const, 'json' as const),
         async (records, format) => {
           const bytes = encodeRecordBatch({
-            records: records.map((r, i) => ({ timestamp: 1000 + i, key: r.key, value: r.value, headers: [{ key: r.header, value: r.value }] })),
+            records: records.map((r, i) => ({
+              timestamp: 1000 + i,
+              key: r.key,
+              value: r.value,
+              headers: [{ key: r.header, value: r.value }],
+            })),
           });
           const { want, got } = await both(bytes, { partition: 0, fromOffset: 0, maxRecords: 100, format, readNextOffset: records.length });
           expect(got).toBe(want);
@@ -104,7 +141,13 @@ describe('renderRecords / renderRecordsText at a corrupt stored batch', () => {
     batch.writeUInt32BE(computeBatchCrc(batch, 0, batch.length), OFFSET_CRC);
     return batch;
   }
-  const options = (fromOffset: number): RenderOptions => ({ partition: 0, fromOffset, maxRecords: 100, format: 'string', readNextOffset: 99 });
+  const options = (fromOffset: number): RenderOptions => ({
+    partition: 0,
+    fromOffset,
+    maxRecords: 100,
+    format: 'string',
+    readNextOffset: 99,
+  });
   const log = Buffer.concat([batchAt(0, ['a', 'b']), corruptAt(2), batchAt(4, ['c'])]);
 
   it('returns the records before a bad batch and stops at its offset, dropping what it rendered of it', async () => {

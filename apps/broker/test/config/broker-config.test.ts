@@ -36,12 +36,15 @@ describe('loadBrokerConfig', () => {
     expect(config.produce.idempotencyWindowMs).toBe(0);
   });
 
-  it.each(['0x1F90', '1e3', ' 80', '80 ', '80.0', '+80', '-1', '８０', '65536'])('refuses RUNNEL_HTTP_PORT=%j naming the variable', (raw) => {
-    const message = refusal({ RUNNEL_HTTP_PORT: raw });
-    expect(message).toContain(`RUNNEL_HTTP_PORT=${/^[\x21-\x7e]+$/.test(raw) ? raw : JSON.stringify(raw)} `);
-    expect(message).toContain('is not a TCP port');
-    expect(message).not.toContain('\n');
-  });
+  it.each(['0x1F90', '1e3', ' 80', '80 ', '80.0', '+80', '-1', '８０', '65536'])(
+    'refuses RUNNEL_HTTP_PORT=%j naming the variable',
+    (raw) => {
+      const message = refusal({ RUNNEL_HTTP_PORT: raw });
+      expect(message).toContain(`RUNNEL_HTTP_PORT=${/^[\x21-\x7e]+$/.test(raw) ? raw : JSON.stringify(raw)} `);
+      expect(message).toContain('is not a TCP port');
+      expect(message).not.toContain('\n');
+    },
+  );
 
   it.each([
     ['RUNNEL_IDEMPOTENCY_WINDOW_MS', '1e3'],
@@ -58,7 +61,8 @@ describe('loadBrokerConfig', () => {
     expect(load({ RUNNEL_LOG_CLEANER_ENABLE: 'off' }).logCleanerEnable).toBe(false);
     expect(load({ RUNNEL_LOG_CLEANER_ENABLE: 'on' }).logCleanerEnable).toBe(true);
     expect(load({ RUNNEL_LOG_CLEANER_ENABLE: 'false' }).logCleanerEnable).toBe(false);
-    for (const raw of ['yes', '1', 'TRUE', ' true']) expect(refusal({ RUNNEL_LOG_CLEANER_ENABLE: raw })).toContain('RUNNEL_LOG_CLEANER_ENABLE=');
+    for (const raw of ['yes', '1', 'TRUE', ' true'])
+      expect(refusal({ RUNNEL_LOG_CLEANER_ENABLE: raw })).toContain('RUNNEL_LOG_CLEANER_ENABLE=');
   });
 
   it('names every bad variable on one line', () => {
@@ -74,11 +78,17 @@ describe('loadBrokerConfig', () => {
     const config = load({ RUNNEL_MAX_OPEN_FILES: '1000' }, 20_000);
     expect(config.maxConnections).toBe(20_000 - 1000 - 64);
     expect(config.maxConnectionsPerIp).toBe(Math.floor(config.maxConnections / 2));
-    expect(load({ RUNNEL_MAX_CONNECTIONS: '10', RUNNEL_MAX_CONNECTIONS_PER_IP: '3' }, 20_000)).toMatchObject({ maxConnections: 10, maxConnectionsPerIp: 3 });
+    expect(load({ RUNNEL_MAX_CONNECTIONS: '10', RUNNEL_MAX_CONNECTIONS_PER_IP: '3' }, 20_000)).toMatchObject({
+      maxConnections: 10,
+      maxConnectionsPerIp: 3,
+    });
   });
 
   it('reads CORS origins and the advertised URL as exact origins', () => {
-    const config = load({ RUNNEL_CORS_ORIGINS: 'https://app.example, http://localhost:3000', RUNNEL_ADVERTISED_URL: 'https://broker.example:8443' });
+    const config = load({
+      RUNNEL_CORS_ORIGINS: 'https://app.example, http://localhost:3000',
+      RUNNEL_ADVERTISED_URL: 'https://broker.example:8443',
+    });
     expect(config.corsOrigins).toEqual(['https://app.example', 'http://localhost:3000']);
     expect(config.advertisedUrl).toBe('https://broker.example:8443');
     expect(refusal({ RUNNEL_CORS_ORIGINS: 'https://app.example,*' })).toContain('RUNNEL_CORS_ORIGINS=');

@@ -25,7 +25,8 @@ function poisonBatch(baseOffset: number, leaderEpoch: number): Buffer {
 describe('consume: a corrupt stored batch (e2e)', () => {
   let broker: BrokerProcess | undefined;
   const dataDir = makeDataDir();
-  const recordsUrl = (offset: number) => `${broker!.baseUrl}/v3/clusters/-/topics/${TOPIC}/partitions/0/records?offset=${offset}&format=string`;
+  const recordsUrl = (offset: number) =>
+    `${broker!.baseUrl}/v3/clusters/-/topics/${TOPIC}/partitions/0/records?offset=${offset}&format=string`;
 
   beforeAll(async () => {
     broker = await startBroker({ dataDir });
@@ -51,7 +52,11 @@ describe('consume: a corrupt stored batch (e2e)', () => {
     for (let i = 0; i < 2; i++) {
       const at = await getJson(recordsUrl(2));
       expect(at.status).toBe(500);
-      expect(at.body).toEqual({ error_code: 50001, offset: 2, message: expect.stringMatching(/^corrupt record batch at offset 2 of poisoned-0 /) });
+      expect(at.body).toEqual({
+        error_code: 50001,
+        offset: 2,
+        message: expect.stringMatching(/^corrupt record batch at offset 2 of poisoned-0 /),
+      });
     }
 
     const after = await getJson(recordsUrl(3));
@@ -70,7 +75,10 @@ describe('consume: a corrupt stored batch (e2e)', () => {
       expect(records.map((e) => e.record.offset)).toEqual([0, 1]);
       const error = await stream.next();
       expect(error?.event).toBe('error');
-      expect(JSON.parse(error!.data!)).toMatchObject({ error_code: 50001, message: expect.stringMatching(/corrupt record batch at offset 2/) });
+      expect(JSON.parse(error!.data!)).toMatchObject({
+        error_code: 50001,
+        message: expect.stringMatching(/corrupt record batch at offset 2/),
+      });
     } finally {
       stream.close();
     }
@@ -89,7 +97,10 @@ describe('consume: a corrupt stored batch (e2e)', () => {
   });
 
   it('logs the corrupt batch once, with topic, partition and offset, and counts every such read in /metrics', async () => {
-    const lines = broker!.output().split('\n').filter((line) => line.includes('corrupt record batch in poisoned-0 offset 2'));
+    const lines = broker!
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('corrupt record batch in poisoned-0 offset 2'));
     expect(lines).toHaveLength(1);
     const metrics = await (await fetch(`${broker!.baseUrl}/metrics`)).text();
     expect(Number(/^runnel_corrupt_batches_read_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(4);

@@ -138,7 +138,12 @@ describe('consume: GET /v3/clusters/{cid}/topics/{topic}/events', () => {
     const topic = await newTopic(1);
     const big = 'x'.repeat(2000);
     for (let batch = 0; batch < 20; batch++) {
-      await produce(broker.baseUrl, topic, 0, Array.from({ length: 100 }, (_, i) => ({ value: `${batch * 100 + i}${big}` })));
+      await produce(
+        broker.baseUrl,
+        topic,
+        0,
+        Array.from({ length: 100 }, (_, i) => ({ value: `${batch * 100 + i}${big}` })),
+      );
     }
     const stream = await open(topic, 'from=earliest');
     await stream.records(10);
@@ -203,13 +208,14 @@ describe('consume: event streams and broker lifecycle', () => {
     const stream = await SseClient.open(`${broker.baseUrl}/v3/clusters/-/topics/busy/events?from=latest`);
     await produce(broker.baseUrl, 'busy', 0, [{ value: 'x' }]);
     await stream.records(1);
-    const poll = getJson(`${broker.baseUrl}/v3/clusters/-/topics/busy/partitions/0/records?offset=1&timeout_ms=60000`).catch((e: Error) => e);
+    const poll = getJson(`${broker.baseUrl}/v3/clusters/-/topics/busy/partitions/0/records?offset=1&timeout_ms=60000`).catch(
+      (e: Error) => e,
+    );
     expect(await broker.stop()).toBe(0);
     expect(await stream.next()).toBeUndefined();
     await poll; // answered empty, or refused if it arrived after the listener closed: it never hangs
   });
 });
-
 
 describe('consume: event streams of clients that do not read', () => {
   let broker: BrokerProcess | undefined;
@@ -252,7 +258,13 @@ describe('consume: event streams of clients that do not read', () => {
     });
     socket.write(`GET /v3/clusters/-/topics/big/events?from=earliest HTTP/1.1\r\nhost: 127.0.0.1\r\naccept: text/event-stream\r\n\r\n`);
     const value = 'x'.repeat(8 * 1024);
-    for (let b = 0; b < 15; b++) await produce(broker.baseUrl, 'big', 0, Array.from({ length: 100 }, () => ({ value })));
+    for (let b = 0; b < 15; b++)
+      await produce(
+        broker.baseUrl,
+        'big',
+        0,
+        Array.from({ length: 100 }, () => ({ value })),
+      );
 
     const peaks: number[] = [];
     const deadline = Date.now() + 15_000;

@@ -58,7 +58,10 @@ describe('consume: GET .../partitions/{p}/records and /offsets', () => {
 
     const text = await getJson(recordsUrl(topic, 'offset=0&format=string'));
     expect(text.body.data.map((r: any) => [r.key, r.value])).toEqual([
-      [{ type: 'STRING', data: 'k0' }, { type: 'STRING', data: '{"n":0}' }],
+      [
+        { type: 'STRING', data: 'k0' },
+        { type: 'STRING', data: '{"n":0}' },
+      ],
       [null, { type: 'STRING', data: 'plain text' }],
     ]);
 
@@ -72,7 +75,12 @@ describe('consume: GET .../partitions/{p}/records and /offsets', () => {
 
   it('honours max_records and max_bytes, and starts mid-batch at the requested offset', async () => {
     const topic = await newTopic();
-    await produce(broker.baseUrl, topic, 0, [0, 1, 2, 3, 4].map((n) => ({ value: `a${n}` })));
+    await produce(
+      broker.baseUrl,
+      topic,
+      0,
+      [0, 1, 2, 3, 4].map((n) => ({ value: `a${n}` })),
+    );
     for (let n = 5; n < 10; n++) await produce(broker.baseUrl, topic, 0, [{ value: `b${n}`.padEnd(200, '.') }]);
 
     const limited = await getJson(recordsUrl(topic, 'offset=2&max_records=2&format=string'));
@@ -137,7 +145,10 @@ describe('consume: GET .../partitions/{p}/records and /offsets', () => {
 
   it('returns raw batches untouched for Accept: application/vnd.kafka.record-batch', async () => {
     const topic = await newTopic();
-    await produce(broker.baseUrl, topic, 0, [{ key: 'k', value: 'v0', timestamp: 5 }, { value: 'v1', timestamp: 6 }]);
+    await produce(broker.baseUrl, topic, 0, [
+      { key: 'k', value: 'v0', timestamp: 5 },
+      { value: 'v1', timestamp: 6 },
+    ]);
     await produce(broker.baseUrl, topic, 0, [{ value: 'v2', headers: [{ key: 'h', value: null }], timestamp: 7 }]);
     const accept = { accept: 'application/vnd.kafka.record-batch' };
 
@@ -150,7 +161,13 @@ describe('consume: GET .../partitions/{p}/records and /offsets', () => {
     const decoded: { offset: number; timestamp: number; key: string | null; value: string | null; headers: unknown[] }[] = [];
     for await (const batch of decodeRecordBatches(bytes, { maxDecompressedBytes: 1 << 20 })) {
       for (const r of batch.records) {
-        decoded.push({ offset: r.offset, timestamp: r.timestamp, key: r.key?.toString() ?? null, value: r.value?.toString() ?? null, headers: r.headers });
+        decoded.push({
+          offset: r.offset,
+          timestamp: r.timestamp,
+          key: r.key?.toString() ?? null,
+          value: r.value?.toString() ?? null,
+          headers: r.headers,
+        });
       }
     }
     expect(decoded).toEqual([
@@ -168,7 +185,10 @@ describe('consume: GET .../partitions/{p}/records and /offsets', () => {
 
   it('looks offsets up by earliest, latest and timestamp', async () => {
     const topic = await newTopic();
-    await produce(broker.baseUrl, topic, 0, [{ value: 'a', timestamp: 1000 }, { value: 'b', timestamp: 2000 }]);
+    await produce(broker.baseUrl, topic, 0, [
+      { value: 'a', timestamp: 1000 },
+      { value: 'b', timestamp: 2000 },
+    ]);
     await produce(broker.baseUrl, topic, 0, [{ value: 'c', timestamp: 3000 }]);
     const offsets = (at: string) => getJson(`${base}/topics/${topic}/partitions/0/offsets?at=${at}`);
     expect(await offsets('earliest')).toEqual({ status: 200, body: { offset: 0, timestamp: -1 } });

@@ -36,6 +36,9 @@ export function specRouteKeys(doc: OpenApiDocument): string[] {
  */
 export function fastifyRouteKey(method: string, url: string): string {
   const literalColon = '\u0000';
-  const normalized = url.replace(/::/g, literalColon).replace(/:[A-Za-z0-9_]+/g, '{}').replace(new RegExp(literalColon, 'g'), ':');
+  const normalized = url
+    .replace(/::/g, literalColon)
+    .replace(/:[A-Za-z0-9_]+/g, '{}')
+    .replace(new RegExp(literalColon, 'g'), ':');
   return `${method.toUpperCase()} ${normalized.length > 1 ? normalized.replace(/\/$/, '') : normalized}`;
 }

@@ -57,7 +57,11 @@ describe('docs/openapi.json: the routes of the broker', () => {
 
   it('describes no route the broker does not register', () => {
     const served = new Set(registered);
-    expect(specRouteKeys(readOpenApi()).filter((route) => !served.has(route)).sort()).toEqual([]);
+    expect(
+      specRouteKeys(readOpenApi())
+        .filter((route) => !served.has(route))
+        .sort(),
+    ).toEqual([]);
   });
 
   it('is self-consistent: every $ref resolves, operation ids are unique, path parameters are declared', () => {
@@ -82,13 +86,20 @@ describe('docs/openapi.json: the routes of the broker', () => {
     });
     expect(unresolved).toEqual([]);
     const resolve = <T>(value: T | { $ref: string }): T =>
-      (typeof value === 'object' && value !== null && '$ref' in value ? (doc.components as unknown as Record<string, Record<string, T>>).parameters[value.$ref.split('/').pop()!] : value) as T;
+      (typeof value === 'object' && value !== null && '$ref' in value
+        ? (doc.components as unknown as Record<string, Record<string, T>>).parameters[value.$ref.split('/').pop()!]
+        : value) as T;
     const ids: string[] = [];
     const undeclared: string[] = [];
     for (const [p, item] of Object.entries(doc.paths)) {
       for (const operation of Object.values(item) as unknown as { operationId: string; parameters?: unknown[] }[]) {
         ids.push(operation.operationId);
-        const declared = new Set((operation.parameters ?? []).map((x) => resolve(x as { name: string; in: string })).filter((x) => x.in === 'path').map((x) => x.name));
+        const declared = new Set(
+          (operation.parameters ?? [])
+            .map((x) => resolve(x as { name: string; in: string }))
+            .filter((x) => x.in === 'path')
+            .map((x) => x.name),
+        );
         for (const [, name] of p.matchAll(/\{([^}]+)\}/g)) if (!declared.has(name)) undeclared.push(`${operation.operationId}: ${name}`);
       }
     }

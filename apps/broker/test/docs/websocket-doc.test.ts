@@ -39,7 +39,9 @@ describe('docs/websocket.md: the WebSocket and SSE protocol page', () => {
 
   it('has a section for every server frame type the broker sends, and for no other', () => {
     const text = ['ws-session.ts', 'group-member.ts', 'subscription.ts'].map(source).join('\n');
-    const sent = new Set([...text.matchAll(/type: '([a-z_]+)'|\\?"type\\?":\\?"([a-z_]+)\\?"|"type":"([a-z_]+)"/g)].map((m) => m[1] ?? m[2] ?? m[3]));
+    const sent = new Set(
+      [...text.matchAll(/type: '([a-z_]+)'|\\?"type\\?":\\?"([a-z_]+)\\?"|"type":"([a-z_]+)"/g)].map((m) => m[1] ?? m[2] ?? m[3]),
+    );
     for (const clientType of frameHeadings('Client frames')) sent.delete(clientType);
     expect(sent.size).toBeGreaterThanOrEqual(6);
     expect(frameHeadings('Server frames')).toEqual([...sent].sort());
@@ -52,7 +54,9 @@ describe('docs/websocket.md: the WebSocket and SSE protocol page', () => {
     expect(limitRow('subscriptions per socket')).toContain(`| ${count(DEFAULT_WS_LIMITS.maxSubscriptions)} |`);
     expect(limitRow('`sub` length')).toContain(`| ${count(DEFAULT_WS_LIMITS.maxSubNameLength)} characters |`);
     expect(limitRow('outstanding credit per subscription')).toContain(`| ${count(DEFAULT_WS_LIMITS.maxCredit)} records |`);
-    expect(limitRow('partitions per subscription (named or in a cursor)')).toContain(`| ${count(DEFAULT_WS_LIMITS.maxPartitionsPerSubscription)} |`);
+    expect(limitRow('partitions per subscription (named or in a cursor)')).toContain(
+      `| ${count(DEFAULT_WS_LIMITS.maxPartitionsPerSubscription)} |`,
+    );
     expect(limitRow('offsets per `commit` frame')).toContain(`| ${count(MAX_COMMIT_OFFSETS)} |`);
     expect(limitRow('produce frames in flight per socket')).toContain(`| ${count(DEFAULT_WS_LIMITS.maxProducesInFlight)} |`);
     expect(limitRow('unsent outbound bytes per socket')).toContain(`| ${mib(DEFAULT_WS_LIMITS.bufferedBytesHigh)} |`);

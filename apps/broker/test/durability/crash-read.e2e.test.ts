@@ -41,7 +41,11 @@ describe('reads after a crash mid-load (real broker processes)', () => {
           const response = await fetch(`${broker.baseUrl}/v3/clusters/-/topics/crashy/records?acks=all`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ partition_id: 0, key: { type: 'STRING', data: `p${id}` }, value: { type: 'STRING', data: `${id}-${i}-${'x'.repeat(150)}` } }),
+            body: JSON.stringify({
+              partition_id: 0,
+              key: { type: 'STRING', data: `p${id}` },
+              value: { type: 'STRING', data: `${id}-${i}-${'x'.repeat(150)}` },
+            }),
           });
           if (response.status === 200) acknowledged++;
           await response.arrayBuffer();
@@ -64,7 +68,9 @@ describe('reads after a crash mid-load (real broker processes)', () => {
     expect(first.high_watermark).toBeGreaterThanOrEqual(target);
     // Every read from every offset reaches the end of the log (in particular 2000 with max 1500).
     for (let offset = 0; offset < first.high_watermark; offset += 100) {
-      const response = await fetch(`${restarted.baseUrl}/v3/clusters/-/topics/crashy/partitions/0/records?offset=${offset}&max_records=1500&format=string`);
+      const response = await fetch(
+        `${restarted.baseUrl}/v3/clusters/-/topics/crashy/partitions/0/records?offset=${offset}&max_records=1500&format=string`,
+      );
       const body = (await response.json()) as { data: { offset: number }[]; next_offset: number };
       expect({ offset, status: response.status, body: response.status === 200 ? 'ok' : body }).toEqual({ offset, status: 200, body: 'ok' });
       expect(body.data[0].offset).toBe(offset);

@@ -28,7 +28,11 @@ describe('durability (real broker processes)', () => {
         `${broker.baseUrl}/v3/clusters/-/topics/${topic}/partitions/${partition}/records?offset=${offset}&max_records=5000&format=string`,
       );
       expect(response.status).toBe(200);
-      const body = (await response.json()) as { data: { offset: number; value: { data: string } }[]; next_offset: number; high_watermark: number };
+      const body = (await response.json()) as {
+        data: { offset: number; value: { data: string } }[];
+        next_offset: number;
+        high_watermark: number;
+      };
       for (const record of body.data) values.set(record.offset, record.value.data);
       if (body.next_offset >= body.high_watermark) return values;
       offset = body.next_offset;
@@ -140,8 +144,18 @@ describe('durability (real broker processes)', () => {
     const stored = [await readAll(broker, 'storm', 0), await readAll(broker, 'storm', 1), await readAll(broker, 'storm', 2)];
     const lost = [...acknowledged].filter(([value, { partition, offset }]) => stored[partition].get(offset) !== value);
     if (lost.length) {
-      console.log('lost', lost.length, 'of', acknowledged.size, 'sizes', stored.map((m) => m.size), 'first', lost.slice(0, 3),
-        'stored at', lost.slice(0, 3).map(([, { partition, offset }]) => stored[partition].get(offset)));
+      console.log(
+        'lost',
+        lost.length,
+        'of',
+        acknowledged.size,
+        'sizes',
+        stored.map((m) => m.size),
+        'first',
+        lost.slice(0, 3),
+        'stored at',
+        lost.slice(0, 3).map(([, { partition, offset }]) => stored[partition].get(offset)),
+      );
     }
     expect(lost).toEqual([]);
     expect(acknowledged.size).toBeGreaterThanOrEqual(2000);

@@ -5,7 +5,13 @@ import type { TopicsService } from '../../src/topics/topics.service';
 
 /** GroupAdminService.lagSummary: the lag-summary use case, out of the controller (unit, fakes for its two collaborators). */
 describe('GroupAdminService.lagSummary', () => {
-  const committed = (topic: string, partition: number, offset: number): CommittedOffset => ({ topic, partition, offset, metadata: '', commitTimestampMs: 0 });
+  const committed = (topic: string, partition: number, offset: number): CommittedOffset => ({
+    topic,
+    partition,
+    offset,
+    metadata: '',
+    commitTimestampMs: 0,
+  });
   const group: GroupDescription = {
     groupId: 'billing',
     state: 'STABLE',
@@ -28,7 +34,10 @@ describe('GroupAdminService.lagSummary', () => {
     ],
   };
   const highWatermarks: Record<string, number> = { 'orders-0': 10, 'orders-1': 50, 'orders-2': 7, 'gone-0': 0 };
-  const groups = { describe: () => group, committedOffsets: () => [committed('orders', 0, 4), committed('orders', 1, 20), committed('gone', 0, 1)] };
+  const groups = {
+    describe: () => group,
+    committedOffsets: () => [committed('orders', 0, 4), committed('orders', 1, 20), committed('gone', 0, 1)],
+  };
   const topics = {
     partition: (topic: string, partition: number) => {
       if (topic === 'gone') throw new Error('deleted');

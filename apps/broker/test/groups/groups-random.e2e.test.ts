@@ -92,11 +92,26 @@ describe('broker process: randomized group membership', () => {
       await last.untilOwns(PARTITIONS);
       const missing = (): { partition: number; missing: number[] }[] =>
         range(PARTITIONS).map((_, p) => {
-          const seen = new Set(all.flatMap((m) => m.records().filter((x) => x.partition === p).map((x) => x.offset)));
-          return { partition: p, missing: range(produced[p]).map((_, i) => i).filter((o) => !seen.has(o)) };
+          const seen = new Set(
+            all.flatMap((m) =>
+              m
+                .records()
+                .filter((x) => x.partition === p)
+                .map((x) => x.offset),
+            ),
+          );
+          return {
+            partition: p,
+            missing: range(produced[p])
+              .map((_, i) => i)
+              .filter((o) => !seen.has(o)),
+          };
         });
       // Everything the last member still has to read arrives; nothing stays missing.
-      const result = await eventually(async () => missing(), (m) => m.every((x) => x.missing.length === 0)).catch(() => missing());
+      const result = await eventually(
+        async () => missing(),
+        (m) => m.every((x) => x.missing.length === 0),
+      ).catch(() => missing());
       expect(result).toEqual(range(PARTITIONS).map((_, p) => ({ partition: p, missing: [] })));
     } catch (error) {
       throw new Error(`${(error as Error).message}\n${log.join('\n')}`);

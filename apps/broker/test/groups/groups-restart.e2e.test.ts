@@ -25,10 +25,20 @@ describe('broker process: consumer groups across restarts', () => {
     broker = await startBroker({ dataDir, env: GROUP_ENV });
     await createTopic(broker, 'orders', 4);
     for (let p = 0; p < 4; p++) await produce(broker, 'orders', p, range(10, `p${p}-`));
-    const a = await join({ group: 'billing', topic: 'orders', from: 'earliest', auto_commit: false, session_timeout_ms: 2000, client_id: 'billing-1' });
+    const a = await join({
+      group: 'billing',
+      topic: 'orders',
+      from: 'earliest',
+      auto_commit: false,
+      session_timeout_ms: 2000,
+      client_id: 'billing-1',
+    });
     await a.client.untilRecords('g', 40);
     const committed = await a.commit([0, 1, 2, 3].map((partition) => ({ partition, offset: 3 + partition })));
-    expect(committed).toMatchObject({ type: 'committed', offsets: [0, 1, 2, 3].map((p) => ({ topic: 'orders', partition: p, offset: 3 + p })) });
+    expect(committed).toMatchObject({
+      type: 'committed',
+      offsets: [0, 1, 2, 3].map((p) => ({ topic: 'orders', partition: p, offset: 3 + p })),
+    });
     // A second group with only offsets (reset while empty) must come back too.
     expect((await rest(broker, 'POST', '/consumer-groups/audit/offsets:reset', { topic: 'orders', to: 'latest' })).status).toBe(200);
 
@@ -58,7 +68,12 @@ describe('broker process: consumer groups across restarts', () => {
     const b = await join({ group: 'billing', topic: 'orders', from: 'earliest' });
     await b.client.untilRecords('g', 7 + 6 + 5 + 4);
     for (let p = 0; p < 4; p++) {
-      expect(b.records().filter((r) => r.partition === p).map((r) => r.offset)).toEqual(range(10 - (3 + p)).map((_, i) => 3 + p + i));
+      expect(
+        b
+          .records()
+          .filter((r) => r.partition === p)
+          .map((r) => r.offset),
+      ).toEqual(range(10 - (3 + p)).map((_, i) => 3 + p + i));
     }
   });
 
@@ -79,6 +94,8 @@ describe('broker process: consumer groups across restarts', () => {
     members.splice(0);
     broker = await startBroker({ dataDir, env: GROUP_ENV });
     const lags = await rest(broker, 'GET', '/consumer-groups/graceful/lags');
-    expect(lags.body.data).toEqual([expect.objectContaining({ topic_name: 'shutdown', partition_id: 0, current_offset: 20, lag: 0, consumer_id: m.memberId })]);
+    expect(lags.body.data).toEqual([
+      expect.objectContaining({ topic_name: 'shutdown', partition_id: 0, current_offset: 20, lag: 0, consumer_id: m.memberId }),
+    ]);
   });
 });

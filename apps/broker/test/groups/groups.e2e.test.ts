@@ -33,10 +33,15 @@ describe('broker process: consumer groups', () => {
         r.body.members.length === expected.length &&
         expected.every((m) => {
           const server = r.body.members.find((x: any) => x.consumer_id === m.memberId);
-          return server && JSON.stringify(server.assignments.map((a: any) => `${a.topic_name}/${a.partition_id}`).sort()) === JSON.stringify(m.ownedKeys());
+          return (
+            server &&
+            JSON.stringify(server.assignments.map((a: any) => `${a.topic_name}/${a.partition_id}`).sort()) === JSON.stringify(m.ownedKeys())
+          );
         }),
     );
-    return new Map(described.body.members.map((m: any) => [m.consumer_id, m.assignments.map((a: any) => `${a.topic_name}/${a.partition_id}`)]));
+    return new Map(
+      described.body.members.map((m: any) => [m.consumer_id, m.assignments.map((a: any) => `${a.topic_name}/${a.partition_id}`)]),
+    );
   }
 
   it('3 members on 6 partitions get 2 each, no partition owned twice', async () => {
@@ -50,7 +55,12 @@ describe('broker process: consumer groups', () => {
     expect(all.length).toBe(6);
     for (const m of [a, b, c]) expect(m.ownedKeys()).toHaveLength(2);
     const group = await rest(broker, 'GET', '/consumer-groups/g1');
-    expect(group.body).toMatchObject({ kind: 'KafkaConsumerGroup', consumer_group_id: 'g1', state: 'STABLE', partition_assignor: 'cooperative-sticky' });
+    expect(group.body).toMatchObject({
+      kind: 'KafkaConsumerGroup',
+      consumer_group_id: 'g1',
+      state: 'STABLE',
+      partition_assignor: 'cooperative-sticky',
+    });
   });
 
   it('a member that leaves hands its partitions over; they resume at the committed offsets, no committed record redelivered', async () => {
@@ -72,10 +82,18 @@ describe('broker process: consumer groups', () => {
     for (const o of aOwned) {
       const taker = [b, c].find((m) => m.sync().owned.has(`g2-topic/${o.partition}`))!;
       expect(taker).toBeDefined();
-      const assigned = taker.client.of('assignment', 'g').flatMap((f) => f.assigned).find((x) => x.partition === o.partition);
+      const assigned = taker.client
+        .of('assignment', 'g')
+        .flatMap((f) => f.assigned)
+        .find((x) => x.partition === o.partition);
       expect(assigned).toEqual({ topic: 'g2-topic', partition: o.partition, offset: 7 });
       await taker.client.until(() => taker.records().filter((r) => r.partition === o.partition).length === 3);
-      expect(taker.records().filter((r) => r.partition === o.partition).map((r) => r.offset)).toEqual([7, 8, 9]);
+      expect(
+        taker
+          .records()
+          .filter((r) => r.partition === o.partition)
+          .map((r) => r.offset),
+      ).toEqual([7, 8, 9]);
       expect(taker.records()[0]).toHaveProperty('topic', 'g2-topic');
     }
     const lags = await rest(broker, 'GET', '/consumer-groups/g2/lags');
@@ -114,7 +132,14 @@ describe('broker process: consumer groups', () => {
       () => rest(broker, 'GET', '/consumer-groups/g4/lags'),
       (r) => r.status === 200 && r.body.data[0]?.current_offset === 50,
     );
-    expect(lags.body.data[0]).toMatchObject({ topic_name: 'g4-topic', partition_id: 0, current_offset: 50, log_end_offset: 50, lag: 0, consumer_id: null });
+    expect(lags.body.data[0]).toMatchObject({
+      topic_name: 'g4-topic',
+      partition_id: 0,
+      current_offset: 50,
+      log_end_offset: 50,
+      lag: 0,
+      consumer_id: null,
+    });
     const summary = await rest(broker, 'GET', '/consumer-groups/g4/lag-summary');
     expect(summary.body).toMatchObject({ consumer_group_id: 'g4', total_lag: 0, max_lag: 0 });
   });
@@ -125,7 +150,14 @@ describe('broker process: consumer groups', () => {
     await produce(broker, 'g5-topic', 1, range(10));
     const m = await join({ group: 'g5', topic: 'g5-topic', from: 'earliest', auto_commit: false });
     await m.client.untilRecords('g', 30);
-    expect((await m.commit([{ partition: 0, offset: 15 }, { partition: 1, offset: 5 }])).type).toBe('committed');
+    expect(
+      (
+        await m.commit([
+          { partition: 0, offset: 15 },
+          { partition: 1, offset: 5 },
+        ])
+      ).type,
+    ).toBe('committed');
     const busy = await rest(broker, 'POST', '/consumer-groups/g5/offsets:reset', { topic: 'g5-topic', to: 'earliest' });
     expect(busy.status).toBe(409);
     expect(busy.body.error_code).toBe(40901);
@@ -134,9 +166,16 @@ describe('broker process: consumer groups', () => {
     expect(busyDelete.status).toBe(409);
     m.close();
     members.splice(0);
-    await eventually(() => rest(broker, 'GET', '/consumer-groups/g5'), (r) => r.body.state === 'EMPTY');
+    await eventually(
+      () => rest(broker, 'GET', '/consumer-groups/g5'),
+      (r) => r.body.state === 'EMPTY',
+    );
 
-    const preview = await rest(broker, 'POST', '/consumer-groups/g5/offsets:reset', { topic: 'g5-topic', to: { shift_by: -3 }, dry_run: true });
+    const preview = await rest(broker, 'POST', '/consumer-groups/g5/offsets:reset', {
+      topic: 'g5-topic',
+      to: { shift_by: -3 },
+      dry_run: true,
+    });
     expect(preview.status).toBe(200);
     expect(preview.body.data).toEqual([
       { topic_name: 'g5-topic', partition_id: 0, previous_offset: 15, new_offset: 12 },
@@ -147,9 +186,17 @@ describe('broker process: consumer groups', () => {
 
     const toLatest = await rest(broker, 'POST', '/consumer-groups/g5/offsets:reset', { topic: 'g5-topic', partitions: [1], to: 'latest' });
     expect(toLatest.body.data).toEqual([{ topic_name: 'g5-topic', partition_id: 1, previous_offset: 5, new_offset: 10 }]);
-    const clamped = await rest(broker, 'POST', '/consumer-groups/g5/offsets:reset', { topic: 'g5-topic', partitions: [0], to: { offset: 1000 } });
+    const clamped = await rest(broker, 'POST', '/consumer-groups/g5/offsets:reset', {
+      topic: 'g5-topic',
+      partitions: [0],
+      to: { offset: 1000 },
+    });
     expect(clamped.body.data[0].new_offset).toBe(20);
-    const byTime = await rest(broker, 'POST', '/consumer-groups/g5/offsets:reset', { topic: 'g5-topic', partitions: [0], to: { timestamp: 0 } });
+    const byTime = await rest(broker, 'POST', '/consumer-groups/g5/offsets:reset', {
+      topic: 'g5-topic',
+      partitions: [0],
+      to: { timestamp: 0 },
+    });
     expect(byTime.body.data[0].new_offset).toBe(0);
     lags = await rest(broker, 'GET', '/consumer-groups/g5/lags');
     expect(lags.body.data.map((l: any) => [l.partition_id, l.current_offset, l.lag])).toEqual([
@@ -160,11 +207,19 @@ describe('broker process: consumer groups', () => {
     // A new member starts where the reset put the offsets.
     const next = await join({ group: 'g5', topic: 'g5-topic', from: 'latest' });
     await next.client.untilRecords('g', 20);
-    expect(next.records().filter((r) => r.partition === 0).map((r) => r.offset)).toEqual(range(20).map((_, i) => i));
+    expect(
+      next
+        .records()
+        .filter((r) => r.partition === 0)
+        .map((r) => r.offset),
+    ).toEqual(range(20).map((_, i) => i));
     expect(next.records().filter((r) => r.partition === 1)).toEqual([]);
     next.close();
     members.splice(0);
-    await eventually(() => rest(broker, 'GET', '/consumer-groups/g5'), (r) => r.body.state === 'EMPTY');
+    await eventually(
+      () => rest(broker, 'GET', '/consumer-groups/g5'),
+      (r) => r.body.state === 'EMPTY',
+    );
     expect((await rest(broker, 'DELETE', '/consumer-groups/g5')).status).toBe(204);
     const gone = await rest(broker, 'GET', '/consumer-groups/g5');
     expect(gone.status).toBe(404);
@@ -209,7 +264,9 @@ describe('broker process: consumer groups', () => {
     expect(await m.client.next('error', 1, 'plain')).toMatchObject({ error_code: 40001 });
 
     expect((await rest(broker, 'GET', '/consumer-groups/nope')).body.error_code).toBe(40404);
-    expect((await rest(broker, 'POST', '/consumer-groups/g6/offsets:reset', { topic: 'g6-topic', to: 'nowhere' })).body.error_code).toBe(40001);
+    expect((await rest(broker, 'POST', '/consumer-groups/g6/offsets:reset', { topic: 'g6-topic', to: 'nowhere' })).body.error_code).toBe(
+      40001,
+    );
     expect((await rest(broker, 'GET', '/consumer-groups')).status).toBe(200);
   });
 
@@ -223,7 +280,11 @@ describe('broker process: consumer groups', () => {
     await m.untilOwns(5);
     await produce(broker, 'px-new', 1, ['hello']);
     await m.client.until(() => m.records().some((r) => r.topic === 'px-new'));
-    expect(m.records().find((r) => r.topic === 'px-new')).toMatchObject({ partition: 1, offset: 0, value: { type: 'STRING', data: 'hello' } });
+    expect(m.records().find((r) => r.topic === 'px-new')).toMatchObject({
+      partition: 1,
+      offset: 0,
+      value: { type: 'STRING', data: 'hello' },
+    });
     // Deleting a topic revokes its partitions (an assignment frame, not an error).
     expect((await rest(broker, 'DELETE', '/topics/px-a')).status).toBe(204);
     await m.untilOwns(4);

@@ -47,7 +47,9 @@ describe('HTTP edge: slow clients are timed out', () => {
     const raw = await openRaw(port(broker));
     sockets.push(raw);
     const body = JSON.stringify({ value: { type: 'JSON', data: 'x'.repeat(200) } });
-    raw.write(`POST /v3/clusters/-/topics/slow/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+    raw.write(
+      `POST /v3/clusters/-/topics/slow/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
     let sent = 0;
     // One byte every 100 ms: never idle, but the whole body would take 20 s.
     const trickle = setInterval(() => raw.write(body[sent++] ?? ''), 100);
@@ -56,7 +58,9 @@ describe('HTTP edge: slow clients are timed out', () => {
     expect(sent).toBeLessThan(body.length);
     expect(statusOf(raw.received())).toBe(408);
     expect(bodyOf(raw.received())).toEqual({ error_code: 408, message: expect.stringContaining('RUNNEL_HTTP_REQUEST_TIMEOUT_MS') });
-    const read = (await (await fetch(`${broker.baseUrl}/v3/clusters/-/topics/slow/partitions/0/records?offset=0`)).json()) as { high_watermark: number };
+    const read = (await (await fetch(`${broker.baseUrl}/v3/clusters/-/topics/slow/partitions/0/records?offset=0`)).json()) as {
+      high_watermark: number;
+    };
     expect(read.high_watermark).toBe(0);
     expect(await metric(broker, 'runnel_http_requests_timed_out_total')).toBeGreaterThanOrEqual(2);
   });
@@ -64,7 +68,9 @@ describe('HTTP edge: slow clients are timed out', () => {
   it('keeps an NDJSON produce stream open past the request timeout while it sends, and closes it once it stalls', async () => {
     const raw = await openRaw(port(broker));
     sockets.push(raw);
-    raw.write('POST /v3/clusters/-/topics/slow/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n');
+    raw.write(
+      'POST /v3/clusters/-/topics/slow/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n',
+    );
     const line = `${JSON.stringify({ value: { type: 'STRING', data: 'streamed' } })}\n`;
     const chunk = `${Buffer.byteLength(line).toString(16)}\r\n${line}\r\n`;
     const startedAt = Date.now();
@@ -78,7 +84,9 @@ describe('HTTP edge: slow clients are timed out', () => {
     clearInterval(producer);
     expect(raw.socket.destroyed).toBe(false);
     await waitFor(async () => {
-      const read = (await (await fetch(`${broker.baseUrl}/v3/clusters/-/topics/slow/partitions/0/records?offset=0`)).json()) as { high_watermark: number };
+      const read = (await (await fetch(`${broker.baseUrl}/v3/clusters/-/topics/slow/partitions/0/records?offset=0`)).json()) as {
+        high_watermark: number;
+      };
       return read.high_watermark >= lines;
     }, 'the streamed records to be appended');
     // Now silent: closed after RUNNEL_HTTP_IDLE_TIMEOUT_MS.

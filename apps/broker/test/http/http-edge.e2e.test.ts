@@ -66,9 +66,12 @@ describe('HTTP edge: content types, framework errors, CORS, links', () => {
 
   it.each([
     ['a malformed header', 'GET /health/live HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'],
-    ['a bad Content-Length', 'POST /v3/clusters/-/topics HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n'],
+    [
+      'a bad Content-Length',
+      'POST /v3/clusters/-/topics HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n',
+    ],
     ['a malformed URL', 'GET /v3/clusters/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
-  ])('answers %s with 400 and {error_code, message}, never Fastify\'s shape', async (_what, request) => {
+  ])("answers %s with 400 and {error_code, message}, never Fastify's shape", async (_what, request) => {
     const response = await rawRequest(port(broker), request);
     expect(statusOf(response)).toBe(400);
     const body = bodyOf(response) as Record<string, unknown>;
@@ -95,7 +98,8 @@ describe('HTTP edge: content types, framework errors, CORS, links', () => {
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(allowed.headers.get('access-control-allow-methods')).toContain('POST');
-    for (const header of ['Content-Type', 'Authorization', 'Idempotency-Key']) expect(allowed.headers.get('access-control-allow-headers')).toContain(header);
+    for (const header of ['Content-Type', 'Authorization', 'Idempotency-Key'])
+      expect(allowed.headers.get('access-control-allow-headers')).toContain(header);
     const other = await preflight('https://evil.example');
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
     expect(other.headers.get('access-control-allow-methods')).toBeNull();
@@ -121,7 +125,10 @@ describe('HTTP edge: content types, framework errors, CORS, links', () => {
   });
 
   it('builds links from the listener, never from the Host header', async () => {
-    const response = await rawRequest(port(broker), 'GET /v3/clusters/-/topics/edge HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n');
+    const response = await rawRequest(
+      port(broker),
+      'GET /v3/clusters/-/topics/edge HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n',
+    );
     expect(statusOf(response)).toBe(200);
     const body = bodyOf(response) as { metadata: { self: string } };
     expect(body.metadata.self).toBe(`${broker.baseUrl}/v3/clusters/${new URL(body.metadata.self).pathname.split('/')[3]}/topics/edge`);

@@ -37,7 +37,13 @@ describe('broker process: start-up and logs', () => {
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .find((line) => String(line.msg).includes('listening on'));
-    expect(start).toMatchObject({ level: 'info', context: 'Broker', version: expect.any(String), dataDir: broker.dataDir, port: Number(new URL(broker.baseUrl).port) });
+    expect(start).toMatchObject({
+      level: 'info',
+      context: 'Broker',
+      version: expect.any(String),
+      dataDir: broker.dataDir,
+      port: Number(new URL(broker.baseUrl).port),
+    });
     expect(await broker.stop()).toBe(0);
     const lines = broker.output().trim().split('\n');
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();

@@ -3,7 +3,10 @@ import { Logger } from '@nestjs/common';
 import { HttpExceptionFilter } from '../../src/common/http-exception.filter';
 import { PinoLoggerService, createPino } from '../../src/logging/pino-logger';
 
-function capture(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'): { lines: () => Array<Record<string, unknown>>; service: PinoLoggerService } {
+function capture(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'): {
+  lines: () => Array<Record<string, unknown>>;
+  service: PinoLoggerService;
+} {
   let text = '';
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -29,7 +32,15 @@ describe('PinoLoggerService', () => {
     Logger.overrideLogger(service);
     new Logger('Retention').log({ msg: 'deleted 2 segments', topic: 'orders' });
     new Logger('Retention').debug('not shown at info');
-    expect(lines()).toEqual([expect.objectContaining({ level: 'info', context: 'Retention', topic: 'orders', msg: 'deleted 2 segments', time: expect.any(String) })]);
+    expect(lines()).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        context: 'Retention',
+        topic: 'orders',
+        msg: 'deleted 2 segments',
+        time: expect.any(String),
+      }),
+    ]);
   });
 
   it('sends Nest start-up chatter to debug', () => {

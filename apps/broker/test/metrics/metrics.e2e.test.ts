@@ -28,7 +28,12 @@ describe('operations endpoints (real broker process)', () => {
 
     const stats = await fetch(`${broker.baseUrl}/v3/clusters/-/stats`);
     expect(stats.status).toBe(200);
-    expect(await stats.json()).toMatchObject({ kind: 'KafkaClusterStats', resolution_ms: 10000, window_ms: 3600000, data: expect.any(Array) });
+    expect(await stats.json()).toMatchObject({
+      kind: 'KafkaClusterStats',
+      resolution_ms: 10000,
+      window_ms: 3600000,
+      data: expect.any(Array),
+    });
 
     const docs = await fetch(`${broker.baseUrl}/docs-json`);
     expect(docs.status).toBe(200);

@@ -3,7 +3,11 @@ import type { BrokerProcess } from '../support/broker-process';
 export { createTopicOn as createTopic } from '../support/topic-helpers';
 
 /** Shared end-to-end helpers for the produce tests: topics, partition state, raw HTTP streaming. */
-export const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+export const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
 
 /** High watermark of every partition, in partition order. */
 export async function highWatermarks(broker: BrokerProcess, topic: string): Promise<number[]> {

@@ -4,7 +4,11 @@ import { JsonObjectSplitter } from '../../src/produce/json-stream-splitter';
 function items(chunks: (string | Buffer)[], options: { maxObjectBytes?: number; lines?: boolean } = {}): string[] {
   const splitter = new JsonObjectSplitter(options.maxObjectBytes ?? 1024, options.lines ?? false);
   const out: string[] = [];
-  const sink = { object: (text: string) => out.push(text), tooLarge: (bytes: number) => out.push(`tooLarge:${bytes}`), junk: (m: string) => out.push(`junk:${m}`) };
+  const sink = {
+    object: (text: string) => out.push(text),
+    tooLarge: (bytes: number) => out.push(`tooLarge:${bytes}`),
+    junk: (m: string) => out.push(`junk:${m}`),
+  };
   for (const chunk of chunks) splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, sink);
   splitter.end(sink);
   return out;

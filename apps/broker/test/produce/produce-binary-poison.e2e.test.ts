@@ -21,7 +21,12 @@ import { createTopic, expectServing, highWatermarks, post } from './helpers';
 const RECORD_BATCH = { 'content-type': 'application/vnd.kafka.record-batch' };
 const MiB = 1024 * 1024;
 
-const record = (value: string | Buffer, timestamp = Date.now()): BatchRecord => ({ timestamp, key: null, value: Buffer.from(value), headers: [] });
+const record = (value: string | Buffer, timestamp = Date.now()): BatchRecord => ({
+  timestamp,
+  key: null,
+  value: Buffer.from(value),
+  headers: [],
+});
 const batchOf = (values: string[], timestamp?: number): Buffer => encodeRecordBatch({ records: values.map((v) => record(v, timestamp)) });
 
 /** Recomputes the CRC after a test damaged the batch's records or attributes. */
@@ -56,13 +61,22 @@ describe('produce binary: poison batches are refused whole (e2e)', () => {
 
   async function expectRefused(topic: string, body: Buffer, status: number, code: number, message: RegExp): Promise<void> {
     const res = await post(broker, batches(topic), body, RECORD_BATCH);
-    expect({ status: res.status, body: JSON.parse(res.text) }).toEqual({ status, body: { error_code: code, message: expect.stringMatching(message) } });
+    expect({ status: res.status, body: JSON.parse(res.text) }).toEqual({
+      status,
+      body: { error_code: code, message: expect.stringMatching(message) },
+    });
   }
 
   it('refuses a batch with a valid CRC but corrupt records, naming the batch, and the partition stays readable', async () => {
     await createTopic(broker, 'poison-records');
     const good = batchOf(['fine']);
-    await expectRefused('poison-records', Buffer.concat([good, corruptInside()]), 400, 40001, /batch 1 \(at byte \d+\).*nothing was appended/);
+    await expectRefused(
+      'poison-records',
+      Buffer.concat([good, corruptInside()]),
+      400,
+      40001,
+      /batch 1 \(at byte \d+\).*nothing was appended/,
+    );
     await expectRefused('poison-records', corruptInside(), 400, 40001, /batch 0 /);
     expect(await highWatermarks(broker, 'poison-records')).toEqual([0]);
     expect((await post(broker, batches('poison-records'), good, RECORD_BATCH)).status).toBe(200);
@@ -101,13 +115,30 @@ describe('produce binary: poison batches are refused whole (e2e)', () => {
 
   it('refuses timestamps outside message.timestamp.before.max.ms / after.max.ms', async () => {
     const hour = 3_600_000;
-    await createTopic(broker, 'poison-time', 1, { 'message.timestamp.before.max.ms': String(hour), 'message.timestamp.after.max.ms': String(hour) });
-    await expectRefused('poison-time', batchOf(['old'], Date.now() - 2 * hour), 400, 40001, /INVALID_TIMESTAMP.*message\.timestamp\.before\.max\.ms=3600000/);
-    await expectRefused('poison-time', batchOf(['future'], Date.now() + 2 * hour), 400, 40001, /message\.timestamp\.after\.max\.ms=3600000/);
+    await createTopic(broker, 'poison-time', 1, {
+      'message.timestamp.before.max.ms': String(hour),
+      'message.timestamp.after.max.ms': String(hour),
+    });
+    await expectRefused(
+      'poison-time',
+      batchOf(['old'], Date.now() - 2 * hour),
+      400,
+      40001,
+      /INVALID_TIMESTAMP.*message\.timestamp\.before\.max\.ms=3600000/,
+    );
+    await expectRefused(
+      'poison-time',
+      batchOf(['future'], Date.now() + 2 * hour),
+      400,
+      40001,
+      /message\.timestamp\.after\.max\.ms=3600000/,
+    );
     expect(await highWatermarks(broker, 'poison-time')).toEqual([0]);
     expect((await post(broker, batches('poison-time'), batchOf(['now']), RECORD_BATCH)).status).toBe(200);
     // The bounds are topic configs: described, and refused when invalid.
-    const configs = (await (await fetch(`${broker.baseUrl}/v3/clusters/-/topics/poison-time/configs`)).json()) as { data: { name: string; value: string }[] };
+    const configs = (await (await fetch(`${broker.baseUrl}/v3/clusters/-/topics/poison-time/configs`)).json()) as {
+      data: { name: string; value: string }[];
+    };
     expect(configs.data.find((c) => c.name === 'message.timestamp.after.max.ms')?.value).toBe(String(hour));
   });
 

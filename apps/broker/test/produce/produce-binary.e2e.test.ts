@@ -108,8 +108,14 @@ describe('produce binary batches and idempotency (e2e)', () => {
     expect(await highWatermarks(broker, 'idem')).toEqual([4]);
 
     const stream = '{"value":null}\n{"value":null}\n';
-    const s1 = await post(broker, '/v3/clusters/-/topics/idem/records', stream, { 'content-type': 'application/x-ndjson', 'idempotency-key': 'key-4' });
-    const s2 = await post(broker, '/v3/clusters/-/topics/idem/records', stream, { 'content-type': 'application/x-ndjson', 'idempotency-key': 'key-4' });
+    const s1 = await post(broker, '/v3/clusters/-/topics/idem/records', stream, {
+      'content-type': 'application/x-ndjson',
+      'idempotency-key': 'key-4',
+    });
+    const s2 = await post(broker, '/v3/clusters/-/topics/idem/records', stream, {
+      'content-type': 'application/x-ndjson',
+      'idempotency-key': 'key-4',
+    });
     expect(s1.contentType).toMatch(/x-ndjson/);
     expect(s2.contentType).toMatch(/x-ndjson/);
     expect(s2.text).toBe(s1.text);
@@ -119,7 +125,10 @@ describe('produce binary batches and idempotency (e2e)', () => {
     await createTopic(broker, 'idem2', 1);
     await post(broker, '/v3/clusters/-/topics/idem2/records', '{}', headers);
     expect(await highWatermarks(broker, 'idem2')).toEqual([1]);
-    const bad = await post(broker, '/v3/clusters/-/topics/idem/records', '{}', { 'content-type': 'application/json', 'idempotency-key': 'x'.repeat(300) });
+    const bad = await post(broker, '/v3/clusters/-/topics/idem/records', '{}', {
+      'content-type': 'application/json',
+      'idempotency-key': 'x'.repeat(300),
+    });
     expect([bad.status, JSON.parse(bad.text).error_code]).toEqual([400, 40001]);
   });
 
@@ -130,7 +139,9 @@ describe('produce binary batches and idempotency (e2e)', () => {
     expect(JSON.parse(res.text).successes).toHaveLength(500);
     const stream = new StreamedPost(`${broker.baseUrl}/v3/clusters/-/topics/onebatch/records`);
     stream.write(Array.from({ length: 100 }, (_, i) => JSON.stringify({ value: str(`s${i}`) })).join('\n') + '\n');
-    expect((await stream.waitForLines(100)).map((r) => (r as { offset: number }).offset)).toEqual(Array.from({ length: 100 }, (_, i) => 500 + i));
+    expect((await stream.waitForLines(100)).map((r) => (r as { offset: number }).offset)).toEqual(
+      Array.from({ length: 100 }, (_, i) => 500 + i),
+    );
     stream.end();
     await stream.done;
     const onDisk = batchesOnDisk(broker, 'onebatch', 0);

@@ -1,4 +1,12 @@
-import { CompressionCodec, compressionOf, decodeRecordBatches, encodeRecordBatch, encodeRecordBatchAsync, readBatchHeader, batchSize } from '@runnel/protocol';
+import {
+  CompressionCodec,
+  compressionOf,
+  decodeRecordBatches,
+  encodeRecordBatch,
+  encodeRecordBatchAsync,
+  readBatchHeader,
+  batchSize,
+} from '@runnel/protocol';
 import { BrokerProcess, startBroker } from '../support/broker-process';
 import { createTopic, highWatermarks, json, post } from './helpers';
 
@@ -23,17 +31,20 @@ describe('produce: the topic compression.type (real broker process)', () => {
     });
     const bytes = Buffer.from(await raw.arrayBuffer());
     const codecs: number[] = [];
-    for (let pos = 0; pos < bytes.length; ) {
+    for (let pos = 0; pos < bytes.length;) {
       const header = readBatchHeader(bytes, pos);
       codecs.push(compressionOf(header.attributes));
       pos += batchSize(header);
     }
     const values: (string | null)[] = [];
-    for await (const batch of decodeRecordBatches(bytes, { maxDecompressedBytes: 1 << 24 })) for (const r of batch.records) values.push(r.value?.toString() ?? null);
+    for await (const batch of decodeRecordBatches(bytes, { maxDecompressedBytes: 1 << 24 }))
+      for (const r of batch.records) values.push(r.value?.toString() ?? null);
     return { codecs, values };
   }
 
-  const jsonRecords = (n: number, prefix: string) => ({ records: Array.from({ length: n }, (_, i) => ({ value: { type: 'STRING', data: `${prefix}-${i}`.repeat(10) } })) });
+  const jsonRecords = (n: number, prefix: string) => ({
+    records: Array.from({ length: n }, (_, i) => ({ value: { type: 'STRING', data: `${prefix}-${i}`.repeat(10) } })),
+  });
 
   it.each([
     ['gzip', CompressionCodec.Gzip],
@@ -44,9 +55,15 @@ describe('produce: the topic compression.type (real broker process)', () => {
   ] as const)('stores JSON records in %s batches and reads them back', async (type, codec) => {
     const topic = `json-${type}`;
     await createTopic(broker, topic, 1, { 'compression.type': type });
-    const first = await fetch(`${broker.baseUrl}/v3/clusters/-/topics/${topic}/records:batch`, json({ entries: jsonRecords(30, 'a').records.map((r, i) => ({ id: String(i), ...r })) }));
+    const first = await fetch(
+      `${broker.baseUrl}/v3/clusters/-/topics/${topic}/records:batch`,
+      json({ entries: jsonRecords(30, 'a').records.map((r, i) => ({ id: String(i), ...r })) }),
+    );
     expect(first.status).toBe(207);
-    const second = await fetch(`${broker.baseUrl}/v3/clusters/-/topics/${topic}/records`, json({ value: { type: 'STRING', data: 'last' } }));
+    const second = await fetch(
+      `${broker.baseUrl}/v3/clusters/-/topics/${topic}/records`,
+      json({ value: { type: 'STRING', data: 'last' } }),
+    );
     expect(second.status).toBe(200);
     const { codecs, values } = await stored(topic);
     expect(new Set(codecs)).toEqual(new Set([codec]));
@@ -56,7 +73,13 @@ describe('produce: the topic compression.type (real broker process)', () => {
   });
 
   it('recompresses binary batches to the topic codec, keeps them as sent with "producer", and refuses a corrupt one', async () => {
-    const recordsOf = (prefix: string) => Array.from({ length: 5 }, (_, i) => ({ timestamp: Date.now(), key: Buffer.from(`k${i}`), value: Buffer.from(`${prefix}${i}`), headers: [] }));
+    const recordsOf = (prefix: string) =>
+      Array.from({ length: 5 }, (_, i) => ({
+        timestamp: Date.now(),
+        key: Buffer.from(`k${i}`),
+        value: Buffer.from(`${prefix}${i}`),
+        headers: [],
+      }));
     const batches = '/partitions/0/batches';
     const headers = { 'content-type': 'application/vnd.kafka.record-batch' };
     await createTopic(broker, 'bin-uncompressed', 1, { 'compression.type': 'uncompressed' });
@@ -67,8 +90,13 @@ describe('produce: the topic compression.type (real broker process)', () => {
     const lz4 = encodeRecordBatch({ records: recordsOf('l'), compression: CompressionCodec.Lz4 });
     const zstd = await encodeRecordBatchAsync({ records: recordsOf('z'), compression: CompressionCodec.Zstd });
 
-    expect((await post(broker, '/v3/clusters/-/topics/bin-uncompressed' + batches, Buffer.concat([gzip, plain]), headers)).status).toBe(200);
-    expect(await stored('bin-uncompressed')).toEqual({ codecs: [CompressionCodec.None, CompressionCodec.None], values: ['g0', 'g1', 'g2', 'g3', 'g4', 'n0', 'n1', 'n2', 'n3', 'n4'] });
+    expect((await post(broker, '/v3/clusters/-/topics/bin-uncompressed' + batches, Buffer.concat([gzip, plain]), headers)).status).toBe(
+      200,
+    );
+    expect(await stored('bin-uncompressed')).toEqual({
+      codecs: [CompressionCodec.None, CompressionCodec.None],
+      values: ['g0', 'g1', 'g2', 'g3', 'g4', 'n0', 'n1', 'n2', 'n3', 'n4'],
+    });
 
     expect((await post(broker, '/v3/clusters/-/topics/bin-zstd' + batches, Buffer.concat([plain, zstd]), headers)).status).toBe(200);
     expect((await stored('bin-zstd')).codecs).toEqual([CompressionCodec.Zstd, CompressionCodec.Zstd]);
@@ -86,10 +114,17 @@ describe('produce: the topic compression.type (real broker process)', () => {
 
   it('applies a compression.type changed with configs:alter to the next batches', async () => {
     await createTopic(broker, 'altered', 1);
-    expect((await fetch(`${broker.baseUrl}/v3/clusters/-/topics/altered/records`, json({ value: { type: 'STRING', data: 'before' } }))).status).toBe(200);
-    const alter = await fetch(`${broker.baseUrl}/v3/clusters/-/topics/altered/configs:alter`, json({ data: [{ name: 'compression.type', value: 'zstd' }] }));
+    expect(
+      (await fetch(`${broker.baseUrl}/v3/clusters/-/topics/altered/records`, json({ value: { type: 'STRING', data: 'before' } }))).status,
+    ).toBe(200);
+    const alter = await fetch(
+      `${broker.baseUrl}/v3/clusters/-/topics/altered/configs:alter`,
+      json({ data: [{ name: 'compression.type', value: 'zstd' }] }),
+    );
     expect(alter.status).toBe(204);
-    expect((await fetch(`${broker.baseUrl}/v3/clusters/-/topics/altered/records`, json({ value: { type: 'STRING', data: 'after' } }))).status).toBe(200);
+    expect(
+      (await fetch(`${broker.baseUrl}/v3/clusters/-/topics/altered/records`, json({ value: { type: 'STRING', data: 'after' } }))).status,
+    ).toBe(200);
     expect(await stored('altered')).toEqual({ codecs: [CompressionCodec.None, CompressionCodec.Zstd], values: ['before', 'after'] });
   });
 });

@@ -18,7 +18,13 @@ describe('streamed produce with a client that disconnects (real broker process)'
     const reports: string[] = [];
     await new Promise<void>((resolve) => {
       const request = http.request(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/x-ndjson', 'transfer-encoding': 'chunked' } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/x-ndjson', 'transfer-encoding': 'chunked' },
+        },
         (response) => {
           response.setEncoding('utf8');
           response.on('data', (chunk: string) => {

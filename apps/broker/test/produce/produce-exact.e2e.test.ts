@@ -32,12 +32,23 @@ describe('produce JSON exactly and keep streams going (e2e)', () => {
     await createTopic(broker, 'exact', 1);
     const one = await post(broker, records('exact'), `{"value":${VALUE}}`);
     expect(one.status).toBe(200);
-    const ndjson = await post(broker, records('exact'), `{"key":${VALUE},"value":${VALUE}}\n{"value":${VALUE}}\n`, { 'content-type': 'application/x-ndjson' });
+    const ndjson = await post(broker, records('exact'), `{"key":${VALUE},"value":${VALUE}}\n{"value":${VALUE}}\n`, {
+      'content-type': 'application/x-ndjson',
+    });
     const concatenated = await post(broker, records('exact'), `{"value":${VALUE}} {"value":  ${VALUE}}`);
-    const batch = await post(broker, records('exact', ':batch'), `{"entries":[{"id":"a","value":${VALUE}},{"id":"b","key":${VALUE},"value":${VALUE}}]}`);
+    const batch = await post(
+      broker,
+      records('exact', ':batch'),
+      `{"entries":[{"id":"a","value":${VALUE}},{"id":"b","key":${VALUE},"value":${VALUE}}]}`,
+    );
     expect(batch.status).toBe(207);
     expect(JSON.parse(batch.text).failures).toEqual([]);
-    const reports = [ndjson, concatenated].flatMap((r) => r.text.trim().split('\n').map((l) => JSON.parse(l)));
+    const reports = [ndjson, concatenated].flatMap((r) =>
+      r.text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    );
     expect(reports.map((r) => r.error_code)).toEqual([200, 200, 200, 200]);
     expect(await highWatermarks(broker, 'exact')).toEqual([7]);
 
@@ -114,7 +125,10 @@ describe('produce JSON exactly and keep streams going (e2e)', () => {
     ];
     const res = await post(broker, records('lines'), lines.join('\n') + '\n', { 'content-type': 'application/x-ndjson' });
     expect(res.status).toBe(200);
-    const reports = res.text.trim().split('\n').map((l) => JSON.parse(l));
+    const reports = res.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(reports.map((r) => r.error_code)).toEqual([200, 40001, 40001, 40001, 40001, 41301, 40001, 200]);
     expect(reports.map((r) => r.offset)).toEqual([0, undefined, undefined, undefined, undefined, undefined, undefined, 1]);
     expect(reports[1].message).toMatch(/Not a JSON record/);

@@ -45,7 +45,9 @@ describe('Idempotency-Key across requests and restarts (e2e)', () => {
     await createTopic(broker, 'race', 1);
     const b = broker;
     const answers = await Promise.all(
-      Array.from({ length: 8 }, () => post(b, records('race'), '{"value":{"type":"STRING","data":"once"}}\n{"value":null}\n', keyed('r', 'application/x-ndjson'))),
+      Array.from({ length: 8 }, () =>
+        post(b, records('race'), '{"value":{"type":"STRING","data":"once"}}\n{"value":null}\n', keyed('r', 'application/x-ndjson')),
+      ),
     );
     expect(new Set(answers.map((a) => a.status))).toEqual(new Set([200]));
     expect(new Set(answers.map((a) => a.text)).size).toBe(1);
@@ -58,7 +60,12 @@ describe('Idempotency-Key across requests and restarts (e2e)', () => {
       broker = await startBroker({ dataDir });
       await createTopic(broker, 'survive', 2);
       const single = await post(broker, records('survive'), '{"partition_id":0,"value":{"type":"STRING","data":"a"}}', keyed('single'));
-      const stream = await post(broker, records('survive'), '{"partition_id":1,"value":null}\n{"partition_id":1,"value":null}\n', keyed('stream', 'application/x-ndjson'));
+      const stream = await post(
+        broker,
+        records('survive'),
+        '{"partition_id":1,"value":null}\n{"partition_id":1,"value":null}\n',
+        keyed('stream', 'application/x-ndjson'),
+      );
       const batch = await post(broker, records('survive', ':batch'), '{"entries":[{"id":"x","partition_id":0}]}', keyed('batch'));
       expect([single.status, stream.status, batch.status]).toEqual([200, 200, 207]);
       expect(await highWatermarks(broker, 'survive')).toEqual([2, 2]);
@@ -67,7 +74,12 @@ describe('Idempotency-Key across requests and restarts (e2e)', () => {
       broker = await startBroker({ dataDir });
       const retries = [
         await post(broker, records('survive'), '{"partition_id":0,"value":{"type":"STRING","data":"a"}}', keyed('single')),
-        await post(broker, records('survive'), '{"partition_id":1,"value":null}\n{"partition_id":1,"value":null}\n', keyed('stream', 'application/x-ndjson')),
+        await post(
+          broker,
+          records('survive'),
+          '{"partition_id":1,"value":null}\n{"partition_id":1,"value":null}\n',
+          keyed('stream', 'application/x-ndjson'),
+        ),
         await post(broker, records('survive', ':batch'), '{"entries":[{"id":"x","partition_id":0}]}', keyed('batch')),
       ];
       expect(retries.map((r) => r.text)).toEqual([single.text, stream.text, batch.text]);

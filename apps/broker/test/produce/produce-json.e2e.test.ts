@@ -15,10 +15,15 @@ describe('produce JSON records (e2e)', () => {
 
   it('answers one record with the single-record JSON body', async () => {
     await createTopic(broker, 'single', 1);
-    const res = await post(broker, records('single'), JSON.stringify({ key: str('k'), value: { type: 'BINARY', data: 'AAEC' }, timestamp: 1234 }));
+    const res = await post(
+      broker,
+      records('single'),
+      JSON.stringify({ key: str('k'), value: { type: 'BINARY', data: 'AAEC' }, timestamp: 1234 }),
+    );
     expect(res.status).toBe(200);
     expect(res.contentType).toMatch(/^application\/json/);
-    const cluster = ((await (await fetch(`${broker.baseUrl}/v3/clusters`)).json()) as { data: { cluster_id: string }[] }).data[0].cluster_id;
+    const cluster = ((await (await fetch(`${broker.baseUrl}/v3/clusters`)).json()) as { data: { cluster_id: string }[] }).data[0]
+      .cluster_id;
     expect(JSON.parse(res.text)).toEqual({
       error_code: 200,
       cluster_id: cluster,
@@ -56,7 +61,10 @@ describe('produce JSON records (e2e)', () => {
     const first = await stream.waitForLines(2); // the body is still open
     expect(stream.status).toBe(200);
     expect(stream.contentType).toMatch(/^application\/x-ndjson/);
-    expect(first).toMatchObject([{ error_code: 200, offset: 0 }, { error_code: 200, offset: 1, value: { type: 'JSON', size: 7 } }]);
+    expect(first).toMatchObject([
+      { error_code: 200, offset: 0 },
+      { error_code: 200, offset: 1, value: { type: 'JSON', size: 7 } },
+    ]);
     stream.write('{"value":{"type":"STRING","data":"c"}}{"value":{"type":"STRING","data":"d"}}');
     stream.end();
     await stream.done;
@@ -93,7 +101,10 @@ describe('produce JSON records (e2e)', () => {
     ];
     const res = await post(broker, records('mixed'), lines.join('\n'));
     expect(res.status).toBe(200);
-    const reports = res.text.trim().split('\n').map((l) => JSON.parse(l));
+    const reports = res.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(reports.map((r) => r.error_code)).toEqual([200, 40001, 40001, 200, 41301, 40403, 40001, 40001, 40001, 40001, 41301, 200]);
     expect(reports.filter((r) => r.error_code === 200).map((r) => r.offset)).toEqual([0, 1, 2]);
     expect(reports[1].message).toMatch(/base64/);
@@ -104,7 +115,10 @@ describe('produce JSON records (e2e)', () => {
   it('gives a line that is not a record its own error report and goes on with the lines after it', async () => {
     await createTopic(broker, 'garbage', 1);
     const res = await post(broker, records('garbage'), '{"value":null}\n{"value":null} not json {"value":null}\n{"value":null}');
-    const reports = res.text.trim().split('\n').map((l) => JSON.parse(l));
+    const reports = res.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(reports.map((r) => r.error_code)).toEqual([200, 200, 40001, 200]);
     expect(reports[2].message).toMatch(/Not a JSON record at byte 30/);
     expect(await highWatermarks(broker, 'garbage')).toEqual([3]);

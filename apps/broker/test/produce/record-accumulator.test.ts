@@ -58,7 +58,8 @@ describe('RecordAccumulator', () => {
     expect(tickets.map((t) => t.batch.outcome!.baseOffset + t.index)).toEqual(Array.from({ length: 52 }, (_, i) => i));
     const values: string[] = [];
     for (const a of appends) {
-      for await (const batch of decodeRecordBatches(a.bytes, { maxDecompressedBytes: 1 << 20 })) for (const r of batch.records) values.push(r.value!.toString());
+      for await (const batch of decodeRecordBatches(a.bytes, { maxDecompressedBytes: 1 << 20 }))
+        for (const r of batch.records) values.push(r.value!.toString());
     }
     expect(values).toEqual([...Array.from({ length: 50 }, (_, i) => `z${i}`), 'plain', 'gz']);
   });
@@ -93,7 +94,11 @@ describe('RecordAccumulator', () => {
   it('keeps acks=all records and acks 0/1 records in separate batches', async () => {
     const { acc } = accumulator();
     const { partition, appends } = fakePartition();
-    const tickets = [acc.add(partition, record('a'), 20, -1, 1e6), acc.add(partition, record('b'), 20, 1, 1e6), acc.add(partition, record('c'), 20, 0, 1e6)];
+    const tickets = [
+      acc.add(partition, record('a'), 20, -1, 1e6),
+      acc.add(partition, record('b'), 20, 1, 1e6),
+      acc.add(partition, record('c'), 20, 0, 1e6),
+    ];
     await settled(tickets);
     expect(appends.map((a) => a.acks).sort()).toEqual([-1, 1]);
     expect(tickets[1].batch).toBe(tickets[2].batch);

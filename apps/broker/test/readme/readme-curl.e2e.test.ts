@@ -58,7 +58,11 @@ function runExample(example: ShellExample, baseUrl: string, curlHome: string): P
   const script = ['set -o pipefail', ...example.assignments, example.command].join('\n').split(README_BASE).join(baseUrl);
   return new Promise((resolve) => {
     // cwd: a script may write files (e.g. `-o answer.json`); they land in the temp dir.
-    const child = spawn('bash', ['-c', script], { cwd: curlHome, env: { ...process.env, CURL_HOME: curlHome }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', script], {
+      cwd: curlHome,
+      env: { ...process.env, CURL_HOME: curlHome },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -82,7 +82,8 @@ describe('a descriptor limit of 1,024 (real broker process)', () => {
     const dataDir = await dataDirWithTopics();
     started = startLimited(dataDir, 1024, 120_000);
     const outcome = await started.outcome;
-    if (!(typeof outcome === 'object' && 'port' in outcome)) throw new Error(`broker did not start (${JSON.stringify(outcome)}):\n${started.output()}`);
+    if (!(typeof outcome === 'object' && 'port' in outcome))
+      throw new Error(`broker did not start (${JSON.stringify(outcome)}):\n${started.output()}`);
     expect(started.output()).toContain('logs use at most 768 file descriptors, not RUNNEL_MAX_OPEN_FILES=1024');
     const base = `http://127.0.0.1:${outcome.port}/v3/clusters/-`;
     // Every topic is served: write to and read back from a spread of them.

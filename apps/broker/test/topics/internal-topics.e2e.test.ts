@@ -58,7 +58,10 @@ describe('broker process: internal topics refuse client mutations', () => {
     expectRefused(await rest(broker, 'POST', `${OFFSETS}/records`, { value: { type: 'STRING', data: 'x' } }), 'JSON record');
     const ndjson = '{"value":{"type":"STRING","data":"a"}}\n{"value":{"type":"STRING","data":"b"}}\n';
     expectRefused(await raw('POST', `${OFFSETS}/records`, 'application/x-ndjson', ndjson), 'NDJSON records');
-    expectRefused(await rest(broker, 'POST', `${OFFSETS}/records:batch`, { entries: [{ id: 'a', value: { type: 'STRING', data: 'x' } }] }), 'records:batch');
+    expectRefused(
+      await rest(broker, 'POST', `${OFFSETS}/records:batch`, { entries: [{ id: 'a', value: { type: 'STRING', data: 'x' } }] }),
+      'records:batch',
+    );
     const batch = encodeRecordBatch({ records: [{ timestamp: Date.now(), key: null, value: Buffer.from('x'), headers: [] }] });
     expectRefused(await raw('POST', `${OFFSETS}/partitions/0/batches`, 'application/vnd.kafka.record-batch', batch), 'binary batch');
     const ws = await WsClient.open(broker.baseUrl);
@@ -74,8 +77,14 @@ describe('broker process: internal topics refuse client mutations', () => {
         'records:delete',
       );
     }
-    expectRefused(await rest(broker, 'POST', `${OFFSETS}/configs:alter`, { data: [{ name: 'retention.ms', value: '1' }] }), 'configs:alter SET');
-    expectRefused(await rest(broker, 'POST', `${OFFSETS}/configs:alter`, { data: [{ name: 'cleanup.policy', operation: 'DELETE' }] }), 'configs:alter DELETE');
+    expectRefused(
+      await rest(broker, 'POST', `${OFFSETS}/configs:alter`, { data: [{ name: 'retention.ms', value: '1' }] }),
+      'configs:alter SET',
+    );
+    expectRefused(
+      await rest(broker, 'POST', `${OFFSETS}/configs:alter`, { data: [{ name: 'cleanup.policy', operation: 'DELETE' }] }),
+      'configs:alter DELETE',
+    );
     expectRefused(await rest(broker, 'DELETE', OFFSETS), 'topic delete');
 
     // A client may not create a topic under the broker's `__` prefix, existing or not.
@@ -85,7 +94,9 @@ describe('broker process: internal topics refuse client mutations', () => {
 
     // Nothing changed: the same log range and configs, and after a restart the same committed offsets.
     expect((await rest(broker, 'GET', `${OFFSETS}/partitions`)).body.data).toEqual(
-      partitions.map((p) => expect.objectContaining({ partition_id: p.partition_id, earliest_offset: 0, high_watermark: p.high_watermark })),
+      partitions.map((p) =>
+        expect.objectContaining({ partition_id: p.partition_id, earliest_offset: 0, high_watermark: p.high_watermark }),
+      ),
     );
     expect((await rest(broker, 'GET', `${OFFSETS}/configs`)).body.data).toEqual(configsBefore);
     expect(await broker.stop()).toBe(0);

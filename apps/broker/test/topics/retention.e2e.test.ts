@@ -11,7 +11,10 @@ describe('scheduled retention (real broker process)', () => {
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   const partition0 = async (topic: string) =>
-    ((await (await fetch(`${broker!.baseUrl}/v3/clusters/-/topics/${topic}/partitions/0`)).json()) as { earliest_offset: number; high_watermark: number });
+    (await (await fetch(`${broker!.baseUrl}/v3/clusters/-/topics/${topic}/partitions/0`)).json()) as {
+      earliest_offset: number;
+      high_watermark: number;
+    };
 
   /** Waits (bounded, on what a user observes) until the log start offset moves past 0. */
   const waitForLogStartToMove = async (topic: string): Promise<{ earliest_offset: number; high_watermark: number }> => {
@@ -27,11 +30,17 @@ describe('scheduled retention (real broker process)', () => {
     broker = await startBroker({ env: { RUNNEL_RETENTION_CHECK_INTERVAL_MS: '100' } });
     const topics = `${broker.baseUrl}/v3/clusters/-/topics`;
     const small = [{ name: 'segment.bytes', value: '1024' }];
-    expect((await post(topics, { topic_name: 'by-bytes', configs: [...small, { name: 'retention.bytes', value: '2048' }] })).status).toBe(201);
+    expect((await post(topics, { topic_name: 'by-bytes', configs: [...small, { name: 'retention.bytes', value: '2048' }] })).status).toBe(
+      201,
+    );
     expect((await post(topics, { topic_name: 'by-time', configs: [...small, { name: 'retention.ms', value: '60000' }] })).status).toBe(201);
     expect(
-      (await post(topics, { topic_name: 'compacted', configs: [...small, { name: 'retention.ms', value: '60000' }, { name: 'cleanup.policy', value: 'compact' }] }))
-        .status,
+      (
+        await post(topics, {
+          topic_name: 'compacted',
+          configs: [...small, { name: 'retention.ms', value: '60000' }, { name: 'cleanup.policy', value: 'compact' }],
+        })
+      ).status,
     ).toBe(201);
 
     const hourAgo = Date.now() - 3_600_000;

@@ -31,7 +31,13 @@ describe('topics API (real broker process)', () => {
       configs: [{ name: 'retention.ms', value: '3600000' }],
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ kind: 'KafkaTopic', topic_name: 'orders', partitions_count: 3, replication_factor: 1, is_internal: false });
+    expect(created.body).toMatchObject({
+      kind: 'KafkaTopic',
+      topic_name: 'orders',
+      partitions_count: 3,
+      replication_factor: 1,
+      is_internal: false,
+    });
 
     const duplicate = await json('POST', `${base}/-/topics`, { topic_name: 'orders' });
     expect(duplicate).toMatchObject({ status: 409, body: { error_code: 40002 } });
@@ -49,10 +55,20 @@ describe('topics API (real broker process)', () => {
 
     const partitions = await json('GET', `${base}/-/topics/orders/partitions`);
     expect(partitions.body.data).toHaveLength(3);
-    expect(partitions.body.data[2]).toMatchObject({ partition_id: 2, leader: 0, replicas: [0], isr: [0], earliest_offset: 0, high_watermark: 0 });
+    expect(partitions.body.data[2]).toMatchObject({
+      partition_id: 2,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+      earliest_offset: 0,
+      high_watermark: 0,
+    });
 
     const altered = await json('POST', `${base}/-/topics/orders/configs:alter`, {
-      data: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'retention.ms', operation: 'DELETE' }],
+      data: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'retention.ms', operation: 'DELETE' },
+      ],
     });
     expect(altered.status).toBe(204);
     const configs = await json('GET', `${base}/-/topics/orders/configs`);

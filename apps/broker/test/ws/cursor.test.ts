@@ -29,7 +29,10 @@ describe('WebSocket cursors', () => {
   };
 
   it('refuses garbage, truncation, trailing bytes, another topic and too many partitions with 40001', () => {
-    const good = encodeCursor('orders', [{ partition: 0, offset: 5 }, { partition: 3, offset: 300 }]);
+    const good = encodeCursor('orders', [
+      { partition: 0, offset: 5 },
+      { partition: 3, offset: 300 },
+    ]);
     const bytes = Buffer.from(good, 'base64url');
     expect(code(() => decodeCursor('orders', 'not a cursor!', 10))).toBe(40001);
     expect(code(() => decodeCursor('orders', '', 10))).toBe(40001);

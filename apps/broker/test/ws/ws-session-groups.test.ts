@@ -29,7 +29,10 @@ describe('WsSession: group members', () => {
 
   function member(sink: RecordingSink, extra: Record<string, unknown> = {}) {
     const session = cluster.session(sink, { groups });
-    session.handleFrame(frame({ type: 'subscribe', sub: 'm', group: 'g', topic: 't', from: 'earliest', format: 'string', ...extra }), false);
+    session.handleFrame(
+      frame({ type: 'subscribe', sub: 'm', group: 'g', topic: 't', from: 'earliest', format: 'string', ...extra }),
+      false,
+    );
     return session;
   }
 
@@ -65,7 +68,12 @@ describe('WsSession: group members', () => {
     await cluster.append('t', moved, ['after-move']);
     await second.untilRecords('m', 2);
     const firstAfter = first.frames.slice(first.frames.indexOf(first.of('assignment', 'm')[0]));
-    expect(firstAfter.filter((f) => f.type === 'records').flatMap((f) => f.records).filter((r: { partition: number }) => r.partition === moved)).toEqual([]);
+    expect(
+      firstAfter
+        .filter((f) => f.type === 'records')
+        .flatMap((f) => f.records)
+        .filter((r: { partition: number }) => r.partition === moved),
+    ).toEqual([]);
   });
 
   it("commit without offsets stores every owned partition's delivered position; a commit of a partition it does not own is 40901", async () => {
@@ -96,7 +104,15 @@ describe('WsSession: group members', () => {
     await cluster.append('t', 0, ['a']);
     const sink = new RecordingSink();
     const session = cluster.session(sink, { groups });
-    const value = fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer({ min: -3, max: 1e6 }), fc.string({ maxLength: 8 }), fc.boolean(), fc.array(fc.anything(), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
+    const value = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null),
+      fc.integer({ min: -3, max: 1e6 }),
+      fc.string({ maxLength: 8 }),
+      fc.boolean(),
+      fc.array(fc.anything(), { maxLength: 3 }),
+      fc.object({ maxDepth: 1 }),
+    );
     const frames = fc.record(
       {
         type: fc.constantFrom('subscribe', 'commit', 'credit', 'unsubscribe'),
@@ -107,7 +123,10 @@ describe('WsSession: group members', () => {
         topic_prefix: value,
         from: fc.oneof(fc.constantFrom('earliest', 'latest'), value),
         partitions: value,
-        offsets: fc.oneof(value, fc.array(fc.record({ topic: value, partition: value, offset: value, metadata: value }, { requiredKeys: [] }), { maxLength: 3 })),
+        offsets: fc.oneof(
+          value,
+          fc.array(fc.record({ topic: value, partition: value, offset: value, metadata: value }, { requiredKeys: [] }), { maxLength: 3 }),
+        ),
         ref: value,
         records: value,
         credit: value,

@@ -19,11 +19,32 @@ describe('WsSession', () => {
     const session = cluster.session(sink);
     session.handleFrame(frame({ type: 'subscribe', sub: 's1', topic: 'orders', from: 'earliest', format: 'string' }), false);
     await sink.untilRecords('s1', 5);
-    expect(sink.frames[0]).toEqual({ type: 'subscribed', sub: 's1', assignment: [{ partition: 0, offset: 0 }, { partition: 1, offset: 0 }] });
+    expect(sink.frames[0]).toEqual({
+      type: 'subscribed',
+      sub: 's1',
+      assignment: [
+        { partition: 0, offset: 0 },
+        { partition: 1, offset: 0 },
+      ],
+    });
     const records = sink.records('s1');
-    expect(records.filter((r) => r.partition === 0).map((r) => [r.offset, r.value.data])).toEqual([[0, 'a0'], [1, 'a1'], [2, 'a2']]);
-    expect(records.filter((r) => r.partition === 1).map((r) => [r.offset, r.value.data])).toEqual([[0, 'b0'], [1, 'b1']]);
-    expect(records[0]).toEqual({ partition: expect.any(Number), offset: 0, timestamp: expect.any(Number), key: null, value: expect.any(Object), headers: [] });
+    expect(records.filter((r) => r.partition === 0).map((r) => [r.offset, r.value.data])).toEqual([
+      [0, 'a0'],
+      [1, 'a1'],
+      [2, 'a2'],
+    ]);
+    expect(records.filter((r) => r.partition === 1).map((r) => [r.offset, r.value.data])).toEqual([
+      [0, 'b0'],
+      [1, 'b1'],
+    ]);
+    expect(records[0]).toEqual({
+      partition: expect.any(Number),
+      offset: 0,
+      timestamp: expect.any(Number),
+      key: null,
+      value: expect.any(Object),
+      headers: [],
+    });
     session.close();
   });
 
@@ -38,7 +59,11 @@ describe('WsSession', () => {
     await sink.untilRecords('s', 2);
     await cluster.append('single', 0, ['new2']);
     await sink.untilRecords('s', 3);
-    expect(sink.records('s').map((r) => [r.offset, r.value.data])).toEqual([[4, 'new0'], [5, 'new1'], [6, 'new2']]);
+    expect(sink.records('s').map((r) => [r.offset, r.value.data])).toEqual([
+      [4, 'new0'],
+      [5, 'new1'],
+      [6, 'new2'],
+    ]);
     session.close();
   });
 
@@ -95,11 +120,21 @@ describe('WsSession', () => {
     await cluster.append('orders', 1, values('c', 2), 5000);
     const sink = new RecordingSink();
     const session = cluster.session(sink);
-    session.handleFrame(frame({ type: 'subscribe', sub: 'o', topic: 'orders', partitions: [1], from: { offset: 2 }, format: 'string' }), false);
-    session.handleFrame(frame({ type: 'subscribe', sub: 't', topic: 'orders', partitions: [1], from: { timestamp: 4000 }, format: 'string' }), false);
+    session.handleFrame(
+      frame({ type: 'subscribe', sub: 'o', topic: 'orders', partitions: [1], from: { offset: 2 }, format: 'string' }),
+      false,
+    );
+    session.handleFrame(
+      frame({ type: 'subscribe', sub: 't', topic: 'orders', partitions: [1], from: { timestamp: 4000 }, format: 'string' }),
+      false,
+    );
     await sink.untilRecords('o', 3);
     await sink.untilRecords('t', 2);
-    expect(sink.records('o').map((r) => [r.partition, r.offset])).toEqual([[1, 2], [1, 3], [1, 4]]);
+    expect(sink.records('o').map((r) => [r.partition, r.offset])).toEqual([
+      [1, 2],
+      [1, 3],
+      [1, 4],
+    ]);
     expect(sink.records('t').map((r) => r.value.data)).toEqual(['c0', 'c1']);
     session.close();
   });
@@ -170,7 +205,14 @@ describe('WsSession', () => {
       [null, 40001],
     ]);
     expect(errors.slice(8)).toHaveLength(4);
-    expect(errors.slice(8)).toEqual(expect.arrayContaining([['u', 40403], ['p', 40403], ['r', 416], ['c', 40001]]));
+    expect(errors.slice(8)).toEqual(
+      expect.arrayContaining([
+        ['u', 40403],
+        ['p', 40403],
+        ['r', 416],
+        ['c', 40001],
+      ]),
+    );
     expect(sink.of('error').every((e) => typeof e.message === 'string' && e.message.length > 0)).toBe(true);
     expect(sink.of('error').find((e) => e.sub === 'g')!.message).toMatch(/with "group"/);
 
@@ -180,7 +222,10 @@ describe('WsSession', () => {
     await sink.untilType('subscribed');
     send({ type: 'credit', sub: 'ok', records: 20 });
     await sink.untilType('error', 14);
-    const later = sink.of('error').slice(12).map((e) => [e.sub, e.error_code, e.message]);
+    const later = sink
+      .of('error')
+      .slice(12)
+      .map((e) => [e.sub, e.error_code, e.message]);
     expect(later).toEqual([
       ['ok', 40001, expect.stringMatching(/already exists/)],
       ['ok', 40001, expect.stringMatching(/exceed 100/)],
@@ -236,19 +281,32 @@ describe('WsSession', () => {
       },
     };
     const session = cluster.session(sink, { producer });
-    session.handleFrame(frame({ type: 'produce', ref: 'r1', topic: 'single', records: [{ value: { type: 'STRING', data: 'x' } }], acks: 1 }), false);
+    session.handleFrame(
+      frame({ type: 'produce', ref: 'r1', topic: 'single', records: [{ value: { type: 'STRING', data: 'x' } }], acks: 1 }),
+      false,
+    );
     session.handleFrame(frame({ type: 'produce', ref: 7, topic: 'missing', records: [{}] }), false);
     session.handleFrame(frame({ type: 'produce', ref: 'r3', topic: 'single', records: [] }), false);
     await sink.until((frames) => frames.length >= 3);
     expect(sink.of('produced')).toEqual([{ type: 'produced', ref: 'r1', results: [{ partition_id: 0, offset: 0, timestamp: 1 }] }]);
-    expect(sink.of('error').map((e) => [e.ref, e.error_code])).toEqual(expect.arrayContaining([[7, 40403], ['r3', 40001]]));
-    expect(calls).toEqual([['single', 1, 1], ['missing', 1, -1]]);
+    expect(sink.of('error').map((e) => [e.ref, e.error_code])).toEqual(
+      expect.arrayContaining([
+        [7, 40403],
+        ['r3', 40001],
+      ]),
+    );
+    expect(calls).toEqual([
+      ['single', 1, 1],
+      ['missing', 1, -1],
+    ]);
     session.close();
   });
   it('stops reading produce frames while their unsent answers are over the bound, and reads again once they drain', async () => {
     const sink = new RecordingSink();
     sink.stalled = true; // the client sends produce frames but reads no answer
-    const producer = { produceJson: async (_topic: string, records: unknown[]) => records.map((_, i) => ({ partition_id: 0, offset: i, timestamp: 1 })) };
+    const producer = {
+      produceJson: async (_topic: string, records: unknown[]) => records.map((_, i) => ({ partition_id: 0, offset: i, timestamp: 1 })),
+    };
     const session = cluster.session(sink, { producer, limits: { bufferedBytesHigh: 200 } });
     const produce = (ref: number) =>
       session.handleFrame(frame({ type: 'produce', ref, topic: 'single', records: [{ value: { type: 'STRING', data: 'x' } }] }), false);

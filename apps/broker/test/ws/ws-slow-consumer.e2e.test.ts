@@ -29,10 +29,15 @@ async function metrics(broker: BrokerProcess): Promise<Record<string, number>> {
 }
 
 /** A subscriber whose client stops reading its socket right after `subscribed`. */
-async function nonReader(broker: BrokerProcess, topic: string): Promise<{ socket: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
+async function nonReader(
+  broker: BrokerProcess,
+  topic: string,
+): Promise<{ socket: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
   const socket = new WebSocket(`${broker.baseUrl.replace(/^http/, 'ws')}/v3/ws`);
   socket.on('error', () => undefined);
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   await new Promise((resolve, reject) => {
     socket.once('open', resolve);
     socket.once('error', reject);
@@ -65,7 +70,13 @@ describe('broker process: WebSocket slow consumers', () => {
     reader.send({ type: 'subscribe', sub: 'r', topic: 'big', from: 'earliest', credit: 100_000, format: 'string' });
     await reader.next('subscribed', 1, 'r');
 
-    for (let b = 0; b < BATCHES; b++) await produceStrings(broker, 'big', 0, Array.from({ length: PER_BATCH }, () => VALUE));
+    for (let b = 0; b < BATCHES; b++)
+      await produceStrings(
+        broker,
+        'big',
+        0,
+        Array.from({ length: PER_BATCH }, () => VALUE),
+      );
 
     const seen: number[] = [];
     let last: Record<string, number> = {};
@@ -94,7 +105,11 @@ describe('broker process: WebSocket slow consumers', () => {
   it('when the broker-wide budget is spent, closes the laggards holding the most, and a reader still gets everything', async () => {
     // Slow-consumer timeout far beyond the test: every close here comes from the total cap.
     broker = await startBroker({
-      env: { RUNNEL_MAX_BUFFERED_BYTES_PER_CONNECTION: String(1024 * 1024), RUNNEL_MAX_BUFFERED_BYTES_TOTAL: String(2 * 1024 * 1024), RUNNEL_SLOW_CONSUMER_TIMEOUT_MS: '600000' },
+      env: {
+        RUNNEL_MAX_BUFFERED_BYTES_PER_CONNECTION: String(1024 * 1024),
+        RUNNEL_MAX_BUFFERED_BYTES_TOTAL: String(2 * 1024 * 1024),
+        RUNNEL_SLOW_CONSUMER_TIMEOUT_MS: '600000',
+      },
     });
     await createTopicOn(broker, 'big', 1);
     const laggards = [];
@@ -107,7 +122,13 @@ describe('broker process: WebSocket slow consumers', () => {
     cleanup.push(() => reader.close());
     reader.send({ type: 'subscribe', sub: 'r', topic: 'big', from: 'earliest', credit: 100_000, format: 'string' });
     await reader.next('subscribed', 1, 'r');
-    for (let b = 0; b < BATCHES; b++) await produceStrings(broker, 'big', 0, Array.from({ length: PER_BATCH }, () => VALUE));
+    for (let b = 0; b < BATCHES; b++)
+      await produceStrings(
+        broker,
+        'big',
+        0,
+        Array.from({ length: PER_BATCH }, () => VALUE),
+      );
 
     const deadline = Date.now() + 40_000;
     while ((await metrics(broker)).runnel_slow_consumer_closes_total < 1) {
@@ -116,10 +137,13 @@ describe('broker process: WebSocket slow consumers', () => {
     }
     // The closed laggards read again: what was queued, then the close frame naming the budget.
     for (const laggard of laggards) (laggard.socket as unknown as { _socket: { resume(): void } })._socket.resume();
-    const closes = await Promise.all(laggards.map(async (l) => Promise.race([l.closed, new Promise<null>((r) => setTimeout(() => r(null), 3000))])));
+    const closes = await Promise.all(
+      laggards.map(async (l) => Promise.race([l.closed, new Promise<null>((r) => setTimeout(() => r(null), 3000))])),
+    );
     const slow = closes.filter((c) => c !== null && c.code === 1008);
     expect(slow.length).toBeGreaterThanOrEqual(1);
-    for (const c of slow) expect(c!.reason).toMatch(/^slow consumer: \d+ unsent bytes while the broker's 2097152-byte outbound budget is spent/);
+    for (const c of slow)
+      expect(c!.reason).toMatch(/^slow consumer: \d+ unsent bytes while the broker's 2097152-byte outbound budget is spent/);
 
     await reader.untilRecords('r', BATCHES * PER_BATCH);
     expect(reader.records('r').map((r) => r.offset)).toEqual(Array.from({ length: BATCHES * PER_BATCH }, (_, i) => i));

@@ -138,7 +138,10 @@ export class Cluster {
     await this.partition(topic, p).append(batch, -1);
   }
 
-  session(sink: FrameSink, options: { limits?: Partial<WsLimits>; producer?: WsProducer; metrics?: WsMetrics; groups?: WsGroups } = {}): WsSession {
+  session(
+    sink: FrameSink,
+    options: { limits?: Partial<WsLimits>; producer?: WsProducer; metrics?: WsMetrics; groups?: WsGroups } = {},
+  ): WsSession {
     return new WsSession(
       sink,
       this.topics,

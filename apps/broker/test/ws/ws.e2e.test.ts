@@ -69,7 +69,10 @@ describe('broker process: WebSocket /v3/ws', () => {
     expect((await client.next('subscribed')).assignment).toEqual([{ partition: 0, offset: 3 }]);
     await produce(topic, 0, range(2, 'new'));
     await client.untilRecords('l', 2);
-    expect(client.records('l').map((r) => [r.offset, r.value.data])).toEqual([[3, 'new0'], [4, 'new1']]);
+    expect(client.records('l').map((r) => [r.offset, r.value.data])).toEqual([
+      [3, 'new0'],
+      [4, 'new1'],
+    ]);
   });
 
   it('credit: 5 records, then exactly 5 + N in order after granting N', async () => {
@@ -117,9 +120,12 @@ describe('broker process: WebSocket /v3/ws', () => {
     await client.untilRecords('all', 40);
     await client.untilRecords('two', 10);
     expect((await client.next('subscribed', 1, 'all')).assignment.map((a: { partition: number }) => a.partition)).toEqual([0, 1, 2, 3]);
-    expect(client.records('two').map((r) => `${r.partition}:${r.offset}`).sort()).toEqual(
-      ['1:5', '1:6', '1:7', '1:8', '1:9', '3:5', '3:6', '3:7', '3:8', '3:9'],
-    );
+    expect(
+      client
+        .records('two')
+        .map((r) => `${r.partition}:${r.offset}`)
+        .sort(),
+    ).toEqual(['1:5', '1:6', '1:7', '1:8', '1:9', '3:5', '3:6', '3:7', '3:8', '3:9']);
   });
 
   it('answers every bad frame with its error frame and keeps the socket working', async () => {
@@ -174,7 +180,9 @@ describe('broker process: WebSocket /v3/ws', () => {
 
   it('closes a socket that sends a frame over the 1 MiB cap with 1009; the broker keeps serving', async () => {
     const client = await connect();
-    client.send(JSON.stringify({ type: 'produce', topic: 'x', records: [{ value: { type: 'STRING', data: 'x'.repeat(2 * 1024 * 1024) } }] }));
+    client.send(
+      JSON.stringify({ type: 'produce', topic: 'x', records: [{ value: { type: 'STRING', data: 'x'.repeat(2 * 1024 * 1024) } }] }),
+    );
     await client.untilClosed();
     expect(client.closeCode).toBe(1009);
     const other = await connect();
@@ -219,7 +227,10 @@ describe('broker process: WebSocket /v3/ws', () => {
       type: 'produce',
       ref: 'p1',
       topic,
-      records: [{ value: { type: 'JSON', data: { n: 1 } } }, { key: { type: 'STRING', data: 'k' }, value: { type: 'JSON', data: { n: 2 } } }],
+      records: [
+        { value: { type: 'JSON', data: { n: 1 } } },
+        { key: { type: 'STRING', data: 'k' }, value: { type: 'JSON', data: { n: 2 } } },
+      ],
     });
     const produced = await client.next('produced');
     expect(produced).toEqual({
@@ -231,11 +242,16 @@ describe('broker process: WebSocket /v3/ws', () => {
       ],
     });
     await client.untilRecords('w', 2);
-    expect(client.records('w').map((r) => r.value)).toEqual([{ type: 'JSON', data: { n: 1 } }, { type: 'JSON', data: { n: 2 } }]);
+    expect(client.records('w').map((r) => r.value)).toEqual([
+      { type: 'JSON', data: { n: 1 } },
+      { type: 'JSON', data: { n: 2 } },
+    ]);
     client.send({ type: 'produce', ref: 9, topic: 'no-such-topic', records: [{}] });
     expect(await client.next('error')).toMatchObject({ ref: 9, error_code: 40403 });
     client.send({ type: 'produce', ref: 'bad', topic, records: [{ value: { type: 'BINARY', data: '!!not base64' } }] });
-    const answer = await client.until(() => client.frames.some((f) => f.ref === 'bad')).then(() => client.frames.find((f) => f.ref === 'bad')!);
+    const answer = await client
+      .until(() => client.frames.some((f) => f.ref === 'bad'))
+      .then(() => client.frames.find((f) => f.ref === 'bad')!);
     // A bad record gets its own error result (or the whole frame an error): either way nothing of it is readable.
     expect(JSON.stringify(answer)).toMatch(/40001/);
   });

@@ -18,10 +18,12 @@ export function applySqliteMigrations(dbFile: string, migrationsDir = findMigrat
       "migration_name" TEXT NOT NULL, "logs" TEXT, "rolled_back_at" DATETIME,
       "started_at" DATETIME NOT NULL DEFAULT current_timestamp, "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0)`);
     const applied = new Map<string, string>(
-      (db.prepare('SELECT migration_name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL').all() as {
-        migration_name: string;
-        checksum: string;
-      }[]).map((row) => [row.migration_name, row.checksum]),
+      (
+        db.prepare('SELECT migration_name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL').all() as {
+          migration_name: string;
+          checksum: string;
+        }[]
+      ).map((row) => [row.migration_name, row.checksum]),
     );
     const names = fs
       .readdirSync(migrationsDir, { withFileTypes: true })

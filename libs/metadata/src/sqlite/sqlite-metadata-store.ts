@@ -108,7 +108,11 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 }
 
-async function insertTopic(prisma: PrismaClient, topic: Omit<TopicRecord, 'createdAt'>, partitions: PartitionRecord[]): Promise<TopicRecord> {
+async function insertTopic(
+  prisma: PrismaClient,
+  topic: Omit<TopicRecord, 'createdAt'>,
+  partitions: PartitionRecord[],
+): Promise<TopicRecord> {
   try {
     const row = await prisma.topic.create({
       data: {
