@@ -66,6 +66,8 @@ export interface BrokerConfig {
   corsOrigins: string[];
   /** Base of every link in responses; unset: the listener's own address (see advertisedUrlOf). */
   advertisedUrl: string | undefined;
+  /** Test-only fault injection: while this file exists, log writes fail with ENOSPC (see libs/log io.ts). */
+  testEnospcFlagFile: string | undefined;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -135,6 +137,7 @@ function brokerSchema(fileLimit: number | undefined) {
       RUNNEL_MAX_CONNECTIONS_PER_IP: optionalIntegerVar(1, 10_000_000),
       RUNNEL_CORS_ORIGINS: originListVar(),
       RUNNEL_ADVERTISED_URL: originVar(),
+      RUNNEL_TEST_ENOSPC_FLAG_FILE: stringVar(''),
     })
     .transform((v) => ({ ...v, fileLimit }));
 }
@@ -187,6 +190,7 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv, fileLimit: number | und
     ...connectionBoundsOf(v),
     corsOrigins: v.RUNNEL_CORS_ORIGINS,
     advertisedUrl: v.RUNNEL_ADVERTISED_URL,
+    testEnospcFlagFile: v.RUNNEL_TEST_ENOSPC_FLAG_FILE || undefined,
   };
 }
 

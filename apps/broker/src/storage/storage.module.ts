@@ -39,7 +39,7 @@ const DATA_DIR_LOCK = Symbol('DATA_DIR_LOCK');
  * failure stops the boot with a message naming the variable (main prints it and exits 1).
  */
 async function lockDataDir(config: BrokerConfig): Promise<DataDirLock> {
-  installTestIoFaults(process.env.RUNNEL_TEST_ENOSPC_FLAG_FILE);
+  installTestIoFaults(config.testEnospcFlagFile);
   try {
     prepareDataDir(config.dataDir);
   } catch (error) {
