@@ -72,9 +72,18 @@ describe('Partition / ReplicaManager (real logs in a temp dir)', () => {
     expect(await partition.offsetForTimestamp(1002)).toEqual({ offset: 2, timestamp: 1002 });
     expect(await partition.offsetForTimestamp(5000)).toBeNull();
     // A record appended (acks=1) but not yet fsynced, so not below HW, is not found until it is.
+    // The log's fsync is held back here, so the lookup cannot race the group commit.
+    const flush = partition.log.flush.bind(partition.log);
+    let releaseFlush!: () => void;
+    const flushHeld = new Promise<void>((resolve) => (releaseFlush = resolve));
+    partition.log.flush = async () => {
+      await flushHeld;
+      return flush();
+    };
     await partition.append(encodeRecordBatch({ records: [{ timestamp: 9000, key: null, value: Buffer.from('late'), headers: [] }] }), 1);
     expect(partition.highWatermark).toBe(5);
     expect(await partition.offsetForTimestamp(9000)).toBeNull();
+    releaseFlush();
     expect(await partition.waitForData(5, 30_000)).toBe(true);
     expect(await partition.offsetForTimestamp(9000)).toEqual({ offset: 5, timestamp: 9000 });
   });
