@@ -1,3 +1,4 @@
+import type { BatchHeader } from '@runnel/protocol';
 import type { Offset } from '@runnel/protocol';
 import type { FileHandleCache } from './file-handle-cache';
 import type { IndexCache } from './index-cache';
@@ -28,6 +29,12 @@ export interface PartitionLogOptions {
 export interface AppendOptions {
   /** Stamped into every batch's partitionLeaderEpoch (outside the CRC). */
   leaderEpoch?: number;
+  /**
+   * The headers of exactly these bytes, already checked (framing, magic, CRC32C, at most
+   * max.message.bytes) by the caller — the produce path's record validation does it — so the log
+   * does not compute every CRC a second time. Their sizes must cover the buffer exactly.
+   */
+  checkedHeaders?: readonly BatchHeader[];
 }
 
 export interface AppendResult {

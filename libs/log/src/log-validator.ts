@@ -25,8 +25,8 @@ export interface CheckedBatches {
 const INT32_MAX = 0x7fffffff;
 
 /** Batches from a producer: at most max.message.bytes each, records numbered 0..count-1. */
-export function checkProducerBatches(batches: Buffer, maxMessageBytes: number): CheckedBatches {
-  const headers = checkBatches(batches, maxMessageBytes);
+export function checkProducerBatches(batches: Buffer, maxMessageBytes: number, checked?: readonly BatchHeader[]): CheckedBatches {
+  const headers = checked === undefined ? checkBatches(batches, maxMessageBytes) : trustedHeaders(batches, maxMessageBytes, checked);
   let records = 0;
   for (const header of headers) {
     if (header.recordCount === 0 || header.lastOffsetDelta !== header.recordCount - 1) {
@@ -36,6 +36,24 @@ export function checkProducerBatches(batches: Buffer, maxMessageBytes: number): 
   }
   if (batches.length > INT32_MAX) throw new ProtocolError('TOO_LARGE', `append of ${batches.length} bytes`);
   return { headers, records };
+}
+
+/**
+ * Headers a caller has already checked for these bytes (CRC included): only what is cheap is
+ * re-checked here — that they tile the buffer exactly and each is within max.message.bytes. Copies,
+ * since assignOffsets updates them.
+ */
+function trustedHeaders(batches: Buffer, maxMessageBytes: number, checked: readonly BatchHeader[]): BatchHeader[] {
+  let covered = 0;
+  const headers = checked.map((header) => {
+    const size = header.batchLength + LOG_OVERHEAD;
+    if (size > maxMessageBytes)
+      throw new ProtocolError('TOO_LARGE', `batch of ${size} bytes is larger than max.message.bytes ${maxMessageBytes}`);
+    covered += size;
+    return { ...header };
+  });
+  if (headers.length === 0 || covered !== batches.length) throw new Error(`checked headers cover ${covered} of ${batches.length} bytes`);
+  return headers;
 }
 
 export interface StampOptions {

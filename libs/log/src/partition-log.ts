@@ -156,7 +156,7 @@ export class PartitionLog {
    */
   append(batches: Buffer, opts: AppendOptions = {}): AppendResult {
     this.assertOpen();
-    const { headers, records } = checkProducerBatches(batches, this.config.maxMessageBytes);
+    const { headers, records } = checkProducerBatches(batches, this.config.maxMessageBytes, opts.checkedHeaders);
     const leaderEpoch = opts.leaderEpoch === undefined ? undefined : asLeaderEpoch(opts.leaderEpoch);
     const nowMs = this.clock.nowMs();
     const baseOffset = this.leo;

@@ -95,6 +95,23 @@ describe('PartitionLog.append', () => {
     expect(readInt64AsNumber(good, 0)).toBe(0);
   });
 
+  it('takes headers a caller already checked, as long as they cover the buffer and the size limit', async () => {
+    const { log } = await openLog({ maxMessageBytes: 1 << 20 });
+    const batches = buildBatches([{ records: 2 }, { records: 3 }]);
+    const checked = checkBatches(batches, 1 << 20);
+    expect(log.append(batches, { checkedHeaders: checked })).toMatchObject({ baseOffset: 0, lastOffset: 4, records: 5 });
+    expect(checked.map((h) => h.baseOffset)).toEqual([0, 0]); // the caller's headers are not patched
+    expect(checkBatches(batches, 1 << 20).map((h) => h.baseOffset)).toEqual([0, 2]);
+    // Headers of other bytes (here: one batch short) are a caller bug: refused, nothing appended.
+    const more = buildBatches([{ records: 1 }, { records: 1 }]);
+    expect(() => log.append(more, { checkedHeaders: checkBatches(more, 1 << 20).slice(0, 1) })).toThrow(/cover/);
+    const { log: small } = await openLog({ maxMessageBytes: 100 });
+    const big = buildBatch({ records: 3, valueBytes: 100 });
+    expect(() => small.append(big, { checkedHeaders: checkBatches(big, 1 << 20) })).toThrow(expect.objectContaining({ code: 'TOO_LARGE' }));
+    expect(log.logEndOffset).toBe(5);
+    expect((await log.read(0, 1 << 20)).bytes.equals(batches)).toBe(true);
+  });
+
   it('refuses batches above max.message.bytes with TOO_LARGE', async () => {
     const { log } = await openLog({ maxMessageBytes: 200 });
     const big = buildBatch({ records: 3, valueBytes: 100 });

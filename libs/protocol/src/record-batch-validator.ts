@@ -55,6 +55,8 @@ export interface TimestampBounds {
 export interface ValidatedBatches {
   batches: number;
   records: number;
+  /** The checked header of each batch, in order: the log may take them instead of checking the same bytes again. */
+  headers: BatchHeader[];
 }
 
 /** The decompressed size cap Runnel applies whatever a topic's max.message.bytes says. */
@@ -64,17 +66,19 @@ export async function validateProducerBatches(buf: Buffer, rules: ProducerBatchR
   if (buf.length === 0) throw new ProtocolError('TRUNCATED', 'no record batch in an empty buffer');
   let batches = 0;
   let records = 0;
+  const headers: BatchHeader[] = [];
   for (let position = 0; position < buf.length; batches++) {
     try {
       const header = checkBatch(buf, position, buf.length, rules.maxBatchBytes);
       await validateBatch(buf, position, header, rules);
+      headers.push(header);
       records += header.recordCount;
       position += batchSize(header);
     } catch (error) {
       throw inBatch(error, batches, position);
     }
   }
-  return { batches, records };
+  return { batches, records, headers };
 }
 
 function invalid(message: string): ProtocolError {

@@ -15,6 +15,7 @@ import {
   OFFSET_MAGIC,
   ProtocolError,
   TimestampType,
+  checkBatches,
   decodeRecordBatch,
   encodeRecordBatch,
   encodeRecordBatchAsync,
@@ -66,7 +67,10 @@ describe('validateProducerBatches', () => {
         compression: CompressionCodec.Zstd,
       }),
     );
-    expect(await validateProducerBatches(Buffer.concat(batches), RULES)).toEqual({ batches: 3, records: 4 });
+    const validated = await validateProducerBatches(Buffer.concat(batches), RULES);
+    expect(validated).toMatchObject({ batches: 3, records: 4 });
+    // The headers it hands on are those of the very bytes checked.
+    expect(validated.headers).toEqual(checkBatches(Buffer.concat(batches), 1 << 20));
   });
 
   it('refuses records that lie inside a batch with a valid CRC, naming the batch', async () => {
@@ -143,15 +147,21 @@ describe('validateProducerBatches', () => {
   it('refuses CreateTime timestamps outside message.timestamp.before/after.max.ms, not LogAppendTime ones', async () => {
     const timestamps = { nowMs: NOW, beforeMaxMs: 1000, afterMaxMs: 500 };
     const rules = { ...RULES, timestamps };
-    await expect(validateProducerBatches(batchOf(['a'], { timestamp: NOW - 1000 }), rules)).resolves.toEqual({ batches: 1, records: 1 });
-    await expect(validateProducerBatches(batchOf(['a'], { timestamp: NOW + 500 }), rules)).resolves.toEqual({ batches: 1, records: 1 });
-    await expect(validateProducerBatches(batchOf(['a'], { timestamp: -1 }), rules)).resolves.toEqual({ batches: 1, records: 1 });
+    await expect(validateProducerBatches(batchOf(['a'], { timestamp: NOW - 1000 }), rules)).resolves.toMatchObject({
+      batches: 1,
+      records: 1,
+    });
+    await expect(validateProducerBatches(batchOf(['a'], { timestamp: NOW + 500 }), rules)).resolves.toMatchObject({
+      batches: 1,
+      records: 1,
+    });
+    await expect(validateProducerBatches(batchOf(['a'], { timestamp: -1 }), rules)).resolves.toMatchObject({ batches: 1, records: 1 });
     const old = await refusal(batchOf(['a'], { timestamp: NOW - 1001 }), rules);
     expect([old.code, old.message]).toEqual(['INVALID_TIMESTAMP', expect.stringMatching(/message\.timestamp\.before\.max\.ms=1000/)]);
     const future = await refusal(Buffer.concat([batchOf(['a']), batchOf(['b'], { timestamp: NOW + 501 })]), rules);
     expect([future.code, future.batchIndex, future.message]).toEqual(['INVALID_TIMESTAMP', 1, expect.stringMatching(/after\.max\.ms=500/)]);
     const stamped = batchOf(['a'], { timestamp: NOW - 9999, timestampType: TimestampType.LogAppendTime });
-    await expect(validateProducerBatches(stamped, rules)).resolves.toEqual({ batches: 1, records: 1 });
+    await expect(validateProducerBatches(stamped, rules)).resolves.toMatchObject({ batches: 1, records: 1 });
     // A record older than its batch's maxTimestamp is checked on its own.
     const mixed = encodeRecordBatch({
       records: [

@@ -6,7 +6,7 @@ import {
   storageErrnoOf,
   type TimestampLookup,
 } from '@runnel/log';
-import type { LeaderEpoch, Offset } from '@runnel/protocol';
+import type { BatchHeader, LeaderEpoch, Offset } from '@runnel/protocol';
 
 /**
  * One partition as its leader sees it (single node for now; followers join later): the log, its
@@ -136,11 +136,11 @@ export class Partition {
    * Appends raw, validated-by-the-log batches. The buffer is patched in place (offsets, epoch).
    * Throws the log's typed errors (ProtocolError, record too large) before anything is written.
    */
-  async append(batches: Buffer, acks: Acks): Promise<PartitionAppendResult> {
+  async append(batches: Buffer, acks: Acks, checkedHeaders?: readonly BatchHeader[]): Promise<PartitionAppendResult> {
     if (this.storageError) await this.unfence();
     let result;
     try {
-      result = this.log.append(batches, { leaderEpoch: this.leaderEpoch });
+      result = this.log.append(batches, { leaderEpoch: this.leaderEpoch, checkedHeaders });
     } catch (error) {
       if (!storageErrnoOf(error)) throw error;
       this.health.failed(`append to ${this.topic}-${this.partition}`, error);

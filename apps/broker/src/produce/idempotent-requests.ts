@@ -80,12 +80,14 @@ export class IdempotentRequests {
   async run(
     topic: string,
     key: string | undefined,
-    fingerprint: string,
+    /** Hashes the request; called only when there is a key (a SHA-256 of the body is no cost to put on every request). */
+    fingerprint: () => string,
     acks: Acks,
     produce: (hooks?: StreamHooks) => Promise<{ answer: HttpAnswer; finished?: Promise<void> }>,
   ): Promise<HttpAnswer> {
     if (key === undefined) return (await produce()).answer;
-    const claim = await this.cache.claim(topic, key, fingerprint);
+    const hash = fingerprint();
+    const claim = await this.cache.claim(topic, key, hash);
     if ('replay' in claim) {
       this.stats.replays++;
       return { ...claim.replay, replayed: true };
@@ -101,7 +103,7 @@ export class IdempotentRequests {
     const settle = async (answer: StoredAnswer | undefined): Promise<void> => {
       if (settled) return;
       settled = true;
-      if (answer !== undefined && answer.status < 500) await this.persistAnswer(topic, key, fingerprint, claim.expiresAtMs, answer, acks);
+      if (answer !== undefined && answer.status < 500) await this.persistAnswer(topic, key, hash, claim.expiresAtMs, answer, acks);
       claim.complete(answer);
     };
     let captured = '';

@@ -9,6 +9,7 @@ import {
   partitionForKey,
   recompressRecordBatches,
   validateProducerBatches,
+  type ValidatedBatches,
 } from '@runnel/protocol';
 import { Acks, Partition } from '@runnel/replication';
 import { RunnelError, badRequest, toApiError } from '../common/errors';
@@ -115,7 +116,7 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
     const key = options.idempotencyKey;
     if (key === undefined) return (await this.recordStream(ctx, source, acks, options)).answer;
     const body = await readBody(source, this.config.maxRequestBytes);
-    const fingerprint = fingerprintOf(options.lines ? 'records ndjson' : 'records', topic, acks, body);
+    const fingerprint = (): string => fingerprintOf(options.lines ? 'records ndjson' : 'records', topic, acks, body);
     return this.idempotency.run(topic, key, fingerprint, acks, (hooks) =>
       this.recordStream(ctx, Readable.from([body]), acks, options, hooks),
     );
@@ -166,10 +167,16 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
       return id;
     });
     if (new Set(ids).size !== ids.length) throw badRequest('entries ids must be unique within a request');
-    return this.idempotency.run(topic, idempotencyKey, fingerprintOf('records:batch', topic, acks, bytes), acks, async () => {
-      const deliveries = await this.submitAll(ctx, entries, acks, 'entries');
-      return { answer: { status: 207, contentType: JSON_CONTENT_TYPE, body: batchAnswerText(ids, deliveries) } };
-    });
+    return this.idempotency.run(
+      topic,
+      idempotencyKey,
+      () => fingerprintOf('records:batch', topic, acks, bytes),
+      acks,
+      async () => {
+        const deliveries = await this.submitAll(ctx, entries, acks, 'entries');
+        return { answer: { status: 207, contentType: JSON_CONTENT_TYPE, body: batchAnswerText(ids, deliveries) } };
+      },
+    );
   }
 
   /**
@@ -183,21 +190,28 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
     if (!Buffer.isBuffer(bytes) || bytes.length === 0) {
       throw badRequest('body must be one or more RecordBatch v2 with Content-Type: application/vnd.kafka.record-batch');
     }
-    return this.idempotency.run(topic, idempotencyKey, fingerprintOf(`batches ${partitionId}`, topic, acks, bytes), acks, async () => {
-      let result;
-      try {
-        await this.validateBatches(topic, bytes);
-        const stored = await this.withTopicCompression(topic, bytes);
-        // acks=0 gains nothing here: the append itself is synchronous, only the fsync is waited for.
-        result = await partition.append(stored, acks === -1 ? -1 : 1);
-      } catch (error) {
-        if (error instanceof ProtocolError) this.metrics.batchesRefused(topic, error.code);
-        throw this.toError(error);
-      }
-      this.metrics.produced(topic, result.records, bytes.length);
-      const body = { base_offset: result.baseOffset, last_offset: result.lastOffset, log_append_time: result.logAppendTimeMs };
-      return { answer: { status: 200, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(body) } };
-    });
+    return this.idempotency.run(
+      topic,
+      idempotencyKey,
+      () => fingerprintOf(`batches ${partitionId}`, topic, acks, bytes),
+      acks,
+      async () => {
+        let result;
+        try {
+          const validated = await this.validateBatches(topic, bytes);
+          const stored = await this.withTopicCompression(topic, bytes);
+          // acks=0 gains nothing here: the append itself is synchronous, only the fsync is waited for.
+          // Bytes stored as sent were just checked (CRC included): the log takes their headers as they are.
+          result = await partition.append(stored, acks === -1 ? -1 : 1, stored === bytes ? validated.headers : undefined);
+        } catch (error) {
+          if (error instanceof ProtocolError) this.metrics.batchesRefused(topic, error.code);
+          throw this.toError(error);
+        }
+        this.metrics.produced(topic, result.records, bytes.length);
+        const body = { base_offset: result.baseOffset, last_offset: result.lastOffset, log_append_time: result.logAppendTimeMs };
+        return { answer: { status: 200, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(body) } };
+      },
+    );
   }
 
   private context(topic: string): TopicContext {
@@ -288,11 +302,11 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
    * compressed one may decompress to (and MAX_DECOMPRESSED_BATCH_BYTES whatever the topic says);
    * CreateTime topics bound timestamps by message.timestamp.before/after.max.ms.
    */
-  private async validateBatches(topic: string, bytes: Buffer): Promise<void> {
+  private async validateBatches(topic: string, bytes: Buffer): Promise<ValidatedBatches> {
     const config = (name: string): number => Number(this.topics.configValue(topic, name));
     const maxMessageBytes = config('max.message.bytes');
     const createTime = this.topics.configValue(topic, 'message.timestamp.type') === 'CreateTime';
-    await validateProducerBatches(bytes, {
+    return validateProducerBatches(bytes, {
       maxBatchBytes: maxMessageBytes,
       maxDecompressedBytes: Math.min(maxMessageBytes, MAX_DECOMPRESSED_BATCH_BYTES),
       timestamps: createTime

@@ -3,6 +3,7 @@ import type { Acks } from '@runnel/replication';
 import { ReadFormat, parseReadFormat } from '../common/encodings';
 import { badRequest } from '../common/errors';
 import { parseRecordListText } from '../common/raw-json';
+import type { StartFrom } from '../consume/start-position';
 import { WsLimits } from './ws-limits';
 
 /**
@@ -18,12 +19,8 @@ import { WsLimits } from './ws-limits';
  *   {"type":"unsubscribe","sub"}
  *   {"type":"produce","ref","topic","records":[...],"acks"?}
  */
-export type FromSpec =
-  | { kind: 'earliest' }
-  | { kind: 'latest' }
-  | { kind: 'offset'; offset: number }
-  | { kind: 'timestamp'; timestamp: number }
-  | { kind: 'cursor'; cursor: string };
+/** Where a subscription starts: the one start-position shape every read transport resolves. */
+export type FromSpec = StartFrom;
 
 export interface SubscribeFrame {
   type: 'subscribe';
