@@ -5,9 +5,11 @@
  */
 export const MAX_JSON_DEPTH = 128;
 
-/** The nesting depth of JSON text (brackets outside strings), stopping once it passes `limit`. */
-export function jsonDepthExceeds(text: Buffer | string, limit = MAX_JSON_DEPTH): boolean {
-  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+/**
+ * Whether a JSON body nests deeper than `limit` (brackets outside strings), stopping once it does.
+ * Streamed records get their depth from the splitter's own scan instead.
+ */
+export function jsonDepthExceeds(bytes: Buffer, limit = MAX_JSON_DEPTH): boolean {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < bytes.length; i++) {

@@ -1,3 +1,5 @@
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, NEWLINE, OPEN_BRACE, OPEN_BRACKET, QUOTE, isJsonWhitespace } from '../common/json-chars';
+
 /**
  * Splits a byte stream of JSON objects — NDJSON, or objects one after another with any
  * whitespace between them — into the text of each top-level object, without parsing it.
@@ -21,30 +23,24 @@
  * A skipped bad line keeps only its first bytes, for the message.
  */
 export interface SplitterSink {
-  /** One complete top-level object (or, with `lines`, an unbalanced line), as UTF-8 text. */
-  object(text: string): void;
+  /**
+   * One complete top-level object (or, with `lines`, an unbalanced line), as UTF-8 text, with the
+   * deepest array/object nesting seen in it (the scan already counts it: no second pass needed).
+   */
+  object(text: string, depth: number): void;
   /** A complete top-level object that was over the limit (its size in bytes). */
   tooLarge(bytes: number): void;
   /** A line that is not a JSON object, skipped; `message` says where and what it started with. */
   junk(message: string): void;
 }
 
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const NEWLINE = 0x0a;
 /** Bytes of a skipped line quoted in its error message. */
 const JUNK_PREVIEW_BYTES = 60;
 
-function isWhitespace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
 export class JsonObjectSplitter {
   private depth = 0;
+  /** Deepest nesting of the current object so far. */
+  private deepest = 0;
   private inString = false;
   private escaped = false;
   /** Pieces of the current object from earlier chunks (empty when skipping). */
@@ -81,8 +77,9 @@ export class JsonObjectSplitter {
       if (this.depth === 0) {
         if (c === OPEN_BRACE) {
           this.depth = 1;
+          this.deepest = 1;
           start = i;
-        } else if (!isWhitespace(c)) {
+        } else if (!isJsonWhitespace(c)) {
           this.junk = { at: this.position + i, preview: [c] };
         }
         continue;
@@ -99,8 +96,9 @@ export class JsonObjectSplitter {
         continue;
       }
       if (c === QUOTE) this.inString = true;
-      else if (c === OPEN_BRACE || c === OPEN_BRACKET) this.depth++;
-      else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && --this.depth === 0) this.emit(chunk, start, i + 1, sink);
+      else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        if (++this.depth > this.deepest) this.deepest = this.depth;
+      } else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && --this.depth === 0) this.emit(chunk, start, i + 1, sink);
     }
     if (this.depth > 0) this.carry(chunk, start);
     this.position += length;
@@ -121,16 +119,17 @@ export class JsonObjectSplitter {
     if (this.skipping || bytes > this.maxObjectBytes) {
       sink.tooLarge(bytes);
     } else if (this.parts.length === 0) {
-      sink.object(chunk.toString('utf8', start, end));
+      sink.object(chunk.toString('utf8', start, end), this.deepest);
     } else {
       this.parts.push(chunk.subarray(start, end));
-      sink.object(Buffer.concat(this.parts, bytes).toString('utf8'));
+      sink.object(Buffer.concat(this.parts, bytes).toString('utf8'), this.deepest);
     }
     this.reset();
   }
 
   private reset(): void {
     this.depth = 0;
+    this.deepest = 0;
     this.inString = false;
     this.escaped = false;
     this.parts = [];

@@ -1,6 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
 import { RunnelError, badRequest } from '../common/errors';
-import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../http/json-depth';
+import { MAX_JSON_DEPTH } from '../http/json-depth';
 import { parseRecordText } from '../common/raw-json';
 import { Delivery, isSettled, refused } from './delivery';
 import { JsonObjectSplitter } from './json-stream-splitter';
@@ -59,8 +59,8 @@ class RecordStream {
   private closed = false;
 
   private readonly sink = {
-    object: (text: string): void => {
-      if (jsonDepthExceeds(text)) {
+    object: (text: string, depth: number): void => {
+      if (depth > MAX_JSON_DEPTH) {
         this.entries.push(refused(badRequest(`Invalid JSON record: nested deeper than ${MAX_JSON_DEPTH} levels`)));
         return;
       }

@@ -25,6 +25,18 @@ function split(chunks: (string | Buffer)[], maxObjectBytes = 1024): { objects: u
 }
 
 describe('JsonObjectSplitter', () => {
+  it('reports the deepest nesting of each object, across chunks, ignoring brackets inside strings', () => {
+    const depths: number[] = [];
+    const splitter = new JsonObjectSplitter(1 << 20);
+    const sink = { object: (_t: string, depth: number) => depths.push(depth), tooLarge: () => undefined, junk: () => undefined };
+    const deep = `{"v":${'['.repeat(200)}${']'.repeat(200)}}`;
+    splitter.push(Buffer.from('{"a":1} {"b":{"c":[1,{"d":"[[[{{{"}]}} '), sink);
+    splitter.push(Buffer.from(deep.slice(0, 100)), sink);
+    splitter.push(Buffer.from(deep.slice(100)), sink);
+    splitter.end(sink);
+    expect(depths).toEqual([1, 4, 201]);
+  });
+
   it('splits NDJSON and objects one after another, with any whitespace between', () => {
     expect(split(['{"a":1}\n{"b":2}\r\n\t {"c":3}{"d":4}\n']).objects).toEqual([{ a: 1 }, { b: 2 }, { c: 3 }, { d: 4 }]);
   });
