@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { GROUP_ENV, Member, createTopic, eventually, produce, range, rest } from '../groups/group-support';
 import { BrokerProcess, startBroker } from '../support/broker-process';
 import { ShellExample, mismatches, parseDocumented, readmeSection, shellExamples } from './readme-examples';
 
@@ -51,6 +52,34 @@ describe('README: Try it with curl', () => {
       problems.push(...check(example, run).map((p) => `${example.command}\n  → ${p}`));
     }
     expect(problems).toEqual([]);
+  });
+
+  it('runs the consumer-group commands against a group that has committed and left', async () => {
+    const groups = await startBroker({ env: GROUP_ENV });
+    try {
+      await createTopic(groups, 'orders', 3);
+      for (let p = 0; p < 3; p++) await produce(groups, 'orders', p, range(5));
+      const member = await Member.join(groups, { group: 'billing', topic: 'orders', from: 'earliest', auto_commit: false });
+      await member.untilOwns(3);
+      expect(await member.commit([{ partition: 0, offset: 2 }])).toMatchObject({ type: 'committed' });
+      member.close();
+      await eventually(
+        () => rest(groups, 'GET', '/consumer-groups/billing'),
+        (r) => r.status === 200 && r.body.state === 'EMPTY',
+      );
+      const problems: string[] = [];
+      const examples = shellExamples(readmeSection('Consumer groups'));
+      expect(examples.length).toBeGreaterThanOrEqual(7);
+      for (const example of examples) {
+        const run = await runExample(example, groups.baseUrl, curlHome);
+        problems.push(...check(example, run).map((p) => `${example.command}\n  → ${p}`));
+      }
+      expect(problems).toEqual([]);
+      // The last command deleted the group.
+      expect((await rest(groups, 'GET', '/consumer-groups/billing')).status).toBe(404);
+    } finally {
+      await groups.stop();
+    }
   });
 });
 
