@@ -52,13 +52,13 @@ describe('Admin against the broker', () => {
     ]);
   });
 
-  it("rejects with the broker's error code: 40002 for an existing topic, 42201 for a bad config, 40403 for an unknown one", async () => {
+  it("rejects with the broker's error code: 40002 for an existing topic, 40002 (Confluent) for a bad config, 40403 for an unknown one", async () => {
     await admin.createTopic('admin-twice');
     const exists = await errorOf(admin.createTopic('admin-twice'));
     expect(exists).toBeInstanceOf(RunnelClientError);
     expect(exists.errorCode).toBe(40002);
     expect(exists.retriable).toBe(false);
-    expect((await errorOf(admin.createTopic('admin-bad', { configs: { 'retention.ms': 'soon' } }))).errorCode).toBe(42201);
+    expect((await errorOf(admin.createTopic('admin-bad', { configs: { 'retention.ms': 'soon' } }))).errorCode).toBe(40002);
     expect((await errorOf(admin.deleteTopic('admin-missing'))).errorCode).toBe(40403);
   });
 });

@@ -5,7 +5,10 @@
  */
 export const API_ERRORS = {
   BAD_REQUEST: { errorCode: 40001, status: 400, retriable: false },
-  TOPIC_EXISTS: { errorCode: 40002, status: 409, retriable: false },
+  /** Confluent v3 answers Kafka's TopicExistsException with 400 and 40002. */
+  TOPIC_EXISTS: { errorCode: 40002, status: 400, retriable: false },
+  /** Kafka's invalid-request family on admin calls (bad replication factor, partitions, config): Confluent's 400/40002. */
+  KAFKA_BAD_REQUEST: { errorCode: 40002, status: 400, retriable: false },
   NOT_AUTHENTICATED: { errorCode: 40101, status: 401, retriable: false },
   NOT_AUTHORIZED: { errorCode: 40301, status: 403, retriable: false },
   NOT_FOUND: { errorCode: 404, status: 404, retriable: false },
@@ -14,7 +17,19 @@ export const API_ERRORS = {
   CONFLICT: { errorCode: 40901, status: 409, retriable: false },
   TOO_LARGE: { errorCode: 41301, status: 413, retriable: false },
   OFFSET_OUT_OF_RANGE: { errorCode: 416, status: 416, retriable: false },
-  INVALID_CONFIG: { errorCode: 42201, status: 422, retriable: false },
+  /** An invalid topic, broker or cluster config: Kafka's InvalidConfigurationException, which Confluent answers 400/40002. */
+  INVALID_CONFIG: { errorCode: 40002, status: 400, retriable: false },
+  /** A request body that is well-formed JSON but cannot be processed (Confluent: empty produce body). */
+  UNPROCESSABLE: { errorCode: 422, status: 422, retriable: false },
+  /** A records:batch request that is empty, too long or repeats an entry id (Confluent's 42208). */
+  BATCH_INVALID: { errorCode: 42208, status: 422, retriable: false },
+  /** HTTP consumer API (Confluent v2 / Strimzi bridge). */
+  CONSUMER_INSTANCE_NOT_FOUND: { errorCode: 40403, status: 404, retriable: false },
+  CONSUMER_ALREADY_SUBSCRIBED: { errorCode: 40901, status: 409, retriable: false },
+  CONSUMER_ALREADY_EXISTS: { errorCode: 40902, status: 409, retriable: false },
+  CONSUMER_ILLEGAL_STATE: { errorCode: 40903, status: 409, retriable: false },
+  CONSUMER_FORMAT_MISMATCH: { errorCode: 40601, status: 406, retriable: false },
+  INVALID_CONSUMER_CONFIG: { errorCode: 42204, status: 422, retriable: false },
   /** An Idempotency-Key reused with a different request (Stripe's rule). */
   IDEMPOTENCY_KEY_REUSED: { errorCode: 42202, status: 422, retriable: false },
   THROTTLED: { errorCode: 42901, status: 429, retriable: true },

