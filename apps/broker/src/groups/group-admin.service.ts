@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { CommittedOffset, GroupDescription, OffsetCommit } from '@runnel/groups';
-import { isPartitionId } from '@runnel/protocol';
+import type { CommittedOffset, GroupDescription, MemberDescription, OffsetCommit, TopicPartition } from '@runnel/groups';
+import { isPartitionId, parsePartitionIdText } from '@runnel/protocol';
 import { RunnelError, badRequest, unknownPartition } from '../common/errors';
 import { startOffset } from '../consume/start-position';
 import { TopicsService } from '../topics/topics.service';
@@ -8,24 +8,38 @@ import { GroupsService } from './groups.service';
 
 /**
  * The consumer-group admin use cases of API.md "Consumer groups" that need both the groups and
- * the logs: lags (committed offset against the high watermark) and offsets:reset (new offsets
- * computed from the logs, written only while the group has no members).
+ * the logs: lags (committed offset against the high watermark), one member and its assignments,
+ * and offsets:reset (new offsets computed from the logs, written only while the group has no
+ * members). Answers are Confluent REST v3's: what Confluent answers 404 for (a group without
+ * lags, a consumer or assignment that is not there) is a 404 here too.
  */
 export interface PartitionLag {
   topic_name: string;
   partition_id: number;
-  /** Null when the group owns the partition but never committed an offset for it. */
-  current_offset: number | null;
+  /**
+   * The committed offset; for a partition the group owns but never committed, the partition's
+   * log start offset (Kafka's spec types it an integer, so "none" cannot be said): the group has
+   * acknowledged nothing, so every record still in the log counts as lag.
+   */
+  current_offset: number;
   log_end_offset: number;
-  lag: number | null;
-  consumer_id: string | null;
-  client_id: string | null;
+  /** log_end_offset - current_offset, never negative. */
+  lag: number;
+  /** The owning member; "" when no member owns the partition (as Confluent answers). */
+  consumer_id: string;
+  client_id: string;
 }
 
-/** The group's total lag and the partition lagging most (undefined when nothing is committed). */
+/** The group's total lag and the partition lagging most (the first of equal maxima). */
 export interface LagSummary {
-  max: PartitionLag | undefined;
+  max: PartitionLag;
   total: number;
+}
+
+/** A member of a group, found by id. */
+export interface GroupMember {
+  group: GroupDescription;
+  member: MemberDescription;
 }
 
 export type ResetTarget =
@@ -56,7 +70,10 @@ export class GroupAdminService {
     private readonly topics: TopicsService,
   ) {}
 
-  /** One entry per partition the group has a committed offset for or owns, sorted by topic, partition. */
+  /**
+   * One entry per partition the group has a committed offset for or owns, sorted by topic,
+   * partition; 404 when there is none (nothing committed, nothing assigned), as Confluent's.
+   */
   lags(groupId: string): PartitionLag[] {
     const group = this.groups.describe(groupId);
     const owners = ownersOf(group);
@@ -67,37 +84,73 @@ export class GroupAdminService {
     for (const key of keys) {
       const [topic, partitionText] = splitKey(key);
       const partition = Number(partitionText);
-      let logEnd: number;
+      let log: { logStartOffset: number; highWatermark: number };
       try {
-        logEnd = this.topics.partition(topic, partition).highWatermark;
+        const state = this.topics.partition(topic, partition);
+        log = { logStartOffset: state.logStartOffset as number, highWatermark: state.highWatermark as number };
       } catch {
         continue; // topic deleted: its offsets are being removed
       }
-      const current = committed.get(key)?.offset ?? null;
+      const current = committed.get(key)?.offset ?? log.logStartOffset;
       const owner = owners.get(key);
       lags.push({
         topic_name: topic,
         partition_id: partition,
         current_offset: current,
-        log_end_offset: logEnd,
-        lag: current === null ? null : Math.max(0, logEnd - current),
-        consumer_id: owner?.memberId ?? null,
-        client_id: owner?.clientId ?? null,
+        log_end_offset: log.highWatermark,
+        lag: Math.max(0, log.highWatermark - current),
+        consumer_id: owner?.memberId ?? '',
+        client_id: owner?.clientId ?? '',
       });
     }
-    return lags.sort((a, b) => (a.topic_name < b.topic_name ? -1 : a.topic_name > b.topic_name ? 1 : a.partition_id - b.partition_id));
+    if (lags.length === 0) {
+      throw new RunnelError(
+        'NOT_FOUND',
+        `Consumer group '${groupId}' has no committed offsets and no assigned partitions: it has no lags.`,
+      );
+    }
+    return lags.sort((x, y) => (x.topic_name < y.topic_name ? -1 : x.topic_name > y.topic_name ? 1 : x.partition_id - y.partition_id));
   }
 
-  /** Sums `lags`: partitions without a committed offset count for nothing; the first of equal maxima wins. */
+  /** The lag of one partition of `lags`; 404 when the group neither committed nor owns it. */
+  lag(groupId: string, topic: string, partitionText: string): PartitionLag {
+    const partition = parsePartitionIdText(partitionText);
+    const lag =
+      partition === undefined ? undefined : this.lags(groupId).find((l) => l.topic_name === topic && l.partition_id === partition);
+    if (!lag)
+      throw new RunnelError('NOT_FOUND', `Consumer group '${groupId}' has no lag for partition ${partitionText} of topic '${topic}'.`);
+    return lag;
+  }
+
+  /** Sums `lags` (404 when there are none); the first of equal maxima wins. */
   lagSummary(groupId: string): LagSummary {
-    let max: PartitionLag | undefined;
+    const lags = this.lags(groupId);
+    let max = lags[0];
     let total = 0;
-    for (const l of this.lags(groupId)) {
-      if (l.lag === null) continue;
+    for (const l of lags) {
       total += l.lag;
-      if (!max || l.lag > max.lag!) max = l;
+      if (l.lag > max.lag) max = l;
     }
     return { max, total };
+  }
+
+  /** One member of the group: 40404 for an unknown group, 404 for a consumer that is not a member. */
+  member(groupId: string, consumerId: string): GroupMember {
+    const group = this.groups.describe(groupId);
+    const member = group.members.find((m) => m.memberId === consumerId);
+    if (!member) throw new RunnelError('NOT_FOUND', `Consumer '${consumerId}' is not a member of consumer group '${groupId}'.`);
+    return { group, member };
+  }
+
+  /** One partition the member owns now; 404 when it does not own it. */
+  assignment(groupId: string, consumerId: string, topic: string, partitionText: string): GroupMember & { partition: TopicPartition } {
+    const found = this.member(groupId, consumerId);
+    const id = parsePartitionIdText(partitionText);
+    const partition = found.member.assignment.find((p) => p.topic === topic && p.partition === id);
+    if (!partition) {
+      throw new RunnelError('NOT_FOUND', `Consumer '${consumerId}' is not assigned partition ${partitionText} of topic '${topic}'.`);
+    }
+    return { ...found, partition };
   }
 
   /** The new offsets; written unless `dryRun`. 40901 while the group has members (also for a dry run). */

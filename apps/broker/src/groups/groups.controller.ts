@@ -1,13 +1,29 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { GroupDescription, MemberDescription } from '@runnel/groups';
-import { RunnelError, badRequest } from '../common/errors';
+import { badRequest } from '../common/errors';
 import { baseUrl } from '../topics/topics.controller';
 import { TopicsService } from '../topics/topics.service';
 import { GroupAdminService, parseResetRequest } from './group-admin.service';
+import {
+  ClusterRef,
+  assignmentListResource,
+  assignmentResource,
+  consumerListResource,
+  consumerResource,
+  groupDetailResource,
+  groupListResource,
+  groupsUrl,
+  lagListResource,
+  lagResource,
+  lagSummaryResource,
+} from './group-resources';
 import { GroupsService } from './groups.service';
 
-/** Confluent REST v3 shapes for consumer groups (API.md "Consumer groups"); each route is one service call. */
+/**
+ * Confluent REST v3's consumer groups, consumers, assignments and lags (API.md "Consumer
+ * groups"; shapes in group-resources.ts), plus Runnel's offsets:reset and DELETE. Each route is
+ * one service call.
+ */
 @Controller('v3/clusters/:cid/consumer-groups')
 export class GroupsController {
   constructor(
@@ -16,78 +32,90 @@ export class GroupsController {
     private readonly topics: TopicsService,
   ) {}
 
+  /** Every group in one answer, as Confluent lists them; `limit` + `page_token` page (Runnel's extension). */
   @Get()
   list(@Param('cid') cid: string, @Query() query: Record<string, string | undefined>, @Req() req: FastifyRequest) {
-    this.topics.checkCluster(cid);
-    const limit = query.limit === undefined ? 100 : Number(query.limit);
+    const cluster = this.cluster(cid, req);
+    if (query.limit === undefined) return groupListResource(cluster, this.groups.coordinator.listGroups(), null);
+    const limit = Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit must be an integer from 1 to 1000');
     const afterGroupId = query.page_token ? Buffer.from(query.page_token, 'base64url').toString('utf8') : undefined;
     const page = this.groups.coordinator.listGroups({ afterGroupId, limit: limit + 1 });
-    const base = this.base(req);
-    const more = page.length > limit;
     const data = page.slice(0, limit);
-    const next = more ? `${base}?limit=${limit}&page_token=${Buffer.from(data[data.length - 1].groupId).toString('base64url')}` : null;
-    return { kind: 'KafkaConsumerGroupList', metadata: { self: base, next }, data: data.map((g) => this.groupBody(g, base)) };
+    const next =
+      page.length > limit
+        ? `${groupsUrl(cluster)}?limit=${limit}&page_token=${Buffer.from(data[data.length - 1].groupId).toString('base64url')}`
+        : null;
+    return groupListResource(cluster, data, next);
   }
 
   @Get(':group')
   get(@Param('cid') cid: string, @Param('group') groupId: string, @Req() req: FastifyRequest) {
-    this.topics.checkCluster(cid);
-    const group = this.groups.describe(groupId);
-    const base = this.base(req);
-    return { ...this.groupBody(group, base), members: group.members.map((m) => this.memberBody(group, m, base)) };
+    const cluster = this.cluster(cid, req);
+    return groupDetailResource(cluster, this.groups.describe(groupId));
   }
 
   @Get(':group/consumers')
   consumers(@Param('cid') cid: string, @Param('group') groupId: string, @Req() req: FastifyRequest) {
-    this.topics.checkCluster(cid);
-    const group = this.groups.describe(groupId);
-    const base = this.base(req);
-    return {
-      kind: 'KafkaConsumerList',
-      metadata: { self: `${base}/${encodeURIComponent(groupId)}/consumers`, next: null },
-      data: group.members.map((m) => this.memberBody(group, m, base)),
-    };
+    const cluster = this.cluster(cid, req);
+    return consumerListResource(cluster, this.groups.describe(groupId));
   }
 
   @Get(':group/consumers/:consumer')
   consumer(@Param('cid') cid: string, @Param('group') groupId: string, @Param('consumer') consumerId: string, @Req() req: FastifyRequest) {
-    this.topics.checkCluster(cid);
-    const group = this.groups.describe(groupId);
-    const member = group.members.find((m) => m.memberId === consumerId);
-    if (!member) throw new RunnelError('NOT_FOUND', `consumer '${consumerId}' is not a member of group '${groupId}'`);
-    return this.memberBody(group, member, this.base(req));
+    const cluster = this.cluster(cid, req);
+    const { member } = this.admin.member(groupId, consumerId);
+    return consumerResource(cluster, groupId, member);
+  }
+
+  @Get(':group/consumers/:consumer/assignments')
+  assignments(
+    @Param('cid') cid: string,
+    @Param('group') groupId: string,
+    @Param('consumer') consumerId: string,
+    @Req() req: FastifyRequest,
+  ) {
+    const cluster = this.cluster(cid, req);
+    const { member } = this.admin.member(groupId, consumerId);
+    return assignmentListResource(cluster, groupId, member);
+  }
+
+  @Get(':group/consumers/:consumer/assignments/:topic/partitions/:partition')
+  assignment(
+    @Param('cid') cid: string,
+    @Param('group') groupId: string,
+    @Param('consumer') consumerId: string,
+    @Param('topic') topic: string,
+    @Param('partition') partition: string,
+    @Req() req: FastifyRequest,
+  ) {
+    const cluster = this.cluster(cid, req);
+    const found = this.admin.assignment(groupId, consumerId, topic, partition);
+    return assignmentResource(cluster, groupId, consumerId, found.partition);
   }
 
   @Get(':group/lags')
   lags(@Param('cid') cid: string, @Param('group') groupId: string, @Req() req: FastifyRequest) {
-    this.topics.checkCluster(cid);
-    const lags = this.admin.lags(groupId);
-    const clusterId = this.topics.clusterId;
-    return {
-      kind: 'KafkaConsumerLagList',
-      metadata: { self: `${this.base(req)}/${encodeURIComponent(groupId)}/lags`, next: null },
-      data: lags.map((l) => ({ kind: 'KafkaConsumerLag', cluster_id: clusterId, consumer_group_id: groupId, ...l, instance_id: null })),
-    };
+    const cluster = this.cluster(cid, req);
+    return lagListResource(cluster, groupId, this.admin.lags(groupId));
+  }
+
+  @Get(':group/lags/:topic/partitions/:partition')
+  lag(
+    @Param('cid') cid: string,
+    @Param('group') groupId: string,
+    @Param('topic') topic: string,
+    @Param('partition') partition: string,
+    @Req() req: FastifyRequest,
+  ) {
+    const cluster = this.cluster(cid, req);
+    return lagResource(cluster, groupId, this.admin.lag(groupId, topic, partition));
   }
 
   @Get(':group/lag-summary')
   lagSummary(@Param('cid') cid: string, @Param('group') groupId: string, @Req() req: FastifyRequest) {
-    this.topics.checkCluster(cid);
-    const { max, total } = this.admin.lagSummary(groupId);
-    return {
-      kind: 'KafkaConsumerGroupLagSummary',
-      metadata: { self: `${this.base(req)}/${encodeURIComponent(groupId)}/lag-summary` },
-      cluster_id: this.topics.clusterId,
-      consumer_group_id: groupId,
-      max_lag_consumer_id: max?.consumer_id ?? null,
-      max_lag_instance_id: null,
-      max_lag_client_id: max?.client_id ?? null,
-      max_lag_topic_name: max?.topic_name ?? null,
-      max_lag_partition_id: max?.partition_id ?? null,
-      max_lag: max?.lag ?? 0,
-      total_lag: total,
-    };
+    const cluster = this.cluster(cid, req);
+    return lagSummaryResource(cluster, groupId, this.admin.lagSummary(groupId));
   }
 
   @Post(':group/offsets::reset')
@@ -112,48 +140,10 @@ export class GroupsController {
     await this.groups.deleteGroup(groupId);
   }
 
-  private base(req: FastifyRequest): string {
-    return `${baseUrl(req)}/v3/clusters/${this.topics.clusterId}/consumer-groups`;
+  /** Checks the cluster id of the path (404 if not this cluster) and names this cluster's URL. */
+  private cluster(cid: string, req: FastifyRequest): ClusterRef {
+    this.topics.checkCluster(cid);
+    const id = this.topics.clusterId;
+    return { id, url: `${baseUrl(req)}/v3/clusters/${id}` };
   }
-
-  private groupBody(group: GroupDescription, base: string) {
-    const self = `${base}/${encodeURIComponent(group.groupId)}`;
-    return {
-      kind: 'KafkaConsumerGroup',
-      metadata: { self },
-      cluster_id: this.topics.clusterId,
-      consumer_group_id: group.groupId,
-      is_simple: false,
-      partition_assignor: group.assignor,
-      state: group.state,
-      generation: group.generation,
-      members_count: group.members.length,
-      coordinator: { related: `${baseUrl0(base)}/brokers/0` },
-      consumers: { related: `${self}/consumers` },
-      lag_summary: { related: `${self}/lag-summary` },
-    };
-  }
-
-  private memberBody(group: GroupDescription, m: MemberDescription, base: string) {
-    return {
-      kind: 'KafkaConsumer',
-      metadata: { self: `${base}/${encodeURIComponent(group.groupId)}/consumers/${encodeURIComponent(m.memberId)}` },
-      cluster_id: this.topics.clusterId,
-      consumer_group_id: group.groupId,
-      consumer_id: m.memberId,
-      instance_id: null,
-      client_id: m.clientId,
-      client_host: m.clientHost,
-      generation: m.generation,
-      session_timeout_ms: m.sessionTimeoutMs,
-      connected: m.connected,
-      subscription: { topics: m.subscription.topics, topic_prefixes: m.subscription.topicPrefixes },
-      assignments: m.assignment.map((p) => ({ topic_name: p.topic, partition_id: p.partition })),
-    };
-  }
-}
-
-/** The cluster URL of a consumer-groups base URL. */
-function baseUrl0(groupsBase: string): string {
-  return groupsBase.slice(0, groupsBase.lastIndexOf('/consumer-groups'));
 }

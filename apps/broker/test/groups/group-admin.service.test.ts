@@ -3,8 +3,8 @@ import { GroupAdminService } from '../../src/groups/group-admin.service';
 import type { GroupsService } from '../../src/groups/groups.service';
 import type { TopicsService } from '../../src/topics/topics.service';
 
-/** GroupAdminService.lagSummary: the lag-summary use case, out of the controller (unit, fakes for its two collaborators). */
-describe('GroupAdminService.lagSummary', () => {
+/** GroupAdminService: lags, lag summary, members and assignments, out of the controller (unit, fakes for its two collaborators). */
+describe('GroupAdminService lags and members', () => {
   const committed = (topic: string, partition: number, offset: number): CommittedOffset => ({
     topic,
     partition,
@@ -33,30 +33,63 @@ describe('GroupAdminService.lagSummary', () => {
       },
     ],
   };
-  const highWatermarks: Record<string, number> = { 'orders-0': 10, 'orders-1': 50, 'orders-2': 7, 'gone-0': 0 };
-  const groups = {
-    describe: () => group,
-    committedOffsets: () => [committed('orders', 0, 4), committed('orders', 1, 20), committed('gone', 0, 1)],
+  // orders-2 is owned but never committed; its log starts at 3 (older records deleted).
+  const logs: Record<string, { logStartOffset: number; highWatermark: number }> = {
+    'orders-0': { logStartOffset: 0, highWatermark: 10 },
+    'orders-1': { logStartOffset: 0, highWatermark: 50 },
+    'orders-2': { logStartOffset: 3, highWatermark: 7 },
   };
   const topics = {
     partition: (topic: string, partition: number) => {
       if (topic === 'gone') throw new Error('deleted');
-      return { highWatermark: highWatermarks[`${topic}-${partition}`] };
+      return logs[`${topic}-${partition}`];
     },
   };
-  const admin = new GroupAdminService(groups as unknown as GroupsService, topics as unknown as TopicsService);
+  const adminOf = (description: GroupDescription, offsets: CommittedOffset[]) =>
+    new GroupAdminService(
+      { describe: () => description, committedOffsets: () => offsets } as unknown as GroupsService,
+      topics as unknown as TopicsService,
+    );
+  const admin = adminOf(group, [committed('orders', 0, 4), committed('orders', 1, 20), committed('gone', 0, 1)]);
 
-  it('totals committed lag and names the partition lagging most; uncommitted and deleted partitions count for nothing', () => {
+  it('lists committed and owned partitions; an owned one without a commit counts from its log start, an unowned one has consumer ""', () => {
+    expect(admin.lags('billing')).toEqual([
+      { topic_name: 'orders', partition_id: 0, current_offset: 4, log_end_offset: 10, lag: 6, consumer_id: '', client_id: '' },
+      { topic_name: 'orders', partition_id: 1, current_offset: 20, log_end_offset: 50, lag: 30, consumer_id: 'm1', client_id: 'c1' },
+      { topic_name: 'orders', partition_id: 2, current_offset: 3, log_end_offset: 7, lag: 4, consumer_id: 'm1', client_id: 'c1' },
+    ]);
+  });
+
+  it('totals the lags and names the partition lagging most; deleted topics count for nothing', () => {
     const { max, total } = admin.lagSummary('billing');
-    expect(total).toBe(6 + 30);
+    expect(total).toBe(6 + 30 + 4);
     expect(max).toMatchObject({ topic_name: 'orders', partition_id: 1, lag: 30, consumer_id: 'm1', client_id: 'c1' });
   });
 
-  it('is empty for a group with nothing committed', () => {
-    const empty = new GroupAdminService(
-      { describe: () => ({ ...group, members: [] }), committedOffsets: () => [] } as unknown as GroupsService,
-      topics as unknown as TopicsService,
-    );
-    expect(empty.lagSummary('billing')).toEqual({ max: undefined, total: 0 });
+  it('answers 404 (not an empty summary) for a group with nothing committed and nothing assigned, as Confluent', () => {
+    const empty = adminOf({ ...group, members: [] }, []);
+    expect(() => empty.lags('billing')).toThrow(expect.objectContaining({ kind: 'NOT_FOUND' }));
+    expect(() => empty.lagSummary('billing')).toThrow(expect.objectContaining({ kind: 'NOT_FOUND' }));
+  });
+
+  it('finds one lag by topic and partition text; 404 for a partition without a lag or an id that is not one', () => {
+    expect(admin.lag('billing', 'orders', '2')).toMatchObject({ current_offset: 3, lag: 4 });
+    for (const [topic, partition] of [
+      ['orders', '3'],
+      ['other', '0'],
+      ['orders', 'x'],
+      ['orders', '-1'],
+      ['orders', '01'],
+    ]) {
+      expect(() => admin.lag('billing', topic, partition)).toThrow(expect.objectContaining({ kind: 'NOT_FOUND' }));
+    }
+  });
+
+  it('finds a member and one of its partitions; 404 for another consumer or a partition it does not own', () => {
+    expect(admin.member('billing', 'm1').member.clientId).toBe('c1');
+    expect(admin.assignment('billing', 'm1', 'orders', '2').partition).toEqual({ topic: 'orders', partition: 2 });
+    expect(() => admin.member('billing', 'm2')).toThrow(expect.objectContaining({ kind: 'NOT_FOUND' }));
+    expect(() => admin.assignment('billing', 'm1', 'orders', '0')).toThrow(expect.objectContaining({ kind: 'NOT_FOUND' }));
+    expect(() => admin.assignment('billing', 'm1', 'orders', 'two')).toThrow(expect.objectContaining({ kind: 'NOT_FOUND' }));
   });
 });

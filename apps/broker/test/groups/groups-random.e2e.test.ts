@@ -78,7 +78,7 @@ describe('broker process: randomized group membership', () => {
         }
         // The coordinator's view after the step: no partition with two owners.
         const group = await rest(broker, 'GET', '/consumer-groups/rnd-g');
-        const owned = group.body.members.flatMap((x: any) => x.assignments.map((a: any) => a.partition_id));
+        const owned = group.body.members.flatMap((x: any) => x.assigned_partitions.map((a: any) => a.partition_id));
         expect(new Set(owned).size).toBe(owned.length);
       }
       // Let one member own everything and read to the end of every partition.

@@ -35,12 +35,13 @@ describe('broker process: consumer groups', () => {
           const server = r.body.members.find((x: any) => x.consumer_id === m.memberId);
           return (
             server &&
-            JSON.stringify(server.assignments.map((a: any) => `${a.topic_name}/${a.partition_id}`).sort()) === JSON.stringify(m.ownedKeys())
+            JSON.stringify(server.assigned_partitions.map((a: any) => `${a.topic_name}/${a.partition_id}`).sort()) ===
+              JSON.stringify(m.ownedKeys())
           );
         }),
     );
     return new Map(
-      described.body.members.map((m: any) => [m.consumer_id, m.assignments.map((a: any) => `${a.topic_name}/${a.partition_id}`)]),
+      described.body.members.map((m: any) => [m.consumer_id, m.assigned_partitions.map((a: any) => `${a.topic_name}/${a.partition_id}`)]),
     );
   }
 
@@ -138,7 +139,7 @@ describe('broker process: consumer groups', () => {
       current_offset: 50,
       log_end_offset: 50,
       lag: 0,
-      consumer_id: null,
+      consumer_id: '',
     });
     const summary = await rest(broker, 'GET', '/consumer-groups/g4/lag-summary');
     expect(summary.body).toMatchObject({ consumer_group_id: 'g4', total_lag: 0, max_lag: 0 });
