@@ -249,6 +249,17 @@ describe('docs/openapi.json: real answers match the response schemas', () => {
       expect(
         (await call('GET /v3/clusters/{cluster_id}/consumer-groups/{consumer_group_id}/consumers/{consumer_id}', consumer)).status,
       ).toBe(200);
+      const assignments = 'GET /v3/clusters/{cluster_id}/consumer-groups/{consumer_group_id}/consumers/{consumer_id}/assignments';
+      expect((await call(assignments, `${consumer}/assignments`)).json().data.length).toBe(2);
+      expect(
+        (await call(`${assignments}/{topic_name}/partitions/{partition_id}`, `${consumer}/assignments/docs/partitions/0`)).status,
+      ).toBe(200);
+      expect(
+        (await call(`${assignments}/{topic_name}/partitions/{partition_id}`, `${consumer}/assignments/docs/partitions/9`)).status,
+      ).toBe(404);
+      const lag = 'GET /v3/clusters/{cluster_id}/consumer-groups/{consumer_group_id}/lags/{topic_name}/partitions/{partition_id}';
+      expect((await call(lag, `${groups}/docs-group/lags/docs/partitions/1`)).json().consumer_id).toBe(subscribed.member_id);
+      expect((await call(lag, `${groups}/docs-group/lags/docs/partitions/9`)).json().error_code).toBe(404);
       const lags = await call('GET /v3/clusters/{cluster_id}/consumer-groups/{consumer_group_id}/lags', `${groups}/docs-group/lags`);
       expect(lags.json().data).toEqual(expect.arrayContaining([expect.objectContaining({ partition_id: 0, current_offset: 1, lag: 2 })]));
       expect(
