@@ -234,6 +234,24 @@ describe('broker process: consumer groups as Confluent REST v3', () => {
     expect(consumers.body.data).toEqual([]);
   });
 
+  it('a group id that needs escaping in a URL: every link still names the group and answers', async () => {
+    const groupId = 'ops team/eu?#1';
+    const path = `/consumer-groups/${encodeURIComponent(groupId)}`;
+    const reset = await fetch(`${clusterUrl}${path}/offsets:reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ topic: 'v3-orders', to: 'earliest' }),
+    });
+    expect(reset.status).toBe(200);
+    const group = await get(`${GROUPS}/{consumer_group_id}`, path);
+    expect(group.body).toMatchObject({ consumer_group_id: groupId, metadata: { self: `${clusterUrl}${path}` } });
+    await expectLinksAnswer(group.body);
+    const summary = await get(`${GROUPS}/{consumer_group_id}/lag-summary`, `${path}/lag-summary`);
+    expect(summary.body).toMatchObject({ consumer_group_id: groupId, total_lag: 8 });
+    await expectLinksAnswer(summary.body);
+    await expectLinksAnswer((await get(`${GROUPS}/{consumer_group_id}/lags`, `${path}/lags`)).body);
+  });
+
   it('answers 404 with an error body for what is not there, as Confluent', async () => {
     const member = await Member.join(broker, { group: 'v3-none', topic_prefix: 'v3-nothing-', client_id: 'idle' });
     members.push(member);
