@@ -18,7 +18,7 @@ export interface PartitionLag {
   partition_id: number;
   /**
    * The committed offset; for a partition the group owns but never committed, the partition's
-   * log start offset (Kafka's spec types it an integer, so "none" cannot be said): the group has
+   * log start offset (Confluent's spec types it an integer, so "none" cannot be said): the group has
    * acknowledged nothing, so every record still in the log counts as lag.
    */
   current_offset: number;
