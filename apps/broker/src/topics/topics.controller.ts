@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { advertisedUrl } from '../http/advertised-url';
-import { badRequest } from '../common/errors';
+import { RunnelError, badRequest } from '../common/errors';
 import { parsePartitionId } from './topic-names';
 import { TopicsService } from './topics.service';
 import {
@@ -58,8 +58,7 @@ export class TopicsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const c = this.cluster(cid, req);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('body must be a JSON object');
-    const topic = await this.topics.create(body);
+    const topic = await this.topics.create(requestObject(body));
     if ((body as { validate_only?: unknown }).validate_only === true) void reply.status(200);
     return topicBody(c, topic);
   }
@@ -74,7 +73,7 @@ export class TopicsController {
   @Patch(':cid/topics/:topic')
   async addPartitions(@Param('cid') cid: string, @Param('topic') name: string, @Body() body: unknown, @Req() req: FastifyRequest) {
     const c = this.cluster(cid, req);
-    return topicBody(c, await this.topics.addPartitions(name, body));
+    return topicBody(c, await this.topics.addPartitions(name, requestObject(body)));
   }
 
   @Delete(':cid/topics/:topic')
@@ -177,6 +176,13 @@ export class TopicsController {
       data: configs.map((c) => ({ kind: 'KafkaTopicConfig', cluster_id: this.topics.clusterId, topic_name: name, ...c, synonyms: [] })),
     };
   }
+}
+
+/** A request's JSON object; no body at all is Confluent's 422 ("invalid payload"), another JSON value 400. */
+function requestObject(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) throw new RunnelError('UNPROCESSABLE', 'Request body is empty: send a JSON object');
+  if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('body must be a JSON object');
+  return body as Record<string, unknown>;
 }
 
 /** Links come from RUNNEL_ADVERTISED_URL (or the listener), never from the request's Host header. */

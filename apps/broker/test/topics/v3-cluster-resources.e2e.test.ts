@@ -1,4 +1,7 @@
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { BrokerProcess, startBroker } from '../support/broker-process';
+import { readOpenApi } from '../docs/openapi-document';
 
 /**
  * The Confluent REST v3 cluster, broker, topic, partition, offset, replica, reassignment and
@@ -262,6 +265,63 @@ describe('REST v3 cluster resources (real broker process)', () => {
     }
     expect((await call('GET', `${topics}/dry`)).status).toBe(404);
     expect((await call('POST', topics, { topic_name: 'dry', validate_only: false })).status).toBe(201);
+  });
+
+  it('every answer above matches its operation in docs/openapi.json (status documented, body of its schema)', async () => {
+    const doc = readOpenApi() as unknown as { paths: Record<string, Record<string, { responses: Record<string, any> }>>; components: any };
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    ajv.addSchema(doc, 'openapi.json');
+    const C = '/v3/clusters/{cluster_id}';
+    const P = `${C}/topics/{topic_name}/partitions/{partition_id}`;
+    const calls: [operation: string, url: string, body?: unknown][] = [
+      ['get /v3/clusters', `${broker.baseUrl}/v3/clusters`],
+      [`get ${C}`, root],
+      [`get ${C}/acls`, `${root}/acls`],
+      [`get ${C}/brokers`, `${root}/brokers`],
+      [`get ${C}/brokers/{broker_id}`, `${root}/brokers/0`],
+      [`get ${C}/brokers/{broker_id}`, `${root}/brokers/7`],
+      [`get ${C}/brokers/{broker_id}/partition-replicas`, `${root}/brokers/0/partition-replicas`],
+      [`get ${C}/topics`, topics],
+      [`get ${C}/topics/{topic_name}`, `${topics}/orders`],
+      [`post ${C}/topics`, topics, { topic_name: 'documented', validate_only: true }],
+      [`post ${C}/topics`, topics, { topic_name: 'documented', replicas_assignments: { '0': [0], '1': [0] } }],
+      [`post ${C}/topics`, topics, { topic_name: 'documented' }],
+      [`post ${C}/topics`, topics],
+      [`patch ${C}/topics/{topic_name}`, `${topics}/documented`, { partitions_count: 3 }],
+      [`patch ${C}/topics/{topic_name}`, `${topics}/documented`, { partitions_count: 1 }],
+      [`patch ${C}/topics/{topic_name}`, `${topics}/nothing`, { partitions_count: 4 }],
+      [`get ${C}/topics/{topic_name}/partitions`, `${topics}/documented/partitions`],
+      [`get ${P}`, `${topics}/documented/partitions/2`],
+      [`get ${P}`, `${topics}/documented/partitions/9`],
+      [`get ${P}/offset`, `${topics}/documented/partitions/2/offset`],
+      [`get ${P}/offset`, `${topics}/documented/partitions/2/offset?offset_type=latest`],
+      [`get ${P}/replicas`, `${topics}/documented/partitions/2/replicas`],
+      [`get ${P}/replicas/{broker_id}`, `${topics}/documented/partitions/2/replicas/0`],
+      [`get ${P}/replicas/{broker_id}`, `${topics}/documented/partitions/2/replicas/3`],
+      [`get ${C}/topics/-/partitions/-/reassignment`, `${topics}/-/partitions/-/reassignment`],
+      [`get ${C}/topics/{topic_name}/partitions/-/reassignment`, `${topics}/documented/partitions/-/reassignment`],
+      [`get ${P}/reassignment`, `${topics}/documented/partitions/2/reassignment`],
+    ];
+    const problems: string[] = [];
+    for (const [operation, url, body] of calls) {
+      const [method, path] = operation.split(' ');
+      const answer = await call(method.toUpperCase(), url, body);
+      let response = doc.paths[path]?.[method]?.responses[String(answer.status)];
+      if (response?.$ref) response = doc.components.responses[response.$ref.split('/').pop()];
+      const schema = response?.content?.['application/json']?.schema;
+      if (!schema) problems.push(`${operation} ${url}: status ${answer.status} is not documented with a JSON body`);
+      else if (!ajv.validate({ $ref: `openapi.json${schema.$ref}` }, answer.body)) {
+        problems.push(`${operation} ${url}: ${ajv.errorsText(ajv.errors)}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('create without a body: 422, as Confluent; a body that is not an object: 400', async () => {
+    expect(await call('POST', topics)).toMatchObject({ status: 422, body: { error_code: 422 } });
+    expect(await call('PATCH', `${topics}/orders`)).toMatchObject({ status: 422, body: { error_code: 422 } });
+    expect(await call('POST', topics, [1])).toMatchObject({ status: 400, body: { error_code: 40001 } });
   });
 
   it('create with replicas_assignments: the partition count is its keys; replicas other than [0] are refused', async () => {
