@@ -268,7 +268,12 @@ describe('REST v3 cluster resources (real broker process)', () => {
   });
 
   it('every answer above matches its operation in docs/openapi.json (status documented, body of its schema)', async () => {
-    const doc = readOpenApi() as unknown as { paths: Record<string, Record<string, { responses: Record<string, any> }>>; components: any };
+    type Documented = { $ref?: string; content?: Record<string, { schema?: { $ref?: string } }> };
+    type Doc = {
+      paths: Record<string, Record<string, { responses: Record<string, Documented> }>>;
+      components: { responses: Record<string, Documented> };
+    };
+    const doc = readOpenApi() as unknown as Doc;
     const ajv = new Ajv2020({ strict: false, allErrors: true });
     addFormats(ajv);
     ajv.addSchema(doc, 'openapi.json');
@@ -308,7 +313,7 @@ describe('REST v3 cluster resources (real broker process)', () => {
       const [method, path] = operation.split(' ');
       const answer = await call(method.toUpperCase(), url, body);
       let response = doc.paths[path]?.[method]?.responses[String(answer.status)];
-      if (response?.$ref) response = doc.components.responses[response.$ref.split('/').pop()];
+      if (response?.$ref) response = doc.components.responses[response.$ref.split('/').pop()!];
       const schema = response?.content?.['application/json']?.schema;
       if (!schema) problems.push(`${operation} ${url}: status ${answer.status} is not documented with a JSON body`);
       else if (!ajv.validate({ $ref: `openapi.json${schema.$ref}` }, answer.body)) {
