@@ -235,6 +235,9 @@ export class TopicsService implements OnModuleInit {
       }
       // Led before they are visible: a key hashed to a new partition never finds it leaderless.
       for (const p of added) await this.replicas.becomeLeader(name, p.partitionId, p.leaderEpoch, this.logConfigFor(updated));
+      // A configs:alter that ran meanwhile left the newest configs in the map: every partition takes them.
+      updated = { ...updated, configs: this.get(name).configs };
+      this.replicas.updateConfig(name, updated.partitionsCount, this.logConfigFor(updated));
       this.remember(updated);
       this.partitionTotal += added.length;
       this.changed({ kind: 'partitions', topic: name });
