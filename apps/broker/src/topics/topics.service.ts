@@ -8,6 +8,7 @@ import { BROKER_CONFIG, METADATA_STORE, REPLICA_MANAGER } from '../config/tokens
 import { RunnelError, badRequest, unknownPartition, unknownTopic } from '../common/errors';
 import { checkClientMutation, checkPartitionDirNameFits, checkTopicName, isInternalTopicName } from './topic-names';
 import { DescribedConfig, describeTopicConfigs, logConfigOf, validateTopicConfigs } from './topic-configs';
+import { VALIDATE_ONLY_TOPIC_ID, topicLayout } from './topic-requests';
 
 /**
  * Topic use cases: create, list, describe, delete, configs and partition state. The metadata
@@ -171,7 +172,7 @@ export class TopicsService implements OnModuleInit {
     if (!options.internal) checkClientMutation(name, 'create it');
     if (request.validate_only !== undefined && typeof request.validate_only !== 'boolean')
       throw badRequest('validate_only must be a boolean');
-    const layout = this.topicLayout(request);
+    const layout = topicLayout(request, { brokerId: this.config.brokerId, defaultPartitions: this.config.defaultPartitions });
     const configs = parseConfigList(request.configs);
     validateTopicConfigs(configs, this.config.topicDefaults);
     checkPartitionDirNameFits(name, layout.partitionsCount);
@@ -180,7 +181,7 @@ export class TopicsService implements OnModuleInit {
       // The broker's own topics (__consumer_offsets) do not use up the partitions users may create.
       if (!options.internal) this.checkPartitionLimit(layout.partitionsCount, 'Creating');
       const record = { name, topicId: randomUUID(), ...layout, isInternal: isInternalTopicName(name), configs };
-      if (request.validate_only === true) return { ...record, topicId: NIL_UUID, createdAt: new Date() };
+      if (request.validate_only === true) return { ...record, topicId: VALIDATE_ONLY_TOPIC_ID, createdAt: new Date() };
       return this.createNow(record, options);
     });
   }
@@ -370,35 +371,6 @@ export class TopicsService implements OnModuleInit {
     return result;
   }
 
-  /** Partition count and replication factor from `partitions_count` / `replication_factor` or `replicas_assignments`. */
-  private topicLayout(request: CreateTopicRequest): { partitionsCount: number; replicationFactor: number } {
-    const assignments = parseReplicasAssignments(request.replicas_assignments);
-    if (assignments) {
-      if (request.partitions_count !== undefined && request.partitions_count !== null && request.partitions_count !== -1) {
-        if (request.partitions_count !== assignments.length) {
-          throw new RunnelError('KAFKA_BAD_REQUEST', 'partitions_count and replicas_assignments disagree: give one of them');
-        }
-      }
-      for (const [partition, replicas] of assignments.entries()) {
-        const unknown = replicas.find((id) => id !== this.config.brokerId);
-        if (unknown !== undefined)
-          throw new RunnelError(
-            'KAFKA_BAD_REQUEST',
-            `Unknown broker ${unknown} in the replicas of partition ${partition}: the only broker is ${this.config.brokerId}`,
-          );
-        if (replicas.length !== 1)
-          throw new RunnelError('KAFKA_BAD_REQUEST', `Duplicate brokers in the replicas of partition ${partition}`);
-      }
-      return { partitionsCount: assignments.length, replicationFactor: 1 };
-    }
-    const partitionsCount = optionalInteger('partitions_count', request.partitions_count, this.config.defaultPartitions);
-    const replicationFactor = optionalInteger('replication_factor', request.replication_factor, 1);
-    if (replicationFactor > 1) {
-      throw new RunnelError('KAFKA_BAD_REQUEST', `Replication factor: ${replicationFactor} larger than available brokers: 1.`);
-    }
-    return { partitionsCount, replicationFactor };
-  }
-
   private checkPartitionLimit(adding: number, verb: 'Creating' | 'Adding'): void {
     if (this.partitionTotal + adding > this.config.maxPartitions) {
       throw badRequest(
@@ -449,45 +421,6 @@ function upperBound(names: readonly string[], name: string): number {
 
 function topicExists(name: string): RunnelError {
   return new RunnelError('TOPIC_EXISTS', `Topic '${name}' already exists.`);
-}
-
-/** The nil UUID: the topic id Kafka answers for a validate-only create. */
-const NIL_UUID = '00000000-0000-0000-0000-000000000000';
-
-/** A count as Kafka takes it: absent or -1 is the broker's default, below 1 is Kafka's invalid-request family (40002). */
-function optionalInteger(field: string, value: unknown, fallback: number): number {
-  if (value === undefined || value === null || value === -1) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw badRequest(`${field} must be an integer`);
-  if (value < 1 || value > 0x7fffffff) throw new RunnelError('KAFKA_BAD_REQUEST', `${field} must be larger than 0`);
-  return value;
-}
-
-/**
- * `replicas_assignments` ({"0": [broker, ...], "1": [...]}) as one replica list per partition,
- * or undefined when absent or empty (Confluent then uses the counts). Partition ids must run
- * from 0 without gaps, as Kafka requires.
- */
-function parseReplicasAssignments(input: unknown): number[][] | undefined {
-  if (input === undefined || input === null) return undefined;
-  if (typeof input !== 'object' || Array.isArray(input))
-    throw badRequest('replicas_assignments must be an object of partition id -> [broker ids]');
-  const entries = Object.entries(input as Record<string, unknown>);
-  if (entries.length === 0) return undefined;
-  const assignments: number[][] = new Array<number[]>(entries.length);
-  for (const [key, replicas] of entries) {
-    const partition = /^(0|[1-9]\d{0,9})$/.test(key) ? Number(key) : NaN;
-    if (!(partition < entries.length)) {
-      throw new RunnelError(
-        'KAFKA_BAD_REQUEST',
-        `replicas_assignments must name partitions 0 to ${entries.length - 1}, not ${JSON.stringify(key)}`,
-      );
-    }
-    if (!Array.isArray(replicas) || replicas.length === 0 || !replicas.every((id) => Number.isInteger(id))) {
-      throw badRequest(`replicas_assignments["${key}"] must be a non-empty array of broker ids`);
-    }
-    assignments[partition] = replicas as number[];
-  }
-  return assignments;
 }
 
 function parseConfigList(input: unknown): Record<string, string> {

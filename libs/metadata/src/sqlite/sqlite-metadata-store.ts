@@ -146,7 +146,7 @@ async function insertPartitions(prisma: PrismaClient, name: string, partitions: 
     await tx.partition.createMany({ data: partitions.map((p) => ({ topicName: name, ...partitionColumns(p) })) });
     const row = await tx.topic.update({
       where: { name },
-      data: { partitionsCount: Math.max(topic.partitionsCount, ...partitions.map((p) => p.partitionId + 1)) },
+      data: { partitionsCount: partitions.reduce((count, p) => Math.max(count, p.partitionId + 1), topic.partitionsCount) },
       include: { configs: true },
     });
     return toTopicRecord(row);
