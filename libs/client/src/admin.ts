@@ -91,7 +91,7 @@ export class Admin {
     let pageToken: string | undefined;
     do {
       const query = new URLSearchParams({ limit: '1000' });
-      if (options.includeInternal) query.set('include_internal', 'true');
+      query.set('include_internal', options.includeInternal ? 'true' : 'false');
       if (pageToken) query.set('page_token', pageToken);
       const page = await this.getJson<{ metadata: { next: string | null }; data: TopicDescription[] }>(`${this.topicsUrl()}?${query}`);
       topics.push(...page.data.map(pickTopic));
@@ -129,16 +129,24 @@ export class Admin {
     });
   }
 
+  /** Each partition with its leader, replicas and in-sync replicas (the v3 partition links them: one replicas read per partition). */
   async partitions(name: string): Promise<PartitionDescription[]> {
-    const list = await this.getJson<{ data: PartitionDescription[] }>(`${topicUrl(this.http, name)}/partitions`);
-    return list.data.map(({ partition_id, leader, replicas, isr, earliest_offset, high_watermark }) => ({
-      partition_id,
-      leader,
-      replicas,
-      isr,
-      earliest_offset,
-      high_watermark,
-    }));
+    type V3Partition = { partition_id: number; leader: { related: string }; earliest_offset: number; high_watermark: number };
+    type V3Replica = { broker_id: number; is_in_sync: boolean };
+    const list = await this.getJson<{ data: V3Partition[] }>(`${topicUrl(this.http, name)}/partitions`);
+    const described: PartitionDescription[] = [];
+    for (const { partition_id, leader, earliest_offset, high_watermark } of list.data) {
+      const replicas = await this.getJson<{ data: V3Replica[] }>(`${topicUrl(this.http, name)}/partitions/${partition_id}/replicas`);
+      described.push({
+        partition_id,
+        leader: Number(leader.related.slice(leader.related.lastIndexOf('/') + 1)),
+        replicas: replicas.data.map((r) => r.broker_id),
+        isr: replicas.data.filter((r) => r.is_in_sync).map((r) => r.broker_id),
+        earliest_offset,
+        high_watermark,
+      });
+    }
+    return described;
   }
 
   /** Kafka's DeleteRecords: moves the partition's log start to `beforeOffset`; answers the new low watermark. */

@@ -26,6 +26,7 @@ describe('Admin against the broker', () => {
     expect(created).toMatchObject({ topic_name: 'admin-orders', partitions_count: 3, replication_factor: 1, is_internal: false });
     expect(await admin.describeTopic('admin-orders')).toEqual(created);
     expect((await admin.listTopics()).map((t) => t.topic_name)).toContain('admin-orders');
+    expect((await admin.listTopics()).some((t) => t.is_internal)).toBe(false);
     expect((await admin.listTopics({ includeInternal: true })).some((t) => t.is_internal)).toBe(true);
 
     const policy = (await admin.describeConfigs('admin-orders')).find((c) => c.name === 'cleanup.policy');
@@ -35,7 +36,9 @@ describe('Admin against the broker', () => {
     expect(after.get('retention.ms')).toMatchObject({ value: '60000', is_default: false });
     expect(after.get('cleanup.policy')).toMatchObject({ value: 'delete', is_default: true });
 
-    expect((await admin.partitions('admin-orders')).map((p) => p.partition_id)).toEqual([0, 1, 2]);
+    expect(await admin.partitions('admin-orders')).toEqual(
+      [0, 1, 2].map((partition_id) => ({ partition_id, leader: 0, replicas: [0], isr: [0], earliest_offset: 0, high_watermark: 0 })),
+    );
 
     await admin.deleteTopic('admin-orders');
     expect((await errorOf(admin.describeTopic('admin-orders'))).errorCode).toBe(40403);

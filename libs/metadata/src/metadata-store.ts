@@ -84,6 +84,11 @@ export interface MetadataStore {
   deleteTopic(name: string): Promise<boolean>;
   /** Sets and removes configs in one transaction; throws TopicNotFoundError. */
   alterTopicConfigs(name: string, set: Record<string, string>, remove: string[]): Promise<TopicRecord>;
+  /**
+   * Adds `partitions` (ids from the topic's current count upwards, without gaps) and raises the
+   * topic's partition count to match, in one transaction; throws TopicNotFoundError.
+   */
+  addPartitions(name: string, partitions: PartitionRecord[]): Promise<TopicRecord>;
   listPartitions(topicName: string): Promise<PartitionRecord[]>;
   close(): Promise<void>;
 }

@@ -73,6 +73,37 @@ describe('SqliteMetadataStore (real SQLite file)', () => {
     expect(await store.listPartitions('a')).toHaveLength(1);
   });
 
+  it('adds partitions to a topic: the count and the new partition rows persist across reopen', async () => {
+    await store.createTopic(
+      { name: 'orders', topicId: 't1', partitionsCount: 2, replicationFactor: 1, isInternal: false, configs: { 'retention.ms': '1000' } },
+      partitions('orders', 2),
+    );
+    const grown = await store.addPartitions('orders', partitions('orders', 5).slice(2));
+    expect(grown.partitionsCount).toBe(5);
+    expect(grown.configs).toEqual({ 'retention.ms': '1000' });
+    await store.close();
+    store = await SqliteMetadataStore.open(dbFile);
+    expect((await store.getTopic('orders'))?.partitionsCount).toBe(5);
+    expect((await store.listPartitions('orders')).map((p) => [p.partitionId, p.leader, p.replicas])).toEqual([
+      [0, 0, [0]],
+      [1, 0, [0]],
+      [2, 0, [0]],
+      [3, 0, [0]],
+      [4, 0, [0]],
+    ]);
+  });
+
+  it('adds no partition to a missing topic, nor twice the same partition', async () => {
+    await expect(store.addPartitions('nope', partitions('nope', 2))).rejects.toBeInstanceOf(TopicNotFoundError);
+    await store.createTopic(
+      { name: 'a', topicId: 'x', partitionsCount: 1, replicationFactor: 1, isInternal: false, configs: {} },
+      partitions('a', 1),
+    );
+    await expect(store.addPartitions('a', partitions('a', 2))).rejects.toThrow();
+    expect((await store.getTopic('a'))?.partitionsCount).toBe(1);
+    expect(await store.listPartitions('a')).toHaveLength(1);
+  });
+
   it('answers TopicNotFoundError when altering a missing topic', async () => {
     await expect(store.alterTopicConfigs('nope', { a: 'b' }, [])).rejects.toBeInstanceOf(TopicNotFoundError);
   });

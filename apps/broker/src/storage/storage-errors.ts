@@ -23,6 +23,7 @@ export function reportingMetadataWrites(store: MetadataStore, health: StorageHea
     createTopic: report((topic, partitions) => store.createTopic(topic, partitions)),
     deleteTopic: report((name) => store.deleteTopic(name)),
     alterTopicConfigs: report((name, set, remove) => store.alterTopicConfigs(name, set, remove)),
+    addPartitions: report((name, partitions) => store.addPartitions(name, partitions)),
     listPartitions: (topicName) => store.listPartitions(topicName),
     close: () => store.close(),
   };

@@ -46,11 +46,13 @@ export function isInternalTopicName(name: string): boolean {
 }
 
 /** What a client tried to do to a topic, as the refusal's message says it. */
-export type ClientMutation = 'produce to it' | 'delete its records' | 'alter its configs' | 'delete it' | 'create it';
+export type ClientMutation =
+  'produce to it' | 'delete its records' | 'alter its configs' | 'delete it' | 'create it' | 'add partitions to it';
 
 /**
  * The one rule for internal topics: every client mutation path (produce over HTTP, NDJSON,
- * records:batch, binary batches and WebSocket; records:delete; configs; topic delete and create)
+ * records:batch, binary batches and WebSocket; records:delete; configs; topic delete, create and
+ * partition additions)
  * calls this, and an internal topic answers 403/40301. Only the broker itself writes them.
  */
 export function checkClientMutation(name: string, mutation: ClientMutation): void {

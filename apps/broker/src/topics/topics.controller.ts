@@ -1,62 +1,79 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
-import { TopicRecord } from '@runnel/metadata';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { advertisedUrl } from '../http/advertised-url';
-import { badRequest } from '../common/errors';
+import { RunnelError, badRequest } from '../common/errors';
 import { parsePartitionId } from './topic-names';
 import { TopicsService } from './topics.service';
+import {
+  ClusterRef,
+  OFFSET_TYPE,
+  clusterRef,
+  partitionBody,
+  partitionList,
+  partitionOffsetsBody,
+  partitionReplicaList,
+  reassignmentList,
+  replicaBody,
+  topicBody,
+  topicList,
+} from './cluster-resources';
 
-/** Confluent REST v3 shapes for clusters, topics, configs and partitions (API.md "Topics"). */
+/** Topics, their partitions, offsets, replicas and reassignments, as Confluent REST v3 (API.md "Topics"). */
 @Controller('v3/clusters')
 export class TopicsController {
   constructor(private readonly topics: TopicsService) {}
 
-  @Get()
-  clusters(@Req() req: FastifyRequest) {
-    const base = baseUrl(req);
-    return {
-      kind: 'KafkaClusterList',
-      metadata: { self: `${base}/v3/clusters`, next: null },
-      data: [this.cluster(base)],
-    };
-  }
-
-  @Get(':cid')
-  getCluster(@Param('cid') cid: string, @Req() req: FastifyRequest) {
-    this.topics.checkCluster(cid);
-    return this.cluster(baseUrl(req));
-  }
-
+  /**
+   * Every topic in one answer, internal ones included (`is_internal: true`), as Confluent lists
+   * them. Runnel's extensions: `limit` and `page_token` page the list (the console), and
+   * `include_internal=false` leaves the internal topics out.
+   */
   @Get(':cid/topics')
   list(@Param('cid') cid: string, @Query() query: Record<string, string | undefined>, @Req() req: FastifyRequest) {
-    this.topics.checkCluster(cid);
-    const limit = query.limit === undefined ? 100 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit must be an integer from 1 to 1000');
+    const c = this.cluster(cid, req);
+    const limit = query.limit === undefined ? undefined : Number(query.limit);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000))
+      throw badRequest('limit must be an integer from 1 to 1000');
+    if (query.include_internal !== undefined && query.include_internal !== 'true' && query.include_internal !== 'false') {
+      throw badRequest('include_internal must be true or false');
+    }
     const afterName = query.page_token ? Buffer.from(query.page_token, 'base64url').toString('utf8') : undefined;
-    const includeInternal = query.include_internal === 'true';
-    const page = this.topics.list({ afterName, limit: limit + 1, includeInternal });
-    const base = `${baseUrl(req)}/v3/clusters/${this.topics.clusterId}/topics`;
-    const more = page.length > limit;
-    const data = page.slice(0, limit);
+    const includeInternal = query.include_internal !== 'false';
+    const page = this.topics.list({ afterName, limit: limit === undefined ? undefined : limit + 1, includeInternal });
+    const more = limit !== undefined && page.length > limit;
+    const data = more ? page.slice(0, limit) : page;
     const next = more
-      ? `${base}?limit=${limit}&page_token=${Buffer.from(data[data.length - 1].name).toString('base64url')}${includeInternal ? '&include_internal=true' : ''}`
+      ? `${c.url}/topics?limit=${limit}&page_token=${Buffer.from(data[data.length - 1].name).toString('base64url')}${includeInternal ? '' : '&include_internal=false'}`
       : null;
-    return { kind: 'KafkaTopicList', metadata: { self: base, next }, data: data.map((t) => this.topicBody(t, base)) };
+    return topicList(c, data, next);
   }
 
+  /** 201 with the topic; with `validate_only: true` 200 with the topic it would create, nothing created (Confluent's answers). */
   @Post(':cid/topics')
   @HttpCode(201)
-  async create(@Param('cid') cid: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    this.topics.checkCluster(cid);
-    if (typeof body !== 'object' || body === null) throw badRequest('body must be a JSON object');
-    const topic = await this.topics.create(body);
-    return this.topicBody(topic, `${baseUrl(req)}/v3/clusters/${this.topics.clusterId}/topics`);
+  async create(
+    @Param('cid') cid: string,
+    @Body() body: unknown,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const c = this.cluster(cid, req);
+    const topic = await this.topics.create(requestObject(body));
+    if ((body as { validate_only?: unknown }).validate_only === true) void reply.status(200);
+    return topicBody(c, topic);
   }
 
   @Get(':cid/topics/:topic')
   get(@Param('cid') cid: string, @Param('topic') name: string, @Req() req: FastifyRequest) {
-    this.topics.checkCluster(cid);
-    return this.topicBody(this.topics.get(name), `${baseUrl(req)}/v3/clusters/${this.topics.clusterId}/topics`);
+    const c = this.cluster(cid, req);
+    return topicBody(c, this.topics.get(name));
+  }
+
+  /** Raises `partitions_count` (Kafka's CreatePartitions); answers the topic with its new count. */
+  @Patch(':cid/topics/:topic')
+  async addPartitions(@Param('cid') cid: string, @Param('topic') name: string, @Body() body: unknown, @Req() req: FastifyRequest) {
+    const c = this.cluster(cid, req);
+    return topicBody(c, await this.topics.addPartitions(name, requestObject(body)));
   }
 
   @Delete(':cid/topics/:topic')
@@ -82,20 +99,60 @@ export class TopicsController {
 
   @Get(':cid/topics/:topic/partitions')
   partitions(@Param('cid') cid: string, @Param('topic') name: string, @Req() req: FastifyRequest) {
-    this.topics.checkCluster(cid);
-    const base = `${baseUrl(req)}/v3/clusters/${this.topics.clusterId}/topics/${name}/partitions`;
-    return {
-      kind: 'KafkaPartitionList',
-      metadata: { self: base, next: null },
-      data: this.topics.partitions(name).map((p) => this.partitionBody(name, p, base)),
-    };
+    const c = this.cluster(cid, req);
+    return partitionList(c, name, this.topics.partitions(name));
   }
 
   @Get(':cid/topics/:topic/partitions/:p')
   partition(@Param('cid') cid: string, @Param('topic') name: string, @Param('p') p: string, @Req() req: FastifyRequest) {
+    const c = this.cluster(cid, req);
+    return partitionBody(c, this.topics.partitionView(name, parsePartitionId(p)));
+  }
+
+  /** The partition's earliest and latest offsets; `offset_type` may only be `earliest_and_latest` (400 otherwise, as Confluent). */
+  @Get(':cid/topics/:topic/partitions/:p/offset')
+  offsets(
+    @Param('cid') cid: string,
+    @Param('topic') name: string,
+    @Param('p') p: string,
+    @Query('offset_type') offsetType: string | undefined,
+    @Req() req: FastifyRequest,
+  ) {
+    const c = this.cluster(cid, req);
+    if (offsetType !== undefined && offsetType !== OFFSET_TYPE) throw badRequest(`offset_type:${offsetType} is invalid`);
+    return partitionOffsetsBody(c, this.topics.partitionView(name, parsePartitionId(p)));
+  }
+
+  @Get(':cid/topics/:topic/partitions/:p/replicas')
+  replicas(@Param('cid') cid: string, @Param('topic') name: string, @Param('p') p: string, @Req() req: FastifyRequest) {
+    const c = this.cluster(cid, req);
+    return partitionReplicaList(c, this.topics.partitionView(name, parsePartitionId(p)));
+  }
+
+  @Get(':cid/topics/:topic/partitions/:p/replicas/:broker')
+  replica(
+    @Param('cid') cid: string,
+    @Param('topic') name: string,
+    @Param('p') p: string,
+    @Param('broker') broker: string,
+    @Req() req: FastifyRequest,
+  ) {
+    const c = this.cluster(cid, req);
+    return replicaBody(c, this.topics.replica(name, parsePartitionId(p), broker), Number(broker));
+  }
+
+  /** Reassignments of the topic's partitions in progress: none on one node. */
+  @Get(':cid/topics/:topic/partitions/-/reassignment')
+  reassignments(@Param('cid') cid: string, @Param('topic') name: string, @Req() req: FastifyRequest) {
+    const c = this.cluster(cid, req);
+    return reassignmentList(c, name, this.topics.reassignments(name));
+  }
+
+  /** 404 when no reassignment of the partition is in progress, as Confluent answers; on one node there never is one. */
+  @Get(':cid/topics/:topic/partitions/:p/reassignment')
+  reassignment(@Param('cid') cid: string, @Param('topic') name: string, @Param('p') p: string): never {
     this.topics.checkCluster(cid);
-    const base = `${baseUrl(req)}/v3/clusters/${this.topics.clusterId}/topics/${name}/partitions`;
-    return this.partitionBody(name, this.topics.partitionView(name, parsePartitionId(p)), base);
+    return this.topics.reassignment(name, parsePartitionId(p));
   }
 
   @Post(':cid/topics/:topic/partitions/:p/records::delete')
@@ -105,32 +162,10 @@ export class TopicsController {
     return this.topics.deleteRecords(name, parsePartitionId(p), body);
   }
 
-  private cluster(base: string) {
-    const cid = this.topics.clusterId;
-    return {
-      kind: 'KafkaCluster',
-      metadata: { self: `${base}/v3/clusters/${cid}` },
-      cluster_id: cid,
-      controller: { related: `${base}/v3/clusters/${cid}/brokers/0` },
-      brokers: { related: `${base}/v3/clusters/${cid}/brokers` },
-      topics: { related: `${base}/v3/clusters/${cid}/topics` },
-    };
-  }
-
-  private topicBody(topic: TopicRecord, base: string) {
-    const self = `${base}/${topic.name}`;
-    return {
-      kind: 'KafkaTopic',
-      metadata: { self, resource_name: `crn:///kafka=${this.topics.clusterId}/topic=${topic.name}` },
-      cluster_id: this.topics.clusterId,
-      topic_name: topic.name,
-      topic_id: topic.topicId,
-      is_internal: topic.isInternal,
-      replication_factor: topic.replicationFactor,
-      partitions_count: topic.partitionsCount,
-      partitions: { related: `${self}/partitions` },
-      configs: { related: `${self}/configs` },
-    };
+  /** The cluster's link root, after checking `cid` (404 for another cluster). */
+  private cluster(cid: string, req: FastifyRequest): ClusterRef {
+    this.topics.checkCluster(cid);
+    return clusterRef(baseUrl(req), this.topics.clusterId);
   }
 
   private configList(name: string, configs: ReturnType<TopicsService['describeConfigs']>, req: FastifyRequest) {
@@ -141,16 +176,13 @@ export class TopicsController {
       data: configs.map((c) => ({ kind: 'KafkaTopicConfig', cluster_id: this.topics.clusterId, topic_name: name, ...c, synonyms: [] })),
     };
   }
+}
 
-  private partitionBody(name: string, p: ReturnType<TopicsService['partitionView']>, base: string) {
-    return {
-      kind: 'KafkaPartition',
-      metadata: { self: `${base}/${p.partition_id}` },
-      cluster_id: this.topics.clusterId,
-      topic_name: name,
-      ...p,
-    };
-  }
+/** A request's JSON object; no body at all is Confluent's 422 ("invalid payload"), another JSON value 400. */
+function requestObject(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) throw new RunnelError('UNPROCESSABLE', 'Request body is empty: send a JSON object');
+  if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('body must be a JSON object');
+  return body as Record<string, unknown>;
 }
 
 /** Links come from RUNNEL_ADVERTISED_URL (or the listener), never from the request's Host header. */

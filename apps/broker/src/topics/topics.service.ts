@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { MetadataStore, PartitionRecord, TopicExistsError, TopicRecord } from '@runnel/metadata';
+import { MetadataStore, PartitionRecord, TopicExistsError, TopicNotFoundError, TopicRecord } from '@runnel/metadata';
 import { Partition, ReplicaManager } from '@runnel/replication';
 import { asOffset } from '@runnel/protocol';
 import { BrokerConfig } from '../config/broker-config';
@@ -8,6 +8,7 @@ import { BROKER_CONFIG, METADATA_STORE, REPLICA_MANAGER } from '../config/tokens
 import { RunnelError, badRequest, unknownPartition, unknownTopic } from '../common/errors';
 import { checkClientMutation, checkPartitionDirNameFits, checkTopicName, isInternalTopicName } from './topic-names';
 import { DescribedConfig, describeTopicConfigs, logConfigOf, validateTopicConfigs } from './topic-configs';
+import { VALIDATE_ONLY_TOPIC_ID, topicLayout } from './topic-requests';
 
 /**
  * Topic use cases: create, list, describe, delete, configs and partition state. The metadata
@@ -18,7 +19,9 @@ export interface CreateTopicRequest {
   topic_name?: unknown;
   partitions_count?: unknown;
   replication_factor?: unknown;
+  replicas_assignments?: unknown;
   configs?: unknown;
+  validate_only?: unknown;
 }
 
 export interface ConfigAlteration {
@@ -27,18 +30,20 @@ export interface ConfigAlteration {
   operation: 'SET' | 'DELETE';
 }
 
+/** One partition as this node holds it: it leads every partition, its only replica, always in sync. */
 export interface PartitionView {
-  partition_id: number;
+  topicName: string;
+  partitionId: number;
   leader: number;
   replicas: number[];
   isr: number[];
-  earliest_offset: number;
-  high_watermark: number;
+  earliestOffset: number;
+  highWatermark: number;
 }
 
-/** A topic appeared or went away (consumer groups re-resolve their subscriptions). */
+/** A topic appeared, went away or gained partitions (consumer groups re-resolve their subscriptions). */
 export interface TopicChange {
-  kind: 'created' | 'deleted';
+  kind: 'created' | 'deleted' | 'partitions';
   topic: string;
 }
 
@@ -59,6 +64,8 @@ export class TopicsService implements OnModuleInit {
   /** Non-internal topic -> partition count, rebuilt lazily after a create/delete (consumer groups read it on every join). */
   private partitionCountCache: Map<string, number> | undefined;
   private readonly changeListeners: ((change: TopicChange) => void)[] = [];
+  /** Creates, deletes and partition additions run one at a time: each reads the count the previous one left. */
+  private adminTail: Promise<unknown> = Promise.resolve();
 
   constructor(
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
@@ -88,15 +95,28 @@ export class TopicsService implements OnModuleInit {
     return this.cachedClusterId;
   }
 
+  /** This node's broker id: the controller, the only broker and every partition's only replica. */
+  get brokerId(): number {
+    return this.config.brokerId;
+  }
+
+  /** 404 for any broker id but this node's (Confluent's "Broker cannot be found"). */
+  checkBroker(raw: string): number {
+    if (raw !== String(this.config.brokerId)) throw new RunnelError('NOT_FOUND', `Broker ${raw} cannot be found.`);
+    return this.config.brokerId;
+  }
+
   /** Checks `cid` from a path: the cluster id or "-" (this cluster). */
   checkCluster(cid: string): void {
     if (cid !== '-' && cid !== this.cachedClusterId) throw new RunnelError('NOT_FOUND', `cluster '${cid}' not found`);
   }
 
-  list(options: { afterName?: string; limit: number; includeInternal: boolean }): TopicRecord[] {
+  /** Topics in name order after `afterName`; without `limit`, all of them (one pass, as Confluent lists them). */
+  list(options: { afterName?: string; limit?: number; includeInternal: boolean }): TopicRecord[] {
     const page: TopicRecord[] = [];
+    const limit = options.limit ?? Infinity;
     const start = options.afterName === undefined ? 0 : upperBound(this.sortedNames, options.afterName);
-    for (let i = start; i < this.sortedNames.length && page.length < options.limit; i++) {
+    for (let i = start; i < this.sortedNames.length && page.length < limit; i++) {
       const topic = this.topics.get(this.sortedNames[i])!;
       if (options.includeInternal || !topic.isInternal) page.push(topic);
     }
@@ -142,39 +162,36 @@ export class TopicsService implements OnModuleInit {
     return state;
   }
 
+  /**
+   * Creates a topic, or with `validate_only: true` checks everything a create checks (name,
+   * counts, replica assignments, configs, the name being free, the partition limit) and answers
+   * the topic it would create without creating anything.
+   */
   async create(request: CreateTopicRequest, options: { internal?: boolean } = {}): Promise<TopicRecord> {
     const name = checkTopicName(request.topic_name);
     if (!options.internal) checkClientMutation(name, 'create it');
-    const partitionsCount = optionalInteger('partitions_count', request.partitions_count, this.config.defaultPartitions, 1);
-    const replicationFactor = optionalInteger('replication_factor', request.replication_factor, 1, 1);
-    if (replicationFactor > 1) {
-      throw new RunnelError('INVALID_CONFIG', `replication_factor ${replicationFactor} is larger than the 1 available broker`);
-    }
+    if (request.validate_only !== undefined && typeof request.validate_only !== 'boolean')
+      throw badRequest('validate_only must be a boolean');
+    const layout = topicLayout(request, { brokerId: this.config.brokerId, defaultPartitions: this.config.defaultPartitions });
     const configs = parseConfigList(request.configs);
     validateTopicConfigs(configs, this.config.topicDefaults);
-    if (this.topics.has(name)) throw topicExists(name);
-    checkPartitionDirNameFits(name, partitionsCount);
-    // The broker's own topics (__consumer_offsets) do not use up the partitions users may create.
-    if (!options.internal && this.partitionTotal + partitionsCount > this.config.maxPartitions) {
-      throw badRequest(
-        `Creating ${partitionsCount} partitions would exceed the broker's limit of ${this.config.maxPartitions} (${this.partitionTotal} in use)`,
-      );
-    }
-    const partitions: PartitionRecord[] = Array.from({ length: partitionsCount }, (_, partitionId) => ({
-      topicName: name,
-      partitionId,
-      leader: this.config.brokerId,
-      leaderEpoch: 0,
-      partitionEpoch: 0,
-      replicas: [this.config.brokerId],
-      isr: [this.config.brokerId],
-    }));
+    checkPartitionDirNameFits(name, layout.partitionsCount);
+    return this.exclusive(async () => {
+      if (this.topics.has(name)) throw topicExists(name);
+      // The broker's own topics (__consumer_offsets) do not use up the partitions users may create.
+      if (!options.internal) this.checkPartitionLimit(layout.partitionsCount, 'Creating');
+      const record = { name, topicId: randomUUID(), ...layout, isInternal: isInternalTopicName(name), configs };
+      if (request.validate_only === true) return { ...record, topicId: VALIDATE_ONLY_TOPIC_ID, createdAt: new Date() };
+      return this.createNow(record, options);
+    });
+  }
+
+  private async createNow(record: Omit<TopicRecord, 'createdAt'>, options: { internal?: boolean }): Promise<TopicRecord> {
+    const { name, partitionsCount } = record;
+    const partitions = this.newPartitions(name, 0, partitionsCount);
     let topic: TopicRecord;
     try {
-      topic = await this.metadata.createTopic(
-        { name, topicId: randomUUID(), partitionsCount, replicationFactor, isInternal: isInternalTopicName(name), configs },
-        partitions,
-      );
+      topic = await this.metadata.createTopic(record, partitions);
     } catch (error) {
       if (error instanceof TopicExistsError) throw topicExists(name);
       throw error;
@@ -186,9 +203,57 @@ export class TopicsService implements OnModuleInit {
     return topic;
   }
 
+  /**
+   * Raises the topic's partition count (`PATCH /topics/{t}`, Kafka's CreatePartitions): the new
+   * partitions are persisted, then led here (their log directories appear), then visible to
+   * produce, whose key hashing takes the new count, and to consumer groups, which rebalance.
+   * A count that is not larger answers 400/40002, as Kafka's InvalidPartitionsException.
+   */
+  async addPartitions(name: string, body: unknown): Promise<TopicRecord> {
+    this.get(name);
+    checkClientMutation(name, 'add partitions to it');
+    const requested = (body as { partitions_count?: unknown } | null)?.partitions_count;
+    if (typeof requested !== 'number' || !Number.isInteger(requested)) throw badRequest('body must be {"partitions_count": <integer>}');
+    return this.exclusive(async () => {
+      const topic = this.get(name);
+      const current = topic.partitionsCount;
+      if (requested < current) {
+        throw new RunnelError(
+          'KAFKA_BAD_REQUEST',
+          `Topic currently has ${current} partitions, which is higher than the requested ${requested}.`,
+        );
+      }
+      if (requested === current) throw new RunnelError('KAFKA_BAD_REQUEST', `Topic already has ${current} partitions.`);
+      this.checkPartitionLimit(requested - current, 'Adding');
+      checkPartitionDirNameFits(name, requested);
+      const added = this.newPartitions(name, current, requested);
+      let updated: TopicRecord;
+      try {
+        updated = await this.metadata.addPartitions(name, added);
+      } catch (error) {
+        if (error instanceof TopicNotFoundError) throw unknownTopic(name);
+        throw error;
+      }
+      // Led before they are visible: a key hashed to a new partition never finds it leaderless.
+      for (const p of added) await this.replicas.becomeLeader(name, p.partitionId, p.leaderEpoch, this.logConfigFor(updated));
+      // A configs:alter that ran meanwhile left the newest configs in the map: every partition takes them.
+      updated = { ...updated, configs: this.get(name).configs };
+      this.replicas.updateConfig(name, updated.partitionsCount, this.logConfigFor(updated));
+      this.remember(updated);
+      this.partitionTotal += added.length;
+      this.changed({ kind: 'partitions', topic: name });
+      return updated;
+    });
+  }
+
   async delete(name: string): Promise<void> {
-    const topic = this.get(name);
+    this.get(name);
     checkClientMutation(name, 'delete it');
+    return this.exclusive(() => this.deleteNow(name));
+  }
+
+  private async deleteNow(name: string): Promise<void> {
+    const topic = this.get(name);
     await this.metadata.deleteTopic(name);
     this.topics.delete(name);
     this.sortedNames.splice(upperBound(this.sortedNames, name) - 1, 1);
@@ -241,21 +306,90 @@ export class TopicsService implements OnModuleInit {
     return Array.from({ length: topic.partitionsCount }, (_, p) => this.partitionView(name, p));
   }
 
+  /**
+   * One partition for the v3 partition resources (partition, offset, replicas, reassignment):
+   * 404/40403 for an unknown topic, 404/404 for a partition the topic does not have, as
+   * Confluent answers them.
+   */
   partitionView(name: string, partitionId: number): PartitionView {
+    const topic = this.get(name);
+    if (partitionId >= topic.partitionsCount)
+      throw new RunnelError('NOT_FOUND', `Partition ${partitionId} of topic '${name}' cannot be found.`);
     const state = this.partition(name, partitionId);
+    const broker = this.config.brokerId;
     return {
-      partition_id: partitionId,
-      leader: this.config.brokerId,
-      replicas: [this.config.brokerId],
-      isr: [this.config.brokerId],
-      earliest_offset: state.logStartOffset,
-      high_watermark: state.highWatermark,
+      topicName: name,
+      partitionId,
+      leader: broker,
+      replicas: [broker],
+      isr: [broker],
+      earliestOffset: state.logStartOffset,
+      highWatermark: state.highWatermark,
     };
+  }
+
+  /** Every partition replica on broker `rawBrokerId` (this node holds all of them), in topic then partition order. */
+  replicasOnBroker(rawBrokerId: string): PartitionView[] {
+    this.checkBroker(rawBrokerId);
+    const views: PartitionView[] = [];
+    for (const name of this.sortedNames) {
+      const topic = this.topics.get(name)!;
+      for (let p = 0; p < topic.partitionsCount; p++) views.push(this.partitionView(name, p));
+    }
+    return views;
+  }
+
+  /** The partition, and 404/404 unless `rawBrokerId` is one of its replicas (this node). */
+  replica(name: string, partitionId: number, rawBrokerId: string): PartitionView {
+    const view = this.partitionView(name, partitionId);
+    if (rawBrokerId !== String(this.config.brokerId)) {
+      throw new RunnelError('NOT_FOUND', `Replica ${rawBrokerId} of partition ${partitionId} of topic '${name}' cannot be found.`);
+    }
+    return view;
+  }
+
+  /** Reassignments in progress: none ever on one node (`name` undefined: of every topic). */
+  reassignments(name?: string): never[] {
+    if (name !== undefined) this.get(name);
+    return [];
+  }
+
+  /** No reassignment is ever in progress here: 404/404 as Confluent's answer when none is. */
+  reassignment(name: string, partitionId: number): never {
+    this.partitionView(name, partitionId);
+    throw new RunnelError('NOT_FOUND', `No reassignment is in progress for partition ${partitionId} of topic '${name}'.`);
   }
 
   /** The effective value of one topic config (topic's own, else the broker default). */
   configValue(name: string, config: string): string {
     return this.get(name).configs[config] ?? this.config.topicDefaults[config];
+  }
+
+  private exclusive<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.adminTail.then(run);
+    this.adminTail = result.catch(() => undefined);
+    return result;
+  }
+
+  private checkPartitionLimit(adding: number, verb: 'Creating' | 'Adding'): void {
+    if (this.partitionTotal + adding > this.config.maxPartitions) {
+      throw badRequest(
+        `${verb} ${adding} partitions would exceed the broker's limit of ${this.config.maxPartitions} (${this.partitionTotal} in use)`,
+      );
+    }
+  }
+
+  /** Partitions `from` to `to - 1` of `name`, led by this node, its only replica. */
+  private newPartitions(name: string, from: number, to: number): PartitionRecord[] {
+    return Array.from({ length: to - from }, (_, i) => ({
+      topicName: name,
+      partitionId: from + i,
+      leader: this.config.brokerId,
+      leaderEpoch: 0,
+      partitionEpoch: 0,
+      replicas: [this.config.brokerId],
+      isr: [this.config.brokerId],
+    }));
   }
 
   private changed(change: TopicChange): void {
@@ -287,14 +421,6 @@ function upperBound(names: readonly string[], name: string): number {
 
 function topicExists(name: string): RunnelError {
   return new RunnelError('TOPIC_EXISTS', `Topic '${name}' already exists.`);
-}
-
-function optionalInteger(field: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined || value === null || value === -1) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 0x7fffffff) {
-    throw badRequest(`${field} must be an integer >= ${min}`);
-  }
-  return value;
 }
 
 function parseConfigList(input: unknown): Record<string, string> {

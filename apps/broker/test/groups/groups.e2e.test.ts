@@ -292,8 +292,8 @@ describe('broker process: consumer groups', () => {
     expect(m.client.of('error', 'g')).toEqual([]);
   });
 
-  it('hides __consumer_offsets from listings unless asked, and refuses client writes to it', async () => {
-    const listed = await rest(broker, 'GET', '/topics');
+  it('lists __consumer_offsets as internal (hidden with include_internal=false), and refuses client writes to it', async () => {
+    const listed = await rest(broker, 'GET', '/topics?include_internal=false');
     expect(listed.body.data.map((t: any) => t.topic_name)).not.toContain('__consumer_offsets');
     const internal = await rest(broker, 'GET', '/topics?include_internal=true');
     expect(internal.body.data.find((t: any) => t.topic_name === '__consumer_offsets')).toMatchObject({ is_internal: true });

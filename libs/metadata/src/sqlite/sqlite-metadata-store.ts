@@ -98,6 +98,10 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.write(`alter the configs of topic '${name}'`, (prisma) => alterConfigs(prisma, name, set, remove));
   }
 
+  async addPartitions(name: string, partitions: PartitionRecord[]): Promise<TopicRecord> {
+    return this.write(`add partitions to topic '${name}'`, (prisma) => insertPartitions(prisma, name, partitions));
+  }
+
   async listPartitions(topicName: string): Promise<PartitionRecord[]> {
     const rows = await this.prisma.partition.findMany({ where: { topicName }, orderBy: { partitionId: 'asc' } });
     return rows.map(toPartitionRecord);
@@ -122,16 +126,7 @@ async function insertTopic(
         replicationFactor: topic.replicationFactor,
         isInternal: topic.isInternal,
         configs: { create: Object.entries(topic.configs).map(([name, value]) => ({ name, value })) },
-        partitions: {
-          create: partitions.map((p) => ({
-            partitionId: p.partitionId,
-            leader: p.leader,
-            leaderEpoch: p.leaderEpoch,
-            partitionEpoch: p.partitionEpoch,
-            replicas: JSON.stringify(p.replicas),
-            isr: JSON.stringify(p.isr),
-          })),
-        },
+        partitions: { create: partitions.map(partitionColumns) },
       },
       include: { configs: true },
     });
@@ -142,6 +137,31 @@ async function insertTopic(
     }
     throw error;
   }
+}
+
+async function insertPartitions(prisma: PrismaClient, name: string, partitions: PartitionRecord[]): Promise<TopicRecord> {
+  return prisma.$transaction(async (tx) => {
+    const topic = await tx.topic.findUnique({ where: { name }, select: { partitionsCount: true } });
+    if (!topic) throw new TopicNotFoundError(name);
+    await tx.partition.createMany({ data: partitions.map((p) => ({ topicName: name, ...partitionColumns(p) })) });
+    const row = await tx.topic.update({
+      where: { name },
+      data: { partitionsCount: partitions.reduce((count, p) => Math.max(count, p.partitionId + 1), topic.partitionsCount) },
+      include: { configs: true },
+    });
+    return toTopicRecord(row);
+  });
+}
+
+function partitionColumns(p: PartitionRecord) {
+  return {
+    partitionId: p.partitionId,
+    leader: p.leader,
+    leaderEpoch: p.leaderEpoch,
+    partitionEpoch: p.partitionEpoch,
+    replicas: JSON.stringify(p.replicas),
+    isr: JSON.stringify(p.isr),
+  };
 }
 
 async function alterConfigs(prisma: PrismaClient, name: string, set: Record<string, string>, remove: string[]): Promise<TopicRecord> {
