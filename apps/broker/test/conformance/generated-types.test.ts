@@ -23,7 +23,7 @@ describe('types generated from the Confluent spec', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 60_000);
 
   it('describe every operation of the spec by its operationId', () => {
     const types = fs.readFileSync(CHECKED_IN, 'utf8');
