@@ -319,10 +319,17 @@ describe("Confluent REST v3 conformance (Confluent's api/v3/openapi.yaml against
       t.check(assigned.json?.partitions_count === 3, 'replicas_assignments with 3 keys makes 3 partitions');
       const configs = await t.setup('GET', c('/topics/conf-created/configs/cleanup.policy'));
       t.check(configs.json?.value === 'compact', 'the created topic has cleanup.policy=compact');
+      // Confluent's answers to TopicExists and InvalidReplicationFactor: 400 with 40002.
+      const exists = await t.send({ path: c('/topics'), body: { topic_name: ORDERS }, expect: [400] });
+      t.check(exists.json?.error_code === 40002, `an existing topic answers error_code ${exists.json?.error_code}, not 40002`);
+      const tooMany = await t.send({ path: c('/topics'), body: { topic_name: 'conf-rf3', replication_factor: 3 }, expect: [400] });
+      t.check(tooMany.json?.error_code === 40002, `replication factor 3 on one broker answers ${tooMany.json?.error_code}, not 40002`);
     },
     getKafkaTopic: async (t) => {
       const answer = await t.send({ path: c(`/topics/${ORDERS}`) });
       t.check(answer.json?.partitions_count === 2, `${ORDERS} has 2 partitions`);
+      const unknown = await t.send({ path: c('/topics/conf-nothing'), expect: [404] });
+      t.check(unknown.json?.error_code === 40403, `an unknown topic answers error_code ${unknown.json?.error_code}, not 40403`);
     },
     updatePartitionCountKafkaTopic: async (t) => {
       await t.setup('POST', c('/topics'), { topic_name: 'conf-grow', partitions_count: 1 });
@@ -333,12 +340,16 @@ describe("Confluent REST v3 conformance (Confluent's api/v3/openapi.yaml against
       t.check(answer.json?.partitions_count === 3, 'the answer says 3 partitions');
       const partitions = await t.setup('GET', c('/topics/conf-grow/partitions'));
       t.check(partitions.json?.data?.length === 3, 'the topic lists 3 partitions');
+      const shrink = await t.send({ path: c('/topics/conf-grow'), body: { partitions_count: 2 }, expect: [400] });
+      t.check(shrink.json?.error_code === 40002, `decreasing partitions answers ${shrink.json?.error_code}, not 40002`);
     },
     deleteKafkaTopic: async (t) => {
       await t.setup('POST', c('/topics'), { topic_name: 'conf-doomed', partitions_count: 1 });
       await t.send({ path: c('/topics/conf-doomed') });
       const after = await fetch(`${broker.baseUrl}/v3${c('/topics/conf-doomed')}`);
       t.check(after.status === 404, `the deleted topic answers ${after.status}, not 404`);
+      const again = await t.send({ path: c('/topics/conf-doomed'), expect: [404] });
+      t.check(again.json?.error_code === 40403, `deleting an unknown topic answers ${again.json?.error_code}, not 40403`);
     },
     listKafkaTopicConfigs: async (t) => {
       const answer = await t.send({ path: c(`/topics/${ORDERS}/configs`) });
@@ -383,6 +394,7 @@ describe("Confluent REST v3 conformance (Confluent's api/v3/openapi.yaml against
     getKafkaPartition: async (t) => {
       const answer = await t.send({ path: c(`/topics/${ORDERS}/partitions/1`) });
       t.check(answer.json?.partition_id === 1, 'partition 1');
+      await t.send({ path: c(`/topics/${ORDERS}/partitions/7`), expect: [404] });
     },
     'GET /clusters/{cluster_id}/topics/-/partitions/-/reassignment': async (t) => {
       const answer = await t.send({ path: c('/topics/-/partitions/-/reassignment') });
@@ -420,6 +432,8 @@ describe("Confluent REST v3 conformance (Confluent's api/v3/openapi.yaml against
       );
       const plain = await t.send({ path: c(`/topics/${PRODUCE}/records`), body: example('produceRecord', 'string') });
       t.check(plain.json?.error_code === 200, 'the string example is delivered');
+      const unknown = await t.send({ path: c('/topics/conf-nothing/records'), body: example('produceRecord', 'string'), expect: [404] });
+      t.check(unknown.json?.error_code === 40403, `producing to an unknown topic answers ${unknown.json?.error_code}, not 40403`);
     },
     produceRecordsBatch: async (t) => {
       const answer = await t.send({ path: c(`/topics/${PRODUCE}/records:batch`), body: example('produceRecordsBatch', 'string_batch') });
@@ -457,7 +471,7 @@ function writeSummary(results: Map<string, string[]>): void {
       const problems = results.get(o.id);
       if (!problems) return `  ?    ${o.id} (not run)`;
       if (problems.length === 0) return `  ok   ${o.id}`;
-      return [`  FAIL ${o.id}`, ...problems.slice(0, 6).map((p) => `         ${p}`)].join('\n');
+      return [`  FAIL ${o.id}`, ...condense(problems).map((p) => `         ${p}`)].join('\n');
     }),
   ];
   fs.mkdirSync(SUMMARY_DIR, { recursive: true });
@@ -467,4 +481,19 @@ function writeSummary(results: Map<string, string[]>): void {
     JSON.stringify({ passing, total: OPERATIONS.length, operations: Object.fromEntries(results) }, null, 2),
   );
   console.log(lines.join('\n'));
+}
+
+/** One line per distinct problem: `/kafka/v3` folded into `/v3`, list indices into `*`, repeats counted. */
+function condense(problems: string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const problem of problems) {
+    const key = problem
+      .replace(/^(\w+) \/kafka\/v3\//, '$1 /v3/')
+      .replace(/\/(data|successes|failures)\/\d+/g, '/$1/*')
+      .replace(/http:\/\/127\.0\.0\.1:\d+/g, '')
+      .replace(/\/clusters\/[\w-]{22}/g, '/clusters/{cid}')
+      .replace(/member-[0-9a-f-]{36}/g, '{member}');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([problem, n]) => (n > 1 ? `${problem} (x${n})` : problem));
 }
