@@ -72,6 +72,14 @@ describe("Confluent's REST v3 spec as a test oracle", () => {
     expect(validator.check(op('getKafkaCluster'), 500, 'application/json', '{"error_code":500,"message":"x"}').problems).toHaveLength(1);
   });
 
+  it("checks request bodies against the operation's request schema", () => {
+    expect(validator.checkRequest(op('updatePartitionCountKafkaTopic'), { partitions_count: 10 })).toEqual([]);
+    expect(validator.checkRequest(op('updatePartitionCountKafkaTopic'), { partitions_count: '10' })).toEqual([
+      'request body at /partitions_count: must be integer (value: "10")',
+    ]);
+    expect(validator.checkRequest(op('getKafkaTopic'), {})).toEqual(['getKafkaTopic takes no JSON request body']);
+  });
+
   it('rewrites nullable into type unions, enums with null, and anyOf for untyped schemas', () => {
     expect(rewriteNullable({ type: 'string', nullable: true })).toEqual({ type: ['string', 'null'] });
     expect(rewriteNullable({ type: 'string', enum: ['A'], nullable: true })).toEqual({ type: ['string', 'null'], enum: ['A', null] });

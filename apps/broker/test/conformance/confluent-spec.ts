@@ -149,6 +149,14 @@ export class SpecValidator {
     return { problems };
   }
 
+  /** What is wrong with a JSON request body for the operation (the spec's request schema); empty when it conforms. */
+  checkRequest(operation: SpecOperation, body: unknown): string[] {
+    let ref = `#/paths/${escapePointer(operation.path)}/${operation.method.toLowerCase()}/requestBody`;
+    for (let node = pointer(this.doc, ref); typeof node?.$ref === 'string'; node = pointer(this.doc, ref)) ref = node.$ref;
+    if (!pointer(this.doc, ref)?.content?.['application/json']) return [`${operation.id} takes no JSON request body`];
+    return this.validate(`${ref}/content/application~1json/schema`, body).map((p) => p.replace(/^body/, 'request body'));
+  }
+
   /** Validates `value` against the schema at `schemaPointer` (a JSON pointer into the spec). */
   validate(schemaPointer: string, value: unknown): string[] {
     const validate = this.ajv.getSchema(`${SPEC_ID}${schemaPointer}`);

@@ -17,7 +17,7 @@ describe.each(['/v3', '/kafka/v3'])('a client generated from Confluent spec, ser
 
   beforeAll(async () => {
     broker = await startBroker();
-  });
+  }, 120_000);
   afterAll(async () => {
     member?.close();
     await broker?.stop();
@@ -105,5 +105,5 @@ describe.each(['/v3', '/kafka/v3'])('a client generated from Confluent spec, ser
     const gone = await client.GET('/clusters/{cluster_id}/topics/{topic_name}', { params: topic });
     expect(gone.response.status).toBe(404);
     expect(gone.error).toMatchObject({ error_code: 40403 });
-  });
+  }, 120_000);
 });
