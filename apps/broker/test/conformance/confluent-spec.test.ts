@@ -80,6 +80,23 @@ describe("Confluent's REST v3 spec as a test oracle", () => {
     expect(validator.checkRequest(op('getKafkaTopic'), {})).toEqual(['getKafkaTopic takes no JSON request body']);
   });
 
+  it("corrects the spec's invalid `type: int64` (partition offsets) to an int64 integer", () => {
+    const offsets = {
+      kind: 'KafkaPartitionWithOffsets',
+      metadata: { self: 'http://x/o' },
+      cluster_id: 'c',
+      topic_name: 't',
+      partition_id: 0,
+      earliest_offset: 0,
+      latest_offset: 5,
+    };
+    expect(validator.check(op('listKafkaPartitionOffsets'), 200, 'application/json', JSON.stringify(offsets)).problems).toEqual([]);
+    expect(
+      validator.check(op('listKafkaPartitionOffsets'), 200, 'application/json', JSON.stringify({ ...offsets, latest_offset: '5' }))
+        .problems,
+    ).toEqual(['body at /latest_offset: must be integer (value: "5")']);
+  });
+
   it('rewrites nullable into type unions, enums with null, and anyOf for untyped schemas', () => {
     expect(rewriteNullable({ type: 'string', nullable: true })).toEqual({ type: ['string', 'null'] });
     expect(rewriteNullable({ type: 'string', enum: ['A'], nullable: true })).toEqual({ type: ['string', 'null'], enum: ['A', null] });
