@@ -28,6 +28,8 @@ describe('README: Confluent REST v3 compatibility table', () => {
     );
     expect(row).toBeDefined();
     if (operation.id !== `${operation.method} ${operation.path}` && !isAclOperation(operation)) expect(row!.id).toBe(operation.id);
-    expect(row!.served).toBe(isAclOperation(operation) ? 'no' : 'yes');
+    // ACLs come with the security issue (#10): at most an empty list is served before it.
+    if (isAclOperation(operation)) expect(row!.served).not.toBe('yes');
+    else expect(row!.served).toBe('yes');
   });
 });
