@@ -1,3 +1,4 @@
+import * as http from 'node:http';
 import type { BrokerProcess } from '../support/broker-process';
 
 /** Helpers for the HTTP consumer e2e tests: requests with the v2 content types, and polling. */
@@ -87,3 +88,21 @@ export class Instance {
 }
 
 export const text = (base64: unknown): string => Buffer.from(String(base64), 'base64').toString('utf8');
+
+/** A GET with a JSON body (Confluent's GET .../offsets); fetch() refuses to send one. */
+export function getWithBody(broker: BrokerProcess, path: string, body: unknown): Promise<{ status: number; body: any }> {
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      `${broker.baseUrl}${path}`,
+      { method: 'GET', headers: { 'content-type': V2, 'content-length': payload.length } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString()) }));
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
+}

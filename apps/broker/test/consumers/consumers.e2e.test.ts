@@ -1,6 +1,6 @@
 import { Member, GROUP_ENV, createTopic, eventually, produce, range } from '../groups/group-support';
 import { BrokerProcess, startBroker } from '../support/broker-process';
-import { BINARY_V2, Instance, JSON_V2, V2, call, text } from './consumer-support';
+import { BINARY_V2, Instance, JSON_V2, V2, call, getWithBody, text } from './consumer-support';
 
 /**
  * HTTP consumer instances (Confluent REST v2 / Strimzi bridge API) against the real broker
@@ -120,7 +120,7 @@ describe('broker process: HTTP consumer instances', () => {
     expect(one.body).toEqual({ offsets: [{ topic: 'shape', partition: 0, offset: 1, metadata: '' }] });
     // Empty body: everything polled so far.
     expect((await c.call('POST', '/offsets')).status).toBe(204);
-    const all = await c.call('GET', '/offsets', { partitions: [{ topic: 'shape', partition: 0 }] });
+    const all = await getWithBody(broker, `${c.path}/offsets`, { partitions: [{ topic: 'shape', partition: 0 }] });
     expect(all.body).toEqual({ offsets: [{ topic: 'shape', partition: 0, offset: 3, metadata: '' }] });
     // The group's committed offset is the same one the v3 API reports.
     const lag = await fetch(`${broker.baseUrl}/v3/clusters/-/consumer-groups/shape-g/lags`).then((r) => r.json());
