@@ -50,10 +50,12 @@ export function installBodyParsers(fastify: FastifyInstance, maxRequestBytes: nu
       else parseJson(request, body as unknown as string, done); // the parser takes strings and Buffers alike
     });
   });
-  // Confluent REST v2 / Strimzi bridge types (HTTP consumers): plain JSON bodies.
+  // Confluent REST v2 / Strimzi bridge types (HTTP consumers): plain JSON bodies; an empty one is
+  // no body (Confluent's clients commit everything consumed with an empty typed POST).
   fastify.addContentTypeParser(KAFKA_V2_JSON_TYPES, (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
     readBody(request, payload, maxRequestBytes, (error, body) => {
       if (error) done(error);
+      else if (body!.length === 0) done(null, undefined);
       else if (jsonDepthExceeds(body!)) done(httpError(400, `Invalid JSON: nested deeper than ${MAX_JSON_DEPTH} levels`));
       else parseJson(request, body as unknown as string, done);
     });
