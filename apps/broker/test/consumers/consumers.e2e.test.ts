@@ -128,6 +128,29 @@ describe('broker process: HTTP consumer instances', () => {
     await c.call('DELETE', '');
   });
 
+  it('max_bytes bounds a poll (the first batch whole, so every poll progresses)', async () => {
+    await createTopic(broker, 'bounded', 1);
+    for (let i = 0; i < 3; i++) await produce(broker, 'bounded', 0, [`${i}`.repeat(2000), `${i}b`]);
+    const c = await Instance.create(broker, 'bounded-g', { 'auto.offset.reset': 'earliest' });
+    await c.call('POST', '/subscription', { topics: ['bounded'] });
+    await eventually(
+      () => c.assignment(),
+      (owned) => owned.length === 1,
+    );
+    const polls: number[][] = [];
+    while (polls.flat().length < 6) polls.push((await c.poll(1000, '&max_bytes=1')).map((r) => r.offset));
+    expect(polls).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ]);
+    const all = await Instance.create(broker, 'bounded-g2', { 'auto.offset.reset': 'earliest' });
+    await all.call('POST', '/subscription', { topics: ['bounded'] });
+    expect((await all.pollUntil(6)).map((r) => r.offset)).toEqual([0, 1, 2, 3, 4, 5]);
+    await c.call('DELETE', '');
+    await all.call('DELETE', '');
+  });
+
   it('json instances return JSON values as stored; a record that is not JSON is 406, and a seek passes it', async () => {
     await createTopic(broker, 'jsons', 1);
     await produce(broker, 'jsons', 0, ['{"n":12345678901234567890}', 'not json', '[1,2]']);
