@@ -146,7 +146,11 @@ export class HttpConsumer implements MemberListener {
 
   subscribe(subscription: TopicSubscription): void {
     if (this.mode === 'assigned') throw mutuallyExclusive();
-    if (this.mode === 'subscribed') this.leaveGroup(); // Kafka's subscribe() replaces the subscription
+    if (this.mode === 'subscribed') {
+      this.leaveGroup(); // Kafka's subscribe() replaces the subscription
+      this.mode = 'none';
+      this.subscription = undefined;
+    }
     const result = this.ctx.groups.join(
       {
         groupId: this.groupId,

@@ -151,6 +151,53 @@ describe('broker process: HTTP consumer instances', () => {
     await all.call('DELETE', '');
   });
 
+  it('one poll at a time, none before a subscription; resubscribing replaces; deleting auto-commits what was polled', async () => {
+    await createTopic(broker, 'once-a', 1);
+    await createTopic(broker, 'once-b', 1);
+    const c = await Instance.create(broker, 'once-g', { name: 'c', 'auto.offset.reset': 'earliest' });
+    const early = await c.call('GET', '/records', undefined, { accept: BINARY_V2 });
+    expect([early.status, early.body.error_code]).toEqual([409, 40903]);
+    await c.call('POST', '/subscription', { topics: ['once-a'] });
+    await eventually(
+      () => c.assignment(),
+      (owned) => owned.length === 1,
+    );
+    // Two polls at once: whichever arrives second is refused at once; the other waits for data.
+    const polls = [0, 1].map(() => c.call('GET', '/records?timeout=20000', undefined, { accept: BINARY_V2 }));
+    const refused = await Promise.race(polls);
+    expect([refused.status, refused.body]).toEqual([
+      409,
+      { error_code: 40903, message: 'A poll of this consumer instance is already waiting' },
+    ]);
+    await produce(broker, 'once-a', 0, ['a0', 'a1']);
+    const answers = await Promise.all(polls);
+    const served = answers.find((answer) => answer.status === 200)!;
+    expect(served.body.map((r: { value: string }) => text(r.value))).toEqual(['a0', 'a1']);
+    // A new subscription replaces the old one (Kafka's subscribe()).
+    expect((await c.call('POST', '/subscription', { topics: ['once-b'] })).status).toBe(204);
+    expect((await c.call('GET', '/subscription')).body).toEqual({ topics: ['once-b'] });
+    await eventually(
+      () => c.assignment(),
+      (owned) => JSON.stringify(owned) === '["once-b/0"]',
+    );
+    await produce(broker, 'once-b', 0, ['b0']);
+    expect((await c.pollUntil(1)).map((r) => text(r.value))).toEqual(['b0']);
+    expect((await c.call('DELETE', '')).status).toBe(204);
+    // Auto-commit: leaving once-a and deleting the instance committed what the polls returned.
+    const reader = await Instance.create(broker, 'once-g', {});
+    const committed = await getWithBody(broker, `${reader.path}/offsets`, {
+      partitions: [
+        { topic: 'once-a', partition: 0 },
+        { topic: 'once-b', partition: 0 },
+      ],
+    });
+    expect(committed.body.offsets.map((o: { topic: string; offset: number }) => `${o.topic}@${o.offset}`).sort()).toEqual([
+      'once-a@2',
+      'once-b@1',
+    ]);
+    await reader.call('DELETE', '');
+  });
+
   it('json instances return JSON values as stored; a record that is not JSON is 406, and a seek passes it', async () => {
     await createTopic(broker, 'jsons', 1);
     await produce(broker, 'jsons', 0, ['{"n":12345678901234567890}', 'not json', '[1,2]']);
