@@ -8,6 +8,7 @@ export const JSON_V2 = 'application/vnd.kafka.json.v2+json';
 
 export interface Answer {
   status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers are read field by field
   body: any;
   headers: Headers;
 }
@@ -90,6 +91,7 @@ export class Instance {
 export const text = (base64: unknown): string => Buffer.from(String(base64), 'base64').toString('utf8');
 
 /** A GET with a JSON body (Confluent's GET .../offsets); fetch() refuses to send one. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers are read field by field
 export function getWithBody(broker: BrokerProcess, path: string, body: unknown): Promise<{ status: number; body: any }> {
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {

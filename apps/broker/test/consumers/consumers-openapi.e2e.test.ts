@@ -15,6 +15,7 @@ const DOC_ID = 'openapi.json';
 const INSTANCE = '/consumers/{group_name}/instances/{instance}';
 
 describe('docs/openapi.json: HTTP consumer answers match their schemas', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers are read field by field
   const doc = readOpenApi() as any;
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
@@ -34,6 +35,7 @@ describe('docs/openapi.json: HTTP consumer answers match their schemas', () => {
     url: string,
     body?: unknown,
     headers: Record<string, string> = {},
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers are read field by field
   ): Promise<{ status: number; json: any }> {
     const [method, specPath] = operation.split(' ');
     const m = method.toLowerCase();
@@ -128,6 +130,7 @@ describe('docs/openapi.json: HTTP consumer answers match their schemas', () => {
     ).toBe(404);
     const jsonPoll = await check(`GET ${INSTANCE}/records`, `${js}/records?timeout=3000`, undefined, { accept: JSON_V2 });
     // Manually assigned, it starts at the group's commit (1, by `bin`).
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers are read field by field
     expect(jsonPoll.json.map((r: any) => r.value)).toEqual([2]);
     expect((await check(`DELETE ${INSTANCE}`, bin)).status).toBe(204);
     expect((await check(`DELETE ${INSTANCE}`, js)).status).toBe(204);
