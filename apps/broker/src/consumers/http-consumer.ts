@@ -9,14 +9,11 @@ import type {
   OffsetCommit,
   TopicPartition,
 } from '@runnel/groups';
-import { OffsetOutOfRangeError } from '@runnel/log';
-import { asOffset } from '@runnel/protocol';
 import type { Partition } from '@runnel/replication';
-import { CorruptRecordBatchError, corruptBatchAnswer } from '../common/corrupt-batch';
-import type { RenderedData } from '../common/encodings';
 import { RunnelError } from '../common/errors';
-import { rawJsonOf } from '../common/raw-json';
-import { type JsonRecord, renderRecords } from '../common/record-render';
+import { type ConsumerFormat, type PollOutput, type Position, readPartition } from './poll-reader';
+
+export type { ConsumerFormat } from './poll-reader';
 
 /**
  * One HTTP consumer instance (Confluent REST v2 / Strimzi bridge): a Kafka consumer whose
@@ -40,7 +37,6 @@ import { type JsonRecord, renderRecords } from '../common/record-render';
  *   40903. A poll waits at most its timeout, returns at most `maxBytes` of stored batch bytes
  *   (the first batch whole, so it always progresses) and MAX_RECORDS_PER_POLL records.
  */
-export type ConsumerFormat = 'binary' | 'json';
 
 export interface ConsumerSettings {
   readonly format: ConsumerFormat;
@@ -93,14 +89,6 @@ export interface PollRequest {
 /** The records of a poll: the JSON text of each record, in the spec's ConsumerRecord shape. */
 export interface PollAnswer {
   readonly records: string[];
-}
-
-export const MAX_RECORDS_PER_POLL = 10_000;
-
-interface Position {
-  readonly topic: string;
-  readonly partition: number;
-  next: number;
 }
 
 const keyOf = (topic: string, partition: number): string => `${partition}:${topic}`;
@@ -390,80 +378,16 @@ export class HttpConsumer implements MemberListener {
     const start = this.rotation++ % Math.max(1, positions.length);
     for (let i = 0; i < positions.length && !out.full; i++) {
       const position = positions[(start + i) % positions.length];
-      if (!(await this.readPartition(position, out))) return;
-    }
-  }
-
-  /** Returns false when the poll must end here (a record it cannot return in this format follows). */
-  private async readPartition(position: Position, out: PollOutput): Promise<boolean> {
-    const key = keyOf(position.topic, position.partition);
-    const owned = (): boolean => this.positions.get(key) === position;
-    let partition: Partition;
-    try {
-      partition = this.ctx.topics.partition(position.topic, position.partition);
-    } catch {
-      return true; // deleted meanwhile
-    }
-    while (!out.full && owned()) {
-      // Out of range (retention passed it, or a seek beyond the end): auto.offset.reset, as Kafka.
-      if (position.next < partition.logStartOffset || position.next > partition.highWatermark) position.next = this.reset(partition);
-      if (position.next >= partition.highWatermark) return true;
-      const bytesLeft = out.maxBytes - out.bytes;
-      let read: { bytes: Buffer; nextOffset: number };
+      let partition: Partition;
       try {
-        read = await partition.read(asOffset(position.next), Math.max(1, bytesLeft));
-      } catch (error) {
-        if (!(error instanceof OffsetOutOfRangeError)) throw error;
-        position.next = this.reset(partition); // retention moved the start meanwhile
-        continue;
+        partition = this.ctx.topics.partition(position.topic, position.partition);
+      } catch {
+        continue; // deleted meanwhile
       }
-      if (!owned()) return true; // revoked while reading: its records are another member's now
-      if (read.bytes.length === 0) {
-        position.next = Math.max(position.next, read.nextOffset); // everything up to HW was compacted away
-        return true;
-      }
-      if (out.bytes > 0 && read.bytes.length > bytesLeft) {
-        out.full = true; // only a poll's first batch may exceed max_bytes
-        return true;
-      }
-      let records: JsonRecord[];
-      let nextOffset: number;
-      let stopped = false;
-      try {
-        const rendered = await renderRecords(read.bytes, {
-          partition: position.partition,
-          fromOffset: position.next,
-          maxRecords: MAX_RECORDS_PER_POLL - out.records.length,
-          format: this.settings.format,
-          readNextOffset: read.nextOffset,
-        });
-        ({ records, nextOffset } = rendered);
-        stopped = rendered.stoppedAtCorruptBatch === true;
-      } catch (error) {
-        if (!(error instanceof CorruptRecordBatchError)) throw error;
-        if (out.records.length > 0) return false; // the next poll starts at the bad batch and gets the error
-        throw corruptBatchAnswer(position.topic, position.partition, error);
-      }
-      if (!owned()) return true;
-      for (const record of records) {
-        const text = recordText(position.topic, record, this.settings.format);
-        if (text === undefined) {
-          position.next = record.offset;
-          if (out.records.length > 0) return false;
-          throw new RunnelError(
-            'CONSUMER_FORMAT_MISMATCH',
-            `The record at offset ${record.offset} of ${position.topic}-${position.partition} is not JSON: read it with a binary consumer, or seek past it`,
-          );
-        }
-        out.records.push(text);
-        position.next = record.offset + 1;
-      }
-      position.next = Math.max(position.next, nextOffset);
-      out.bytes += read.bytes.length;
-      if (out.records.length >= MAX_RECORDS_PER_POLL || out.bytes >= out.maxBytes) out.full = true;
-      if (stopped) return false;
+      const owned = (): boolean => this.positions.get(keyOf(position.topic, position.partition)) === position;
+      const reader = { format: this.settings.format, reset: (p: Partition) => this.reset(p), owned };
+      if (!(await readPartition(partition, position, out, reader))) return;
     }
-    return true;
   }
 
   /** Waits until an owned partition has data, the assignment changes, the client leaves or the time is up. */
@@ -490,38 +414,6 @@ export class HttpConsumer implements MemberListener {
   }
 }
 
-interface PollOutput {
-  records: string[];
-  /** Stored batch bytes read so far. */
-  bytes: number;
-  maxBytes: number;
-  full: boolean;
-}
-
 function mutuallyExclusive(): RunnelError {
   return new RunnelError('CONSUMER_ILLEGAL_STATE', 'Subscription to topics, partitions and pattern are mutually exclusive.');
-}
-
-/**
- * A record in the spec's ConsumerRecord shape: `{"topic","key","value","partition","offset",
- * "timestamp","headers"?}`; binary keys/values as base64 strings, JSON ones as stored (exact
- * numbers). Undefined when a JSON consumer meets a key or value that is not JSON.
- */
-function recordText(topic: string, record: JsonRecord, format: ConsumerFormat): string | undefined {
-  const key = dataText(record.key, format);
-  const value = dataText(record.value, format);
-  if (key === undefined || value === undefined) return undefined;
-  const headers =
-    record.headers.length === 0 ? '' : `,"headers":${JSON.stringify(record.headers.map((h) => ({ key: h.name, value: h.value ?? '' })))}`;
-  return (
-    `{"topic":${JSON.stringify(topic)},"key":${key},"value":${value},"partition":${record.partition_id},` +
-    `"offset":${record.offset},"timestamp":${record.timestamp}${headers}}`
-  );
-}
-
-function dataText(data: RenderedData | null, format: ConsumerFormat): string | undefined {
-  if (data === null) return 'null';
-  if (format === 'binary') return JSON.stringify(data.data);
-  if (data.type !== 'JSON') return undefined;
-  return rawJsonOf(data) ?? JSON.stringify(data.data);
 }
