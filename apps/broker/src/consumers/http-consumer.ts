@@ -337,11 +337,11 @@ export class HttpConsumer implements MemberListener {
       }
       const committed = p.committedOffset;
       const usable = committed !== null && committed >= partition.logStartOffset && committed <= partition.highWatermark;
-      this.positions.set(keyOf(p.topic, p.partition), {
-        topic: p.topic,
-        partition: p.partition,
-        next: usable ? committed : this.reset(partition),
-      });
+      const key = keyOf(p.topic, p.partition);
+      this.positions.set(key, { topic: p.topic, partition: p.partition, next: usable ? committed : this.reset(partition) });
+      // Already the group's: auto-commit has nothing to say until it moves. A reset position is
+      // committed at the next poll, as Kafka does, so the group keeps where `latest` was.
+      if (usable) this.lastCommitted.set(key, committed);
     }
   }
 
