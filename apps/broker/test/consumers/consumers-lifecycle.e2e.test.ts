@@ -62,6 +62,43 @@ describe('broker process: HTTP consumer lifecycle', () => {
     expect(await b.poll(100)).toEqual([]);
   });
 
+  it('auto-commit under churn: instances join and leave while polling, and every record is returned exactly once', async () => {
+    const broker = await start(makeDataDir());
+    await createTopic(broker, 'churn', 4);
+    const produceRound = async (round: number): Promise<void> => {
+      for (let p = 0; p < 4; p++) await produce(broker, 'churn', p, range(50, `r${round}-p${p}-`));
+    };
+    await produceRound(0);
+    const config = { 'auto.offset.reset': 'earliest', 'enable.auto.commit': true };
+    const live = [
+      await Instance.create(broker, 'churn-g', { ...config, name: 'a' }),
+      await Instance.create(broker, 'churn-g', { ...config, name: 'b' }),
+    ];
+    for (const instance of live) await instance.call('POST', '/subscription', { topics: ['churn'] });
+    const seen = new Map<string, number>();
+    let step = 0;
+    const deadline = Date.now() + 60_000;
+    while (seen.size < 400 && Date.now() < deadline) {
+      for (const instance of live)
+        for (const r of await instance.poll(50)) seen.set(`${r.partition}@${r.offset}`, (seen.get(`${r.partition}@${r.offset}`) ?? 0) + 1);
+      step++;
+      if (step === 2) {
+        const c = await Instance.create(broker, 'churn-g', { ...config, name: 'c' });
+        await c.call('POST', '/subscription', { topics: ['churn'] });
+        live.push(c);
+        await produceRound(1);
+      }
+      if (step === 4) expect((await live.shift()!.call('DELETE', '')).status).toBe(204);
+      if (step === 6) {
+        const d = await Instance.create(broker, 'churn-g', { ...config, name: 'd' });
+        await d.call('POST', '/subscription', { topics: ['churn'] });
+        live.push(d);
+      }
+    }
+    expect(seen.size).toBe(400);
+    expect([...seen].filter(([, count]) => count > 1)).toEqual([]);
+  });
+
   it('an idle instance expires: it leaves the group and its partitions move to the live one', async () => {
     const broker = await start(makeDataDir(), { RUNNEL_HTTP_CONSUMER_INSTANCE_TIMEOUT_MS: '1500' });
     await createTopic(broker, 'idle', 2);
