@@ -4,6 +4,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { BrokerConfig } from './config/broker-config';
 import { BROKER_CONFIG } from './config/tokens';
 import { ConsumeModule } from './consume/consume.module';
+import { ConsumersModule } from './consumers/consumers.module';
 import { GroupsModule } from './groups/groups.module';
 import { HealthController } from './health/health.controller';
 import { MetricsModule } from './metrics/metrics.module';
@@ -18,7 +19,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [StorageModule, MetricsModule, TopicsModule, GroupsModule, ProduceModule, ConsumeModule, WsModule],
+      imports: [StorageModule, MetricsModule, TopicsModule, GroupsModule, ProduceModule, ConsumeModule, ConsumersModule, WsModule],
       controllers: [HealthController],
       providers: [
         { provide: BROKER_CONFIG, useValue: config },

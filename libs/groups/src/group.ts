@@ -165,7 +165,11 @@ function describeMember(member: Member): MemberDescription {
     clientHost: member.clientHost,
     generation: member.generation,
     sessionTimeoutMs: member.sessionTimeoutMs,
-    subscription: { topics: [...member.subscription.topics], topicPrefixes: [...member.subscription.topicPrefixes] },
+    subscription: {
+      ...member.subscription,
+      topics: [...member.subscription.topics],
+      topicPrefixes: [...member.subscription.topicPrefixes],
+    },
     assignment: member.assignment.map(({ topic, partition }) => ({ topic, partition })),
     connected: member.listener !== null,
   };

@@ -27,4 +27,4 @@ export {
   type OffsetValue,
 } from './records';
 export { GroupCoordinator, type GroupCoordinatorOptions, type GroupCoordinatorStats } from './group-coordinator';
-export { MAX_OFFSETS_PER_REQUEST, MAX_OFFSET_METADATA_LENGTH } from './validation';
+export { MAX_OFFSETS_PER_REQUEST, MAX_OFFSET_METADATA_LENGTH, MAX_TOPIC_PATTERN_LENGTH, compileTopicPattern } from './validation';

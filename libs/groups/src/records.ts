@@ -12,11 +12,12 @@
  *   group metadata value = JSON {"assignor":s|null,"generation":g,"members":[member...]}
  *                         | null (tombstone: the group is deleted)
  *   member = {"member_id","client_id","client_host","session_timeout_ms",
- *             "subscription":{"topics":[s...],"topic_prefixes":[s...]},
+ *             "subscription":{"topics":[s...],"topic_prefixes":[s...],"topic_pattern"?:s},
  *             "assignment":[[topic,[partition...]]...],"generation"}
  * The leading 1 is the key version: a later format gets a new number, and old readers skip it.
  */
 import type { OffsetLogRecord, TopicPartition } from './types';
+import { compileTopicPattern } from './validation';
 
 export const RECORD_VERSION = 1;
 
@@ -32,7 +33,7 @@ export interface MemberMetadata {
   readonly clientId: string;
   readonly clientHost: string;
   readonly sessionTimeoutMs: number;
-  readonly subscription: { readonly topics: readonly string[]; readonly topicPrefixes: readonly string[] };
+  readonly subscription: { readonly topics: readonly string[]; readonly topicPrefixes: readonly string[]; readonly topicPattern?: string };
   /** Sorted by topic, then partition. */
   readonly assignment: readonly TopicPartition[];
   readonly generation: number;
@@ -83,7 +84,11 @@ export function encodeGroupValue(value: GroupMetadata): Buffer {
         client_id: member.clientId,
         client_host: member.clientHost,
         session_timeout_ms: member.sessionTimeoutMs,
-        subscription: { topics: member.subscription.topics, topic_prefixes: member.subscription.topicPrefixes },
+        subscription: {
+          topics: member.subscription.topics,
+          topic_prefixes: member.subscription.topicPrefixes,
+          topic_pattern: member.subscription.topicPattern,
+        },
         assignment: groupByTopic(member.assignment),
         generation: member.generation,
       })),
@@ -143,8 +148,9 @@ function decodeMember(value: unknown): MemberMetadata | null {
   const { member_id, client_id, client_host, session_timeout_ms, subscription, assignment, generation } = value;
   if (!isId(member_id) || typeof client_id !== 'string' || typeof client_host !== 'string') return null;
   if (!isCount(session_timeout_ms) || !isCount(generation) || !isObject(subscription) || !Array.isArray(assignment)) return null;
-  const { topics, topic_prefixes } = subscription;
+  const { topics, topic_prefixes, topic_pattern } = subscription;
   if (!isStringArray(topics) || !isStringArray(topic_prefixes)) return null;
+  if (topic_pattern !== undefined && !isValidPattern(topic_pattern)) return null;
   const partitions: TopicPartition[] = [];
   for (const entry of assignment) {
     if (!Array.isArray(entry) || entry.length !== 2 || !isName(entry[0]) || !Array.isArray(entry[1])) return null;
@@ -158,7 +164,10 @@ function decodeMember(value: unknown): MemberMetadata | null {
     clientId: client_id,
     clientHost: client_host,
     sessionTimeoutMs: session_timeout_ms,
-    subscription: { topics, topicPrefixes: topic_prefixes },
+    subscription:
+      topic_pattern === undefined
+        ? { topics, topicPrefixes: topic_prefixes }
+        : { topics, topicPrefixes: topic_prefixes, topicPattern: topic_pattern },
     assignment: partitions,
     generation,
   };
@@ -206,4 +215,13 @@ function isId(value: unknown): value is string {
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+function isValidPattern(value: unknown): value is string {
+  try {
+    compileTopicPattern(value);
+    return true;
+  } catch {
+    return false;
+  }
 }

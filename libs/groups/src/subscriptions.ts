@@ -5,6 +5,7 @@
  */
 import { compareStrings } from './assignors';
 import type { GroupSubscription } from './types';
+import { compileTopicPattern } from './validation';
 
 export class SubscriptionResolver {
   private readonly cache = new Map<string, ReadonlySet<string>>();
@@ -13,15 +14,17 @@ export class SubscriptionResolver {
 
   /** The catalog topics the subscription matches; prefixes never match internal (`__`) topics. */
   resolve(subscription: GroupSubscription): ReadonlySet<string> {
-    const cacheKey = JSON.stringify([subscription.topics, subscription.topicPrefixes]);
+    const cacheKey = JSON.stringify([subscription.topics, subscription.topicPrefixes, subscription.topicPattern]);
     const cached = this.cache.get(cacheKey);
     if (cached) return cached;
     const topics = new Set<string>();
     for (const topic of subscription.topics) if (this.catalog.has(topic)) topics.add(topic);
-    if (subscription.topicPrefixes.length > 0) {
+    // Checked when the member joined (or restored from a record that was checked then).
+    const pattern = subscription.topicPattern === undefined ? undefined : compileTopicPattern(subscription.topicPattern);
+    if (subscription.topicPrefixes.length > 0 || pattern) {
       for (const topic of this.catalog.keys()) {
         if (topic.startsWith('__')) continue;
-        if (subscription.topicPrefixes.some((prefix) => topic.startsWith(prefix))) topics.add(topic);
+        if (subscription.topicPrefixes.some((prefix) => topic.startsWith(prefix)) || pattern?.test(topic)) topics.add(topic);
       }
     }
     this.cache.set(cacheKey, topics);

@@ -21,10 +21,15 @@ export interface TopicPartition {
   readonly partition: number;
 }
 
-/** What a member reads: exact topic names and/or name prefixes (internal `__` topics never match a prefix). */
+/**
+ * What a member reads: exact topic names, name prefixes and/or one regular expression that must
+ * match a whole topic name (Kafka's `subscribe(Pattern)`; HTTP consumers' `topic_pattern`).
+ * Internal `__` topics never match a prefix or a pattern.
+ */
 export interface GroupSubscription {
   readonly topics: readonly string[];
   readonly topicPrefixes: readonly string[];
+  readonly topicPattern?: string;
 }
 
 /** The broker's topics now. Internal topics (names starting `__`) must not be listed. */

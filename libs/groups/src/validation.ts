@@ -10,6 +10,28 @@ export const MAX_OFFSET_METADATA_LENGTH = 4096;
 export const MAX_OFFSETS_PER_REQUEST = 10_000;
 /** Longest client id / host kept for a member. */
 export const MAX_CLIENT_FIELD_LENGTH = 255;
+/** Longest `topicPattern` source accepted. */
+export const MAX_TOPIC_PATTERN_LENGTH = 255;
+/**
+ * A quantified group that itself holds a quantifier (`(a+)+`, `(x*y)*`): the shape of
+ * catastrophic backtracking. Such patterns are refused, since matching runs on the event loop.
+ */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]/;
+
+/** Compiles a topic pattern to a whole-name matcher; throws INVALID_REQUEST for a bad or risky one. */
+export function compileTopicPattern(pattern: unknown): RegExp {
+  if (typeof pattern !== 'string' || pattern.length === 0 || pattern.length > MAX_TOPIC_PATTERN_LENGTH) {
+    throw new GroupError('INVALID_REQUEST', `topic pattern must be a regular expression of 1 to ${MAX_TOPIC_PATTERN_LENGTH} characters`);
+  }
+  if (NESTED_QUANTIFIER.test(pattern)) {
+    throw new GroupError('INVALID_REQUEST', 'topic pattern must not repeat a group that itself repeats (catastrophic backtracking)');
+  }
+  try {
+    return new RegExp(`^(?:${pattern})$`, 'u');
+  } catch (error) {
+    throw new GroupError('INVALID_REQUEST', `topic pattern is not a valid regular expression: ${(error as Error).message}`);
+  }
+}
 
 export function checkId(what: string, value: unknown): asserts value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) {
@@ -31,8 +53,10 @@ export function checkSubscription(subscription: unknown, limits: GroupLimits): G
   if (typeof sub !== 'object' || sub === null || !Array.isArray(topics) || !Array.isArray(topicPrefixes)) {
     throw new GroupError('INVALID_REQUEST', 'subscription must list topics and/or topic prefixes');
   }
-  const entries = topics.length + topicPrefixes.length;
-  if (entries === 0) throw new GroupError('INVALID_REQUEST', 'subscription must name at least one topic or prefix');
+  const topicPattern = sub.topicPattern;
+  if (topicPattern !== undefined) compileTopicPattern(topicPattern);
+  const entries = topics.length + topicPrefixes.length + (topicPattern === undefined ? 0 : 1);
+  if (entries === 0) throw new GroupError('INVALID_REQUEST', 'subscription must name at least one topic, prefix or pattern');
   if (entries > limits.maxSubscribedTopics) {
     throw new GroupError('INVALID_REQUEST', `subscription has ${entries} topics and prefixes, the limit is ${limits.maxSubscribedTopics}`);
   }
@@ -47,7 +71,8 @@ export function checkSubscription(subscription: unknown, limits: GroupLimits): G
       throw new GroupError('INVALID_REQUEST', `topic prefixes must be strings of at most ${MAX_ID_LENGTH} characters`);
     }
   }
-  return { topics: [...new Set(topics)], topicPrefixes: [...new Set(topicPrefixes)] };
+  const checked = { topics: [...new Set(topics)], topicPrefixes: [...new Set(topicPrefixes)] };
+  return topicPattern === undefined ? checked : { ...checked, topicPattern };
 }
 
 export function checkSessionTimeout(value: unknown, limits: GroupLimits): number {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_GROUP_LIMITS } from '@runnel/groups';
+import type { HttpConsumerConfig } from '../consumers/consumer-config';
 import type { GroupConfig } from '../groups/group-config';
 import type { ProduceConfig } from '../produce/produce-config';
 import { TOPIC_CONFIG_NAMES, brokerTopicDefaults, envNameOf } from '../topics/topic-configs';
@@ -48,6 +49,8 @@ export interface BrokerConfig {
   produce: ProduceConfig;
   /** Consumer-group settings (GROUP_CONFIG). */
   groups: GroupConfig;
+  /** HTTP consumer instances (Confluent REST v2 / Strimzi bridge API). */
+  httpConsumers: HttpConsumerConfig;
   /** Level of the JSON log lines on stdout (RUNNEL_LOG_LEVEL). */
   logLevel: LogLevel;
   /** A client must send a request's headers within this. */
@@ -122,6 +125,12 @@ function brokerSchema(fileLimit: number | undefined) {
       RUNNEL_MAX_GROUPS: integerVar(g.maxGroups, 1, 10_000_000),
       RUNNEL_GROUP_MAX_MEMBERS: integerVar(g.maxMembersPerGroup, 1, 1_000_000),
       RUNNEL_GROUP_MAX_SUBSCRIBED_TOPICS: integerVar(g.maxSubscribedTopics, 1, 100_000),
+      RUNNEL_HTTP_CONSUMERS_MAX: integerVar(1000, 1, 1_000_000),
+      RUNNEL_HTTP_CONSUMERS_MAX_PER_GROUP: integerVar(100, 1, 1_000_000),
+      // Confluent REST's consumer.instance.timeout.ms; also the member's session timeout, so within the group bounds.
+      RUNNEL_HTTP_CONSUMER_INSTANCE_TIMEOUT_MS: optionalIntegerVar(1, INT32_MAX),
+      RUNNEL_HTTP_CONSUMER_MAX_POLL_WAIT_MS: integerVar(30_000, 0, 300_000),
+      RUNNEL_HTTP_CONSUMER_MAX_POLL_BYTES: integerVar(8 * 1024 * 1024, 1024, 256 * 1024 * 1024),
       RUNNEL_OFFSETS_TOPIC_PARTITIONS: integerVar(50, 1, 1000),
       RUNNEL_OFFSETS_TOPIC_SEGMENT_BYTES: integerVar(100 * 1024 * 1024, 1024, INT32_MAX),
       // Default: Kafka's heartbeat.interval.ms, at most a third of the shortest session timeout.
@@ -182,6 +191,7 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv, fileLimit: number | und
       idempotencyMaxBytes: v.RUNNEL_IDEMPOTENCY_MAX_BYTES,
     },
     groups: groupConfigOf(v),
+    httpConsumers: httpConsumerConfigOf(v),
     logLevel: v.RUNNEL_LOG_LEVEL,
     httpHeadersTimeoutMs: v.RUNNEL_HTTP_HEADERS_TIMEOUT_MS,
     httpRequestTimeoutMs: v.RUNNEL_HTTP_REQUEST_TIMEOUT_MS,
@@ -221,6 +231,25 @@ function groupConfigOf(v: Parsed): GroupConfig {
     sessionCheckIntervalMs: Math.max(10, Math.min(1000, Math.floor(minSessionTimeoutMs / 4))),
     wsPingIntervalMs: v.RUNNEL_WS_PING_INTERVAL_MS ?? Math.max(10, Math.min(3000, Math.floor(minSessionTimeoutMs / 3))),
     wsIdleTimeoutMs: v.RUNNEL_WS_IDLE_TIMEOUT_MS,
+  };
+}
+
+function httpConsumerConfigOf(v: Parsed): HttpConsumerConfig {
+  // Default: Confluent's 5 minutes, within the group session bounds.
+  const instanceTimeoutMs =
+    v.RUNNEL_HTTP_CONSUMER_INSTANCE_TIMEOUT_MS ??
+    Math.max(v.RUNNEL_GROUP_MIN_SESSION_TIMEOUT_MS, Math.min(300_000, v.RUNNEL_GROUP_MAX_SESSION_TIMEOUT_MS));
+  if (instanceTimeoutMs < v.RUNNEL_GROUP_MIN_SESSION_TIMEOUT_MS || instanceTimeoutMs > v.RUNNEL_GROUP_MAX_SESSION_TIMEOUT_MS) {
+    throw new ConfigError(
+      `RUNNEL_HTTP_CONSUMER_INSTANCE_TIMEOUT_MS=${instanceTimeoutMs} must lie within RUNNEL_GROUP_MIN_SESSION_TIMEOUT_MS=${v.RUNNEL_GROUP_MIN_SESSION_TIMEOUT_MS} and RUNNEL_GROUP_MAX_SESSION_TIMEOUT_MS=${v.RUNNEL_GROUP_MAX_SESSION_TIMEOUT_MS} (it is the instance's group session)`,
+    );
+  }
+  return {
+    maxInstances: v.RUNNEL_HTTP_CONSUMERS_MAX,
+    maxInstancesPerGroup: v.RUNNEL_HTTP_CONSUMERS_MAX_PER_GROUP,
+    instanceTimeoutMs,
+    maxPollWaitMs: v.RUNNEL_HTTP_CONSUMER_MAX_POLL_WAIT_MS,
+    maxPollBytes: v.RUNNEL_HTTP_CONSUMER_MAX_POLL_BYTES,
   };
 }
 

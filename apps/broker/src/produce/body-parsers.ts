@@ -21,6 +21,13 @@ export const RAW_RECORD_STREAM = 'runnelRawRecordStream';
 export const RAW_JSON_BODY = 'runnelRawJsonBody';
 export const RECORD_BATCH_CONTENT_TYPE = 'application/vnd.kafka.record-batch';
 
+/** Confluent REST v2 / Strimzi bridge request types: JSON bodies. */
+export const KAFKA_V2_JSON_TYPES = [
+  'application/vnd.kafka.v2+json',
+  'application/vnd.kafka.json.v2+json',
+  'application/vnd.kafka.binary.v2+json',
+];
+
 export const ACCEPTED_CONTENT_TYPES = ['application/json', 'application/x-ndjson', 'application/jsonl', RECORD_BATCH_CONTENT_TYPE] as const;
 export const UNSUPPORTED_MEDIA_TYPE_MESSAGE =
   'Unsupported Content-Type: send application/json (every endpoint), application/x-ndjson or application/jsonl (POST .../records) ' +
@@ -41,6 +48,16 @@ export function installBodyParsers(fastify: FastifyInstance, maxRequestBytes: nu
       if (error) done(error);
       else if (jsonDepthExceeds(body!)) done(httpError(400, `Invalid JSON: nested deeper than ${MAX_JSON_DEPTH} levels`));
       else parseJson(request, body as unknown as string, done); // the parser takes strings and Buffers alike
+    });
+  });
+  // Confluent REST v2 / Strimzi bridge types (HTTP consumers): plain JSON bodies; an empty one is
+  // no body (Confluent's clients commit everything consumed with an empty typed POST).
+  fastify.addContentTypeParser(KAFKA_V2_JSON_TYPES, (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
+    readBody(request, payload, maxRequestBytes, (error, body) => {
+      if (error) done(error);
+      else if (body!.length === 0) done(null, undefined);
+      else if (jsonDepthExceeds(body!)) done(httpError(400, `Invalid JSON: nested deeper than ${MAX_JSON_DEPTH} levels`));
+      else parseJson(request, body as unknown as string, done);
     });
   });
   fastify.addContentTypeParser(

@@ -1,0 +1,140 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { baseUrl } from '../topics/topics.controller';
+import { readGetBody } from './consumer-requests';
+import { ConsumersService } from './consumers.service';
+
+/** The media type of the API's JSON answers (Confluent REST v2, Strimzi bridge). */
+export const KAFKA_V2_JSON = 'application/vnd.kafka.v2+json';
+
+/**
+ * Stateful HTTP consumers (Confluent REST Proxy v2 / Strimzi Kafka Bridge paths): instances that
+ * are members of the same consumer groups as WebSocket members. Each route maps to one service call.
+ */
+@ApiTags('consumers')
+@Controller('consumers/:group')
+export class ConsumersController {
+  constructor(private readonly consumers: ConsumersService) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Create a consumer instance in the group: {"instance_id","base_uri"}' })
+  create(
+    @Param('group') group: string,
+    @Body() body: unknown,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    void reply.header('content-type', KAFKA_V2_JSON);
+    return this.consumers.create(group, body, baseUrl(req), req.socket.remoteAddress ?? '');
+  }
+
+  @Delete('instances/:name')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete the instance: it commits (auto-commit) and leaves the group' })
+  delete(@Param('group') group: string, @Param('name') name: string): void {
+    this.consumers.delete(group, name);
+  }
+
+  @Post('instances/:name/subscription')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Subscribe to {"topics"} or {"topic_pattern"} (joins the group)' })
+  subscribe(@Param('group') group: string, @Param('name') name: string, @Body() body: unknown): void {
+    this.consumers.subscribe(group, name, body);
+  }
+
+  @Get('instances/:name/subscription')
+  @ApiOperation({ summary: 'The subscribed topics: {"topics"}' })
+  subscription(@Param('group') group: string, @Param('name') name: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    void reply.header('content-type', KAFKA_V2_JSON);
+    return this.consumers.subscription(group, name);
+  }
+
+  @Delete('instances/:name/subscription')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Unsubscribe (leaves the group)' })
+  unsubscribe(@Param('group') group: string, @Param('name') name: string): void {
+    this.consumers.unsubscribe(group, name);
+  }
+
+  @Post('instances/:name/assignments')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Assign {"partitions"} manually (no group membership)' })
+  assign(@Param('group') group: string, @Param('name') name: string, @Body() body: unknown): void {
+    this.consumers.assign(group, name, body);
+  }
+
+  @Get('instances/:name/assignments')
+  @ApiOperation({ summary: 'The partitions the instance owns now: {"partitions"}' })
+  assignments(@Param('group') group: string, @Param('name') name: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    void reply.header('content-type', KAFKA_V2_JSON);
+    return this.consumers.assignments(group, name);
+  }
+
+  @Post('instances/:name/positions')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Seek owned partitions to {"offsets"}' })
+  seek(@Param('group') group: string, @Param('name') name: string, @Body() body: unknown): void {
+    this.consumers.seek(group, name, body);
+  }
+
+  @Post('instances/:name/positions/beginning')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Seek owned {"partitions"} to their log start' })
+  seekToBeginning(@Param('group') group: string, @Param('name') name: string, @Body() body: unknown): void {
+    this.consumers.seekToBeginning(group, name, body);
+  }
+
+  @Post('instances/:name/positions/end')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Seek owned {"partitions"} to their end (the high watermark)' })
+  seekToEnd(@Param('group') group: string, @Param('name') name: string, @Body() body: unknown): void {
+    this.consumers.seekToEnd(group, name, body);
+  }
+
+  @Get('instances/:name/records')
+  @ApiOperation({ summary: 'Poll records of the owned partitions (long poll)' })
+  @ApiQuery({ name: 'timeout', required: false, description: 'Longest wait in ms; default consumer.request.timeout.ms' })
+  @ApiQuery({ name: 'max_bytes', required: false, description: 'Stored bytes to return at most (capped by the broker)' })
+  @ApiHeader({ name: 'Accept', required: false, description: 'application/vnd.kafka.binary.v2+json or .json.v2+json: the instance format' })
+  async records(
+    @Param('group') group: string,
+    @Param('name') name: string,
+    @Query() query: Record<string, unknown>,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const polled = await this.consumers.poll(group, name, query, accept, clientGone(reply));
+    void reply.header('content-type', polled.contentType);
+    return polled.text;
+  }
+
+  @Post('instances/:name/offsets')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Commit {"offsets"}; an empty body commits everything polled so far' })
+  commit(@Param('group') group: string, @Param('name') name: string, @Body() body: unknown): Promise<void> {
+    return this.consumers.commit(group, name, body);
+  }
+
+  @Get('instances/:name/offsets')
+  @ApiOperation({ summary: 'Committed offsets of {"partitions"} in the body, default the owned ones: {"offsets"}' })
+  async committed(
+    @Param('group') group: string,
+    @Param('name') name: string,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    void reply.header('content-type', KAFKA_V2_JSON);
+    return this.consumers.committed(group, name, await readGetBody(req.raw));
+  }
+}
+
+/** Aborted when the client goes away before the answer is written (ends a waiting poll). */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
