@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { BrokerConfig } from './config/broker-config';
 import { BROKER_CONFIG } from './config/tokens';
+import { ConfigsModule } from './configs/configs.module';
 import { ConsumeModule } from './consume/consume.module';
 import { GroupsModule } from './groups/groups.module';
 import { HealthController } from './health/health.controller';
@@ -18,7 +19,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [StorageModule, MetricsModule, TopicsModule, GroupsModule, ProduceModule, ConsumeModule, WsModule],
+      imports: [StorageModule, MetricsModule, TopicsModule, ConfigsModule, GroupsModule, ProduceModule, ConsumeModule, WsModule],
       controllers: [HealthController],
       providers: [
         { provide: BROKER_CONFIG, useValue: config },

@@ -28,6 +28,9 @@ export interface PartitionRecord {
   isr: number[];
 }
 
+/** Whose dynamic broker configs: one broker's overrides, or the cluster-wide defaults ('default'). */
+export type BrokerConfigScope = number | 'default';
+
 export interface ListTopicsOptions {
   includeInternal: boolean;
   /** Exclusive lower bound on the name, for page tokens. */
@@ -85,5 +88,9 @@ export interface MetadataStore {
   /** Sets and removes configs in one transaction; throws TopicNotFoundError. */
   alterTopicConfigs(name: string, set: Record<string, string>, remove: string[]): Promise<TopicRecord>;
   listPartitions(topicName: string): Promise<PartitionRecord[]>;
+  /** The dynamic broker configs set for `scope` (name → value); empty when none. */
+  dynamicBrokerConfigs(scope: BrokerConfigScope): Promise<Record<string, string>>;
+  /** Sets and removes dynamic broker configs of `scope` in one transaction; returns what is set afterwards. */
+  alterDynamicBrokerConfigs(scope: BrokerConfigScope, set: Record<string, string>, remove: string[]): Promise<Record<string, string>>;
   close(): Promise<void>;
 }

@@ -24,6 +24,8 @@ export function reportingMetadataWrites(store: MetadataStore, health: StorageHea
     deleteTopic: report((name) => store.deleteTopic(name)),
     alterTopicConfigs: report((name, set, remove) => store.alterTopicConfigs(name, set, remove)),
     listPartitions: (topicName) => store.listPartitions(topicName),
+    dynamicBrokerConfigs: (scope) => store.dynamicBrokerConfigs(scope),
+    alterDynamicBrokerConfigs: report((scope, set, remove) => store.alterDynamicBrokerConfigs(scope, set, remove)),
     close: () => store.close(),
   };
 }

@@ -7,7 +7,7 @@ import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, METADATA_STORE, REPLICA_MANAGER } from '../config/tokens';
 import { RunnelError, badRequest, unknownPartition, unknownTopic } from '../common/errors';
 import { checkClientMutation, checkPartitionDirNameFits, checkTopicName, isInternalTopicName } from './topic-names';
-import { DescribedConfig, describeTopicConfigs, logConfigOf, validateTopicConfigs } from './topic-configs';
+import { logConfigOf, validateTopicConfigs } from './topic-configs';
 
 /**
  * Topic use cases: create, list, describe, delete, configs and partition state. The metadata
@@ -19,12 +19,6 @@ export interface CreateTopicRequest {
   partitions_count?: unknown;
   replication_factor?: unknown;
   configs?: unknown;
-}
-
-export interface ConfigAlteration {
-  name: string;
-  value?: string;
-  operation: 'SET' | 'DELETE';
 }
 
 export interface PartitionView {
@@ -59,6 +53,8 @@ export class TopicsService implements OnModuleInit {
   /** Non-internal topic -> partition count, rebuilt lazily after a create/delete (consumer groups read it on every join). */
   private partitionCountCache: Map<string, number> | undefined;
   private readonly changeListeners: ((change: TopicChange) => void)[] = [];
+  /** What a topic without its own value gets: the broker's static defaults until ConfigsService applies the dynamic ones. */
+  private dynamicTopicDefaults: Record<string, string> | undefined;
 
   constructor(
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
@@ -151,7 +147,7 @@ export class TopicsService implements OnModuleInit {
       throw new RunnelError('INVALID_CONFIG', `replication_factor ${replicationFactor} is larger than the 1 available broker`);
     }
     const configs = parseConfigList(request.configs);
-    validateTopicConfigs(configs, this.config.topicDefaults);
+    validateTopicConfigs(configs, this.topicDefaults);
     if (this.topics.has(name)) throw topicExists(name);
     checkPartitionDirNameFits(name, partitionsCount);
     // The broker's own topics (__consumer_offsets) do not use up the partitions users may create.
@@ -198,25 +194,31 @@ export class TopicsService implements OnModuleInit {
     for (let p = 0; p < topic.partitionsCount; p++) await this.replicas.stopReplica(name, p, true);
   }
 
-  describeConfigs(name: string): DescribedConfig[] {
-    return describeTopicConfigs(this.get(name).configs, this.config.topicDefaults);
-  }
-
-  async alterConfigs(name: string, alterations: unknown): Promise<void> {
+  /**
+   * Sets and removes topic configs (Kafka's incrementalAlterConfigs): validated together against
+   * the values the topic would have; with `validateOnly` nothing is stored or applied.
+   */
+  async alterConfigs(name: string, set: Record<string, string>, remove: string[], validateOnly = false): Promise<void> {
     const topic = this.get(name);
     checkClientMutation(name, 'alter its configs');
-    const set: Record<string, string> = {};
-    const remove: string[] = [];
-    for (const a of parseAlterations(alterations)) {
-      if (a.operation === 'DELETE') remove.push(a.name);
-      else set[a.name] = a.value!;
-    }
     const next = { ...topic.configs, ...set };
     for (const key of remove) delete next[key];
-    validateTopicConfigs(set, { ...this.config.topicDefaults, ...next });
+    validateTopicConfigs(set, { ...this.topicDefaults, ...next });
+    if (validateOnly) return;
     const updated = await this.metadata.alterTopicConfigs(name, set, remove);
     this.topics.set(name, updated);
     this.replicas.updateConfig(name, updated.partitionsCount, this.logConfigFor(updated));
+  }
+
+  /** The defaults of topic configs changed (a dynamic broker or cluster config): every topic's log follows. */
+  setTopicDefaults(defaults: Record<string, string>): void {
+    this.dynamicTopicDefaults = { ...defaults };
+    for (const topic of this.topics.values()) this.replicas.updateConfig(topic.name, topic.partitionsCount, this.logConfigFor(topic));
+  }
+
+  /** Effective topic-config defaults: static (RUNNEL_TOPIC_*) overlaid by the dynamic broker configs. */
+  get topicDefaults(): Readonly<Record<string, string>> {
+    return this.dynamicTopicDefaults ?? this.config.topicDefaults;
   }
 
   /**
@@ -255,7 +257,7 @@ export class TopicsService implements OnModuleInit {
 
   /** The effective value of one topic config (topic's own, else the broker default). */
   configValue(name: string, config: string): string {
-    return this.get(name).configs[config] ?? this.config.topicDefaults[config];
+    return this.get(name).configs[config] ?? this.topicDefaults[config];
   }
 
   private changed(change: TopicChange): void {
@@ -269,7 +271,7 @@ export class TopicsService implements OnModuleInit {
   }
 
   private logConfigFor(topic: TopicRecord) {
-    return logConfigOf(topic.configs, this.config.topicDefaults);
+    return logConfigOf(topic.configs, this.topicDefaults);
   }
 }
 
@@ -310,19 +312,4 @@ function parseConfigList(input: unknown): Record<string, string> {
     configs[name] = String(value);
   });
   return configs;
-}
-
-function parseAlterations(input: unknown): ConfigAlteration[] {
-  const data = (input as { data?: unknown } | null)?.data;
-  if (!Array.isArray(data)) throw badRequest('body must be {"data": [{"name", "value", "operation"?}]}');
-  return data.map((entry: unknown, i) => {
-    const { name, value, operation } = (entry ?? {}) as { name?: unknown; value?: unknown; operation?: unknown };
-    if (typeof name !== 'string') throw badRequest(`data[${i}].name must be a string`);
-    const op = operation ?? 'SET';
-    if (op !== 'SET' && op !== 'DELETE') throw badRequest(`data[${i}].operation must be SET or DELETE`);
-    if (op === 'SET' && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      throw badRequest(`data[${i}].value must be a string`);
-    }
-    return { name, operation: op, value: op === 'SET' ? String(value) : undefined };
-  });
 }
