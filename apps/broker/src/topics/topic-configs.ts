@@ -45,8 +45,9 @@ const integer =
     const text = value.trim();
     if (!/^[+-]?\d+$/.test(text)) return 'not a number';
     const n = BigInt(text);
-    if (n < min || n > max)
-      return max === LONG_MAX || max === BigInt(INT32_MAX) ? `must be at least ${min}` : `must be in [${min}, ${max}]`;
+    const unbounded = max === LONG_MAX || max === BigInt(INT32_MAX); // Kafka's type bound, not the config's
+    if (n < min) return unbounded ? `must be at least ${min}` : `must be in [${min}, ${max}]`;
+    if (n > max) return unbounded ? `must be at most ${max}` : `must be in [${min}, ${max}]`;
     return null;
   };
 const long = (min: number): Check => integer(BigInt(min), LONG_MAX);
@@ -124,7 +125,7 @@ const CONFIGS: Record<string, TopicConfigDef> = {
   'retention.ms': log(DEFAULT_LOG_CONFIG.retentionMs, 'log.retention.ms'),
   'segment.bytes': log(DEFAULT_LOG_CONFIG.segmentBytes, 'log.segment.bytes'),
   'segment.index.bytes': log(DEFAULT_LOG_CONFIG.segmentIndexBytes, 'log.index.size.max.bytes'),
-  'segment.jitter.ms': stored('0', long(0), 'log.roll.jitter.ms'),
+  'segment.jitter.ms': log(DEFAULT_LOG_CONFIG.segmentJitterMs, 'log.roll.jitter.ms'),
   'segment.ms': log(DEFAULT_LOG_CONFIG.segmentMs, 'log.roll.ms'),
   'unclean.leader.election.enable': stored('false', bool, 'unclean.leader.election.enable'),
 };
