@@ -46,6 +46,11 @@ export interface LogConfig {
   minCleanableDirtyRatio: number;
   /** min.compaction.lag.ms: a segment whose newest record is younger than this is not compacted yet. */
   minCompactionLagMs: number;
+  /**
+   * max.compaction.lag.ms: a compacted log whose oldest dirty batch is older than this is cleaned
+   * whatever its dirty ratio, and its active segment rolls after at most this long.
+   */
+  maxCompactionLagMs: number;
 }
 
 export type CleanupPolicy = 'delete' | 'compact' | 'delete,compact';
@@ -72,6 +77,7 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   deleteRetentionMs: DAY_MS,
   minCleanableDirtyRatio: 0.5,
   minCompactionLagMs: 0,
+  maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
 });
 
 /**
@@ -81,6 +87,11 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
 export function rollJitterMs(config: Pick<LogConfig, 'segmentJitterMs' | 'segmentMs'>, random: () => number): number {
   if (config.segmentJitterMs <= 0) return 0;
   return Math.floor(random() * Math.min(config.segmentJitterMs, config.segmentMs));
+}
+
+/** segment.ms as rolls apply it: compacted logs roll by max.compaction.lag.ms too (Kafka's UnifiedLog). */
+export function rollMs(config: Pick<LogConfig, 'segmentMs' | 'maxCompactionLagMs' | 'cleanupPolicy'>): number {
+  return isCompacted(config) ? Math.min(config.segmentMs, config.maxCompactionLagMs) : config.segmentMs;
 }
 
 /** Whether retention.ms / retention.bytes delete segments of a log with this config. */
@@ -118,6 +129,7 @@ const NUMERIC_RULES: Record<string, NumericRule> = {
   'message.timestamp.after.max.ms': { key: 'messageTimestampAfterMaxMs', min: 0, int32: false },
   'delete.retention.ms': { key: 'deleteRetentionMs', min: 0, int32: false },
   'min.compaction.lag.ms': { key: 'minCompactionLagMs', min: 0, int32: false },
+  'max.compaction.lag.ms': { key: 'maxCompactionLagMs', min: 1, int32: false },
 };
 const TIMESTAMP_TYPE_CONFIG = 'message.timestamp.type';
 const CLEANUP_POLICY_CONFIG = 'cleanup.policy';

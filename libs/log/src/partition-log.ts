@@ -8,7 +8,7 @@ import { deletedPartitionDirName } from './file-names';
 import { GroupCommit } from './group-commit';
 import { IndexCache } from './index-cache';
 import { unlinkIfExists, unlinkIfExistsSync } from './io';
-import { retainsByTimeAndSize, rollJitterMs, validateLogConfig, type LogConfig } from './log-config';
+import { retainsByTimeAndSize, rollJitterMs, rollMs, validateLogConfig, type LogConfig } from './log-config';
 import { loadLog } from './log-loader';
 import {
   SYSTEM_CLOCK,
@@ -218,7 +218,7 @@ export class PartitionLog {
       !active.isActive || // a roll that failed after sealing (full disk): finish it
       active.size + bytes > config.segmentBytes ||
       active.size + bytes > INT32_MAX ||
-      (active.firstAppendMs !== undefined && nowMs - active.firstAppendMs > config.segmentMs - this.activeRollJitterMs) ||
+      (active.firstAppendMs !== undefined && nowMs - active.firstAppendMs > rollMs(config) - this.activeRollJitterMs) ||
       !active.indexHasRoomFor(batchCount) ||
       lastOffset - active.baseOffset > INT32_MAX;
     if (full) this.roll();

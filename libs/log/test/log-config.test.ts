@@ -28,6 +28,7 @@ describe('LogConfig', () => {
       deleteRetentionMs: 86400000,
       minCleanableDirtyRatio: 0.5,
       minCompactionLagMs: 0,
+      maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
     });
   });
 
@@ -50,6 +51,7 @@ describe('LogConfig', () => {
       'min.cleanable.dirty.ratio': '0.01',
       'min.compaction.lag.ms': '60000',
       'segment.jitter.ms': '600000',
+      'max.compaction.lag.ms': '9223372036854775807',
       'min.insync.replicas': '2',
     });
     expect(config).toEqual({
@@ -70,6 +72,7 @@ describe('LogConfig', () => {
       deleteRetentionMs: 1000,
       minCleanableDirtyRatio: 0.01,
       minCompactionLagMs: 60000,
+      maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
     });
     expect(logConfigFrom({}, config)).toEqual(config);
   });
@@ -81,6 +84,7 @@ describe('LogConfig', () => {
       ['segment.bytes', '1e6'],
       ['segment.ms', '0'],
       ['segment.jitter.ms', '-1'],
+      ['max.compaction.lag.ms', '0'],
       ['retention.ms', '-2'],
       ['flush.messages', '0'],
       ['max.message.bytes', 'big'],

@@ -190,6 +190,18 @@ describe('PartitionLog.append', () => {
     await log.close();
   });
 
+  it('rolls a compacted log after max.compaction.lag.ms, a delete-only one by segment.ms alone', async () => {
+    const compacted = await openLog({ segmentMs: 600_000, maxCompactionLagMs: 60_000, cleanupPolicy: 'compact' });
+    const deleting = await openLog({ segmentMs: 600_000, maxCompactionLagMs: 60_000, cleanupPolicy: 'delete' }, compacted.clock);
+    for (const { log } of [compacted, deleting]) log.append(buildBatch());
+    compacted.clock.now += 60_001;
+    for (const { log } of [compacted, deleting]) log.append(buildBatch());
+    expect(compacted.log.segmentBaseOffsets()).toEqual([0, 1]);
+    expect(deleting.log.segmentCount).toBe(1);
+    await compacted.log.close();
+    await deleting.log.close();
+  });
+
   it('rolls when the offset index is full', async () => {
     // 4 entries of 8 bytes; one entry per batch after the first (interval 0)
     const { log } = await openLog({ segmentIndexBytes: 36, indexIntervalBytes: 0 });

@@ -106,7 +106,7 @@ const CONFIGS: Record<string, TopicConfigDef> = {
   'leader.replication.throttled.replicas': stored('', throttledReplicas),
   'local.retention.bytes': stored('-2', long(-2), 'log.local.retention.bytes'),
   'local.retention.ms': stored('-2', long(-2), 'log.local.retention.ms'),
-  'max.compaction.lag.ms': stored(LONG_MAX_TEXT, long(1), 'log.cleaner.max.compaction.lag.ms'),
+  'max.compaction.lag.ms': { defaultValue: LONG_MAX_TEXT, check: logRule, brokerName: 'log.cleaner.max.compaction.lag.ms', applied: true },
   'max.message.bytes': log(DEFAULT_LOG_CONFIG.maxMessageBytes, 'message.max.bytes'),
   'message.downconversion.enable': stored('true', bool, 'log.message.downconversion.enable'),
   'message.format.version': stored('3.0-IV1', apiVersion, 'log.message.format.version'),
