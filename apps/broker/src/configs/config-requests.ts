@@ -45,6 +45,20 @@ export function parseAlterBatch(body: unknown): AlterBatch {
   return { alterations, validateOnly: validateOnly === true };
 }
 
+/** Topics per page of `/topics/-/configs?limit=` at most (each topic has ~36 configs). */
+export const MAX_TOPICS_PER_CONFIG_PAGE = 1000;
+
+/** `limit` and `page_token` of `/topics/-/configs` (the topics list's paging); neither: everything. */
+export function parseTopicPage(query: Record<string, string | undefined>): { afterTopic?: string; limit?: number } {
+  const afterTopic = query.page_token ? Buffer.from(query.page_token, 'base64url').toString('utf8') : undefined;
+  if (query.limit === undefined) return afterTopic === undefined ? {} : { afterTopic, limit: 100 };
+  const limit = Number(query.limit);
+  if (!/^\d+$/.test(query.limit) || limit < 1 || limit > MAX_TOPICS_PER_CONFIG_PAGE) {
+    throw badRequest(`limit must be an integer from 1 to ${MAX_TOPICS_PER_CONFIG_PAGE}`);
+  }
+  return { afterTopic, limit };
+}
+
 /** PUT .../configs/{name}: `{"value": "..."}`. */
 export function parseUpdateValue(body: unknown): string {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('body must be {"value": "..."}');

@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { listResource, resourceMetadata, resourceName } from '../common/rest-v3';
 import { baseUrl } from '../topics/topics.controller';
 import { DescribedConfig } from './config-catalog';
+import { parseTopicPage } from './config-requests';
 import { ConfigsService } from './configs.service';
 
 /**
@@ -14,10 +15,17 @@ import { ConfigsService } from './configs.service';
 export class ConfigsController {
   constructor(private readonly configs: ConfigsService) {}
 
+  /** Everything in one answer, as Confluent; `limit` (topics per page) and `page_token` page it (Runnel's extension). */
   @Get(':cid/topics/-/configs')
-  allTopicConfigs(@Param('cid') cid: string, @Req() req: FastifyRequest) {
-    const data = this.configs.allTopicConfigs(cid).flatMap(({ topic, configs }) => configs.map((c) => this.topicConfig(req, topic, c)));
-    return listResource('KafkaTopicConfigList', `${this.cluster(req)}/topics/-/configs`, data);
+  allTopicConfigs(@Param('cid') cid: string, @Query() query: Record<string, string | undefined>, @Req() req: FastifyRequest) {
+    const page = parseTopicPage(query);
+    const { topics, more } = this.configs.allTopicConfigs(cid, page);
+    const data = topics.flatMap(({ topic, configs }) => configs.map((c) => this.topicConfig(req, topic, c)));
+    const self = `${this.cluster(req)}/topics/-/configs`;
+    const next = more
+      ? `${self}?limit=${page.limit}&page_token=${Buffer.from(topics[topics.length - 1].topic).toString('base64url')}`
+      : null;
+    return listResource('KafkaTopicConfigList', self, data, next);
   }
 
   @Get(':cid/topics/:topic/configs')

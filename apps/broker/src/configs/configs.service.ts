@@ -63,12 +63,23 @@ export class ConfigsService implements OnModuleInit {
     return this.describeTopic(this.topics.get(topic));
   }
 
-  /** `/topics/-/configs`: every topic's configs, internal topics included (Kafka lists them too). */
-  allTopicConfigs(cid: string): TopicConfigs[] {
+  /**
+   * `/topics/-/configs`: every topic's configs, internal topics included (Kafka lists them too),
+   * in one answer as Confluent gives it; `page.limit` topics after `page.afterTopic` is Runnel's
+   * paged form. `more` says whether topics follow the page.
+   */
+  allTopicConfigs(cid: string, page: { afterTopic?: string; limit?: number } = {}): { topics: TopicConfigs[]; more: boolean } {
     this.checkCluster(cid);
-    return this.topics
-      .list({ limit: Number.MAX_SAFE_INTEGER, includeInternal: true })
-      .map((topic) => ({ topic: topic.name, configs: this.describeTopic(topic) }));
+    const limit = page.limit ?? Number.MAX_SAFE_INTEGER;
+    const topics = this.topics.list({
+      afterName: page.afterTopic,
+      limit: Math.min(limit + 1, Number.MAX_SAFE_INTEGER),
+      includeInternal: true,
+    });
+    return {
+      topics: topics.slice(0, limit).map((topic) => ({ topic: topic.name, configs: this.describeTopic(topic) })),
+      more: topics.length > limit,
+    };
   }
 
   topicConfig(cid: string, topic: string, name: string): DescribedConfig {

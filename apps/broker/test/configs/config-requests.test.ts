@@ -1,5 +1,5 @@
 import { RunnelError } from '../../src/common/errors';
-import { MAX_ALTERATIONS_PER_BATCH, parseAlterBatch, parseUpdateValue } from '../../src/configs/config-requests';
+import { MAX_ALTERATIONS_PER_BATCH, parseAlterBatch, parseTopicPage, parseUpdateValue } from '../../src/configs/config-requests';
 
 const codeOf = (run: () => unknown): number | undefined => {
   try {
@@ -62,5 +62,14 @@ describe('config request bodies', () => {
     expect(codeOf(() => parseUpdateValue({ value: null }))).toBe(40002);
     expect(codeOf(() => parseUpdateValue([]))).toBe(40001);
     expect(codeOf(() => parseUpdateValue({ value: { a: 1 } }))).toBe(40001);
+  });
+
+  it('pages /topics/-/configs only when asked', () => {
+    expect(parseTopicPage({})).toEqual({});
+    expect(parseTopicPage({ limit: '2', page_token: Buffer.from('orders').toString('base64url') })).toEqual({
+      afterTopic: 'orders',
+      limit: 2,
+    });
+    for (const limit of ['0', '1001', '-1', '1.5', 'ten']) expect(codeOf(() => parseTopicPage({ limit }))).toBe(40001);
   });
 });

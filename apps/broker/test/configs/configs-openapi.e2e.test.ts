@@ -78,6 +78,8 @@ describe('config routes: real answers match docs/openapi.json', () => {
     expect((await call(`${C}/topics/{topic_name}/configs`, 'GET', `${B}/topics/docs/configs`)).status).toBe(200);
     expect((await call(`${C}/topics/{topic_name}/configs`, 'GET', `${B}/topics/nothing/configs`)).json.error_code).toBe(40403);
     expect((await call(`${C}/topics/-/configs`, 'GET', `${B}/topics/-/configs`)).status).toBe(200);
+    expect((await call(`${C}/topics/-/configs`, 'GET', `${B}/topics/-/configs?limit=1`)).json.metadata.next).toContain('page_token=');
+    expect((await call(`${C}/topics/-/configs`, 'GET', `${B}/topics/-/configs?limit=0`)).status).toBe(400);
     const alter = `${C}/topics/{topic_name}/configs:alter`;
     expect(
       (await call(alter, 'POST', `${B}/topics/docs/configs:alter`, { data: [{ name: 'retention.ms', value: '3600000' }] })).status,

@@ -206,6 +206,21 @@ describe('configs API (real broker process)', () => {
     expect(audit).toMatchObject({ value: 'compact', source: 'DYNAMIC_TOPIC_CONFIG' });
     expect(all.body.data.filter((c: any) => c.topic_name === 'orders')).toHaveLength(list.body.data.length);
     expectError(await call('GET', `${broker.baseUrl}/v3/clusters/foobar/topics/-/configs`), 404, 404);
+    // Runnel's paged form: `limit` topics a page, `metadata.next` to the rest; together the same list.
+    const topicsOf = (answer: Answer): string[] => [...new Set<string>(answer.body.data.map((c: any) => c.topic_name))];
+    expect(all.body.metadata.next).toBeNull();
+    const paged: string[] = [];
+    let page = await call('GET', `${base}/topics/-/configs?limit=1`);
+    for (;;) {
+      expect(page.status).toBe(200);
+      expect(topicsOf(page)).toHaveLength(1);
+      paged.push(...topicsOf(page));
+      if (page.body.metadata.next === null) break;
+      page = await call('GET', page.body.metadata.next);
+    }
+    expect(paged).toEqual(topicsOf(all));
+    expectError(await call('GET', `${base}/topics/-/configs?limit=0`), 400, 40001);
+    expectError(await call('GET', `${base}/topics/-/configs?limit=1001`), 400, 40001);
   });
 
   it('broker and cluster configs: Kafka sources, read-only refusals, applied to topics, kept over a restart', async () => {
