@@ -1,4 +1,3 @@
-import { DEFAULT_GROUP_LIMITS } from '@runnel/groups';
 import type { BrokerConfig } from '../config/broker-config';
 import { TOPIC_CONFIG_NAMES, builtInTopicDefaults, intRange, topicConfigDef, topicConfigProblem } from '../topics/topic-configs';
 
@@ -90,7 +89,7 @@ export class ConfigCatalog {
       readOnly: false,
       check,
     });
-    const groups = config.groups?.limits ?? DEFAULT_GROUP_LIMITS;
+    const groups = config.groups.limits;
     const entries: Record<string, BrokerConfigDef> = {
       'advertised.listeners': readOnly(null, config.advertisedUrl),
       'auto.create.topics.enable': readOnly('true', 'false'),
@@ -108,8 +107,8 @@ export class ConfigCatalog {
       'max.connections': dynamic(KAFKA_INT_MAX, String(config.maxConnections), intRange(0)),
       'max.connections.per.ip': dynamic(KAFKA_INT_MAX, String(config.maxConnectionsPerIp), intRange(0)),
       'num.partitions': readOnly('1', String(config.defaultPartitions)),
-      'offsets.topic.num.partitions': readOnly('50', String(config.groups?.offsetsTopicPartitions ?? 50)),
-      'offsets.topic.segment.bytes': readOnly('104857600', String(config.groups?.offsetsTopicSegmentBytes ?? 104857600)),
+      'offsets.topic.num.partitions': readOnly('50', String(config.groups.offsetsTopicPartitions)),
+      'offsets.topic.segment.bytes': readOnly('104857600', String(config.groups.offsetsTopicSegmentBytes)),
     };
     for (const [name, def] of Object.entries(entries)) this.brokerDefs.set(name, def);
   }
