@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { BrokerConfig } from './config/broker-config';
 import { BROKER_CONFIG } from './config/tokens';
+import { ConfigsModule } from './configs/configs.module';
 import { ConsumeModule } from './consume/consume.module';
 import { ConsumersModule } from './consumers/consumers.module';
 import { GroupsModule } from './groups/groups.module';
@@ -19,7 +20,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [StorageModule, MetricsModule, TopicsModule, GroupsModule, ProduceModule, ConsumeModule, ConsumersModule, WsModule],
+      imports: [StorageModule, MetricsModule, TopicsModule, ConfigsModule, GroupsModule, ProduceModule, ConsumeModule, ConsumersModule, WsModule],
       controllers: [HealthController],
       providers: [
         { provide: BROKER_CONFIG, useValue: config },

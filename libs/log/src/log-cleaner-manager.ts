@@ -7,6 +7,7 @@ import {
   type CleanResult,
   type DirtyState,
 } from './cleaner';
+import { OFFSET_MAX_TIMESTAMP, readInt64AsNumber } from '@runnel/protocol';
 import { readCleanerCheckpoint } from './cleaner-files';
 import { isCompacted } from './log-config';
 import { SYSTEM_CLOCK, type Clock } from './log-types';
@@ -158,7 +159,8 @@ export class LogCleanerManager {
       result = await this.cleaner.clean(log, {
         nowMs,
         deleteRetentionMs: log.config.deleteRetentionMs,
-        minCleanableDirtyRatio: log.config.minCleanableDirtyRatio,
+        // Past max.compaction.lag.ms the log is cleaned whatever its ratio (Kafka's needCompactionNow).
+        minCleanableDirtyRatio: chosen.forced ? 0 : log.config.minCleanableDirtyRatio,
         ioBytesPerSecond: opts.ioBytesPerSecond,
         highWatermark,
         signal: run.controller.signal,
@@ -188,12 +190,8 @@ export class LogCleanerManager {
   }
 
   /** The compacted log with the highest dirty ratio among those due; updates maxDirtyRatio. */
-  private async filthiest(
-    nowMs: number,
-    opts: CleanerRunOptions,
-    signal: AbortSignal,
-  ): Promise<{ entry: CleanableLog; state: DirtyState; highWatermark: number } | undefined> {
-    let best: { entry: CleanableLog; state: DirtyState; highWatermark: number } | undefined;
+  private async filthiest(nowMs: number, opts: CleanerRunOptions, signal: AbortSignal): Promise<Filthiest | undefined> {
+    let best: Filthiest | undefined;
     let maxDirtyRatio = 0;
     for (const entry of [...this.logs()]) {
       const { log } = entry;
@@ -207,8 +205,10 @@ export class LogCleanerManager {
         if (log.isClosed) continue;
         const state = dirtyStateOf(log, checkpoint, highWatermark);
         maxDirtyRatio = Math.max(maxDirtyRatio, state.dirtyRatio);
-        if (!isWorthCleaning(state, log.config.minCleanableDirtyRatio)) continue;
-        if (!best || state.dirtyRatio > best.state.dirtyRatio) best = { entry, state, highWatermark };
+        const due = isWorthCleaning(state, log.config.minCleanableDirtyRatio);
+        const forced = !due && (await isPastMaxCompactionLag(log, state, nowMs));
+        if (!due && !forced) continue;
+        if (!best || state.dirtyRatio > best.state.dirtyRatio) best = { entry, state, highWatermark, forced };
       } catch (error) {
         if (!log.isClosed) throw error; // deleted while we looked: just skip it
       }
@@ -216,6 +216,28 @@ export class LogCleanerManager {
     this.stats.maxDirtyRatio = maxDirtyRatio;
     return best;
   }
+}
+
+/** The log a run cleans; `forced` when only max.compaction.lag.ms makes it due. */
+interface Filthiest {
+  entry: CleanableLog;
+  state: DirtyState;
+  highWatermark: number;
+  forced: boolean;
+}
+
+/**
+ * max.compaction.lag.ms (Kafka's needCompactionNow): the log has dirty cleanable bytes and its
+ * first dirty batch is older than the lag, by that batch's max timestamp as Kafka reads its
+ * first batch's. A batch without a timestamp (-1) never forces a clean.
+ */
+async function isPastMaxCompactionLag(log: PartitionLog, state: DirtyState, nowMs: number): Promise<boolean> {
+  const lagMs = log.config.maxCompactionLagMs;
+  if (lagMs >= Number.MAX_SAFE_INTEGER || state.dirtyBytes === 0 || state.firstDirtyOffset >= state.cleanableEndOffset) return false;
+  const first = await log.read(state.firstDirtyOffset, 1);
+  if (first.bytes.length < OFFSET_MAX_TIMESTAMP + 8) return false;
+  const timestamp = readInt64AsNumber(first.bytes, OFFSET_MAX_TIMESTAMP);
+  return timestamp >= 0 && nowMs - timestamp > lagMs;
 }
 
 /**

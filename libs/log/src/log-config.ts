@@ -10,6 +10,11 @@ export interface LogConfig {
   segmentBytes: number;
   /** segment.ms: roll when the active segment's first append is older than this. */
   segmentMs: number;
+  /**
+   * segment.jitter.ms: each segment rolls up to this much before segment.ms (a random share, drawn
+   * when the segment starts), so logs created together do not all roll at once (Kafka's rollJitterMs).
+   */
+  segmentJitterMs: number;
   /** index.interval.bytes: one offset/time index entry per this many bytes of log. */
   indexIntervalBytes: number;
   /** segment.index.bytes: the size bound of each index file; a full index rolls the segment. */
@@ -41,16 +46,23 @@ export interface LogConfig {
   minCleanableDirtyRatio: number;
   /** min.compaction.lag.ms: a segment whose newest record is younger than this is not compacted yet. */
   minCompactionLagMs: number;
+  /**
+   * max.compaction.lag.ms: a compacted log whose oldest dirty batch is older than this is cleaned
+   * whatever its dirty ratio, and its active segment rolls after at most this long.
+   */
+  maxCompactionLagMs: number;
 }
 
 export type CleanupPolicy = 'delete' | 'compact' | 'delete,compact';
 
 const INT32_MAX = 0x7fffffff;
+const LONG_MAX = 2n ** 63n - 1n;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   segmentBytes: 1024 * 1024 * 1024,
   segmentMs: 7 * DAY_MS,
+  segmentJitterMs: 0,
   indexIntervalBytes: 4096,
   segmentIndexBytes: 10 * 1024 * 1024,
   retentionMs: 7 * DAY_MS,
@@ -65,7 +77,22 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   deleteRetentionMs: DAY_MS,
   minCleanableDirtyRatio: 0.5,
   minCompactionLagMs: 0,
+  maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
 });
+
+/**
+ * A new segment's roll jitter: Kafka's `random % min(segment.jitter.ms, segment.ms)`, so a segment
+ * rolls once its first append is older than `segmentMs - jitter`. `random` is in [0, 1).
+ */
+export function rollJitterMs(config: Pick<LogConfig, 'segmentJitterMs' | 'segmentMs'>, random: () => number): number {
+  if (config.segmentJitterMs <= 0) return 0;
+  return Math.floor(random() * Math.min(config.segmentJitterMs, config.segmentMs));
+}
+
+/** segment.ms as rolls apply it: compacted logs roll by max.compaction.lag.ms too (Kafka's UnifiedLog). */
+export function rollMs(config: Pick<LogConfig, 'segmentMs' | 'maxCompactionLagMs' | 'cleanupPolicy'>): number {
+  return isCompacted(config) ? Math.min(config.segmentMs, config.maxCompactionLagMs) : config.segmentMs;
+}
 
 /** Whether retention.ms / retention.bytes delete segments of a log with this config. */
 export function retainsByTimeAndSize(config: Pick<LogConfig, 'cleanupPolicy'>): boolean {
@@ -90,6 +117,7 @@ interface NumericRule {
 const NUMERIC_RULES: Record<string, NumericRule> = {
   'segment.bytes': { key: 'segmentBytes', min: 14, int32: true },
   'segment.ms': { key: 'segmentMs', min: 1, int32: false },
+  'segment.jitter.ms': { key: 'segmentJitterMs', min: 0, int32: false },
   'index.interval.bytes': { key: 'indexIntervalBytes', min: 0, int32: true },
   'segment.index.bytes': { key: 'segmentIndexBytes', min: 4, int32: true },
   'retention.ms': { key: 'retentionMs', min: -1, int32: false },
@@ -101,6 +129,7 @@ const NUMERIC_RULES: Record<string, NumericRule> = {
   'message.timestamp.after.max.ms': { key: 'messageTimestampAfterMaxMs', min: 0, int32: false },
   'delete.retention.ms': { key: 'deleteRetentionMs', min: 0, int32: false },
   'min.compaction.lag.ms': { key: 'minCompactionLagMs', min: 0, int32: false },
+  'max.compaction.lag.ms': { key: 'maxCompactionLagMs', min: 1, int32: false },
 };
 const TIMESTAMP_TYPE_CONFIG = 'message.timestamp.type';
 const CLEANUP_POLICY_CONFIG = 'cleanup.policy';
@@ -140,6 +169,7 @@ function parseNumeric(name: string, raw: string, rule: NumericRule): number {
   let value = Number(text);
   if (value < rule.min) throw new InvalidConfigError(name, raw, `must be at least ${rule.min}`);
   if (rule.int32 && value > INT32_MAX) throw new InvalidConfigError(name, raw, `must be at most ${INT32_MAX}`);
+  if (BigInt(text) > LONG_MAX) throw new InvalidConfigError(name, raw, `must be at most ${LONG_MAX}`); // not a Kafka long
   if (!Number.isSafeInteger(value)) value = Number.MAX_SAFE_INTEGER;
   return value;
 }

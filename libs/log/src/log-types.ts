@@ -18,6 +18,8 @@ export interface PartitionLogOptions {
   /** Shared cache of closed segments' index entries; default: a private 8 MiB one. */
   indexCache?: IndexCache;
   clock?: Clock;
+  /** Source of segment.jitter.ms draws, in [0, 1); default Math.random. */
+  random?: () => number;
   /** From the recovery-point checkpoint; default 0 (everything is recovered). */
   recoveryPoint?: Offset;
   /** From the log-start-offset checkpoint; default: the first segment's base offset. */

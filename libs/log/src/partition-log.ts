@@ -8,7 +8,7 @@ import { deletedPartitionDirName } from './file-names';
 import { GroupCommit } from './group-commit';
 import { IndexCache } from './index-cache';
 import { unlinkIfExists, unlinkIfExistsSync } from './io';
-import { retainsByTimeAndSize, validateLogConfig, type LogConfig } from './log-config';
+import { retainsByTimeAndSize, rollJitterMs, rollMs, validateLogConfig, type LogConfig } from './log-config';
 import { loadLog } from './log-loader';
 import {
   SYSTEM_CLOCK,
@@ -66,11 +66,14 @@ export class PartitionLog {
   private dirDirty: boolean;
   private parentDirDirty: boolean;
   private closed = false;
+  /** segment.jitter.ms share of the active segment: it rolls once older than segmentMs minus this. */
+  private activeRollJitterMs: number;
 
   private constructor(
     private readonly ctx: SegmentContext,
     private readonly clock: Clock,
     loaded: Awaited<ReturnType<typeof loadLog>>,
+    private readonly random: () => number,
   ) {
     this.dir = ctx.dir;
     this.segments = loaded.segments;
@@ -82,6 +85,7 @@ export class PartitionLog {
     this.parentDirDirty = loaded.createdDir;
     this.totalBytes = this.segments.all().reduce((sum, s) => sum + s.size, 0);
     this.lastFlushMs = clock.nowMs();
+    this.activeRollJitterMs = rollJitterMs(ctx.config, random);
   }
 
   /** Opens (creating or recovering) the log in `dir`; see LogLoader for what is scanned. */
@@ -93,7 +97,7 @@ export class PartitionLog {
       config: validateLogConfig({ ...config }),
     };
     const loaded = await loadLog(ctx, opts);
-    return new PartitionLog(ctx, opts.clock ?? SYSTEM_CLOCK, loaded);
+    return new PartitionLog(ctx, opts.clock ?? SYSTEM_CLOCK, loaded, opts.random ?? Math.random);
   }
 
   get config(): Readonly<LogConfig> {
@@ -138,6 +142,9 @@ export class PartitionLog {
   /** Applies a topic config change; index sizes apply to segments created from now on. */
   updateConfig(config: LogConfig): void {
     this.ctx.config = validateLogConfig({ ...config });
+    // The active segment keeps its draw unless the new bounds no longer allow it.
+    const jitterBound = this.ctx.config.segmentJitterMs > 0 ? Math.min(this.ctx.config.segmentJitterMs, this.ctx.config.segmentMs) - 1 : 0;
+    this.activeRollJitterMs = Math.min(this.activeRollJitterMs, jitterBound);
   }
 
   /** flush.messages / flush.ms policy: whether a flush is due at `nowMs`. */
@@ -211,7 +218,7 @@ export class PartitionLog {
       !active.isActive || // a roll that failed after sealing (full disk): finish it
       active.size + bytes > config.segmentBytes ||
       active.size + bytes > INT32_MAX ||
-      (active.firstAppendMs !== undefined && nowMs - active.firstAppendMs > config.segmentMs) ||
+      (active.firstAppendMs !== undefined && nowMs - active.firstAppendMs > rollMs(config) - this.activeRollJitterMs) ||
       !active.indexHasRoomFor(batchCount) ||
       lastOffset - active.baseOffset > INT32_MAX;
     if (full) this.roll();
@@ -226,6 +233,7 @@ export class PartitionLog {
       if (active.isActive) active.seal(this.leo);
       this.segments.add(LogSegment.create(this.ctx, this.leo as Offset));
       this.dirDirty = true;
+      this.activeRollJitterMs = rollJitterMs(this.config, this.random);
     }
     return this.segments.active.baseOffset;
   }

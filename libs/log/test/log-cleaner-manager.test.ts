@@ -176,6 +176,25 @@ describe('LogManager compaction (LogCleanerManager)', () => {
     await manager.close();
   });
 
+  it('max.compaction.lag.ms: cleans a log whose oldest dirty batch is older than the lag, whatever its dirty ratio', async () => {
+    const manager = await LogManager.open(makeTmpDir());
+    const log = await manager.getOrCreate('t', 0, COMPACT);
+    const model: Rec[] = [];
+    fill(log, model, 11, 60, 300);
+    log.roll();
+    expect(await manager.runCleaner({ nowMs: T0 + 1000 })).toMatchObject({ cleaned: true });
+    // A little new data: far below a 0.99 ratio, so only the lag can make it due.
+    await manager.getOrCreate('t', 0, { ...COMPACT, minCleanableDirtyRatio: 0.99, maxCompactionLagMs: 60_000 });
+    fill(log, model, 12, 4, 4, T0 + 2000);
+    log.roll();
+    expect(await manager.runCleaner({ nowMs: T0 + 60_000 })).toBeUndefined();
+    expect(await manager.runCleaner({ nowMs: T0 + 62_001 })).toMatchObject({ cleaned: true, cleanedUpToOffset: activeBaseOf(log) });
+    expect(await readAll(log)).toEqual(compacted(model, activeBaseOf(log)));
+    // Nothing dirty left: the lag alone does not trigger another run.
+    expect(await manager.runCleaner({ nowMs: T0 + 600_000 })).toBeUndefined();
+    await manager.close();
+  });
+
   it('applies time and size retention only when cleanup.policy includes delete', async () => {
     const manager = await LogManager.open(makeTmpDir());
     const retention = { retentionMs: 1000, retentionBytes: 0 };

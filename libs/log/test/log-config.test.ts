@@ -1,10 +1,19 @@
-import { DEFAULT_LOG_CONFIG, InvalidConfigError, isCompacted, logConfigFrom, retainsByTimeAndSize, validateLogConfig } from '@runnel/log';
+import {
+  DEFAULT_LOG_CONFIG,
+  InvalidConfigError,
+  isCompacted,
+  logConfigFrom,
+  retainsByTimeAndSize,
+  rollJitterMs,
+  validateLogConfig,
+} from '@runnel/log';
 
 describe('LogConfig', () => {
   it('has Kafka defaults', () => {
     expect(DEFAULT_LOG_CONFIG).toEqual({
       segmentBytes: 1073741824,
       segmentMs: 604800000,
+      segmentJitterMs: 0,
       indexIntervalBytes: 4096,
       segmentIndexBytes: 10485760,
       retentionMs: 604800000,
@@ -19,6 +28,7 @@ describe('LogConfig', () => {
       deleteRetentionMs: 86400000,
       minCleanableDirtyRatio: 0.5,
       minCompactionLagMs: 0,
+      maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
     });
   });
 
@@ -40,11 +50,14 @@ describe('LogConfig', () => {
       'delete.retention.ms': '1000',
       'min.cleanable.dirty.ratio': '0.01',
       'min.compaction.lag.ms': '60000',
+      'segment.jitter.ms': '600000',
+      'max.compaction.lag.ms': '9223372036854775807',
       'min.insync.replicas': '2',
     });
     expect(config).toEqual({
       segmentBytes: 1048576,
       segmentMs: 3600000,
+      segmentJitterMs: 600000,
       indexIntervalBytes: 100,
       segmentIndexBytes: 4096,
       retentionMs: -1,
@@ -59,6 +72,7 @@ describe('LogConfig', () => {
       deleteRetentionMs: 1000,
       minCleanableDirtyRatio: 0.01,
       minCompactionLagMs: 60000,
+      maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
     });
     expect(logConfigFrom({}, config)).toEqual(config);
   });
@@ -69,6 +83,8 @@ describe('LogConfig', () => {
       ['segment.bytes', '2147483648'],
       ['segment.bytes', '1e6'],
       ['segment.ms', '0'],
+      ['segment.jitter.ms', '-1'],
+      ['max.compaction.lag.ms', '0'],
       ['retention.ms', '-2'],
       ['flush.messages', '0'],
       ['max.message.bytes', 'big'],
@@ -122,5 +138,11 @@ describe('LogConfig', () => {
     expect(logConfigFrom({ 'min.cleanable.dirty.ratio': '1' }).minCleanableDirtyRatio).toBe(1);
     expect(logConfigFrom({ 'min.cleanable.dirty.ratio': '.25' }).minCleanableDirtyRatio).toBe(0.25);
     expect(logConfigFrom({ 'min.cleanable.dirty.ratio': '1e-2' }).minCleanableDirtyRatio).toBe(0.01);
+  });
+
+  it("draws a segment's roll jitter below min(segment.jitter.ms, segment.ms), none without jitter", () => {
+    expect(rollJitterMs({ segmentJitterMs: 0, segmentMs: 1000 }, () => 0.99)).toBe(0);
+    expect(rollJitterMs({ segmentJitterMs: 100, segmentMs: 1000 }, () => 0.5)).toBe(50);
+    expect(rollJitterMs({ segmentJitterMs: 5000, segmentMs: 1000 }, () => 0.999)).toBe(999);
   });
 });

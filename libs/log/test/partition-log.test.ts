@@ -160,6 +160,48 @@ describe('PartitionLog.append', () => {
     expect(log.segmentCount).toBe(2);
   });
 
+  it('rolls segment.jitter.ms early: each segment draws its own share of the jitter', async () => {
+    const clock = new ManualClock();
+    const draws = [0.5, 0.25];
+    const dir = path.join(makeTmpDir(), 'topic-0');
+    const log = await PartitionLog.open(
+      dir,
+      { ...SMALL, segmentMs: 60_000, segmentJitterMs: 20_000 },
+      { handles, clock, random: () => draws.shift()! },
+    );
+    log.append(buildBatch());
+    clock.now += 50_000; // the first segment drew 10 s: it rolls once older than 50 s
+    log.append(buildBatch());
+    expect(log.segmentCount).toBe(1);
+    clock.now += 1;
+    log.append(buildBatch());
+    expect(log.segmentBaseOffsets()).toEqual([0, 2]);
+    clock.now += 55_000; // the second drew 5 s: 55 s is not yet past it
+    log.append(buildBatch());
+    expect(log.segmentCount).toBe(2);
+    clock.now += 1;
+    log.append(buildBatch());
+    expect(log.segmentCount).toBe(3);
+    // Jitter turned off by a config change: the active segment rolls at segment.ms again.
+    log.updateConfig({ ...log.config, segmentJitterMs: 0 });
+    clock.now += 60_000;
+    log.append(buildBatch());
+    expect(log.segmentCount).toBe(3);
+    await log.close();
+  });
+
+  it('rolls a compacted log after max.compaction.lag.ms, a delete-only one by segment.ms alone', async () => {
+    const compacted = await openLog({ segmentMs: 600_000, maxCompactionLagMs: 60_000, cleanupPolicy: 'compact' });
+    const deleting = await openLog({ segmentMs: 600_000, maxCompactionLagMs: 60_000, cleanupPolicy: 'delete' }, compacted.clock);
+    for (const { log } of [compacted, deleting]) log.append(buildBatch());
+    compacted.clock.now += 60_001;
+    for (const { log } of [compacted, deleting]) log.append(buildBatch());
+    expect(compacted.log.segmentBaseOffsets()).toEqual([0, 1]);
+    expect(deleting.log.segmentCount).toBe(1);
+    await compacted.log.close();
+    await deleting.log.close();
+  });
+
   it('rolls when the offset index is full', async () => {
     // 4 entries of 8 bytes; one entry per batch after the first (interval 0)
     const { log } = await openLog({ segmentIndexBytes: 36, indexIntervalBytes: 0 });

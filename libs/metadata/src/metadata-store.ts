@@ -28,6 +28,9 @@ export interface PartitionRecord {
   isr: number[];
 }
 
+/** Whose dynamic broker configs: one broker's overrides, or the cluster-wide defaults ('default'). */
+export type BrokerConfigScope = number | 'default';
+
 export interface ListTopicsOptions {
   includeInternal: boolean;
   /** Exclusive lower bound on the name, for page tokens. */
@@ -90,5 +93,9 @@ export interface MetadataStore {
    */
   addPartitions(name: string, partitions: PartitionRecord[]): Promise<TopicRecord>;
   listPartitions(topicName: string): Promise<PartitionRecord[]>;
+  /** The dynamic broker configs set for `scope` (name → value); empty when none. */
+  dynamicBrokerConfigs(scope: BrokerConfigScope): Promise<Record<string, string>>;
+  /** Sets and removes dynamic broker configs of `scope` in one transaction; returns what is set afterwards. */
+  alterDynamicBrokerConfigs(scope: BrokerConfigScope, set: Record<string, string>, remove: string[]): Promise<Record<string, string>>;
   close(): Promise<void>;
 }

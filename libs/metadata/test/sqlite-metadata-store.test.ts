@@ -113,6 +113,24 @@ describe('SqliteMetadataStore (real SQLite file)', () => {
     const db = new Database(dbFile, { readonly: true });
     const rows = db.prepare('SELECT migration_name FROM _prisma_migrations').all();
     db.close();
-    expect(rows).toEqual([{ migration_name: '20261122000000_init' }]);
+    expect(rows).toEqual([{ migration_name: '20261122000000_init' }, { migration_name: '20261205000000_dynamic_broker_configs' }]);
+  });
+
+  it('keeps dynamic broker configs per broker and cluster-wide, across reopen', async () => {
+    expect(await store.dynamicBrokerConfigs(0)).toEqual({});
+    expect(await store.alterDynamicBrokerConfigs(0, { 'log.retention.ms': '1000', 'compression.type': 'gzip' }, [])).toEqual({
+      'log.retention.ms': '1000',
+      'compression.type': 'gzip',
+    });
+    await store.alterDynamicBrokerConfigs('default', { 'compression.type': 'lz4' }, []);
+    await store.alterDynamicBrokerConfigs(1, { 'compression.type': 'zstd' }, []);
+    expect(await store.alterDynamicBrokerConfigs(0, { 'log.retention.ms': '2000' }, ['compression.type', 'not.set'])).toEqual({
+      'log.retention.ms': '2000',
+    });
+    await store.close();
+    store = await SqliteMetadataStore.open(dbFile);
+    expect(await store.dynamicBrokerConfigs(0)).toEqual({ 'log.retention.ms': '2000' });
+    expect(await store.dynamicBrokerConfigs(1)).toEqual({ 'compression.type': 'zstd' });
+    expect(await store.dynamicBrokerConfigs('default')).toEqual({ 'compression.type': 'lz4' });
   });
 });

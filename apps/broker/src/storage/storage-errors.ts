@@ -25,6 +25,8 @@ export function reportingMetadataWrites(store: MetadataStore, health: StorageHea
     alterTopicConfigs: report((name, set, remove) => store.alterTopicConfigs(name, set, remove)),
     addPartitions: report((name, partitions) => store.addPartitions(name, partitions)),
     listPartitions: (topicName) => store.listPartitions(topicName),
+    dynamicBrokerConfigs: (scope) => store.dynamicBrokerConfigs(scope),
+    alterDynamicBrokerConfigs: report((scope, set, remove) => store.alterDynamicBrokerConfigs(scope, set, remove)),
     close: () => store.close(),
   };
 }

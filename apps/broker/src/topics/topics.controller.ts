@@ -83,20 +83,6 @@ export class TopicsController {
     await this.topics.delete(name);
   }
 
-  @Get(':cid/topics/:topic/configs')
-  configs(@Param('cid') cid: string, @Param('topic') name: string, @Req() req: FastifyRequest) {
-    this.topics.checkCluster(cid);
-    return this.configList(name, this.topics.describeConfigs(name), req);
-  }
-
-  /** As Confluent's v3: 204 on success; the new values are read back with GET .../configs. */
-  @Post(':cid/topics/:topic/configs::alter')
-  @HttpCode(204)
-  async alterConfigs(@Param('cid') cid: string, @Param('topic') name: string, @Body() body: unknown): Promise<void> {
-    this.topics.checkCluster(cid);
-    await this.topics.alterConfigs(name, body);
-  }
-
   @Get(':cid/topics/:topic/partitions')
   partitions(@Param('cid') cid: string, @Param('topic') name: string, @Req() req: FastifyRequest) {
     const c = this.cluster(cid, req);
@@ -166,15 +152,6 @@ export class TopicsController {
   private cluster(cid: string, req: FastifyRequest): ClusterRef {
     this.topics.checkCluster(cid);
     return clusterRef(baseUrl(req), this.topics.clusterId);
-  }
-
-  private configList(name: string, configs: ReturnType<TopicsService['describeConfigs']>, req: FastifyRequest) {
-    const base = `${baseUrl(req)}/v3/clusters/${this.topics.clusterId}/topics/${name}/configs`;
-    return {
-      kind: 'KafkaTopicConfigList',
-      metadata: { self: base, next: null },
-      data: configs.map((c) => ({ kind: 'KafkaTopicConfig', cluster_id: this.topics.clusterId, topic_name: name, ...c, synonyms: [] })),
-    };
   }
 }
 

@@ -7,7 +7,7 @@ import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, METADATA_STORE, REPLICA_MANAGER } from '../config/tokens';
 import { RunnelError, badRequest, unknownPartition, unknownTopic } from '../common/errors';
 import { checkClientMutation, checkPartitionDirNameFits, checkTopicName, isInternalTopicName } from './topic-names';
-import { DescribedConfig, describeTopicConfigs, logConfigOf, validateTopicConfigs } from './topic-configs';
+import { logConfigOf, validateTopicConfigs } from './topic-configs';
 import { VALIDATE_ONLY_TOPIC_ID, topicLayout } from './topic-requests';
 
 /**
@@ -22,12 +22,6 @@ export interface CreateTopicRequest {
   replicas_assignments?: unknown;
   configs?: unknown;
   validate_only?: unknown;
-}
-
-export interface ConfigAlteration {
-  name: string;
-  value?: string;
-  operation: 'SET' | 'DELETE';
 }
 
 /** One partition as this node holds it: it leads every partition, its only replica, always in sync. */
@@ -66,6 +60,8 @@ export class TopicsService implements OnModuleInit {
   private readonly changeListeners: ((change: TopicChange) => void)[] = [];
   /** Creates, deletes and partition additions run one at a time: each reads the count the previous one left. */
   private adminTail: Promise<unknown> = Promise.resolve();
+  /** What a topic without its own value gets: the broker's static defaults until ConfigsService applies the dynamic ones. */
+  private dynamicTopicDefaults: Record<string, string> | undefined;
 
   constructor(
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
@@ -174,7 +170,7 @@ export class TopicsService implements OnModuleInit {
       throw badRequest('validate_only must be a boolean');
     const layout = topicLayout(request, { brokerId: this.config.brokerId, defaultPartitions: this.config.defaultPartitions });
     const configs = parseConfigList(request.configs);
-    validateTopicConfigs(configs, this.config.topicDefaults);
+    validateTopicConfigs(configs, this.topicDefaults);
     checkPartitionDirNameFits(name, layout.partitionsCount);
     return this.exclusive(async () => {
       if (this.topics.has(name)) throw topicExists(name);
@@ -263,25 +259,31 @@ export class TopicsService implements OnModuleInit {
     for (let p = 0; p < topic.partitionsCount; p++) await this.replicas.stopReplica(name, p, true);
   }
 
-  describeConfigs(name: string): DescribedConfig[] {
-    return describeTopicConfigs(this.get(name).configs, this.config.topicDefaults);
-  }
-
-  async alterConfigs(name: string, alterations: unknown): Promise<void> {
+  /**
+   * Sets and removes topic configs (Kafka's incrementalAlterConfigs): validated together against
+   * the values the topic would have; with `validateOnly` nothing is stored or applied.
+   */
+  async alterConfigs(name: string, set: Record<string, string>, remove: string[], validateOnly = false): Promise<void> {
     const topic = this.get(name);
     checkClientMutation(name, 'alter its configs');
-    const set: Record<string, string> = {};
-    const remove: string[] = [];
-    for (const a of parseAlterations(alterations)) {
-      if (a.operation === 'DELETE') remove.push(a.name);
-      else set[a.name] = a.value!;
-    }
     const next = { ...topic.configs, ...set };
     for (const key of remove) delete next[key];
-    validateTopicConfigs(set, { ...this.config.topicDefaults, ...next });
+    validateTopicConfigs(set, { ...this.topicDefaults, ...next });
+    if (validateOnly) return;
     const updated = await this.metadata.alterTopicConfigs(name, set, remove);
     this.topics.set(name, updated);
     this.replicas.updateConfig(name, updated.partitionsCount, this.logConfigFor(updated));
+  }
+
+  /** The defaults of topic configs changed (a dynamic broker or cluster config): every topic's log follows. */
+  setTopicDefaults(defaults: Record<string, string>): void {
+    this.dynamicTopicDefaults = { ...defaults };
+    for (const topic of this.topics.values()) this.replicas.updateConfig(topic.name, topic.partitionsCount, this.logConfigFor(topic));
+  }
+
+  /** Effective topic-config defaults: static (RUNNEL_TOPIC_*) overlaid by the dynamic broker configs. */
+  get topicDefaults(): Readonly<Record<string, string>> {
+    return this.dynamicTopicDefaults ?? this.config.topicDefaults;
   }
 
   /**
@@ -362,7 +364,7 @@ export class TopicsService implements OnModuleInit {
 
   /** The effective value of one topic config (topic's own, else the broker default). */
   configValue(name: string, config: string): string {
-    return this.get(name).configs[config] ?? this.config.topicDefaults[config];
+    return this.get(name).configs[config] ?? this.topicDefaults[config];
   }
 
   private exclusive<T>(run: () => Promise<T>): Promise<T> {
@@ -403,7 +405,7 @@ export class TopicsService implements OnModuleInit {
   }
 
   private logConfigFor(topic: TopicRecord) {
-    return logConfigOf(topic.configs, this.config.topicDefaults);
+    return logConfigOf(topic.configs, this.topicDefaults);
   }
 }
 
@@ -436,19 +438,4 @@ function parseConfigList(input: unknown): Record<string, string> {
     configs[name] = String(value);
   });
   return configs;
-}
-
-function parseAlterations(input: unknown): ConfigAlteration[] {
-  const data = (input as { data?: unknown } | null)?.data;
-  if (!Array.isArray(data)) throw badRequest('body must be {"data": [{"name", "value", "operation"?}]}');
-  return data.map((entry: unknown, i) => {
-    const { name, value, operation } = (entry ?? {}) as { name?: unknown; value?: unknown; operation?: unknown };
-    if (typeof name !== 'string') throw badRequest(`data[${i}].name must be a string`);
-    const op = operation ?? 'SET';
-    if (op !== 'SET' && op !== 'DELETE') throw badRequest(`data[${i}].operation must be SET or DELETE`);
-    if (op === 'SET' && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      throw badRequest(`data[${i}].value must be a string`);
-    }
-    return { name, operation: op, value: op === 'SET' ? String(value) : undefined };
-  });
 }

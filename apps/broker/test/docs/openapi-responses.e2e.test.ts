@@ -98,7 +98,7 @@ describe('docs/openapi.json: real answers match the response schemas', () => {
           post({ data: [{ name: 'nope', value: '1' }] }),
         )
       ).status,
-    ).toBe(400);
+    ).toBe(404);
     expect(
       (await call('GET /v3/clusters/{cluster_id}/topics/{topic_name}/partitions', `${B}/topics/docs/partitions`)).json().data.length,
     ).toBe(2);

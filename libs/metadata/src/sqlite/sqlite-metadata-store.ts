@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { Prisma, PrismaClient } from '../generated/sqlite/client';
 import {
+  BrokerConfigScope,
   ListTopicsOptions,
   MetadataStore,
   MetadataWriteError,
@@ -105,6 +106,33 @@ export class SqliteMetadataStore implements MetadataStore {
   async listPartitions(topicName: string): Promise<PartitionRecord[]> {
     const rows = await this.prisma.partition.findMany({ where: { topicName }, orderBy: { partitionId: 'asc' } });
     return rows.map(toPartitionRecord);
+  }
+
+  async dynamicBrokerConfigs(scope: BrokerConfigScope): Promise<Record<string, string>> {
+    const rows = await this.prisma.dynamicBrokerConfig.findMany({ where: { scope: String(scope) } });
+    return Object.fromEntries(rows.map((row) => [row.name, row.value]));
+  }
+
+  async alterDynamicBrokerConfigs(
+    scope: BrokerConfigScope,
+    set: Record<string, string>,
+    remove: string[],
+  ): Promise<Record<string, string>> {
+    return this.write(`alter the ${scope === 'default' ? 'cluster-wide' : `broker ${scope}`} configs`, (prisma) =>
+      prisma.$transaction(async (tx) => {
+        const key = String(scope);
+        if (remove.length > 0) await tx.dynamicBrokerConfig.deleteMany({ where: { scope: key, name: { in: remove } } });
+        for (const [name, value] of Object.entries(set)) {
+          await tx.dynamicBrokerConfig.upsert({
+            where: { scope_name: { scope: key, name } },
+            create: { scope: key, name, value },
+            update: { value },
+          });
+        }
+        const rows = await tx.dynamicBrokerConfig.findMany({ where: { scope: key } });
+        return Object.fromEntries(rows.map((row) => [row.name, row.value]));
+      }),
+    );
   }
 
   async close(): Promise<void> {
