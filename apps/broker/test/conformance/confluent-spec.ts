@@ -163,6 +163,24 @@ export class SpecValidator {
     return { problems };
   }
 
+  /**
+   * A parsed answer body of `METHOD specPath` with `status`, against the spec's schema for it. An
+   * error status the operation does not list (the spec lists no 404 for most reads, yet Confluent
+   * answers one) must still be the spec's Error. Empty when it conforms.
+   */
+  checkBody(method: string, specPath: string, status: number, body: unknown): string[] {
+    const operation = specOperations(this.doc).find((o) => o.method === method.toUpperCase() && o.path === specPath);
+    if (!operation) return [`the spec has no operation ${method} ${specPath}`];
+    const declared = operation.statuses.find((s) => s === String(status)) ?? operation.statuses.find((s) => s === `${String(status)[0]}XX`);
+    if (!declared) {
+      return status >= 400 ? this.validate('#/components/schemas/Error', body) : [`${operation.id} lists no ${status} answer`];
+    }
+    const responsePointer = this.responsePointer(operation, declared);
+    const mediaType = Object.keys(pointer(this.doc, responsePointer)?.content ?? {})[0];
+    if (!mediaType) return body === undefined ? [] : [`status ${status} has no body in the spec`];
+    return this.validate(`${responsePointer}/content/${escapePointer(mediaType)}/schema`, body);
+  }
+
   /** What is wrong with a JSON request body for the operation (the spec's request schema); empty when it conforms. */
   checkRequest(operation: SpecOperation, body: unknown): string[] {
     let ref = `#/paths/${escapePointer(operation.path)}/${operation.method.toLowerCase()}/requestBody`;

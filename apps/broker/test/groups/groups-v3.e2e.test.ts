@@ -1,5 +1,5 @@
 import { BrokerProcess, startBroker } from '../support/broker-process';
-import { ConfluentSpec, linksOf, loadConfluentSpec } from './confluent-spec';
+import { SpecValidator, linksIn } from '../conformance/confluent-spec';
 import { GROUP_ENV, Member, createTopic, eventually, produce, range } from './group-support';
 
 /**
@@ -13,14 +13,14 @@ import { GROUP_ENV, Member, createTopic, eventually, produce, range } from './gr
 /* eslint-disable @typescript-eslint/no-explicit-any -- answers are read field by field */
 describe('broker process: consumer groups as Confluent REST v3', () => {
   let broker: BrokerProcess;
-  let spec: ConfluentSpec;
+  let spec: SpecValidator;
   let clusterId: string;
   let clusterUrl: string;
   const members: Member[] = [];
   const GROUPS = '/clusters/{cluster_id}/consumer-groups';
 
   beforeAll(async () => {
-    spec = loadConfluentSpec();
+    spec = new SpecValidator();
     broker = await startBroker({ env: GROUP_ENV });
     clusterId = ((await (await fetch(`${broker.baseUrl}/v3/clusters/-`)).json()) as any).cluster_id;
     clusterUrl = `${broker.baseUrl}/v3/clusters/${clusterId}`;
@@ -34,7 +34,7 @@ describe('broker process: consumer groups as Confluent REST v3', () => {
   async function get(specPath: string, path: string): Promise<{ status: number; body: any }> {
     const response = await fetch(`${clusterUrl}${path}`);
     const body = (await response.json()) as any;
-    expect({ path, problems: spec.check('get', specPath, response.status, body) }).toEqual({ path, problems: [] });
+    expect({ path, problems: spec.checkBody('get', specPath, response.status, body) }).toEqual({ path, problems: [] });
     if (response.status >= 400) {
       expect(body).toEqual({ error_code: expect.any(Number), message: expect.any(String) });
       expect(Object.keys(body).sort()).toEqual(['error_code', 'message']);
@@ -44,7 +44,7 @@ describe('broker process: consumer groups as Confluent REST v3', () => {
 
   /** Every self/related URL of `body` answers 200 (the coordinator's broker link excepted, see above). */
   async function expectLinksAnswer(body: unknown): Promise<void> {
-    const links = linksOf(body).filter((url) => !url.startsWith(`${clusterUrl}/brokers/`));
+    const links = linksIn(body).filter((url) => !url.startsWith(`${clusterUrl}/brokers/`));
     expect(links.length).toBeGreaterThan(0);
     for (const url of new Set(links)) {
       expect(url.startsWith(`${clusterUrl}/`) || url === clusterUrl).toBe(true);
@@ -213,7 +213,7 @@ describe('broker process: consumer groups as Confluent REST v3', () => {
     expect(first.body.data.map((g: any) => g.consumer_group_id)).toEqual(['v3-idle']);
     const next = await fetch(first.body.metadata.next);
     const second = (await next.json()) as any;
-    expect(spec.check('get', GROUPS, next.status, second)).toEqual([]);
+    expect(spec.checkBody('get', GROUPS, next.status, second)).toEqual([]);
     expect(second.data.map((g: any) => g.consumer_group_id)).toEqual(['v3g']);
     expect(second.metadata.next).toBeNull();
 
