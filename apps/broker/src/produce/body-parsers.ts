@@ -13,6 +13,8 @@ import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../http/json-depth';
  *   - `application/x-ndjson` (and `application/jsonl`): the unread stream, on RAW_RECORD_STREAM
  *     routes only.
  *   - `application/vnd.kafka.record-batch`: the raw bytes as one Buffer, at most `maxRequestBytes`.
+ *   - the JSON media types of Confluent REST v2 and the Strimzi bridge (V2_JSON_CONTENT_TYPES):
+ *     parsed exactly as `application/json`, on every route, so their clients work unchanged.
  * Nothing else: Fastify's `text/plain` parser is removed, so a page in a browser cannot write to
  * the broker with a "simple" cross-site form POST (CSRF); other types answer 415 (see
  * UNSUPPORTED_MEDIA_TYPE_MESSAGE). JSON nested deeper than MAX_JSON_DEPTH answers 400.
@@ -20,11 +22,23 @@ import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../http/json-depth';
 export const RAW_RECORD_STREAM = 'runnelRawRecordStream';
 export const RAW_JSON_BODY = 'runnelRawJsonBody';
 export const RECORD_BATCH_CONTENT_TYPE = 'application/vnd.kafka.record-batch';
+/** JSON bodies as Confluent REST v2 / Strimzi bridge clients type them (the embedded format is the route's business). */
+export const V2_JSON_CONTENT_TYPES = [
+  'application/vnd.kafka.v2+json',
+  'application/vnd.kafka.json.v2+json',
+  'application/vnd.kafka.binary.v2+json',
+] as const;
 
-export const ACCEPTED_CONTENT_TYPES = ['application/json', 'application/x-ndjson', 'application/jsonl', RECORD_BATCH_CONTENT_TYPE] as const;
+export const ACCEPTED_CONTENT_TYPES = [
+  'application/json',
+  ...V2_JSON_CONTENT_TYPES,
+  'application/x-ndjson',
+  'application/jsonl',
+  RECORD_BATCH_CONTENT_TYPE,
+] as const;
 export const UNSUPPORTED_MEDIA_TYPE_MESSAGE =
-  'Unsupported Content-Type: send application/json (every endpoint), application/x-ndjson or application/jsonl (POST .../records) ' +
-  `or ${RECORD_BATCH_CONTENT_TYPE} (POST .../batches)`;
+  'Unsupported Content-Type: send application/json (every endpoint; or application/vnd.kafka[.json|.binary].v2+json), ' +
+  `application/x-ndjson or application/jsonl (POST .../records) or ${RECORD_BATCH_CONTENT_TYPE} (POST .../batches)`;
 
 type Done = (error: Error | null, body?: unknown) => void;
 
@@ -32,17 +46,20 @@ export function installBodyParsers(fastify: FastifyInstance, maxRequestBytes: nu
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   if (fastify.hasContentTypeParser('application/json')) fastify.removeContentTypeParser('application/json');
   if (fastify.hasContentTypeParser('text/plain')) fastify.removeContentTypeParser('text/plain');
-  fastify.addContentTypeParser('application/json', (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
-    if (wantsRawStream(request) || routeFlag(request, RAW_JSON_BODY)) {
-      done(null, payload);
-      return;
-    }
-    readBody(request, payload, maxRequestBytes, (error, body) => {
-      if (error) done(error);
-      else if (jsonDepthExceeds(body!)) done(httpError(400, `Invalid JSON: nested deeper than ${MAX_JSON_DEPTH} levels`));
-      else parseJson(request, body as unknown as string, done); // the parser takes strings and Buffers alike
-    });
-  });
+  fastify.addContentTypeParser(
+    ['application/json', ...V2_JSON_CONTENT_TYPES],
+    (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
+      if (wantsRawStream(request) || routeFlag(request, RAW_JSON_BODY)) {
+        done(null, payload);
+        return;
+      }
+      readBody(request, payload, maxRequestBytes, (error, body) => {
+        if (error) done(error);
+        else if (jsonDepthExceeds(body!)) done(httpError(400, `Invalid JSON: nested deeper than ${MAX_JSON_DEPTH} levels`));
+        else parseJson(request, body as unknown as string, done); // the parser takes strings and Buffers alike
+      });
+    },
+  );
   fastify.addContentTypeParser(
     ['application/x-ndjson', 'application/jsonl'],
     (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
