@@ -27,7 +27,18 @@ export const V2_JSON_CONTENT_TYPES = [
   'application/vnd.kafka.v2+json',
   'application/vnd.kafka.json.v2+json',
   'application/vnd.kafka.binary.v2+json',
+  'application/vnd.kafka.text.v2+json',
 ] as const;
+/** The Content-Type of v2 / bridge answers. */
+export const V2_CONTENT_TYPE = 'application/vnd.kafka.v2+json';
+
+/** A v2 request's embedded format for keys and values: binary (base64), text, or JSON (the default). */
+export type V2Format = 'json' | 'binary' | 'text';
+
+export function v2FormatOf(contentType: string | undefined): V2Format {
+  const match = /^\s*application\/vnd\.kafka\.(binary|text|json)\.v2\+json/i.exec(contentType ?? '');
+  return match === null ? 'json' : (match[1].toLowerCase() as V2Format);
+}
 
 export const ACCEPTED_CONTENT_TYPES = [
   'application/json',
@@ -37,7 +48,7 @@ export const ACCEPTED_CONTENT_TYPES = [
   RECORD_BATCH_CONTENT_TYPE,
 ] as const;
 export const UNSUPPORTED_MEDIA_TYPE_MESSAGE =
-  'Unsupported Content-Type: send application/json (every endpoint; or application/vnd.kafka[.json|.binary].v2+json), ' +
+  'Unsupported Content-Type: send application/json (every endpoint; or application/vnd.kafka[.json|.binary|.text].v2+json), ' +
   `application/x-ndjson or application/jsonl (POST .../records) or ${RECORD_BATCH_CONTENT_TYPE} (POST .../batches)`;
 
 type Done = (error: Error | null, body?: unknown) => void;
