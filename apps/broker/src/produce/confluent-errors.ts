@@ -43,6 +43,17 @@ export function reportErrorCode(error: RunnelError): number {
   return error.errorCode;
 }
 
+/**
+ * The HTTP status of a lone record's answer (record-stream.ts): 200 with the error in the report,
+ * as Confluent answers a refused record — except when retrying can help (storage unavailable,
+ * throttled): then 500 / 429, so a client that only looks at the status retries instead of
+ * dropping the record.
+ */
+export function loneRecordStatus(error: RunnelError | null): number {
+  if (error === null || !error.retriable) return 200;
+  return error.kind === 'THROTTLED' ? 429 : 500;
+}
+
 /** A request-level error of a v3 produce route, with Confluent's status for retriable failures. */
 export function asV3ProduceError(error: RunnelError): RunnelError {
   if (error.kind !== 'RETRIABLE' || error instanceof ConfluentError) return error;

@@ -2,7 +2,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { RunnelError, badRequest } from '../common/errors';
 import { MAX_JSON_DEPTH } from '../http/json-depth';
 import { parseRecordText } from '../common/raw-json';
-import { Delivery, isSettled, refused } from './delivery';
+import { loneRecordStatus } from './confluent-errors';
+import { Delivery, errorOf, isSettled, refused } from './delivery';
 import { JsonObjectSplitter } from './json-stream-splitter';
 
 /**
@@ -12,7 +13,8 @@ import { JsonObjectSplitter } from './json-stream-splitter';
  * The answer's form, as Confluent's proxy answers it:
  *   - a complete body (its Content-Length all read) holding one record, and no
  *     `Accept: application/x-ndjson` → one plain JSON report, HTTP 200 whatever the record's fate
- *     (its error is in the report's error_code), except a body that is not JSON: 400 / 400;
+ *     (its error is in the report's error_code), except a body that is not JSON (400 / 400) and
+ *     a retriable failure (500 / 50003, 429 / 42901: loneRecordStatus);
  *   - otherwise — a second record arrived, or a record arrived while the body is still open
  *     (chunked: a client that writes a record and waits for its report), or the client asked for
  *     NDJSON → HTTP 200, one report per line, each written as soon as it and every report before
@@ -151,7 +153,8 @@ class RecordStream {
     }
     const delivery = this.entries[0];
     if (!isSettled(delivery)) await delivery.batch!.done;
-    this.decide({ kind: 'single', status: delivery.malformed ? 400 : 200, body: this.options.report(delivery) });
+    const status = delivery.malformed ? 400 : loneRecordStatus(errorOf(delivery));
+    this.decide({ kind: 'single', status, body: this.options.report(delivery) });
   }
 
   private beginStreaming(): void {
