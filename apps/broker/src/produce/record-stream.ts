@@ -2,7 +2,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { RunnelError, badRequest } from '../common/errors';
 import { MAX_JSON_DEPTH } from '../http/json-depth';
 import { parseRecordText } from '../common/raw-json';
-import { loneRecordStatus } from './confluent-errors';
+import { ConfluentError, loneRecordStatus } from './confluent-errors';
 import { Delivery, errorOf, isSettled, refused } from './delivery';
 import { JsonObjectSplitter } from './json-stream-splitter';
 
@@ -82,9 +82,9 @@ class RecordStream {
       this.entries.push(this.options.submit(input));
     },
     tooLarge: (bytes: number): void => {
-      this.entries.push(
-        refused(new RunnelError('TOO_LARGE', `Record of ${bytes} bytes of JSON exceeds the limit of ${this.options.maxObjectBytes}`)),
-      );
+      // Confluent's words and code for its own per-record bound (produce.request.size.limit).
+      const message = `Produce request size is larger than allowed threshold: a record of ${bytes} bytes of JSON, the limit is ${this.options.maxObjectBytes}`;
+      this.entries.push(refused(new ConfluentError('TOO_LARGE', message, 400, 400)));
     },
     junk: (message: string): void => {
       this.entries.push(refused(badRequest(message), true));

@@ -198,7 +198,8 @@ describe('produce JSON records (e2e)', () => {
       ['', '{"timestamp":1e300}', 200, 400],
       ['', '{"timestamp":"+275761-01-01T00:00:00Z"}', 200, 400],
       ['', '{"headers":[{"value":"AA=="}]}', 200, 400],
-      ['', `{"value":{"type":"STRING","data":"${'q'.repeat(1_100_000)}"}}`, 200, 413],
+      // Over the broker's bound for one record's JSON: Confluent's code for its request size limit.
+      ['', `{"value":{"type":"STRING","data":"${'q'.repeat(1_100_000)}"}}`, 200, 400],
       ['?acks=2', '{}', 400, 40001],
       ['?acks=', '{"value":', 400, 400],
     ];
