@@ -105,6 +105,10 @@ function fieldName(field: string, index: number, name: string): string {
 
 function parsePartitionField(field: string, index: number, input: unknown): number {
   if (input === undefined || input === null) return -1;
+  // Confluent answers a negative partition as a partition it does not have (40403).
+  if (typeof input === 'number' && Number.isSafeInteger(input) && input < 0) {
+    throw new RunnelError('UNKNOWN_TOPIC_OR_PARTITION', `${fieldName(field, index, 'partition_id')} ${input}: partition not found`);
+  }
   if (typeof input !== 'number' || !Number.isSafeInteger(input) || input < 0) {
     throw badRequest(`${fieldName(field, index, 'partition_id')} must be a non-negative integer below 2^53`);
   }

@@ -190,7 +190,7 @@ describe('produce JSON records (e2e)', () => {
       ['', '{"value":{"type":"TEXT","data":"a"}}', 200, 400],
       ['', '{"value":{"type":"STRING","data":5}}', 200, 400],
       ['', '{"key":{"type":"BINARY","data":"a"}}', 200, 400],
-      ['', '{"partition_id":-1}', 200, 400],
+      ['', '{"partition_id":-1}', 200, 40403], // Confluent: partition not found
       ['', '{"partition_id":1.5}', 200, 400],
       ['', '{"partition_id":2}', 200, 40403],
       ['', '{"partition_id":9007199254740993}', 200, 400],
