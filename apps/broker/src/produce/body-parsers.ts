@@ -13,6 +13,8 @@ import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../http/json-depth';
  *   - `application/x-ndjson` (and `application/jsonl`): the unread stream, on RAW_RECORD_STREAM
  *     routes only.
  *   - `application/vnd.kafka.record-batch`: the raw bytes as one Buffer, at most `maxRequestBytes`.
+ *   - the JSON media types of Confluent REST v2 and the Strimzi bridge (V2_JSON_CONTENT_TYPES):
+ *     parsed exactly as `application/json`, on every route, so their clients work unchanged.
  * Nothing else: Fastify's `text/plain` parser is removed, so a page in a browser cannot write to
  * the broker with a "simple" cross-site form POST (CSRF); other types answer 415 (see
  * UNSUPPORTED_MEDIA_TYPE_MESSAGE). JSON nested deeper than MAX_JSON_DEPTH answers 400.
@@ -20,18 +22,38 @@ import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../http/json-depth';
 export const RAW_RECORD_STREAM = 'runnelRawRecordStream';
 export const RAW_JSON_BODY = 'runnelRawJsonBody';
 export const RECORD_BATCH_CONTENT_TYPE = 'application/vnd.kafka.record-batch';
-
-/** Confluent REST v2 / Strimzi bridge request types: JSON bodies. */
-export const KAFKA_V2_JSON_TYPES = [
+/** JSON bodies as Confluent REST v2 / Strimzi bridge clients type them (the embedded format is the route's business). */
+export const V2_JSON_CONTENT_TYPES = [
   'application/vnd.kafka.v2+json',
   'application/vnd.kafka.json.v2+json',
   'application/vnd.kafka.binary.v2+json',
-];
+  'application/vnd.kafka.text.v2+json',
+] as const;
+/** The Content-Type of v2 / bridge answers. */
+export const V2_CONTENT_TYPE = 'application/vnd.kafka.v2+json';
 
-export const ACCEPTED_CONTENT_TYPES = ['application/json', 'application/x-ndjson', 'application/jsonl', RECORD_BATCH_CONTENT_TYPE] as const;
+/** A v2 request's embedded format for keys and values: binary (base64), text, or JSON (the default). */
+export type V2Format = 'json' | 'binary' | 'text';
+
+function isV2JsonType(contentType: string | undefined): boolean {
+  return /^\s*application\/vnd\.kafka\.([a-z]+\.)?v2\+json/i.test(contentType ?? '');
+}
+
+export function v2FormatOf(contentType: string | undefined): V2Format {
+  const match = /^\s*application\/vnd\.kafka\.(binary|text|json)\.v2\+json/i.exec(contentType ?? '');
+  return match === null ? 'json' : (match[1].toLowerCase() as V2Format);
+}
+
+export const ACCEPTED_CONTENT_TYPES = [
+  'application/json',
+  ...V2_JSON_CONTENT_TYPES,
+  'application/x-ndjson',
+  'application/jsonl',
+  RECORD_BATCH_CONTENT_TYPE,
+] as const;
 export const UNSUPPORTED_MEDIA_TYPE_MESSAGE =
-  'Unsupported Content-Type: send application/json (every endpoint), application/x-ndjson or application/jsonl (POST .../records) ' +
-  `or ${RECORD_BATCH_CONTENT_TYPE} (POST .../batches)`;
+  'Unsupported Content-Type: send application/json (every endpoint; or application/vnd.kafka[.json|.binary|.text].v2+json), ' +
+  `application/x-ndjson or application/jsonl (POST .../records) or ${RECORD_BATCH_CONTENT_TYPE} (POST .../batches)`;
 
 type Done = (error: Error | null, body?: unknown) => void;
 
@@ -39,27 +61,22 @@ export function installBodyParsers(fastify: FastifyInstance, maxRequestBytes: nu
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   if (fastify.hasContentTypeParser('application/json')) fastify.removeContentTypeParser('application/json');
   if (fastify.hasContentTypeParser('text/plain')) fastify.removeContentTypeParser('text/plain');
-  fastify.addContentTypeParser('application/json', (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
-    if (wantsRawStream(request) || routeFlag(request, RAW_JSON_BODY)) {
-      done(null, payload);
-      return;
-    }
-    readBody(request, payload, maxRequestBytes, (error, body) => {
-      if (error) done(error);
-      else if (jsonDepthExceeds(body!)) done(httpError(400, `Invalid JSON: nested deeper than ${MAX_JSON_DEPTH} levels`));
-      else parseJson(request, body as unknown as string, done); // the parser takes strings and Buffers alike
-    });
-  });
-  // Confluent REST v2 / Strimzi bridge types (HTTP consumers): plain JSON bodies; an empty one is
-  // no body (Confluent's clients commit everything consumed with an empty typed POST).
-  fastify.addContentTypeParser(KAFKA_V2_JSON_TYPES, (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
-    readBody(request, payload, maxRequestBytes, (error, body) => {
-      if (error) done(error);
-      else if (body!.length === 0) done(null, undefined);
-      else if (jsonDepthExceeds(body!)) done(httpError(400, `Invalid JSON: nested deeper than ${MAX_JSON_DEPTH} levels`));
-      else parseJson(request, body as unknown as string, done);
-    });
-  });
+  fastify.addContentTypeParser(
+    ['application/json', ...V2_JSON_CONTENT_TYPES],
+    (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
+      if (wantsRawStream(request) || routeFlag(request, RAW_JSON_BODY)) {
+        done(null, payload);
+        return;
+      }
+      readBody(request, payload, maxRequestBytes, (error, body) => {
+        if (error) done(error);
+        // An empty v2-typed body is no body: Confluent's clients commit everything consumed with an empty typed POST.
+        else if (body!.length === 0 && isV2JsonType(request.headers['content-type'])) done(null, undefined);
+        else if (jsonDepthExceeds(body!)) done(httpError(400, `Invalid JSON: nested deeper than ${MAX_JSON_DEPTH} levels`));
+        else parseJson(request, body as unknown as string, done); // the parser takes strings and Buffers alike
+      });
+    },
+  );
   fastify.addContentTypeParser(
     ['application/x-ndjson', 'application/jsonl'],
     (request: FastifyRequest, payload: IncomingMessage, done: Done) => {

@@ -1,11 +1,15 @@
 import type { DataType } from '../common/encodings';
 import type { RunnelError } from '../common/errors';
+import { isoTime } from '../common/rest-v3';
+import { reportErrorCode } from './confluent-errors';
 import type { PendingBatch } from './record-accumulator';
 
 /**
  * The fate of one submitted JSON record and its renderings: the per-record result of
- * `ProduceService.produceJson` (WebSocket, records:batch) and the delivery report of the
- * `/records` endpoint (`{"error_code":200,"cluster_id",...}` or `{"error_code","message"}`).
+ * `ProduceService.produceJson` (WebSocket: epoch-ms timestamps, API.md codes) and the Confluent
+ * v3 answers of `/records` (ProduceResponse: `{"error_code":200,"cluster_id",...}` or
+ * `{"error_code","message"}`) and `records:batch` (ProduceBatchResponse), whose timestamps are
+ * ISO-8601 date-times and whose error codes are Confluent's (confluent-errors.ts).
  */
 export interface Delivery {
   /** The batch it joined; null when refused (`error`) or with acks=0 (nobody waits). */
@@ -18,12 +22,25 @@ export interface Delivery {
   valueType: DataType | null;
   valueSize: number;
   error: RunnelError | null;
+  /** Refused because its text is not JSON (a lone record like that is answered 400, not 200). */
+  malformed?: boolean;
 }
 
 export type ProduceResult = { partition_id: number; offset: number; timestamp: number } | { error_code: number; message: string };
 
-export function refused(error: RunnelError): Delivery {
-  return { batch: null, index: 0, partition: -1, timestamp: -1, keyType: null, keySize: 0, valueType: null, valueSize: 0, error };
+export function refused(error: RunnelError, malformed = false): Delivery {
+  return {
+    batch: null,
+    index: 0,
+    partition: -1,
+    timestamp: -1,
+    keyType: null,
+    keySize: 0,
+    valueType: null,
+    valueSize: 0,
+    error,
+    malformed,
+  };
 }
 
 export function isSettled(delivery: Delivery): boolean {
@@ -58,33 +75,38 @@ export function resultOf(delivery: Delivery): ProduceResult {
  */
 export function reportText(prefix: string, delivery: Delivery): string {
   const error = errorOf(delivery);
-  if (error !== null) return JSON.stringify(error.toBody());
-  const { offset, timestamp } = placement(delivery);
-  return (
-    `{"error_code":200,${prefix}"partition_id":${delivery.partition},"offset":${offset},"timestamp":${timestamp},` +
-    `"key":${dataText(delivery.keyType, delivery.keySize)},"value":${dataText(delivery.valueType, delivery.valueSize)}}`
-  );
+  if (error !== null) return `{"error_code":${reportErrorCode(error)},"message":${JSON.stringify(error.message)}}`;
+  return `{"error_code":200,${prefix}${placementText(delivery)}}`;
 }
 
 /**
- * The 207 body of records:batch, `{"successes":[{"id","partition_id","offset","timestamp"}],
- * "failures":[{"id","error_code","message"}]}` in entry order, written by hand (per-record hot path).
+ * The 207 body of records:batch (ProduceBatchResponse), in entry order:
+ * `{"successes":[{"id","cluster_id","topic_name","partition_id","offset","timestamp","key","value"}],
+ * "failures":[{"id","error_code","message"}]}`, written by hand (per-record hot path).
  */
-export function batchAnswerText(ids: readonly (string | number)[], deliveries: readonly Delivery[]): string {
+export function batchAnswerText(prefix: string, ids: readonly string[], deliveries: readonly Delivery[]): string {
   let successes = '';
   let failures = '';
   for (let i = 0; i < deliveries.length; i++) {
     const delivery = deliveries[i];
-    const id = typeof ids[i] === 'number' ? String(ids[i]) : JSON.stringify(ids[i]);
+    const id = JSON.stringify(ids[i]);
     const error = errorOf(delivery);
     if (error !== null) {
-      failures += `${failures === '' ? '' : ','}{"id":${id},"error_code":${error.errorCode},"message":${JSON.stringify(error.message)}}`;
+      failures += `${failures === '' ? '' : ','}{"id":${id},"error_code":${reportErrorCode(error)},"message":${JSON.stringify(error.message)}}`;
     } else {
-      const { offset, timestamp } = placement(delivery);
-      successes += `${successes === '' ? '' : ','}{"id":${id},"partition_id":${delivery.partition},"offset":${offset},"timestamp":${timestamp}}`;
+      successes += `${successes === '' ? '' : ','}{"id":${id},${prefix}${placementText(delivery)}}`;
     }
   }
   return `{"successes":[${successes}],"failures":[${failures}]}`;
+}
+
+/** `"partition_id","offset","timestamp"` (date-time) and `"key","value"` ({type, size} or null) of a success. */
+function placementText(delivery: Delivery): string {
+  const { offset, timestamp } = placement(delivery);
+  return (
+    `"partition_id":${delivery.partition},"offset":${offset},"timestamp":"${isoTime(timestamp)}",` +
+    `"key":${dataText(delivery.keyType, delivery.keySize)},"value":${dataText(delivery.valueType, delivery.valueSize)}`
+  );
 }
 
 function dataText(type: DataType | null, size: number): string {

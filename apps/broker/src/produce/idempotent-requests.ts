@@ -21,6 +21,8 @@ import { MAX_REPLAY_BYTES, ProduceConfig } from './produce-config';
 export interface StreamHooks {
   capture: (text: string) => void;
   beforeEnd: () => Promise<void>;
+  /** The streamed answer's Content-Type, set by the stream before it starts (replayed with it). */
+  contentType?: string;
 }
 
 /** SHA-256 of what makes two requests "the same" for an Idempotency-Key: route, topic, acks, body. */
@@ -109,7 +111,7 @@ export class IdempotentRequests {
     let captured = '';
     let overflow = false;
     const streamed = (): StoredAnswer => {
-      if (!overflow) return { status: 200, contentType: NDJSON_CONTENT_TYPE, body: captured };
+      if (!overflow) return { status: 200, contentType: hooks.contentType ?? NDJSON_CONTENT_TYPE, body: captured };
       const tooLarge = new RunnelError(
         'CONFLICT',
         `The first request with this Idempotency-Key was processed; its answer is too large to replay`,

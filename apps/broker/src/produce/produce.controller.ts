@@ -11,8 +11,9 @@ import { parseAcks } from './record-input';
 
 /**
  * API.md "Produce" over HTTP: maps each route to one ProduceService call and sends its answer.
- * Response Content-Types: single record → application/json; streamed records →
- * application/x-ndjson (see record-stream.ts); records:batch and batches → application/json.
+ * Response Content-Types: application/json (one report, or Confluent's stream of reports, one per
+ * line); application/x-ndjson when the client sent or accepts NDJSON (see record-stream.ts);
+ * records:batch and batches → application/json.
  */
 @Controller('v3/clusters')
 export class ProduceController {
@@ -30,13 +31,18 @@ export class ProduceController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Headers('accept') accept: string | undefined,
     @Headers('content-type') contentType: string | undefined,
+    @Headers('content-length') contentLength: string | undefined,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     this.topics.checkCluster(cid);
+    const acceptsNdjson = accept !== undefined && NDJSON_MEDIA_TYPE.test(accept);
+    const sendsNdjson = contentType !== undefined && NDJSON_MEDIA_TYPE.test(contentType);
     const answer = await this.produce.produceRecords(topic, asReadable(req.body), parseAcks(acks), {
-      forceStream: accept !== undefined && NDJSON_MEDIA_TYPE.test(accept),
-      lines: contentType !== undefined && NDJSON_MEDIA_TYPE.test(contentType),
+      forceStream: acceptsNdjson,
+      lines: sendsNdjson,
+      ndjson: acceptsNdjson || sendsNdjson,
+      contentLength: contentLength === undefined || req.headers['transfer-encoding'] !== undefined ? undefined : Number(contentLength),
       idempotencyKey: parseIdempotencyKey(idempotencyKey),
     });
     send(reply, answer);

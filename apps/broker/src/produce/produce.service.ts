@@ -18,10 +18,11 @@ import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG } from '../config/tokens';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
+import { asV3ProduceError, malformedJson } from './confluent-errors';
 import { Delivery, ProduceResult, batchAnswerText, refused, reportPrefix, reportText, resultOf } from './delivery';
 import { HttpAnswer, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE } from './http-answer';
 import { IdempotentRequests, StreamHooks, fingerprintOf } from './idempotent-requests';
-import { MAX_BATCH_ENTRIES, PRODUCE_CONFIG, ProduceConfig } from './produce-config';
+import { MAX_BATCH_ENTRIES, MAX_BATCH_ID_LENGTH, PRODUCE_CONFIG, ProduceConfig } from './produce-config';
 import { RecordAccumulator } from './record-accumulator';
 import { prepareRecord } from './record-input';
 import { runRecordStream } from './record-stream';
@@ -105,68 +106,100 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
     return deliveries.map(resultOf);
   }
 
-  /** `POST .../records`: one record or a stream of them (record-stream.ts has the answer's rules). */
+  /**
+   * `POST .../records`: one record or a stream of them (record-stream.ts has the answer's rules).
+   * `ndjson`: the client sent or accepts NDJSON, so a streamed answer is typed application/x-ndjson;
+   * otherwise application/json, as Confluent types its stream of concatenated reports.
+   */
   async produceRecords(
     topic: string,
     source: Readable,
     acks: Acks,
-    options: { forceStream: boolean; lines?: boolean; idempotencyKey?: string },
+    options: { forceStream: boolean; lines?: boolean; ndjson?: boolean; contentLength?: number; idempotencyKey?: string },
   ): Promise<HttpAnswer> {
-    const ctx = this.context(topic);
-    const key = options.idempotencyKey;
-    if (key === undefined) return (await this.recordStream(ctx, source, acks, options)).answer;
-    const body = await readBody(source, this.config.maxRequestBytes);
-    const fingerprint = (): string => fingerprintOf(options.lines ? 'records ndjson' : 'records', topic, acks, body);
-    return this.idempotency.run(topic, key, fingerprint, acks, (hooks) =>
-      this.recordStream(ctx, Readable.from([body]), acks, options, hooks),
-    );
+    try {
+      const ctx = this.context(topic);
+      const key = options.idempotencyKey;
+      if (key === undefined) return (await this.recordStream(ctx, source, acks, options)).answer;
+      const body = await readBody(source, this.config.maxRequestBytes);
+      const fingerprint = (): string => fingerprintOf(options.lines ? 'records ndjson' : 'records', topic, acks, body);
+      return await this.idempotency.run(topic, key, fingerprint, acks, (hooks) =>
+        this.recordStream(ctx, Readable.from([body]), acks, { ...options, contentLength: body.length }, hooks),
+      );
+    } catch (error) {
+      throw asV3ProduceError(this.toError(error));
+    }
   }
 
   private async recordStream(
     ctx: TopicContext,
     source: Readable,
     acks: Acks,
-    options: { forceStream: boolean; lines?: boolean },
+    options: { forceStream: boolean; lines?: boolean; ndjson?: boolean; contentLength?: number },
     hooks?: StreamHooks,
   ): Promise<{ answer: HttpAnswer; finished?: Promise<void> }> {
     const prefix = reportPrefix(this.topics.clusterId, ctx.name);
+    const streamContentType = options.ndjson ? NDJSON_CONTENT_TYPE : JSON_CONTENT_TYPE;
+    if (hooks) hooks.contentType = streamContentType;
     const answer = await runRecordStream(source, {
       submit: (input) => this.submit(ctx, input, '', acks),
       report: (delivery) => reportText(prefix, delivery),
       maxObjectBytes: this.maxRecordJsonBytes(ctx),
       forceStream: options.forceStream,
       lines: options.lines,
+      contentLength: options.contentLength,
       capture: hooks?.capture,
       beforeEnd: hooks?.beforeEnd,
     });
     if (answer.kind === 'single') return { answer: { status: answer.status, contentType: JSON_CONTENT_TYPE, body: answer.body } };
-    return { answer: { status: 200, contentType: NDJSON_CONTENT_TYPE, body: answer.output }, finished: answer.finished };
+    return { answer: { status: 200, contentType: streamContentType, body: answer.output }, finished: answer.finished };
   }
 
-  /** `POST .../records:batch` `{"entries":[{"id", ...record}]}` → 207 successes/failures. */
+  /**
+   * `POST .../records:batch` `{"entries":[{"id", ...record}]}` → 207 successes/failures, as
+   * Confluent's ProduceBatchAction: a body that is not JSON is 400/400, one that is not
+   * `{"entries":[...]}` 422; no entries, more than MAX_BATCH_ENTRIES, an id that is not a string
+   * of 1-80 characters (or an integer) or an id used twice is 422/42208. Nothing is produced then.
+   */
   async produceBatch(topic: string, source: Readable, acks: Acks, idempotencyKey?: string): Promise<HttpAnswer> {
+    try {
+      return await this.batch(topic, source, acks, idempotencyKey);
+    } catch (error) {
+      throw asV3ProduceError(this.toError(error));
+    }
+  }
+
+  private async batch(topic: string, source: Readable, acks: Acks, idempotencyKey?: string): Promise<HttpAnswer> {
     const ctx = this.context(topic);
     const bytes = await readBody(source, this.config.maxRequestBytes);
     let body: unknown;
     try {
       body = parseRecordListText(bytes.toString('utf8'), 'entries'); // JSON-typed data kept as sent (raw-json.ts)
     } catch (error) {
-      throw badRequest(`Malformed JSON body: ${(error as Error).message}`);
+      throw malformedJson(`Malformed JSON body: ${(error as Error).message}`);
     }
     const entries = (body as { entries?: unknown } | null)?.entries;
-    if (typeof body !== 'object' || body === null || !Array.isArray(entries))
-      throw badRequest('body must be {"entries": [{"id", ...record}]}');
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || !Array.isArray(entries)) {
+      throw new RunnelError('UNPROCESSABLE', 'body must be {"entries": [{"id", ...record}]}');
+    }
+    if (entries.length === 0) throw new RunnelError('BATCH_INVALID', 'Empty batch.');
     if (entries.length > MAX_BATCH_ENTRIES) {
-      throw new RunnelError('TOO_LARGE', `records:batch holds ${entries.length} entries; the limit is ${MAX_BATCH_ENTRIES} per request`);
+      throw new RunnelError('BATCH_INVALID', `Too many entries in batch: ${entries.length}; the limit is ${MAX_BATCH_ENTRIES} per request`);
     }
     const ids = entries.map((entry: unknown, i) => {
       const id = (entry as { id?: unknown } | null)?.id;
-      if (typeof id !== 'string' && !(typeof id === 'number' && Number.isSafeInteger(id))) {
-        throw badRequest(`entries[${i}].id must be a string`);
+      // An integer id is Runnel's older form; answers always name ids as the spec's strings.
+      const text = typeof id === 'number' && Number.isSafeInteger(id) ? String(id) : id;
+      if (typeof text !== 'string' || text.length === 0 || text.length > MAX_BATCH_ID_LENGTH) {
+        throw new RunnelError(
+          'BATCH_INVALID',
+          `Batch entry identifier is not a valid string: entries[${i}].id must be 1-${MAX_BATCH_ID_LENGTH} characters`,
+        );
       }
-      return id;
+      return text;
     });
-    if (new Set(ids).size !== ids.length) throw badRequest('entries ids must be unique within a request');
+    if (new Set(ids).size !== ids.length) throw new RunnelError('BATCH_INVALID', 'Batch entry IDs are not distinct.');
+    const prefix = reportPrefix(this.topics.clusterId, ctx.name);
     return this.idempotency.run(
       topic,
       idempotencyKey,
@@ -174,7 +207,7 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
       acks,
       async () => {
         const deliveries = await this.submitAll(ctx, entries, acks, 'entries');
-        return { answer: { status: 207, contentType: JSON_CONTENT_TYPE, body: batchAnswerText(ids, deliveries) } };
+        return { answer: { status: 207, contentType: JSON_CONTENT_TYPE, body: batchAnswerText(prefix, ids, deliveries) } };
       },
     );
   }

@@ -7,6 +7,7 @@ import {
 } from '@runnel/protocol';
 import { DataType, dataTypeOf, parseData, parseHeaders } from '../common/encodings';
 import { RunnelError, badRequest } from '../common/errors';
+import { parseTimestampInput } from '../common/rest-v3';
 
 /**
  * Validation of one JSON record of API.md ("Produce": `{"partition_id"?, "key"?, "value"?,
@@ -104,18 +105,27 @@ function fieldName(field: string, index: number, name: string): string {
 
 function parsePartitionField(field: string, index: number, input: unknown): number {
   if (input === undefined || input === null) return -1;
+  // Confluent answers a negative partition as a partition it does not have (40403).
+  if (typeof input === 'number' && Number.isSafeInteger(input) && input < 0) {
+    throw new RunnelError('UNKNOWN_TOPIC_OR_PARTITION', `${fieldName(field, index, 'partition_id')} ${input}: partition not found`);
+  }
   if (typeof input !== 'number' || !Number.isSafeInteger(input) || input < 0) {
     throw badRequest(`${fieldName(field, index, 'partition_id')} must be a non-negative integer below 2^53`);
   }
   return input; // an id past the topic's partitions is the lookup's 40403, per record
 }
 
+/** The latest instant a date-time can name (ECMAScript's Date range): answers render timestamps as ISO-8601. */
+const MAX_TIMESTAMP_MS = 8_640_000_000_000_000;
+
+/** ISO-8601 date-time (the spec's type, e.g. "2021-02-05T19:14:42Z") or epoch milliseconds. */
 function parseTimestamp(field: string, index: number, input: unknown, nowMs: number): number {
   if (input === undefined || input === null) return nowMs;
-  if (typeof input !== 'number' || !Number.isSafeInteger(input) || input < 0) {
-    throw badRequest(`${fieldName(field, index, 'timestamp')} must be epoch milliseconds: a non-negative integer below 2^53`);
-  }
-  return input;
+  if (typeof input === 'number' && Number.isSafeInteger(input) && input >= 0 && input <= MAX_TIMESTAMP_MS) return input;
+  const name = fieldName(field, index, 'timestamp');
+  const ms = parseTimestampInput(input, name);
+  if (ms > MAX_TIMESTAMP_MS) throw badRequest(`${name} is past the latest date-time (+275760-09-13T00:00:00Z)`);
+  return ms;
 }
 
 /** `?acks=0|1|all` (and Kafka's -1 for all); default all. */

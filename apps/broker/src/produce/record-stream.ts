@@ -2,20 +2,25 @@ import { PassThrough, Readable } from 'node:stream';
 import { RunnelError, badRequest } from '../common/errors';
 import { MAX_JSON_DEPTH } from '../http/json-depth';
 import { parseRecordText } from '../common/raw-json';
-import { Delivery, isSettled, refused } from './delivery';
+import { ConfluentError, loneRecordStatus } from './confluent-errors';
+import { Delivery, errorOf, isSettled, refused } from './delivery';
 import { JsonObjectSplitter } from './json-stream-splitter';
 
 /**
- * One `POST .../records` body, read as a stream of JSON records (NDJSON or objects one after
- * another), answered with one delivery report per record, in order.
+ * One `POST .../records` body, read as a stream of JSON records (concatenated JSON, as Confluent's
+ * spec says, or NDJSON), answered with one delivery report per record, in order.
  *
- * The answer's form (one rule, two framings):
- *   - exactly one record and no `Accept: application/x-ndjson` → a plain JSON body
- *     (`application/json`), its status the record's (200, or the error's 4xx/5xx);
- *   - otherwise (a second record or garbage after the first arrived, or the client asked for
- *     NDJSON) → 200 `application/x-ndjson`, one report per line, each written as soon as it and
- *     every report before it are settled — records are submitted as they are read, without
- *     waiting for the end of the body.
+ * The answer's form, as Confluent's proxy answers it:
+ *   - a complete body (its Content-Length all read) holding one record, and no
+ *     `Accept: application/x-ndjson` → one plain JSON report, HTTP 200 whatever the record's fate
+ *     (its error is in the report's error_code), except a body that is not JSON (400 / 400) and
+ *     a retriable failure (500 / 50003, 429 / 42901: loneRecordStatus);
+ *   - otherwise — a second record arrived, or a record arrived while the body is still open
+ *     (chunked: a client that writes a record and waits for its report), or the client asked for
+ *     NDJSON → HTTP 200, one report per line, each written as soon as it and every report before
+ *     it are settled — records are submitted as they are read, without waiting for the end of
+ *     the body;
+ *   - an empty body → 422 (Confluent: "Request body is empty. Data is required.").
  * A record that cannot be used (bad JSON, not an object, bad field, too large) gets its own
  * error report and the stream goes on with the records after it (json-stream-splitter.ts says
  * how a bad line is skipped).
@@ -33,6 +38,8 @@ export interface RecordStreamOptions {
   maxObjectBytes: number;
   /** Answer NDJSON even for one record (the client sent `Accept: application/x-ndjson`). */
   forceStream: boolean;
+  /** The request's Content-Length; undefined when chunked (the body's end is then only known when it comes). */
+  contentLength?: number;
   /** The body is NDJSON: a newline ends every record, even an unbalanced one. */
   lines?: boolean;
   maxPending?: number;
@@ -52,6 +59,7 @@ class RecordStream {
   private entries: Delivery[] = [];
   private head = 0;
   private ended = false;
+  private received = 0;
   private output: PassThrough | null = null;
   private wakeWriter: (() => void) | null = null;
   private wakeReader: (() => void) | null = null;
@@ -61,25 +69,25 @@ class RecordStream {
   private readonly sink = {
     object: (text: string, depth: number): void => {
       if (depth > MAX_JSON_DEPTH) {
-        this.entries.push(refused(badRequest(`Invalid JSON record: nested deeper than ${MAX_JSON_DEPTH} levels`)));
+        this.entries.push(refused(badRequest(`Invalid JSON record: nested deeper than ${MAX_JSON_DEPTH} levels`), true));
         return;
       }
       let input: unknown;
       try {
         input = parseRecordText(text);
       } catch {
-        this.entries.push(refused(badRequest(`Malformed JSON record: ${clip(text)}`)));
+        this.entries.push(refused(badRequest(`Malformed JSON record: ${clip(text)}`), true));
         return;
       }
       this.entries.push(this.options.submit(input));
     },
     tooLarge: (bytes: number): void => {
-      this.entries.push(
-        refused(new RunnelError('TOO_LARGE', `Record of ${bytes} bytes of JSON exceeds the limit of ${this.options.maxObjectBytes}`)),
-      );
+      // Confluent's words and code for its own per-record bound (produce.request.size.limit).
+      const message = `Produce request size is larger than allowed threshold: a record of ${bytes} bytes of JSON, the limit is ${this.options.maxObjectBytes}`;
+      this.entries.push(refused(new ConfluentError('TOO_LARGE', message, 400, 400)));
     },
     junk: (message: string): void => {
-      this.entries.push(refused(badRequest(message)));
+      this.entries.push(refused(badRequest(message), true));
     },
   };
 
@@ -102,8 +110,11 @@ class RecordStream {
     try {
       // destroyOnReturn false: leaving the loop early must not destroy the request (and its socket).
       for await (const chunk of this.source.iterator({ destroyOnReturn: false })) {
+        this.received += (chunk as Buffer).length;
         this.splitter.push(chunk as Buffer, this.sink);
-        if (this.output === null && this.entries.length >= 2) this.beginStreaming();
+        if (this.output === null && (this.entries.length >= 2 || (this.entries.length === 1 && !this.bodyComplete()))) {
+          this.beginStreaming();
+        }
         this.kick();
         if (this.closed) break;
         if (this.entries.length - this.head > this.maxPending) await new Promise<void>((r) => (this.wakeReader = r));
@@ -118,6 +129,11 @@ class RecordStream {
     else this.kick();
   }
 
+  /** Every byte a Content-Length announced has arrived (a chunked body is complete only at its end). */
+  private bodyComplete(): boolean {
+    return this.options.contentLength !== undefined && this.received >= this.options.contentLength;
+  }
+
   private async answerSingle(): Promise<void> {
     const count = this.entries.length;
     if (count >= 2) {
@@ -125,16 +141,20 @@ class RecordStream {
       this.kick();
       return;
     }
-    const error = count === 0 ? (this.closed ? badRequest('The request body ended early') : badRequest('The body holds no record')) : null;
+    const error =
+      count === 0
+        ? this.closed
+          ? badRequest('The request body ended early')
+          : new RunnelError('UNPROCESSABLE', 'Request body is empty. Data is required.')
+        : null;
     if (error !== null) {
       this.decide({ kind: 'single', status: error.status, body: JSON.stringify(error.toBody()) });
       return;
     }
     const delivery = this.entries[0];
     if (!isSettled(delivery)) await delivery.batch!.done;
-    const body = this.options.report(delivery);
-    const failure = delivery.error ?? delivery.batch?.error;
-    this.decide({ kind: 'single', status: failure ? failure.status : 200, body });
+    const status = delivery.malformed ? 400 : loneRecordStatus(errorOf(delivery));
+    this.decide({ kind: 'single', status, body: this.options.report(delivery) });
   }
 
   private beginStreaming(): void {

@@ -109,7 +109,7 @@ describe('a full disk (real broker process)', () => {
     return Number(line.split(' ')[1]);
   };
 
-  it('answers 503 KAFKA_STORAGE_ERROR, says so in readiness, metrics and the log, and recovers when space returns', async () => {
+  it('answers 50003 KAFKA_STORAGE_ERROR, says so in readiness, metrics and the log, and recovers when space returns', async () => {
     broker = await startBroker({ dataDir: disk.dataDir, env: disk.env });
     expect((await createTopic('events')).status).toBe(201);
     expect((await produce('before')).status).toBe(200);
@@ -117,7 +117,7 @@ describe('a full disk (real broker process)', () => {
 
     disk.fill();
     const refused = await produce('x'.repeat(100_000));
-    expect(refused.status).toBe(503);
+    expect(refused.status).toBe(500); // Confluent's status for a retriable failure on /records
     const body = (await refused.json()) as { error_code: number; message: string };
     expect(body.error_code).toBe(50003);
     expect(body.message).toMatch(/^KAFKA_STORAGE_ERROR: .*ENOSPC: no space left on device/);
