@@ -20,7 +20,17 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [StorageModule, MetricsModule, TopicsModule, ConfigsModule, GroupsModule, ProduceModule, ConsumeModule, ConsumersModule, WsModule],
+      imports: [
+        StorageModule,
+        MetricsModule,
+        TopicsModule,
+        ConfigsModule,
+        GroupsModule,
+        ProduceModule,
+        ConsumeModule,
+        ConsumersModule,
+        WsModule,
+      ],
       controllers: [HealthController],
       providers: [
         { provide: BROKER_CONFIG, useValue: config },
