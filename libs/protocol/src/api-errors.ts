@@ -5,6 +5,8 @@
  */
 export const API_ERRORS = {
   BAD_REQUEST: { errorCode: 40001, status: 400, retriable: false },
+  /** Confluent's plain 400/400: a body that is not JSON at all, a record over its size threshold. */
+  MALFORMED_REQUEST: { errorCode: 400, status: 400, retriable: false },
   /** Confluent v3 answers Kafka's TopicExistsException with 400 and 40002. */
   TOPIC_EXISTS: { errorCode: 40002, status: 400, retriable: false },
   /** Kafka's invalid-request family on admin calls (bad replication factor, partitions, config): Confluent's 400/40002. */
@@ -33,7 +35,11 @@ export const API_ERRORS = {
   /** An Idempotency-Key reused with a different request (Stripe's rule). */
   IDEMPOTENCY_KEY_REUSED: { errorCode: 42202, status: 422, retriable: false },
   THROTTLED: { errorCode: 42901, status: 429, retriable: true },
-  RETRIABLE: { errorCode: 50003, status: 503, retriable: true },
+  /**
+   * Leader or storage not available (KAFKA_STORAGE_ERROR…): Confluent's REST proxy answers Kafka's
+   * retriable errors with HTTP 500 and error_code 50003, and so does Runnel, on every route.
+   */
+  RETRIABLE: { errorCode: 50003, status: 500, retriable: true },
   INTERNAL: { errorCode: 50001, status: 500, retriable: false },
 } as const;
 

@@ -112,6 +112,13 @@ export function toApiError(error: unknown): RunnelError {
   if (error instanceof LogClosedError) {
     return new RunnelError('RETRIABLE', 'The partition is not accepting writes on this broker; retry later');
   }
+  // The JSON body parser's answers, as Confluent's proxy gives them on every route: a body that is
+  // not JSON is 400/400 (Jackson's parse error), a JSON content type with no body 422.
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (error instanceof SyntaxError && httpStatusOf(error) === 400)) {
+    return new RunnelError('MALFORMED_REQUEST', `Malformed JSON body: ${error instanceof Error ? error.message : 'not JSON'}`);
+  }
+  if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new RunnelError('UNPROCESSABLE', 'Request body is empty: send a JSON object');
   const status = httpStatusOf(error);
   if (status !== undefined && status >= 400 && status < 500) return new HttpStatusError(status, httpMessageOf(error, status));
   logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));

@@ -18,7 +18,6 @@ import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG } from '../config/tokens';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
-import { asV3ProduceError, malformedJson } from './confluent-errors';
 import { Delivery, ProduceResult, batchAnswerText, refused, reportPrefix, reportText, resultOf } from './delivery';
 import { HttpAnswer, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE } from './http-answer';
 import { IdempotentRequests, StreamHooks, fingerprintOf } from './idempotent-requests';
@@ -127,7 +126,7 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
         this.recordStream(ctx, Readable.from([body]), acks, { ...options, contentLength: body.length }, hooks),
       );
     } catch (error) {
-      throw asV3ProduceError(this.toError(error));
+      throw this.toError(error);
     }
   }
 
@@ -165,7 +164,7 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
     try {
       return await this.batch(topic, source, acks, idempotencyKey);
     } catch (error) {
-      throw asV3ProduceError(this.toError(error));
+      throw this.toError(error);
     }
   }
 
@@ -176,7 +175,7 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
     try {
       body = parseRecordListText(bytes.toString('utf8'), 'entries'); // JSON-typed data kept as sent (raw-json.ts)
     } catch (error) {
-      throw malformedJson(`Malformed JSON body: ${(error as Error).message}`);
+      throw new RunnelError('MALFORMED_REQUEST', `Malformed JSON body: ${(error as Error).message}`);
     }
     const entries = (body as { entries?: unknown } | null)?.entries;
     if (typeof body !== 'object' || body === null || Array.isArray(body) || !Array.isArray(entries)) {

@@ -2,7 +2,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { RunnelError, badRequest } from '../common/errors';
 import { MAX_JSON_DEPTH } from '../http/json-depth';
 import { parseRecordText } from '../common/raw-json';
-import { ConfluentError, loneRecordStatus } from './confluent-errors';
+import { loneRecordStatus } from './confluent-errors';
 import { Delivery, errorOf, isSettled, refused } from './delivery';
 import { JsonObjectSplitter } from './json-stream-splitter';
 
@@ -84,7 +84,7 @@ class RecordStream {
     tooLarge: (bytes: number): void => {
       // Confluent's words and code for its own per-record bound (produce.request.size.limit).
       const message = `Produce request size is larger than allowed threshold: a record of ${bytes} bytes of JSON, the limit is ${this.options.maxObjectBytes}`;
-      this.entries.push(refused(new ConfluentError('TOO_LARGE', message, 400, 400)));
+      this.entries.push(refused(new RunnelError('MALFORMED_REQUEST', message)));
     },
     junk: (message: string): void => {
       this.entries.push(refused(badRequest(message), true));

@@ -39,8 +39,8 @@ describe('toApiError', () => {
     expect(bodyOf(new ProtocolError('TOO_LARGE', 'big'))).toMatchObject({ status: 413, error_code: 41301 });
     expect(bodyOf(new GroupError('FENCED', 'fenced'))).toEqual({ status: 409, retriable: false, error_code: 40901, message: 'fenced' });
     expect(bodyOf(new GroupError('UNKNOWN_GROUP', 'no'))).toMatchObject({ status: 404, error_code: 40404 });
-    expect(bodyOf(new PartitionStorageError('t', 0, new Error('EIO')))).toMatchObject({ status: 503, retriable: true, error_code: 50003 });
-    expect(bodyOf(new LogClosedError('/data/t-0'))).toMatchObject({ status: 503, retriable: true, error_code: 50003 });
+    expect(bodyOf(new PartitionStorageError('t', 0, new Error('EIO')))).toMatchObject({ status: 500, retriable: true, error_code: 50003 });
+    expect(bodyOf(new LogClosedError('/data/t-0'))).toMatchObject({ status: 500, retriable: true, error_code: 50003 });
     expect(logged).toEqual([]);
   });
 

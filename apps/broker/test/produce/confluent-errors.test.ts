@@ -1,7 +1,7 @@
 import { RunnelError, badRequest } from '../../src/common/errors';
-import { asV3ProduceError, loneRecordStatus, malformedJson, reportErrorCode } from '../../src/produce/confluent-errors';
+import { loneRecordStatus, reportErrorCode } from '../../src/produce/confluent-errors';
 
-describe('confluent-errors: how the v3 produce routes word Runnel errors', () => {
+describe('confluent-errors: the codes of v3 delivery reports, and the errors the produce routes answer', () => {
   it('gives reports Confluent’s codes for bad and over-size records, and keeps Kafka-level codes', () => {
     expect(reportErrorCode(badRequest('value.data is not valid base64'))).toBe(400);
     expect(reportErrorCode(new RunnelError('TOO_LARGE', 'record too large'))).toBe(413);
@@ -10,20 +10,15 @@ describe('confluent-errors: how the v3 produce routes word Runnel errors', () =>
     expect(reportErrorCode(new RunnelError('THROTTLED', 'slow down'))).toBe(42901);
   });
 
-  it('answers a body that is not JSON 400 with error_code 400', () => {
-    const error = malformedJson('Malformed JSON body');
-    expect([error.status, error.toBody()]).toEqual([400, { error_code: 400, message: 'Malformed JSON body' }]);
-  });
-
-  it('answers a retriable request failure 500 / 50003 as Confluent does; other errors unchanged', () => {
-    const retriable = asV3ProduceError(new RunnelError('RETRIABLE', 'KAFKA_STORAGE_ERROR: disk full; retry later'));
+  it('answers a body that is not JSON 400 / 400 and a retriable failure 500 / 50003, as Confluent does', () => {
+    const malformed = new RunnelError('MALFORMED_REQUEST', 'Malformed JSON body');
+    expect([malformed.status, malformed.toBody()]).toEqual([400, { error_code: 400, message: 'Malformed JSON body' }]);
+    const retriable = new RunnelError('RETRIABLE', 'KAFKA_STORAGE_ERROR: disk full; retry later');
     expect([retriable.status, retriable.toBody(), retriable.retriable]).toEqual([
       500,
       { error_code: 50003, message: 'KAFKA_STORAGE_ERROR: disk full; retry later' },
       true,
     ]);
-    const notFound = new RunnelError('UNKNOWN_TOPIC_OR_PARTITION', 'no topic');
-    expect(asV3ProduceError(notFound)).toBe(notFound);
   });
 
   it('answers a lone refused record 200 unless retrying can help (500 retriable, 429 throttled)', () => {

@@ -130,17 +130,17 @@ describe('a full disk (real broker process)', () => {
     expect(await metric('runnel_storage_errors_total')).toBeGreaterThan(0);
     expect(broker.output()).toMatch(/storage is failing \(append to events-0: ENOSPC/);
 
-    // A topic creation on the full disk answers (503 on a real full disk), and does not wedge later ones.
+    // A topic creation on the full disk answers (500 / 50003 on a real full disk), and does not wedge later ones.
     const onFullDisk = await createTopic('while-full');
-    expect(disk.real ? [503] : [201, 503]).toContain(onFullDisk.status);
-    if (onFullDisk.status === 503) expect(((await onFullDisk.json()) as { error_code: number }).error_code).toBe(50003);
+    expect(disk.real ? [500] : [201, 500]).toContain(onFullDisk.status);
+    if (onFullDisk.status === 500) expect(((await onFullDisk.json()) as { error_code: number }).error_code).toBe(50003);
 
     disk.free();
     expect((await produce('after')).status).toBe(200);
     expect((await request(`${broker.baseUrl}/health/ready`)).status).toBe(200);
     expect(await metric('runnel_storage_healthy')).toBe(1);
     expect((await createTopic('after-full')).status).toBe(201);
-    if (onFullDisk.status === 503) expect((await createTopic('while-full')).status).toBe(201);
+    if (onFullDisk.status === 500) expect((await createTopic('while-full')).status).toBe(201);
 
     // Nothing acknowledged was lost; nothing refused was stored.
     const read = await request(`${broker.baseUrl}/v3/clusters/-/topics/events/partitions/0/records?offset=0&format=string`);
