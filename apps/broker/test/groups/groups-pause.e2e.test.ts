@@ -27,13 +27,13 @@ describe('broker process: a broker pause does not evict group members', () => {
     await createTopic(broker, 'orders', 2);
     // A session long enough that this test process, stalled by a loaded machine, still heartbeats in
     // time: only the broker's own pause may exceed it.
-    member = await Member.join(broker, { group: 'billing', topic: 'orders', session_timeout_ms: 4000 });
+    member = await Member.join(broker, { group: 'billing', topic: 'orders', session_timeout_ms: 8000 });
     await member.untilOwns(2);
     const rebalances = await metric(broker, 'runnel_consumer_group_rebalances_total');
 
     process.kill(broker.pid, 'SIGSTOP');
     // The pause itself: two and a half session timeouts during which the broker runs no code at all.
-    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    await new Promise((resolve) => setTimeout(resolve, 20_000));
     process.kill(broker.pid, 'SIGCONT');
 
     // The first session check after the pause saw it and extended the sessions ...
