@@ -1,5 +1,6 @@
 import { BrokerProcess, startBroker } from '../support/broker-process';
 import { produceStrings } from '../support/topic-helpers';
+import { jsonCall } from '../support/json-call';
 
 /**
  * Configs take effect in the log, and dry runs do not: retention.ms=1000 set on one topic trims
@@ -14,15 +15,7 @@ describe('configs applied to the log (real broker process)', () => {
     broker = undefined;
   });
 
-  const send = async (method: string, url: string, body?: unknown) => {
-    const response = await fetch(url, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const send = jsonCall;
   const earliest = async (b: BrokerProcess, topic: string): Promise<number> =>
     (await send('GET', `${b.baseUrl}/v3/clusters/-/topics/${topic}/partitions/0/offsets?at=earliest`)).body.offset;
   const waitUntilTrimmed = async (b: BrokerProcess, topic: string): Promise<number> => {

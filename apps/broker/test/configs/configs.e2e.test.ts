@@ -1,4 +1,5 @@
 import { BrokerProcess, makeDataDir, startBroker } from '../support/broker-process';
+import { JsonAnswer, jsonCall } from '../support/json-call';
 
 /**
  * Confluent REST v3 configs against a real broker process: topic configs (list, single
@@ -13,19 +14,8 @@ describe('configs API (real broker process)', () => {
     broker = undefined;
   });
 
-  interface Answer {
-    status: number;
-    body: any;
-  }
-  const call = async (method: string, url: string, body?: unknown): Promise<Answer> => {
-    const response = await fetch(url, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
+  type Answer = JsonAnswer;
+  const call = jsonCall;
   const v3 = (b: BrokerProcess) => `${b.baseUrl}/v3/clusters/-`;
   const byName = (list: Answer): Record<string, any> => Object.fromEntries(list.body.data.map((c: any) => [c.name, c]));
   const expectError = (answer: Answer, status: number, errorCode: number, mentions?: string) => {

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { partitionForKey } from '@runnel/protocol';
 import { BrokerProcess, makeDataDir, startBroker } from '../support/broker-process';
 import { Member } from '../groups/group-support';
+import { jsonCall } from '../support/json-call';
 
 /**
  * PATCH /v3/clusters/{cid}/topics/{t} {"partitions_count": N} against a real broker process:
@@ -20,15 +21,7 @@ describe('adding partitions to a topic (real broker process)', () => {
     broker = undefined;
   });
 
-  const call = async (method: string, url: string, body?: unknown) => {
-    const response = await fetch(url, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = jsonCall;
 
   /** Produces one keyed record; answers the partition the broker chose. */
   const produceKeyed = async (topics: string, topic: string, key: string): Promise<number> => {

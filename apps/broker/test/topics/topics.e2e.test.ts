@@ -1,4 +1,5 @@
 import { BrokerProcess, makeDataDir, startBroker } from '../support/broker-process';
+import { jsonCall } from '../support/json-call';
 
 describe('topics API (real broker process)', () => {
   let broker: BrokerProcess | undefined;
@@ -7,15 +8,7 @@ describe('topics API (real broker process)', () => {
     broker = undefined;
   });
 
-  const json = async (method: string, url: string, body?: unknown) => {
-    const response = await fetch(url, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const json = jsonCall;
 
   it('creates, lists, describes, alters and deletes topics; survives a restart', async () => {
     const dataDir = makeDataDir();

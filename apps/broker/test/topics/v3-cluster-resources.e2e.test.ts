@@ -2,6 +2,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { BrokerProcess, startBroker } from '../support/broker-process';
 import { readOpenApi } from '../docs/openapi-document';
+import { jsonCall } from '../support/json-call';
 
 /**
  * The Confluent REST v3 cluster, broker, topic, partition, offset, replica, reassignment and
@@ -24,15 +25,7 @@ describe('REST v3 cluster resources (real broker process)', () => {
     await broker?.stop();
   });
 
-  async function call(method: string, url: string, body?: unknown) {
-    const response = await fetch(url, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const call = jsonCall;
 
   const link = (url: string) => ({ related: url });
 
