@@ -48,9 +48,25 @@ describe('broker process: a broker pause does not evict group members', () => {
       (r) => Date.now() > deadline || r.body.members.length !== 1,
     );
     const group = await rest(broker, 'GET', '/consumer-groups/billing');
-    expect(group.body.members.map((m: { consumer_id: string }) => m.consumer_id)).toEqual([member.memberId]);
-    expect(member.client.of('error', 'g')).toEqual([]);
-    expect(member.client.of('assignment', 'g')).toEqual([]);
+    // One comparison, so a failure shows why the member went (its error frames, the socket's close
+    // code, the broker's log lines about it) next to what was expected.
+    const observed = {
+      members: group.body.members.map((m: { consumer_id: string }) => m.consumer_id),
+      errors: member.client.of('error', 'g'),
+      assignments: member.client.of('assignment', 'g'),
+      closeCode: member.client.closeCode,
+    };
+    const expected = { members: [member.memberId], errors: [], assignments: [], closeCode: undefined };
+    if (JSON.stringify(observed) !== JSON.stringify(expected)) {
+      Object.assign(observed, {
+        brokerLog: broker
+          .output()
+          .split('\n')
+          .filter((line) => /member|session|WebSocket|group/i.test(line))
+          .slice(-30),
+      });
+    }
+    expect(observed).toEqual(expected);
     expect(await metric(broker, 'runnel_consumer_group_rebalances_total')).toBe(rebalances);
   }, 60_000);
 });
