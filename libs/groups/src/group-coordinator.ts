@@ -80,6 +80,8 @@ export interface GroupCoordinatorStats {
   commitErrors: number;
   /** expireSessions() calls that came late and extended every session by the delay. */
   pausesForgiven: number;
+  /** How late the last forgiven check ran (ms): the length of the broker's last pause. */
+  lastPauseForgivenMs: number;
 }
 
 /** Departed members remembered for a rejoin (the oldest is forgotten first): bounded memory under churn. */
@@ -114,7 +116,7 @@ export class GroupCoordinator {
    * passes its member_id is the same member, as after a broker restart. Insertion-ordered, bounded.
    */
   private readonly departed = new Map<string, number>();
-  private readonly counters = { rebalances: 0, partitionsMoved: 0, commits: 0, commitErrors: 0, pausesForgiven: 0 };
+  private readonly counters = { rebalances: 0, partitionsMoved: 0, commits: 0, commitErrors: 0, pausesForgiven: 0, lastPauseForgivenMs: 0 };
   private readonly rebalanceContext: RebalanceContext = {
     catalog: { topics: () => this.catalog.topics() },
     assignorFor: (group) => this.assignors.get(group.assignor ?? this.defaultAssignor) ?? this.assignors.get(this.defaultAssignor)!,
@@ -322,6 +324,7 @@ export class GroupCoordinator {
       for (const member of group.members.values()) member.lastSeenMs = Math.min(now, member.lastSeenMs + pauseMs);
     }
     this.counters.pausesForgiven++;
+    this.counters.lastPauseForgivenMs = Math.round(pauseMs);
     return pauseMs;
   }
 

@@ -99,8 +99,19 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
           .catch((error: unknown) => this.logger.error(`deleting offsets of '${change.topic}' failed: ${(error as Error).message}`));
       }
     });
-    this.sessionTimer = setInterval(() => this.coordinator.expireSessions(), this.config.sessionCheckIntervalMs);
+    this.sessionTimer = setInterval(() => this.checkSessions(), this.config.sessionCheckIntervalMs);
     this.sessionTimer.unref();
+  }
+
+  /** One session check: members silent past their session timeout leave their groups (logged, with any broker pause forgiven). */
+  private checkSessions(): void {
+    const forgivenBefore = this.coordinator.stats().pausesForgiven;
+    const removed = this.coordinator.expireSessions();
+    const stats = this.coordinator.stats();
+    if (stats.pausesForgiven > forgivenBefore && stats.lastPauseForgivenMs >= 1000) {
+      this.logger.warn(`session check ran ${stats.lastPauseForgivenMs} ms late (the broker was paused): every session extended by it`);
+    }
+    for (const memberId of removed) this.logger.warn(`group member ${memberId} removed: no heartbeat within its session timeout`);
   }
 
   async onApplicationShutdown(): Promise<void> {
