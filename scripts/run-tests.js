@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm test`'s jest part: the unit and end-to-end projects first, then the scale project on its
+ * own. Scale tests load the machine by design (10,000 topics, thousands of descriptors); sharing
+ * two cores with them starves the timing-sensitive end-to-end tests (a SIGSTOPped broker's group
+ * sessions, slow consumers), so they never run side by side. Arguments go to both runs; a
+ * `--outputFile=<f>` JSON report (with `--json`) is written once, summing both runs.
+ */
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const args = process.argv.slice(2);
+const outputArg = args.find((a) => a.startsWith('--outputFile='));
+const passThrough = args.filter((a) => a !== outputArg);
+const jest = require.resolve('jest/bin/jest');
+const runs = [['unit', 'e2e'], ['scale']];
+
+let status = 0;
+const reports = [];
+for (const projects of runs) {
+  const report = outputArg ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'runnel-jest-')), 'report.json') : undefined;
+  const result = spawnSync(
+    process.execPath,
+    [jest, '--selectProjects', ...projects, '--passWithNoTests', ...passThrough, ...(report ? [`--outputFile=${report}`] : [])],
+    { stdio: 'inherit' },
+  );
+  if (result.status !== 0) status = result.status ?? 1;
+  if (report && fs.existsSync(report)) reports.push(JSON.parse(fs.readFileSync(report, 'utf8')));
+}
+
+if (outputArg) {
+  const sum = (key) => reports.reduce((total, r) => total + (r[key] ?? 0), 0);
+  const merged = {
+    success: status === 0 && reports.every((r) => r.success),
+    testResults: reports.flatMap((r) => r.testResults ?? []),
+  };
+  for (const key of Object.keys(reports[0] ?? {})) if (typeof reports[0][key] === 'number') merged[key] = sum(key);
+  fs.writeFileSync(outputArg.slice('--outputFile='.length), JSON.stringify(merged));
+}
+process.exit(status);
