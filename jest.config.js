@@ -1,10 +1,11 @@
 /**
  * One jest config for the whole monorepo: test paths mirror source paths (libs/x/test, apps/x/test,
- * scripts/test). Three projects, run alone with `npm run test:unit` / `test:e2e` / `test:scale`
- * (`jest --selectProjects <name>`); `npm test` runs all three.
+ * scripts/test). Four projects, run alone with `npm run test:unit` / `test:e2e` / `test:scale`
+ * (`jest --selectProjects <name>`); `npm test` runs them all (scripts/run-tests.js).
  * - unit: one class or module, in-process (real files and sockets allowed, no broker process)
  * - e2e: real broker processes (dist/, built by `npm test` / `npm run test:e2e` first), real npm
  * - scale: big in-process workloads (*.scale.test.ts)
+ * - alone: broker processes in tests that must have the machine to themselves (*.alone.test.ts)
  */
 const base = {
   testEnvironment: 'node',
@@ -39,9 +40,15 @@ module.exports = {
       ...base,
       displayName: 'unit',
       testMatch: ['**/test/**/*.test.ts'],
-      testPathIgnorePatterns: ['\\.e2e\\.test\\.ts$', '\\.scale\\.test\\.ts$', '/apps/broker/test/consume/(events|records)\\.test\\.ts$'],
+      testPathIgnorePatterns: [
+        '\\.e2e\\.test\\.ts$',
+        '\\.scale\\.test\\.ts$',
+        '\\.alone\\.test\\.ts$',
+        '/apps/broker/test/consume/(events|records)\\.test\\.ts$',
+      ],
     },
     { ...base, displayName: 'e2e', testMatch: ['**/test/**/*.e2e.test.ts', ...E2E_BY_PATH] },
     { ...base, displayName: 'scale', testMatch: ['**/test/**/*.scale.test.ts'] },
+    { ...base, displayName: 'alone', testMatch: ['**/test/**/*.alone.test.ts'] },
   ],
 };
