@@ -1,7 +1,6 @@
 import type { DataType } from '../common/encodings';
 import type { RunnelError } from '../common/errors';
 import { isoTime } from '../common/rest-v3';
-import { reportErrorCode } from './confluent-errors';
 import type { PendingBatch } from './record-accumulator';
 
 /**
@@ -9,7 +8,7 @@ import type { PendingBatch } from './record-accumulator';
  * `ProduceService.produceJson` (WebSocket: epoch-ms timestamps, API.md codes) and the Confluent
  * v3 answers of `/records` (ProduceResponse: `{"error_code":200,"cluster_id",...}` or
  * `{"error_code","message"}`) and `records:batch` (ProduceBatchResponse), whose timestamps are
- * ISO-8601 date-times and whose error codes are Confluent's (confluent-errors.ts).
+ * ISO-8601 date-times and whose error codes are Confluent's (reportErrorCode).
  */
 export interface Delivery {
   /** The batch it joined; null when refused (`error`) or with acks=0 (nobody waits). */
@@ -115,4 +114,28 @@ function dataText(type: DataType | null, size: number): string {
 
 export function reportPrefix(clusterId: string, topic: string): string {
   return `"cluster_id":${JSON.stringify(clusterId)},"topic_name":${JSON.stringify(topic)},`;
+}
+
+/**
+ * The code a record's own error carries inside a v3 delivery report or a records:batch failure:
+ * the HTTP-style code Confluent's proxy uses there (its ProduceAction / ProduceBatchAction
+ * integration tests) — bad input 400 ("Bad Request: data=1 is not a base64 string."), a record
+ * over the topic's max.message.bytes 413 (the spec's RequestEntityTooLarge example). Kafka-level
+ * codes (40403 unknown partition, 50003 retriable, 42901 throttled) stay as the error table has
+ * them; whole-request errors are the table's (libs/protocol api-errors.ts) as on every route.
+ */
+export function reportErrorCode(error: RunnelError): number {
+  if (error.kind === 'BAD_REQUEST') return 400;
+  if (error.kind === 'TOO_LARGE') return 413;
+  return error.errorCode;
+}
+
+/**
+ * The HTTP status of a lone record's answer (record-stream.ts): 200 with the error in the report,
+ * as Confluent answers a refused record — except when retrying can help (storage unavailable,
+ * throttled): then 500 / 429, so a client that only looks at the status retries instead of
+ * dropping the record.
+ */
+export function loneRecordStatus(error: RunnelError | null): number {
+  return error === null || !error.retriable ? 200 : error.status;
 }

@@ -2,8 +2,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { RunnelError, badRequest } from '../common/errors';
 import { MAX_JSON_DEPTH } from '../http/json-depth';
 import { parseRecordText } from '../common/raw-json';
-import { loneRecordStatus } from './confluent-errors';
-import { Delivery, errorOf, isSettled, refused } from './delivery';
+import { Delivery, errorOf, isSettled, loneRecordStatus, refused } from './delivery';
 import { JsonObjectSplitter } from './json-stream-splitter';
 
 /**

@@ -1,7 +1,7 @@
 import { RunnelError, badRequest } from '../../src/common/errors';
-import { loneRecordStatus, reportErrorCode } from '../../src/produce/confluent-errors';
+import { loneRecordStatus, reportErrorCode } from '../../src/produce/delivery';
 
-describe('confluent-errors: the codes of v3 delivery reports, and the errors the produce routes answer', () => {
+describe('delivery: the codes of v3 delivery reports, and the errors the produce routes answer', () => {
   it('gives reports Confluent’s codes for bad and over-size records, and keeps Kafka-level codes', () => {
     expect(reportErrorCode(badRequest('value.data is not valid base64'))).toBe(400);
     expect(reportErrorCode(new RunnelError('TOO_LARGE', 'record too large'))).toBe(413);
