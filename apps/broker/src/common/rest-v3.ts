@@ -27,9 +27,19 @@ export function listResource<T>(kind: string, self: string, data: T[], next: str
   return { kind, metadata: { self, next }, data };
 }
 
-/** An epoch-milliseconds time as the spec's date-time (ISO-8601, UTC). */
+let lastEpochMs = NaN;
+let lastIso = '';
+
+/**
+ * An epoch-milliseconds time as the spec's date-time (ISO-8601, UTC). Produce reports render one
+ * per record and the records of a batch mostly share their millisecond, so the last one is kept.
+ */
 export function isoTime(epochMs: number): string {
-  return new Date(epochMs).toISOString();
+  if (epochMs !== lastEpochMs) {
+    lastIso = new Date(epochMs).toISOString();
+    lastEpochMs = epochMs;
+  }
+  return lastIso;
 }
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
