@@ -10,6 +10,7 @@ import { GroupsModule } from './groups/groups.module';
 import { HealthController } from './health/health.controller';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProduceModule } from './produce/produce.module';
+import { SecurityModule } from './security/security.module';
 import { StorageModule } from './storage/storage.module';
 import { TopicsModule } from './topics/topics.module';
 import { WsModule } from './ws/ws.module';
@@ -22,6 +23,7 @@ export class AppModule {
       global: true,
       imports: [
         StorageModule,
+        SecurityModule,
         MetricsModule,
         TopicsModule,
         ConfigsModule,

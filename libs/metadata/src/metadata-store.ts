@@ -38,6 +38,85 @@ export interface ListTopicsOptions {
   limit: number;
 }
 
+/** A user's SCRAM credential for one mechanism (base64 salt/keys, as Kafka stores them). */
+export interface ScramCredentialRecord {
+  mechanism: string;
+  salt: string;
+  storedKey: string;
+  serverKey: string;
+  iterations: number;
+}
+
+export interface UserRecord {
+  name: string;
+  createdAt: Date;
+  credentials: ScramCredentialRecord[];
+}
+
+export interface ApiKeyRecord {
+  keyId: string;
+  userName: string;
+  /** Hex SHA-256 of the key's secret; the secret itself is never stored. */
+  secretHash: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+}
+
+/** A Kafka ACL binding as stored (enum values as Kafka's names). */
+export interface AclRecord {
+  id: number;
+  resourceType: string;
+  resourceName: string;
+  patternType: string;
+  principal: string;
+  host: string;
+  operation: string;
+  permission: string;
+}
+
+/**
+ * A quota entity: `user` / `clientId` are a name, `'<default>'` (Kafka's default entity) or
+ * `''` (not part of the entity: a client-id-only quota has `user: ''`).
+ */
+export interface QuotaEntity {
+  user: string;
+  clientId: string;
+}
+
+export interface QuotaRecord {
+  entity: QuotaEntity;
+  /** producer_byte_rate, consumer_byte_rate, request_percentage → value. */
+  values: Record<string, number>;
+}
+
+export interface AuditRecord {
+  id: number;
+  time: Date;
+  principal: string;
+  source: string;
+  resource: string;
+  operation: string;
+  outcome: string;
+  before: string | null;
+  after: string | null;
+}
+
+export type NewAuditRecord = Omit<AuditRecord, 'id' | 'time'> & { time?: Date };
+
+export class UserExistsError extends Error {
+  override readonly name = 'UserExistsError';
+  constructor(readonly userName: string) {
+    super(`user '${userName}' already exists`);
+  }
+}
+
+export class UserNotFoundError extends Error {
+  override readonly name = 'UserNotFoundError';
+  constructor(readonly userName: string) {
+    super(`user '${userName}' does not exist`);
+  }
+}
+
 export class TopicExistsError extends Error {
   override readonly name = 'TopicExistsError';
   constructor(readonly topicName: string) {
@@ -97,5 +176,36 @@ export interface MetadataStore {
   dynamicBrokerConfigs(scope: BrokerConfigScope): Promise<Record<string, string>>;
   /** Sets and removes dynamic broker configs of `scope` in one transaction; returns what is set afterwards. */
   alterDynamicBrokerConfigs(scope: BrokerConfigScope, set: Record<string, string>, remove: string[]): Promise<Record<string, string>>;
+  /** Every user with its credentials, by name. */
+  listUsers(): Promise<UserRecord[]>;
+  getUser(name: string): Promise<UserRecord | null>;
+  /** Throws UserExistsError when the name is taken. */
+  createUser(name: string, credentials: ScramCredentialRecord[]): Promise<UserRecord>;
+  /** Sets (adds or replaces, per mechanism) credentials of an existing user; throws UserNotFoundError. */
+  setCredentials(name: string, credentials: ScramCredentialRecord[]): Promise<UserRecord>;
+  /** Deletes the user, its credentials and its API keys; false when there was no such user. */
+  deleteUser(name: string): Promise<boolean>;
+  /** Throws UserNotFoundError when the user does not exist. */
+  createApiKey(key: Omit<ApiKeyRecord, 'createdAt'>): Promise<ApiKeyRecord>;
+  getApiKey(keyId: string): Promise<ApiKeyRecord | null>;
+  listApiKeys(userName: string): Promise<ApiKeyRecord[]>;
+  /** False when there was no such key. */
+  deleteApiKey(keyId: string): Promise<boolean>;
+  listAcls(): Promise<AclRecord[]>;
+  /** Stores the bindings not stored yet (one transaction); returns the records of all of them. */
+  createAcls(bindings: Omit<AclRecord, 'id'>[]): Promise<AclRecord[]>;
+  /** Deletes the bindings with these ids (one transaction); returns those that existed. */
+  deleteAcls(ids: number[]): Promise<AclRecord[]>;
+  listQuotas(): Promise<QuotaRecord[]>;
+  /**
+   * Sets and removes quota values of one entity in one transaction; returns the entity's values
+   * afterwards (empty when none is left).
+   */
+  alterQuotas(entity: QuotaEntity, set: Record<string, number>, remove: string[]): Promise<Record<string, number>>;
+  appendAudit(events: NewAuditRecord[]): Promise<void>;
+  /** Audit records with id > `afterId`, oldest first, at most `limit`. */
+  listAudit(afterId: number, limit: number): Promise<AuditRecord[]>;
+  /** Deletes audit records older than `before`; returns how many. */
+  trimAudit(before: Date): Promise<number>;
   close(): Promise<void>;
 }

@@ -2,7 +2,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteMetadataStore, TopicExistsError, TopicNotFoundError, applySqliteMigrations } from '@runnel/metadata';
+import {
+  SqliteMetadataStore,
+  TopicExistsError,
+  TopicNotFoundError,
+  UserExistsError,
+  UserNotFoundError,
+  applySqliteMigrations,
+} from '@runnel/metadata';
 
 describe('SqliteMetadataStore (real SQLite file)', () => {
   let dir: string;
@@ -113,7 +120,11 @@ describe('SqliteMetadataStore (real SQLite file)', () => {
     const db = new Database(dbFile, { readonly: true });
     const rows = db.prepare('SELECT migration_name FROM _prisma_migrations').all();
     db.close();
-    expect(rows).toEqual([{ migration_name: '20261122000000_init' }, { migration_name: '20261205000000_dynamic_broker_configs' }]);
+    expect(rows).toEqual([
+      { migration_name: '20261122000000_init' },
+      { migration_name: '20261205000000_dynamic_broker_configs' },
+      { migration_name: '20261206000000_security' },
+    ]);
   });
 
   it('keeps dynamic broker configs per broker and cluster-wide, across reopen', async () => {
@@ -132,5 +143,72 @@ describe('SqliteMetadataStore (real SQLite file)', () => {
     expect(await store.dynamicBrokerConfigs(0)).toEqual({ 'log.retention.ms': '2000' });
     expect(await store.dynamicBrokerConfigs(1)).toEqual({ 'compression.type': 'zstd' });
     expect(await store.dynamicBrokerConfigs('default')).toEqual({ 'compression.type': 'lz4' });
+  });
+
+  const credential = (mechanism: string, salt: string) => ({ mechanism, salt, storedKey: 'sk', serverKey: 'vk', iterations: 4096 });
+
+  it('keeps users, credentials per mechanism and API keys across reopen; deleting a user deletes its keys', async () => {
+    await store.createUser('alice', [credential('SCRAM-SHA-256', 's1')]);
+    await expect(store.createUser('alice', [])).rejects.toBeInstanceOf(UserExistsError);
+    await store.setCredentials('alice', [credential('SCRAM-SHA-256', 's2'), credential('SCRAM-SHA-512', 's3')]);
+    await expect(store.setCredentials('bob', [])).rejects.toBeInstanceOf(UserNotFoundError);
+    await expect(store.createApiKey({ keyId: 'k0', userName: 'bob', secretHash: 'h', expiresAt: null })).rejects.toBeInstanceOf(
+      UserNotFoundError,
+    );
+    await store.createApiKey({ keyId: 'k1', userName: 'alice', secretHash: 'h1', expiresAt: new Date(86_400_000) });
+    await store.close();
+    store = await SqliteMetadataStore.open(dbFile);
+    const alice = await store.getUser('alice');
+    expect(alice?.credentials.map((c) => [c.mechanism, c.salt]).sort()).toEqual([
+      ['SCRAM-SHA-256', 's2'],
+      ['SCRAM-SHA-512', 's3'],
+    ]);
+    expect(await store.getApiKey('k1')).toMatchObject({ userName: 'alice', secretHash: 'h1', expiresAt: new Date(86_400_000) });
+    expect(await store.deleteUser('alice')).toBe(true);
+    expect(await store.getApiKey('k1')).toBeNull();
+    expect(await store.deleteUser('alice')).toBe(false);
+  });
+
+  it('stores each ACL binding once, deletes by id and keeps the rest', async () => {
+    const binding = {
+      resourceType: 'TOPIC',
+      resourceName: 'orders',
+      patternType: 'LITERAL',
+      principal: 'User:alice',
+      host: '*',
+      operation: 'READ',
+      permission: 'ALLOW',
+    };
+    const [first] = await store.createAcls([binding]);
+    const again = await store.createAcls([binding, { ...binding, operation: 'WRITE' }]);
+    expect(again[0].id).toBe(first.id);
+    expect(await store.listAcls()).toHaveLength(2);
+    expect(await store.deleteAcls([first.id, 9999])).toEqual([first]);
+    await store.close();
+    store = await SqliteMetadataStore.open(dbFile);
+    expect((await store.listAcls()).map((acl) => acl.operation)).toEqual(['WRITE']);
+  });
+
+  it('keeps quotas per entity and pages the audit log by id', async () => {
+    expect(await store.alterQuotas({ user: 'alice', clientId: '' }, { producer_byte_rate: 1024, consumer_byte_rate: 2048 }, [])).toEqual({
+      producer_byte_rate: 1024,
+      consumer_byte_rate: 2048,
+    });
+    await store.alterQuotas({ user: '<default>', clientId: '' }, { producer_byte_rate: 10 }, []);
+    expect(await store.alterQuotas({ user: 'alice', clientId: '' }, {}, ['consumer_byte_rate'])).toEqual({ producer_byte_rate: 1024 });
+    expect(await store.listQuotas()).toEqual([
+      { entity: { user: '<default>', clientId: '' }, values: { producer_byte_rate: 10 } },
+      { entity: { user: 'alice', clientId: '' }, values: { producer_byte_rate: 1024 } },
+    ]);
+    const event = { principal: 'User:admin', source: '127.0.0.1', resource: 'TOPIC:a', operation: 'CREATE_TOPIC', outcome: 'SUCCESS' };
+    await store.appendAudit([
+      { ...event, before: null, after: '{}', time: new Date(1000) },
+      { ...event, before: null, after: null },
+    ]);
+    const [old, recent] = await store.listAudit(0, 10);
+    expect(old).toMatchObject({ ...event, after: '{}', time: new Date(1000) });
+    expect(await store.listAudit(old.id, 10)).toEqual([recent]);
+    expect(await store.trimAudit(new Date(2000))).toBe(1);
+    expect(await store.listAudit(0, 10)).toEqual([recent]);
   });
 });

@@ -5,6 +5,7 @@ import { DEFAULT_GROUP_LIMITS } from '@runnel/groups';
 import type { HttpConsumerConfig } from '../consumers/consumer-config';
 import type { GroupConfig } from '../groups/group-config';
 import type { ProduceConfig } from '../produce/produce-config';
+import { SecurityConfig, TLS_CLIENT_AUTH, TlsClientAuth } from '../security/security-config';
 import { TOPIC_CONFIG_NAMES, brokerTopicDefaults, envNameOf } from '../topics/topic-configs';
 import { booleanVar, enumVar, integerVar, optionalIntegerVar, originListVar, originVar, stringVar } from './env-vars';
 
@@ -69,6 +70,8 @@ export interface BrokerConfig {
   corsOrigins: string[];
   /** Base of every link in responses; unset: the listener's own address (see advertisedUrlOf). */
   advertisedUrl: string | undefined;
+  /** Authentication, ACLs, TLS, quotas and the audit log (DESIGN.md "Security"). */
+  security: SecurityConfig;
   /** Test-only fault injection: while this file exists, log writes fail with ENOSPC (see libs/log io.ts). */
   testEnospcFlagFile: string | undefined;
 }
@@ -147,6 +150,25 @@ function brokerSchema(fileLimit: number | undefined) {
       RUNNEL_CORS_ORIGINS: originListVar(),
       RUNNEL_ADVERTISED_URL: originVar(),
       RUNNEL_TEST_ENOSPC_FLAG_FILE: stringVar(''),
+      RUNNEL_AUTH: booleanVar(false),
+      RUNNEL_ADMIN_PASSWORD: stringVar(''),
+      RUNNEL_SUPER_USERS: stringVar('User:admin'),
+      RUNNEL_METRICS_PUBLIC: booleanVar(false),
+      RUNNEL_ALLOW_EVERYONE_IF_NO_ACL_FOUND: booleanVar(false),
+      RUNNEL_ALLOWED_ORIGINS: originListVar(),
+      RUNNEL_AUTH_CACHE_MS: integerVar(5 * 60_000, 0, INT32_MAX),
+      RUNNEL_AUTH_FAILURES_BEFORE_DELAY: integerVar(5, 0, 1_000_000),
+      RUNNEL_AUTH_MAX_FAILURE_DELAY_MS: integerVar(5_000, 0, 600_000),
+      RUNNEL_WS_TICKET_TTL_MS: integerVar(30_000, 1_000, 3_600_000),
+      RUNNEL_AUDIT_RETENTION_MS: integerVar(30 * 24 * 3_600_000, 60_000, Number.MAX_SAFE_INTEGER),
+      RUNNEL_TLS_CERT: stringVar(''),
+      RUNNEL_TLS_KEY: stringVar(''),
+      RUNNEL_TLS_CA: stringVar(''),
+      RUNNEL_TLS_CLIENT_AUTH: enumVar<TlsClientAuth>('none', TLS_CLIENT_AUTH),
+      RUNNEL_TLS_PRINCIPAL_MAPPING_RULES: stringVar('DEFAULT'),
+      RUNNEL_QUOTA_WINDOW_NUM: integerVar(11, 2, 1000),
+      RUNNEL_QUOTA_WINDOW_SIZE_MS: integerVar(1000, 10, 3_600_000),
+      RUNNEL_QUOTA_MAX_DELAY_MS: integerVar(30_000, 0, INT32_MAX),
     })
     .transform((v) => ({ ...v, fileLimit }));
 }
@@ -201,6 +223,55 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv, fileLimit: number | und
     corsOrigins: v.RUNNEL_CORS_ORIGINS,
     advertisedUrl: v.RUNNEL_ADVERTISED_URL,
     testEnospcFlagFile: v.RUNNEL_TEST_ENOSPC_FLAG_FILE || undefined,
+    security: securityConfigOf(v),
+  };
+}
+
+/** Kafka's super.users syntax: principals separated by semicolons. */
+const PRINCIPAL = /^User:[^;\s]{1,255}$/;
+
+function securityConfigOf(v: Parsed): SecurityConfig {
+  const superUsers = v.RUNNEL_SUPER_USERS.split(';')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  const bad = superUsers.find((principal) => !PRINCIPAL.test(principal));
+  if (bad !== undefined) throw new ConfigError(`RUNNEL_SUPER_USERS has "${bad}", which is not a principal such as User:admin`);
+  const tlsFiles = [v.RUNNEL_TLS_CERT, v.RUNNEL_TLS_KEY];
+  if (tlsFiles.some(Boolean) && !tlsFiles.every(Boolean)) {
+    throw new ConfigError('RUNNEL_TLS_CERT and RUNNEL_TLS_KEY must be set together (PEM files of the listener certificate and its key)');
+  }
+  if (v.RUNNEL_TLS_CLIENT_AUTH !== 'none' && !v.RUNNEL_TLS_CA) {
+    throw new ConfigError(`RUNNEL_TLS_CLIENT_AUTH=${v.RUNNEL_TLS_CLIENT_AUTH} needs RUNNEL_TLS_CA (the CA client certificates chain to)`);
+  }
+  if (v.RUNNEL_TLS_CLIENT_AUTH !== 'none' && !v.RUNNEL_TLS_CERT) {
+    throw new ConfigError(`RUNNEL_TLS_CLIENT_AUTH=${v.RUNNEL_TLS_CLIENT_AUTH} needs TLS on (RUNNEL_TLS_CERT and RUNNEL_TLS_KEY)`);
+  }
+  return {
+    enabled: v.RUNNEL_AUTH,
+    adminPassword: v.RUNNEL_ADMIN_PASSWORD || undefined,
+    superUsers,
+    metricsPublic: v.RUNNEL_METRICS_PUBLIC,
+    allowEveryoneIfNoAclFound: v.RUNNEL_ALLOW_EVERYONE_IF_NO_ACL_FOUND,
+    allowedOrigins: v.RUNNEL_ALLOWED_ORIGINS,
+    credentialCacheMs: v.RUNNEL_AUTH_CACHE_MS,
+    failuresBeforeDelay: v.RUNNEL_AUTH_FAILURES_BEFORE_DELAY,
+    maxFailureDelayMs: v.RUNNEL_AUTH_MAX_FAILURE_DELAY_MS,
+    wsTicketTtlMs: v.RUNNEL_WS_TICKET_TTL_MS,
+    auditRetentionMs: v.RUNNEL_AUDIT_RETENTION_MS,
+    tls: v.RUNNEL_TLS_CERT
+      ? {
+          certFile: path.resolve(v.RUNNEL_TLS_CERT),
+          keyFile: path.resolve(v.RUNNEL_TLS_KEY),
+          caFile: v.RUNNEL_TLS_CA ? path.resolve(v.RUNNEL_TLS_CA) : undefined,
+          clientAuth: v.RUNNEL_TLS_CLIENT_AUTH,
+          principalMappingRules: v.RUNNEL_TLS_PRINCIPAL_MAPPING_RULES,
+        }
+      : undefined,
+    quotas: {
+      windowCount: v.RUNNEL_QUOTA_WINDOW_NUM,
+      windowMs: v.RUNNEL_QUOTA_WINDOW_SIZE_MS,
+      maxDelayMs: v.RUNNEL_QUOTA_MAX_DELAY_MS,
+    },
   };
 }
 

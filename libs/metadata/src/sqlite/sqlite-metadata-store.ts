@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { Prisma, PrismaClient } from '../generated/sqlite/client';
 import {
+  AclRecord,
+  ApiKeyRecord,
+  AuditRecord,
   BrokerConfigScope,
+  NewAuditRecord,
+  QuotaEntity,
+  QuotaRecord,
+  ScramCredentialRecord,
+  UserExistsError,
+  UserNotFoundError,
+  UserRecord,
   ListTopicsOptions,
   MetadataStore,
   MetadataWriteError,
@@ -15,6 +25,7 @@ import { applySqliteMigrations } from './migrate';
 
 type TopicRow = Prisma.TopicGetPayload<{ include: { configs: true } }>;
 type PartitionRow = Prisma.PartitionGetPayload<object>;
+type UserRow = Prisma.UserGetPayload<{ include: { credentials: true } }>;
 
 /**
  * MetadataStore on an embedded SQLite file (`<data dir>/meta.db`), migrated on open.
@@ -47,7 +58,14 @@ export class SqliteMetadataStore implements MetadataStore {
     try {
       return await run(this.prisma);
     } catch (error) {
-      if (error instanceof TopicExistsError || error instanceof TopicNotFoundError) throw error;
+      if (
+        error instanceof TopicExistsError ||
+        error instanceof TopicNotFoundError ||
+        error instanceof UserExistsError ||
+        error instanceof UserNotFoundError
+      ) {
+        throw error;
+      }
       const broken = this.prisma;
       this.prisma = SqliteMetadataStore.connect(this.dbFile);
       await broken.$disconnect().catch(() => undefined);
@@ -135,6 +153,155 @@ export class SqliteMetadataStore implements MetadataStore {
     );
   }
 
+  async listUsers(): Promise<UserRecord[]> {
+    const rows = await this.prisma.user.findMany({ include: { credentials: true }, orderBy: { name: 'asc' } });
+    return rows.map(toUserRecord);
+  }
+
+  async getUser(name: string): Promise<UserRecord | null> {
+    const row = await this.prisma.user.findUnique({ where: { name }, include: { credentials: true } });
+    return row ? toUserRecord(row) : null;
+  }
+
+  async createUser(name: string, credentials: ScramCredentialRecord[]): Promise<UserRecord> {
+    return this.write(`create user '${name}'`, async (prisma) => {
+      try {
+        const row = await prisma.user.create({
+          data: { name, credentials: { create: credentials.map((c) => ({ ...c })) } },
+          include: { credentials: true },
+        });
+        return toUserRecord(row);
+      } catch (error) {
+        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') throw new UserExistsError(name);
+        throw error;
+      }
+    });
+  }
+
+  async setCredentials(name: string, credentials: ScramCredentialRecord[]): Promise<UserRecord> {
+    return this.write(`set the credentials of user '${name}'`, (prisma) =>
+      prisma.$transaction(async (tx) => {
+        const exists = await tx.user.findUnique({ where: { name }, select: { name: true } });
+        if (!exists) throw new UserNotFoundError(name);
+        for (const c of credentials) {
+          await tx.scramCredential.upsert({
+            where: { userName_mechanism: { userName: name, mechanism: c.mechanism } },
+            create: { userName: name, ...c },
+            update: { salt: c.salt, storedKey: c.storedKey, serverKey: c.serverKey, iterations: c.iterations },
+          });
+        }
+        return toUserRecord(await tx.user.findUniqueOrThrow({ where: { name }, include: { credentials: true } }));
+      }),
+    );
+  }
+
+  async deleteUser(name: string): Promise<boolean> {
+    const result = await this.write(`delete user '${name}'`, (prisma) => prisma.user.deleteMany({ where: { name } }));
+    return result.count > 0;
+  }
+
+  async createApiKey(key: Omit<ApiKeyRecord, 'createdAt'>): Promise<ApiKeyRecord> {
+    return this.write(`create an API key for user '${key.userName}'`, (prisma) =>
+      prisma.$transaction(async (tx) => {
+        const exists = await tx.user.findUnique({ where: { name: key.userName }, select: { name: true } });
+        if (!exists) throw new UserNotFoundError(key.userName);
+        return tx.apiKey.create({ data: key });
+      }),
+    );
+  }
+
+  getApiKey(keyId: string): Promise<ApiKeyRecord | null> {
+    return this.prisma.apiKey.findUnique({ where: { keyId } });
+  }
+
+  listApiKeys(userName: string): Promise<ApiKeyRecord[]> {
+    return this.prisma.apiKey.findMany({ where: { userName }, orderBy: [{ createdAt: 'asc' }, { keyId: 'asc' }] });
+  }
+
+  async deleteApiKey(keyId: string): Promise<boolean> {
+    const result = await this.write(`delete API key '${keyId}'`, (prisma) => prisma.apiKey.deleteMany({ where: { keyId } }));
+    return result.count > 0;
+  }
+
+  listAcls(): Promise<AclRecord[]> {
+    return this.prisma.aclBinding.findMany({ orderBy: { id: 'asc' } });
+  }
+
+  async createAcls(bindings: Omit<AclRecord, 'id'>[]): Promise<AclRecord[]> {
+    return this.write('create ACLs', (prisma) =>
+      prisma.$transaction(async (tx) => {
+        const created: AclRecord[] = [];
+        for (const binding of bindings) {
+          created.push(
+            await tx.aclBinding.upsert({
+              where: {
+                resourceType_resourceName_patternType_principal_host_operation_permission: { ...binding },
+              },
+              create: { ...binding },
+              update: {},
+            }),
+          );
+        }
+        return created;
+      }),
+    );
+  }
+
+  async deleteAcls(ids: number[]): Promise<AclRecord[]> {
+    if (ids.length === 0) return [];
+    return this.write('delete ACLs', (prisma) =>
+      prisma.$transaction(async (tx) => {
+        const existing = await tx.aclBinding.findMany({ where: { id: { in: ids } }, orderBy: { id: 'asc' } });
+        await tx.aclBinding.deleteMany({ where: { id: { in: existing.map((row) => row.id) } } });
+        return existing;
+      }),
+    );
+  }
+
+  async listQuotas(): Promise<QuotaRecord[]> {
+    const rows = await this.prisma.quota.findMany({ orderBy: [{ user: 'asc' }, { clientId: 'asc' }, { name: 'asc' }] });
+    const byEntity = new Map<string, QuotaRecord>();
+    for (const row of rows) {
+      const key = JSON.stringify([row.user, row.clientId]);
+      let record = byEntity.get(key);
+      if (!record) byEntity.set(key, (record = { entity: { user: row.user, clientId: row.clientId }, values: {} }));
+      record.values[row.name] = row.value;
+    }
+    return [...byEntity.values()];
+  }
+
+  async alterQuotas(entity: QuotaEntity, set: Record<string, number>, remove: string[]): Promise<Record<string, number>> {
+    return this.write('alter quotas', (prisma) =>
+      prisma.$transaction(async (tx) => {
+        const where = { user: entity.user, clientId: entity.clientId };
+        if (remove.length > 0) await tx.quota.deleteMany({ where: { ...where, name: { in: remove } } });
+        for (const [name, value] of Object.entries(set)) {
+          await tx.quota.upsert({
+            where: { user_clientId_name: { ...where, name } },
+            create: { ...where, name, value },
+            update: { value },
+          });
+        }
+        const rows = await tx.quota.findMany({ where });
+        return Object.fromEntries(rows.map((row) => [row.name, row.value]));
+      }),
+    );
+  }
+
+  async appendAudit(events: NewAuditRecord[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.write('append to the audit log', (prisma) => prisma.auditEvent.createMany({ data: events }));
+  }
+
+  listAudit(afterId: number, limit: number): Promise<AuditRecord[]> {
+    return this.prisma.auditEvent.findMany({ where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit });
+  }
+
+  async trimAudit(before: Date): Promise<number> {
+    const result = await this.write('trim the audit log', (prisma) => prisma.auditEvent.deleteMany({ where: { time: { lt: before } } }));
+    return result.count;
+  }
+
   async close(): Promise<void> {
     await this.prisma.$disconnect();
   }
@@ -218,6 +385,20 @@ function toTopicRecord(row: TopicRow): TopicRecord {
     isInternal: row.isInternal,
     configs: Object.fromEntries(row.configs.map((c) => [c.name, c.value])),
     createdAt: row.createdAt,
+  };
+}
+
+function toUserRecord(row: UserRow): UserRecord {
+  return {
+    name: row.name,
+    createdAt: row.createdAt,
+    credentials: row.credentials.map(({ mechanism, salt, storedKey, serverKey, iterations }) => ({
+      mechanism,
+      salt,
+      storedKey,
+      serverKey,
+      iterations,
+    })),
   };
 }
 

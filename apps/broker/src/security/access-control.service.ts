@@ -1,0 +1,108 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { AclBinding, Authorizer, Decision, Operation, ResourceType } from '@runnel/security';
+import type { AclRecord, MetadataStore } from '@runnel/metadata';
+import { BrokerConfig } from '../config/broker-config';
+import { BROKER_CONFIG, METADATA_STORE } from '../config/tokens';
+import { RunnelError } from '../common/errors';
+import { AuditService } from './audit.service';
+import type { Caller } from './caller';
+
+export type AccessListener = () => void;
+
+/**
+ * The one authorizer every transport goes through (REST, WebSocket, SSE, HTTP consumers, the
+ * console and CLI through them): services call `require` before they act, lists go through
+ * `filter` before paging. With authentication off everything is allowed (Kafka without an
+ * authorizer). Decisions come from libs/security's Authorizer over the ACLs of the metadata
+ * store, reloaded after every ACL change; listeners (open WebSocket subscriptions) hear of each
+ * change so a revoked READ ends what it guarded.
+ */
+@Injectable()
+export class AccessControl implements OnModuleInit {
+  private readonly logger = new Logger('AccessControl');
+  readonly authorizer: Authorizer;
+  private readonly listeners = new Set<AccessListener>();
+  private records: AclRecord[] = [];
+
+  constructor(
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    private readonly audit: AuditService,
+  ) {
+    this.authorizer = new Authorizer({
+      superUsers: config.security.superUsers,
+      allowEveryoneIfNoAclFound: config.security.allowEveryoneIfNoAclFound,
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.reload();
+  }
+
+  /** Authentication and authorization are on (RUNNEL_AUTH). */
+  get enabled(): boolean {
+    return this.config.security.enabled;
+  }
+
+  /** The stored bindings with their ids, as last loaded. */
+  get acls(): readonly AclRecord[] {
+    return this.records;
+  }
+
+  /** Reloads the bindings from the metadata store and tells every listener; call after any ACL change. */
+  async reload(): Promise<void> {
+    this.records = await this.store.listAcls();
+    this.authorizer.setBindings(this.records.map(toBinding));
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.logger.error(`ACL change listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** Registers a listener for ACL changes; returns its removal. */
+  onChange(listener: AccessListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The authorizer's decision and what made it, as if authentication were on (acls:check). */
+  explain(principal: string, host: string, operation: Operation, type: ResourceType, name: string): Decision {
+    return this.authorizer.authorize(principal, host, operation, { type, name });
+  }
+
+  allows(caller: Caller, operation: Operation, type: ResourceType, name: string): boolean {
+    return !this.enabled || this.authorizer.allowed(caller.principal, caller.host, operation, { type, name });
+  }
+
+  /** Throws 403/40301 (and audits the denial) unless `caller` may perform `operation` on the resource. */
+  require(caller: Caller, operation: Operation, type: ResourceType, name: string): void {
+    if (this.allows(caller, operation, type, name)) return;
+    this.audit.note({ principal: caller.principal, source: caller.host, resource: `${type}:${name}`, operation, outcome: 'DENIED' });
+    throw notAuthorized(caller, operation, type, name);
+  }
+
+  /** The items `caller` may perform `operation` on (lists: filter before paging). */
+  filter<T>(caller: Caller, operation: Operation, type: ResourceType, items: readonly T[], nameOf: (item: T) => string): T[] {
+    if (!this.enabled) return items.slice();
+    return items.filter((item) => this.authorizer.allowed(caller.principal, caller.host, operation, { type, name: nameOf(item) }));
+  }
+}
+
+export function notAuthorized(caller: Caller, operation: Operation, type: ResourceType, name: string): RunnelError {
+  return new RunnelError('NOT_AUTHORIZED', `${caller.principal} is not authorized to ${operation} ${type} '${name}'`);
+}
+
+export function toBinding(record: AclRecord): AclBinding {
+  return {
+    resourceType: record.resourceType as ResourceType,
+    resourceName: record.resourceName,
+    patternType: record.patternType as AclBinding['patternType'],
+    principal: record.principal,
+    host: record.host,
+    operation: record.operation as Operation,
+    permission: record.permission as AclBinding['permission'],
+  };
+}

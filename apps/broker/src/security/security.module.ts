@@ -1,0 +1,29 @@
+import { Global, Module } from '@nestjs/common';
+import { BrokerConfig } from '../config/broker-config';
+import { BROKER_CONFIG } from '../config/tokens';
+import { AccessControl } from './access-control.service';
+import { AuditService } from './audit.service';
+import { Authenticator } from './authenticator';
+import { QuotaService } from './quota.service';
+import { WsTickets } from './ws-tickets';
+
+/**
+ * DESIGN.md "Security" in the broker: authentication, the one authorizer (AccessControl), quotas,
+ * WebSocket tickets and the audit log, for every other module to inject.
+ */
+@Global()
+@Module({
+  providers: [
+    AuditService,
+    AccessControl,
+    Authenticator,
+    QuotaService,
+    {
+      provide: WsTickets,
+      useFactory: (config: BrokerConfig) => new WsTickets(config.security.wsTicketTtlMs),
+      inject: [BROKER_CONFIG],
+    },
+  ],
+  exports: [AuditService, AccessControl, Authenticator, QuotaService, WsTickets],
+})
+export class SecurityModule {}

@@ -1,0 +1,4 @@
+export * from './acl';
+export * from './authorizer';
+export * from './scram';
+export * from './api-keys';
