@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
-import { Inject, Injectable } from '@nestjs/common';
-import type { MetadataStore } from '@runnel/metadata';
-import { parseApiKey, scramCredential, ScramCredential, secretMatches, verifyScramPassword } from '@runnel/security';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { ApiKeyRecord, MetadataStore } from '@runnel/metadata';
+import { AuthFailures, parseApiKey, scramCredential, ScramCredential, secretMatches, verifyScramPassword } from '@runnel/security';
 import { RunnelError } from '../common/errors';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, METADATA_STORE } from '../config/tokens';
@@ -22,6 +23,9 @@ export interface Credentials {
 const MAX_CACHED = 10_000;
 /** The answer to every failed authentication: the same for an unknown user, a wrong password and a bad key. */
 export const AUTHENTICATION_FAILED = 'Authentication failed: send valid credentials (HTTP Basic, Bearer API key or a client certificate)';
+/** Logged once at start, and shown on /health/ready, while RUNNEL_AUTH is off. */
+export const AUTHENTICATION_OFF_WARNING =
+  'authentication is off (RUNNEL_AUTH=off): anyone who can reach this port can read, write and delete everything; set RUNNEL_AUTH=on';
 
 interface Verified {
   user: string;
@@ -39,15 +43,24 @@ interface Verified {
  *     in constant time; an expired key fails.
  *   - no Authorization header — a TLS client certificate the CA verified, its subject mapped to a
  *     user by RUNNEL_TLS_PRINCIPAL_MAPPING_RULES.
- * A verified secret is remembered for `credentialCacheMs` under its SHA-256 (never the secret), so
- * a request does not cost a PBKDF2; a password change, key deletion or user deletion forgets it.
+ * A verified secret is remembered for `credentialCacheMs` (an API key no longer than it is valid)
+ * under its SHA-256 (never the secret), so a request does not cost a PBKDF2; a password change,
+ * key deletion or user deletion forgets it, and a verification that was in flight when it was
+ * forgotten is not remembered.
+ * After `failuresBeforeDelay` failed attempts from one address, each further attempt from it
+ * waits before it is answered (AuthFailures: doubling up to `maxFailureDelayMs`, reset by a
+ * success); a request without any credentials is not an attempt and is neither counted nor delayed.
  * With authentication off every request is ANONYMOUS.
  */
 @Injectable()
-export class Authenticator {
+export class Authenticator implements OnModuleInit {
+  private readonly logger = new Logger('Security');
   private readonly verified = new Map<string, Verified>();
+  /** Bumped by every forget: a verification started before it must not be remembered after it. */
+  private generation = 0;
   private dummy: Promise<ScramCredential> | undefined;
   readonly certificates: CertificatePrincipals;
+  readonly failures: AuthFailures;
 
   constructor(
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
@@ -55,10 +68,23 @@ export class Authenticator {
     private readonly audit: AuditService,
   ) {
     this.certificates = new CertificatePrincipals(config.security.tls?.principalMappingRules ?? 'DEFAULT');
+    this.failures = new AuthFailures({
+      failuresBeforeDelay: config.security.failuresBeforeDelay,
+      maxDelayMs: config.security.maxFailureDelayMs,
+    });
+  }
+
+  onModuleInit(): void {
+    if (!this.enabled) this.logger.warn(AUTHENTICATION_OFF_WARNING);
   }
 
   get enabled(): boolean {
     return this.config.security.enabled;
+  }
+
+  /** What /health/ready shows besides its status: the security settings an operator should know about. */
+  get warnings(): string[] {
+    return this.enabled ? [] : [AUTHENTICATION_OFF_WARNING];
   }
 
   async authenticate(request: Credentials): Promise<Caller> {
@@ -71,40 +97,56 @@ export class Authenticator {
       if (user !== undefined) return userCaller(user, host, clientId, 'certificate');
       throw this.failure(host, undefined, 'no credentials');
     }
-    const space = header.indexOf(' ');
-    const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
-    const value = space < 0 ? '' : header.slice(space + 1).trim();
-    const cacheKey = createHash('sha256').update(header).digest('base64');
-    const cached = this.verified.get(cacheKey);
-    if (cached && cached.expiresAt > Date.now()) return userCaller(cached.user, host, clientId, cached.via);
-    if (cached) this.verified.delete(cacheKey);
-    let user: string | undefined;
-    let via: AuthenticatedVia;
-    if (scheme === 'basic') {
-      via = 'password';
-      user = await this.verifyBasic(value, host);
-    } else if (scheme === 'bearer') {
-      via = 'api-key';
-      user = await this.verifyBearer(value, host);
-    } else {
-      throw this.failure(host, undefined, `unsupported scheme '${scheme.slice(0, 20)}'`);
+    const delayMs = this.failures.delayMs(host);
+    if (delayMs > 0) await sleep(delayMs);
+    try {
+      const verified = await this.verify(header, host);
+      this.failures.succeeded(host);
+      return userCaller(verified.user, host, clientId, verified.via);
+    } catch (error) {
+      this.failures.failed(host);
+      throw error;
     }
-    this.remember(cacheKey, { user, via, expiresAt: Date.now() + this.config.security.credentialCacheMs });
-    return userCaller(user, host, clientId, via);
   }
 
   /** Forgets every remembered secret of `user` (password change, user deletion). */
   forgetUser(user: string): void {
+    this.generation++;
     for (const [key, entry] of this.verified) if (entry.user === user) this.verified.delete(key);
   }
 
   /** Forgets remembered API keys (key deletion): they are re-checked on next use. */
   forgetApiKeys(): void {
+    this.generation++;
     for (const [key, entry] of this.verified) if (entry.via === 'api-key') this.verified.delete(key);
   }
 
-  private remember(key: string, entry: Verified): void {
-    if (this.config.security.credentialCacheMs === 0) return;
+  private async verify(header: string, host: string): Promise<{ user: string; via: AuthenticatedVia }> {
+    const space = header.indexOf(' ');
+    const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
+    const value = space < 0 ? '' : header.slice(space + 1).trim();
+    const cacheKey = createHash('sha256').update(header).digest('base64');
+    const cached = this.verified.get(cacheKey);
+    if (cached && cached.expiresAt > Date.now()) return cached;
+    if (cached) this.verified.delete(cacheKey);
+    const generation = this.generation;
+    const cacheUntil = Date.now() + this.config.security.credentialCacheMs;
+    if (scheme === 'basic') {
+      const user = await this.verifyBasic(value, host);
+      this.remember(cacheKey, { user, via: 'password', expiresAt: cacheUntil }, generation);
+      return { user, via: 'password' };
+    }
+    if (scheme === 'bearer') {
+      const key = await this.verifyBearer(value, host);
+      const keyExpiresAt = key.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+      this.remember(cacheKey, { user: key.userName, via: 'api-key', expiresAt: Math.min(cacheUntil, keyExpiresAt) }, generation);
+      return { user: key.userName, via: 'api-key' };
+    }
+    throw this.failure(host, undefined, `unsupported scheme '${scheme.slice(0, 20)}'`);
+  }
+
+  private remember(key: string, entry: Verified, generation: number): void {
+    if (this.config.security.credentialCacheMs === 0 || generation !== this.generation) return;
     if (this.verified.size >= MAX_CACHED) this.verified.delete(this.verified.keys().next().value as string);
     this.verified.set(key, entry);
   }
@@ -123,7 +165,7 @@ export class Authenticator {
     return name;
   }
 
-  private async verifyBearer(value: string, host: string): Promise<string> {
+  private async verifyBearer(value: string, host: string): Promise<ApiKeyRecord> {
     const parsed = parseApiKey(value);
     if (!parsed) throw this.failure(host, undefined, 'malformed API key');
     const key = await this.store.getApiKey(parsed.keyId);
@@ -131,7 +173,7 @@ export class Authenticator {
     if (!key || !ok) throw this.failure(host, undefined, `unknown API key '${parsed.keyId}' or wrong secret`);
     if (key.expiresAt !== null && key.expiresAt.getTime() <= Date.now())
       throw this.failure(host, key.userName, `API key '${parsed.keyId}' expired`);
-    return key.userName;
+    return key;
   }
 
   private dummyCredential(): Promise<ScramCredential> {

@@ -2,11 +2,14 @@ import { Global, Module } from '@nestjs/common';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG } from '../config/tokens';
 import { AccessControl } from './access-control.service';
+import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysService } from './api-keys.service';
 import { AuditService } from './audit.service';
 import { Authenticator } from './authenticator';
 import { QuotaService } from './quota.service';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
+import { WsTicketController } from './ws-ticket.controller';
 import { WsTickets } from './ws-tickets';
 import { TopicsModule } from '../topics/topics.module';
 
@@ -17,9 +20,10 @@ import { TopicsModule } from '../topics/topics.module';
 @Global()
 @Module({
   imports: [TopicsModule],
-  controllers: [UsersController],
+  controllers: [UsersController, ApiKeysController, WsTicketController],
   providers: [
     UsersService,
+    ApiKeysService,
     AuditService,
     AccessControl,
     Authenticator,
