@@ -13,7 +13,9 @@ export function isPublicPath(url: string, config: BrokerConfig): boolean {
 /**
  * Authenticates every HTTP request before routing (an onRequest hook, so no handler, body
  * parser or route-specific code runs for an unauthenticated client) and puts the Caller on the
- * request (`callerOf(request)`). Without valid credentials: 401/40101 with `WWW-Authenticate`.
+ * request (`callerOf(request)`). Without valid credentials: 401/40101 with `WWW-Authenticate`,
+ * answered before a byte of the body is read; a request that announced a body also gets
+ * `Connection: close`, so the broker neither buffers nor drains what an unauthenticated client sends.
  * The authenticator is resolved after Nest has built it (`authenticator()` is called per request).
  */
 export function installAuthentication(
@@ -31,7 +33,13 @@ export function installAuthentication(
     } catch (error) {
       const answer = toApiError(error);
       if (answer.status === 401) void reply.header('www-authenticate', 'Basic realm="runnel", charset="UTF-8"');
+      if (hasBody(request.headers)) void reply.header('connection', 'close');
       return reply.status(answer.status).header('content-type', 'application/json').send(answer.toBody());
     }
   });
+}
+
+/** The request announced a body (RFC 9112: Content-Length other than 0, or Transfer-Encoding). */
+function hasBody(headers: { 'content-length'?: string; 'transfer-encoding'?: string }): boolean {
+  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
 }
