@@ -83,7 +83,7 @@ export class UsersService implements OnModuleInit {
   async create(caller: Caller, body: unknown): Promise<UserView> {
     this.access.require(caller, 'ALTER', 'CLUSTER', 'kafka-cluster');
     const input = passwordInput(body, true);
-    const credential = await scramCredential(input.mechanism, input.password, input.iterations);
+    const credential = await scramCredential(input.mechanism ?? 'SCRAM-SHA-256', input.password, input.iterations);
     try {
       const user = userView(await this.store.createUser(input.name, [credential]));
       await this.audit.record(auditEntry(caller, `USER:${input.name}`, 'CREATE_USER', 'SUCCESS', { after: user }));
@@ -99,12 +99,16 @@ export class UsersService implements OnModuleInit {
     const input = passwordInput(body, false);
     const before = await this.store.getUser(name);
     if (!before) throw unknownUser(name);
-    const credential = await scramCredential(input.mechanism, input.password, input.iterations);
+    // A new password replaces every mechanism's credential (an old password must not keep working
+    // through another), each keeping its iteration count unless one is given; a named mechanism the
+    // user lacks is added.
+    const current = new Map(before.credentials.map((c) => [c.mechanism as ScramMechanism, c.iterations]));
+    if (input.mechanism !== undefined && !current.has(input.mechanism)) current.set(input.mechanism, DEFAULT_ITERATIONS);
+    const credentials = await Promise.all(
+      [...current].map(([mechanism, iterations]) => scramCredential(mechanism, input.password, input.iterations ?? iterations)),
+    );
     try {
-      // A new password replaces every mechanism's credential: an old password must not keep working through another.
-      const others = before.credentials.filter((c) => c.mechanism !== input.mechanism).map((c) => c.mechanism as ScramMechanism);
-      const rest = await Promise.all(others.map((mechanism) => scramCredential(mechanism, input.password, input.iterations)));
-      const user = userView(await this.store.setCredentials(name, [credential, ...rest]));
+      const user = userView(await this.store.setCredentials(name, credentials));
       this.authenticator.forgetUser(name);
       await this.audit.record(auditEntry(caller, `USER:${name}`, 'ALTER_USER', 'SUCCESS', { before: userView(before), after: user }));
       return user;
@@ -138,7 +142,7 @@ function userView(user: UserRecord): UserView {
 function passwordInput(
   body: unknown,
   withName: boolean,
-): { name: string; password: string; mechanism: ScramMechanism; iterations: number } {
+): { name: string; password: string; mechanism: ScramMechanism | undefined; iterations: number | undefined } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('The body must be a JSON object');
   const b = body as Record<string, unknown>;
   const allowed = withName ? ['name', 'password', 'mechanism', 'iterations'] : ['password', 'mechanism', 'iterations'];
@@ -151,10 +155,13 @@ function passwordInput(
   if (typeof b.password !== 'string' || b.password.length < MIN_PASSWORD_LENGTH || b.password.length > MAX_PASSWORD_LENGTH) {
     throw badRequest(`password must be a string of ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`);
   }
-  const mechanism = b.mechanism ?? 'SCRAM-SHA-256';
-  if (!isScramMechanism(mechanism)) throw badRequest('mechanism must be SCRAM-SHA-256 or SCRAM-SHA-512');
-  const iterations = b.iterations ?? DEFAULT_ITERATIONS;
-  if (typeof iterations !== 'number' || !Number.isInteger(iterations) || iterations < MIN_ITERATIONS || iterations > MAX_ITERATIONS) {
+  const mechanism = b.mechanism;
+  if (mechanism !== undefined && !isScramMechanism(mechanism)) throw badRequest('mechanism must be SCRAM-SHA-256 or SCRAM-SHA-512');
+  const iterations = b.iterations;
+  if (
+    iterations !== undefined &&
+    (typeof iterations !== 'number' || !Number.isInteger(iterations) || iterations < MIN_ITERATIONS || iterations > MAX_ITERATIONS)
+  ) {
     throw badRequest(`iterations must be an integer from ${MIN_ITERATIONS} to ${MAX_ITERATIONS}`);
   }
   return { name: withName ? (name as string) : '', password: b.password, mechanism, iterations };
