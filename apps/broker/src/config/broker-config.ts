@@ -236,6 +236,11 @@ function securityConfigOf(v: Parsed): SecurityConfig {
     .filter(Boolean);
   const bad = superUsers.find((principal) => !PRINCIPAL.test(principal));
   if (bad !== undefined) throw new ConfigError(`RUNNEL_SUPER_USERS has "${bad}", which is not a principal such as User:admin`);
+  const adminPassword = v.RUNNEL_ADMIN_PASSWORD;
+  if (adminPassword && (adminPassword.length < 8 || adminPassword.length > 1024)) {
+    // The value is a secret: the message names the variable, never what it holds.
+    throw new ConfigError(`RUNNEL_ADMIN_PASSWORD must have 8 to 1024 characters (it has ${adminPassword.length})`);
+  }
   const tlsFiles = [v.RUNNEL_TLS_CERT, v.RUNNEL_TLS_KEY];
   if (tlsFiles.some(Boolean) && !tlsFiles.every(Boolean)) {
     throw new ConfigError('RUNNEL_TLS_CERT and RUNNEL_TLS_KEY must be set together (PEM files of the listener certificate and its key)');

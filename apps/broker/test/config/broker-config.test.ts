@@ -95,4 +95,107 @@ describe('loadBrokerConfig', () => {
     expect(refusal({ RUNNEL_ADVERTISED_URL: 'broker.example' })).toContain('RUNNEL_ADVERTISED_URL=');
     expect(refusal({ RUNNEL_ADVERTISED_URL: 'https://broker.example/v3' })).toContain('RUNNEL_ADVERTISED_URL=');
   });
+
+  describe('security variables', () => {
+    it('keeps authentication off by default, with Kafka-like defaults for the rest', () => {
+      const security = load({}).security;
+      expect(security).toMatchObject({
+        enabled: false,
+        adminPassword: undefined,
+        superUsers: ['User:admin'],
+        metricsPublic: false,
+        allowEveryoneIfNoAclFound: false,
+        allowedOrigins: [],
+        credentialCacheMs: 300_000,
+        failuresBeforeDelay: 5,
+        maxFailureDelayMs: 5_000,
+        wsTicketTtlMs: 30_000,
+        tls: undefined,
+        quotas: { windowCount: 11, windowMs: 1000, maxDelayMs: 30_000 },
+      });
+    });
+
+    it('reads every security variable', () => {
+      const security = load({
+        RUNNEL_AUTH: 'on',
+        RUNNEL_ADMIN_PASSWORD: 'a-long-password',
+        RUNNEL_SUPER_USERS: 'User:admin; User:ops',
+        RUNNEL_METRICS_PUBLIC: 'on',
+        RUNNEL_ALLOW_EVERYONE_IF_NO_ACL_FOUND: 'true',
+        RUNNEL_ALLOWED_ORIGINS: 'https://console.example',
+        RUNNEL_AUTH_CACHE_MS: '0',
+        RUNNEL_AUTH_FAILURES_BEFORE_DELAY: '3',
+        RUNNEL_AUTH_MAX_FAILURE_DELAY_MS: '800',
+        RUNNEL_WS_TICKET_TTL_MS: '1000',
+        RUNNEL_AUDIT_RETENTION_MS: '60000',
+        RUNNEL_QUOTA_WINDOW_NUM: '10',
+        RUNNEL_QUOTA_WINDOW_SIZE_MS: '100',
+        RUNNEL_QUOTA_MAX_DELAY_MS: '0',
+      }).security;
+      expect(security).toMatchObject({
+        enabled: true,
+        adminPassword: 'a-long-password',
+        superUsers: ['User:admin', 'User:ops'],
+        metricsPublic: true,
+        allowEveryoneIfNoAclFound: true,
+        allowedOrigins: ['https://console.example'],
+        credentialCacheMs: 0,
+        failuresBeforeDelay: 3,
+        maxFailureDelayMs: 800,
+        wsTicketTtlMs: 1000,
+        auditRetentionMs: 60_000,
+        quotas: { windowCount: 10, windowMs: 100, maxDelayMs: 0 },
+      });
+      const tls = load({
+        RUNNEL_TLS_CERT: 'cert.pem',
+        RUNNEL_TLS_KEY: 'key.pem',
+        RUNNEL_TLS_CA: 'ca.pem',
+        RUNNEL_TLS_CLIENT_AUTH: 'required',
+      }).security.tls;
+      expect(tls).toMatchObject({
+        clientAuth: 'required',
+        principalMappingRules: 'DEFAULT',
+        certFile: expect.stringMatching(/cert\.pem$/),
+      });
+    });
+
+    it.each([
+      ['RUNNEL_AUTH', 'yes'],
+      ['RUNNEL_METRICS_PUBLIC', '1'],
+      ['RUNNEL_ALLOW_EVERYONE_IF_NO_ACL_FOUND', 'TRUE'],
+      ['RUNNEL_ALLOWED_ORIGINS', '*'],
+      ['RUNNEL_AUTH_CACHE_MS', '-1'],
+      ['RUNNEL_AUTH_FAILURES_BEFORE_DELAY', '1e3'],
+      ['RUNNEL_AUTH_MAX_FAILURE_DELAY_MS', '600001'],
+      ['RUNNEL_WS_TICKET_TTL_MS', '999'],
+      ['RUNNEL_AUDIT_RETENTION_MS', '59999'],
+      ['RUNNEL_TLS_CLIENT_AUTH', 'optional'],
+      ['RUNNEL_QUOTA_WINDOW_NUM', '1'],
+      ['RUNNEL_QUOTA_WINDOW_SIZE_MS', '9'],
+      ['RUNNEL_QUOTA_MAX_DELAY_MS', '0x10'],
+    ])('refuses %s=%j naming the variable', (name, raw) => {
+      const message = refusal({ [name]: raw });
+      expect(message).toContain(`${name}=`);
+      expect(message).not.toContain('\n');
+    });
+
+    it.each([
+      [{ RUNNEL_SUPER_USERS: 'admin' }, 'RUNNEL_SUPER_USERS'],
+      [{ RUNNEL_SUPER_USERS: 'User:admin;Group:ops' }, 'RUNNEL_SUPER_USERS'],
+      [{ RUNNEL_TLS_CERT: 'cert.pem' }, 'RUNNEL_TLS_KEY'],
+      [{ RUNNEL_TLS_KEY: 'key.pem' }, 'RUNNEL_TLS_CERT'],
+      [{ RUNNEL_TLS_CERT: 'c.pem', RUNNEL_TLS_KEY: 'k.pem', RUNNEL_TLS_CLIENT_AUTH: 'required' }, 'RUNNEL_TLS_CA'],
+      [{ RUNNEL_TLS_CA: 'ca.pem', RUNNEL_TLS_CLIENT_AUTH: 'requested' }, 'RUNNEL_TLS_CERT'],
+    ])('refuses %j naming %s', (env, name) => {
+      expect(refusal(env)).toContain(name);
+    });
+
+    it('refuses a RUNNEL_ADMIN_PASSWORD shorter than 8 or longer than 1024 characters without showing it', () => {
+      for (const password of ['short-1', 'p'.repeat(1025)]) {
+        const message = refusal({ RUNNEL_ADMIN_PASSWORD: password });
+        expect(message).toContain('RUNNEL_ADMIN_PASSWORD must have 8 to 1024 characters');
+        expect(message).not.toContain(password);
+      }
+    });
+  });
 });
