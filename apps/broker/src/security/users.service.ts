@@ -14,6 +14,8 @@ import type { Caller } from './caller';
 export const ADMIN_USER = 'admin';
 /** User names: visible ASCII without `:` (the Basic separator), `;` and `,` (principal lists), `*` and `<>` (Kafka's wildcard and `<default>`). */
 const USER_NAME = /^[A-Za-z0-9._@+=-]{1,255}$/;
+/** Users at most (each costs a row and, when listed, a line): the next create answers 409/40901. */
+export const MAX_USERS = 10_000;
 const MIN_PASSWORD_LENGTH = 8;
 const MAX_PASSWORD_LENGTH = 1024;
 
@@ -83,6 +85,8 @@ export class UsersService implements OnModuleInit {
   async create(caller: Caller, body: unknown): Promise<UserView> {
     this.access.require(caller, 'ALTER', 'CLUSTER', 'kafka-cluster');
     const input = passwordInput(body, true);
+    const count = (await this.store.listUsers()).length;
+    if (count >= MAX_USERS) throw new RunnelError('CONFLICT', `the broker already has ${count} users, the most it holds: delete one first`);
     const credential = await scramCredential(input.mechanism ?? 'SCRAM-SHA-256', input.password, input.iterations);
     try {
       const user = userView(await this.store.createUser(input.name, [credential]));
