@@ -40,6 +40,12 @@ describe('users admin (RUNNEL_AUTH=on)', () => {
     expect((await call('GET', `${users}/carol`, ADMIN)).body).toEqual({ error_code: 404, message: expect.stringContaining('carol') });
   });
 
+  it('keeps /metrics behind authentication without RUNNEL_METRICS_PUBLIC, and /health/* public', async () => {
+    expect((await call('GET', `${broker.baseUrl}/metrics`)).body).toMatchObject({ error_code: 40101 });
+    expect((await call('GET', `${broker.baseUrl}/metrics`, ADMIN)).status).toBe(200);
+    expect((await call('GET', `${broker.baseUrl}/health/ready`)).status).toBe(200);
+  });
+
   it('lets every RUNNEL_SUPER_USERS principal administer users', async () => {
     const ops = basic('ops', 'ops-password');
     expect((await call('POST', users, ops, { name: 'by-ops', password: 'by-ops-password' })).status).toBe(201);
