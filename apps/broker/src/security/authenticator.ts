@@ -104,7 +104,8 @@ export class Authenticator implements OnModuleInit {
       this.failures.succeeded(host);
       return userCaller(verified.user, host, clientId, verified.via);
     } catch (error) {
-      this.failures.failed(host);
+      // Only a refused credential counts: a store that cannot answer is the broker's failure, not the client's.
+      if (error instanceof RunnelError && error.kind === 'NOT_AUTHENTICATED') this.failures.failed(host);
       throw error;
     }
   }
