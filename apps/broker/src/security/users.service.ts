@@ -46,8 +46,18 @@ export class UsersService implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     if (!this.config.security.enabled) return;
-    if (await this.store.getUser(ADMIN_USER)) return;
     const given = this.config.security.adminPassword;
+    if (!this.config.security.superUsers.includes(`User:${ADMIN_USER}`)) {
+      this.logger.warn(`'${ADMIN_USER}' is not in RUNNEL_SUPER_USERS: it may do only what ACLs allow it`);
+    }
+    if (await this.store.getUser(ADMIN_USER)) {
+      if (given !== undefined) {
+        this.logger.log(
+          `user '${ADMIN_USER}' exists: RUNNEL_ADMIN_PASSWORD is ignored (change the password with PUT /v3/clusters/-/users/${ADMIN_USER})`,
+        );
+      }
+      return;
+    }
     const password = given ?? randomBytes(18).toString('base64url');
     await this.store.createUser(ADMIN_USER, [
       await scramCredential('SCRAM-SHA-256', password),

@@ -188,6 +188,8 @@ describe('the first start with authentication on', () => {
 
     broker = await startBroker({ dataDir, env: { RUNNEL_AUTH: 'on', RUNNEL_ADMIN_PASSWORD: 'ignored-now-admin-exists' } });
     expect(broker.output()).not.toMatch(/generated password|created super user/);
+    expect(broker.output()).toContain("user 'admin' exists: RUNNEL_ADMIN_PASSWORD is ignored");
+    expect(broker.output()).not.toContain('ignored-now-admin-exists');
     expect(await statusWith(broker, admin)).toBe(200);
     expect(await statusWith(broker, basic('admin', 'ignored-now-admin-exists'))).toBe(401);
     expect(await statusWith(broker, basic('kept', 'kept-password'))).toBe(200);
