@@ -2,6 +2,10 @@ import { Global, Module } from '@nestjs/common';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG } from '../config/tokens';
 import { AccessControl } from './access-control.service';
+import { AclsController } from './acls.controller';
+import { AclsService } from './acls.service';
+import { AuditLogController } from './audit-log.controller';
+import { AuditLogService } from './audit-log.service';
 import { AuditService } from './audit.service';
 import { Authenticator } from './authenticator';
 import { QuotaService } from './quota.service';
@@ -13,7 +17,10 @@ import { WsTickets } from './ws-tickets';
  */
 @Global()
 @Module({
+  controllers: [AclsController, AuditLogController],
   providers: [
+    AclsService,
+    AuditLogService,
     AuditService,
     AccessControl,
     Authenticator,
