@@ -143,7 +143,8 @@ export function parseCreateAcl(body: unknown, at = ''): AclBinding {
   const operation = enumValue(text('operation'), `${at}operation`, ACL_OPERATIONS, malformed);
   const permission = enumValue(text('permission'), `${at}permission`, ACL_PERMISSIONS, malformed);
   if (resourceType === 'ANY' || resourceType === 'UNKNOWN') throw malformed(`${at}resource_type cannot be ANY`);
-  if (patternType === 'ANY' || patternType === 'MATCH' || patternType === 'UNKNOWN') throw malformed(`${at}pattern_type cannot be ${patternType}`);
+  if (patternType === 'ANY' || patternType === 'MATCH' || patternType === 'UNKNOWN')
+    throw malformed(`${at}pattern_type cannot be ${patternType}`);
   if (operation === 'ANY' || operation === 'UNKNOWN') throw malformed(`${at}operation cannot be ANY`);
   if (permission === 'ANY' || permission === 'UNKNOWN') throw malformed(`${at}permission cannot be ANY`);
   const binding: AclBinding = {
@@ -162,7 +163,8 @@ export function parseCreateAcl(body: unknown, at = ''): AclBinding {
 
 /** A CreateAclRequestDataList: `{"data": [CreateAclRequestData...]}`, every entry valid or none is created. */
 export function parseCreateAclBatch(body: unknown): AclBinding[] {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw malformed('Payload error. Null input provided. Data is required.');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw malformed('Payload error. Null input provided. Data is required.');
   const data = (body as { data?: unknown }).data;
   if (!Array.isArray(data)) throw malformed('data must be an array of ACLs');
   if (data.length > MAX_BATCH_ACLS) throw malformed(`data must have at most ${MAX_BATCH_ACLS} ACLs`);
@@ -194,8 +196,10 @@ export function parseAclCheck(query: Query): AclCheckQuery {
   const host = queryText(query, 'host', badRequest) || WILDCARD;
   if (host.length > 255) throw badRequest('host must have at most 255 characters');
   const resourceType = enumValue(required('resource_type'), 'resource_type', RESOURCE_TYPES, badRequest);
-  const resourceName = resourceType === 'CLUSTER' ? queryText(query, 'resource_name', badRequest) || CLUSTER_RESOURCE_NAME : required('resource_name');
-  if (resourceType === 'CLUSTER' && resourceName !== CLUSTER_RESOURCE_NAME) throw badRequest(`a CLUSTER resource is named '${CLUSTER_RESOURCE_NAME}'`);
+  const resourceName =
+    resourceType === 'CLUSTER' ? queryText(query, 'resource_name', badRequest) || CLUSTER_RESOURCE_NAME : required('resource_name');
+  if (resourceType === 'CLUSTER' && resourceName !== CLUSTER_RESOURCE_NAME)
+    throw badRequest(`a CLUSTER resource is named '${CLUSTER_RESOURCE_NAME}'`);
   if (resourceName.length > 255) throw badRequest('resource_name must have at most 255 characters');
   const checkable = VALID_OPERATIONS[resourceType].filter((op) => op !== 'ALL');
   const operation = enumValue(required('operation'), 'operation', ACL_OPERATIONS, badRequest);

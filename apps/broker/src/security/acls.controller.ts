@@ -42,7 +42,12 @@ export class AclsController {
   }
 
   @Delete(':cid/acls')
-  async delete(@Param('cid') cid: string, @Query() query: Record<string, unknown>, @CurrentCaller() caller: Caller, @Req() req: FastifyRequest) {
+  async delete(
+    @Param('cid') cid: string,
+    @Query() query: Record<string, unknown>,
+    @CurrentCaller() caller: Caller,
+    @Req() req: FastifyRequest,
+  ) {
     return deletedAcls(this.ref(req), await this.acls.delete(caller, cid, query));
   }
 

@@ -4,6 +4,7 @@ import { AclBinding, bindingKey, CLUSTER_RESOURCE_NAME, Decision, filterMatches 
 import { RunnelError } from '../common/errors';
 import { METADATA_STORE } from '../config/tokens';
 import { AccessControl, toBinding } from './access-control.service';
+import { bindingFields } from './acl-resources';
 import { AclCheckQuery, parseAclCheck, parseAclFilter, parseCreateAcl, parseCreateAclBatch, ParsedAclFilter } from './acl-requests';
 import { AuditService, auditEntry } from './audit.service';
 import type { Caller } from './caller';
@@ -16,7 +17,7 @@ export const MAX_ACLS = 100_000;
  * needs ALTER on the cluster, reading them DESCRIBE, as Kafka's CreateAcls / DeleteAcls /
  * DescribeAcls. Every change is stored (one transaction), then the authorizer reloads — so it
  * applies to every connection before the answer — then it is audited with the bindings before
- * and after. Changes run one at a time: a DELETE removes exactly the bindings its filter matched
+ * and after (in the API's field names). Changes run one at a time: a DELETE removes exactly the bindings its filter matched
  * in the store at that moment, never more (removing one of several ACLs leaves the others in
  * force, the lesson of Kafka's CVE-2024-27309).
  */
@@ -43,7 +44,10 @@ export class AclsService implements OnModuleInit {
   list(caller: Caller, cid: string, query: Record<string, unknown>): { filter: ParsedAclFilter; bindings: AclBinding[] } {
     this.authorize(caller, cid, 'DESCRIBE');
     const filter = parseAclFilter(query, false);
-    return { filter, bindings: this.access.acls.map(toBinding).filter((b) => filter.filter !== undefined && filterMatches(filter.filter, b)) };
+    return {
+      filter,
+      bindings: this.access.acls.map(toBinding).filter((b) => filter.filter !== undefined && filterMatches(filter.filter, b)),
+    };
   }
 
   /** `POST .../acls` (one CreateAclRequestData) or `POST .../acls:batch` (a list): all of them are stored, or none. */
@@ -63,7 +67,9 @@ export class AclsService implements OnModuleInit {
         await this.store.createAcls(fresh);
         await this.access.reload();
       }
-      await this.audit.record(auditEntry(caller, 'ACL', 'CREATE_ACLS', 'SUCCESS', { before: existing, after: unique }));
+      await this.audit.record(
+        auditEntry(caller, 'ACL', 'CREATE_ACLS', 'SUCCESS', { before: existing.map(bindingFields), after: unique.map(bindingFields) }),
+      );
       return unique;
     });
   }
@@ -78,7 +84,7 @@ export class AclsService implements OnModuleInit {
       if (matched.length === 0) return [];
       const deleted = (await this.store.deleteAcls(matched.map((r) => r.id))).map(toBinding);
       await this.access.reload();
-      await this.audit.record(auditEntry(caller, 'ACL', 'DELETE_ACLS', 'SUCCESS', { before: deleted, after: [] }));
+      await this.audit.record(auditEntry(caller, 'ACL', 'DELETE_ACLS', 'SUCCESS', { before: deleted.map(bindingFields), after: [] }));
       return deleted;
     });
   }

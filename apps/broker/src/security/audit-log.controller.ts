@@ -10,7 +10,12 @@ export class AuditLogController {
   constructor(private readonly auditLog: AuditLogService) {}
 
   @Get(':cid/audit-log')
-  async page(@Param('cid') cid: string, @Query() query: Record<string, unknown>, @CurrentCaller() caller: Caller, @Req() req: FastifyRequest) {
+  async page(
+    @Param('cid') cid: string,
+    @Query() query: Record<string, unknown>,
+    @CurrentCaller() caller: Caller,
+    @Req() req: FastifyRequest,
+  ) {
     const page = await this.auditLog.page(caller, cid, query);
     const self = `${advertisedUrl(req)}/v3/clusters/${this.auditLog.cluster}/audit-log`;
     return { data: page.events, next: page.nextAfter === undefined ? null : `${self}?after=${page.nextAfter}&limit=${page.limit}` };

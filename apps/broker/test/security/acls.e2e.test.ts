@@ -88,7 +88,10 @@ describe('ACL admin: GET/POST/DELETE /v3/clusters/{cid}/acls and acls:batch (rea
       ['topic-1', 'LITERAL', 'User:carol'],
     ]);
     // ANY with a name: that exact name, either pattern type, any resource type.
-    expect((await list('resource_name=topic-1')).map((b) => `${b.resource_type}:${b.principal}`)).toEqual(['TOPIC:User:carol', 'GROUP:User:alice']);
+    expect((await list('resource_name=topic-1')).map((b) => `${b.resource_type}:${b.principal}`)).toEqual([
+      'TOPIC:User:carol',
+      'GROUP:User:alice',
+    ]);
     expect((await list('resource_type=TOPIC&pattern_type=PREFIXED')).map((b) => b.resource_name)).toEqual(['top', 'topic-']);
     expect((await list(filterQuery({ principal: 'User:alice' }))).map((b) => `${b.resource_type}:${b.resource_name}`)).toEqual([
       'TOPIC:*',
@@ -126,27 +129,48 @@ describe('ACL admin: GET/POST/DELETE /v3/clusters/{cid}/acls and acls:batch (rea
     expect(await list()).toEqual([read, bobRead, deny]);
     // ...and the remaining ones still decide: alice may READ, bob may READ, mallory is denied.
     const check = async (principal: string, operation: string) =>
-      (await call('GET', `${root}/acls:check?${filterQuery({ principal, resource_type: 'TOPIC', resource_name: 'orders', operation } as never)}`))
-        .body.if_enabled;
+      (
+        await call(
+          'GET',
+          `${root}/acls:check?${filterQuery({ principal, resource_type: 'TOPIC', resource_name: 'orders', operation } as never)}`,
+        )
+      ).body.if_enabled;
     expect(await check('User:alice', 'READ')).toMatchObject({ allowed: true, decided_by: { kind: 'ACL', acl: aclData(root, cid, read) } });
-    expect(await check('User:alice', 'WRITE')).toMatchObject({ allowed: false, decided_by: { kind: 'DEFAULT', reason: 'NO_MATCHING_ALLOW' } });
+    expect(await check('User:alice', 'WRITE')).toMatchObject({
+      allowed: false,
+      decided_by: { kind: 'DEFAULT', reason: 'NO_MATCHING_ALLOW' },
+    });
     expect(await check('User:bob', 'READ')).toMatchObject({ allowed: true });
-    expect(await check('User:mallory', 'READ')).toMatchObject({ allowed: false, decided_by: { kind: 'ACL', acl: aclData(root, cid, deny) } });
+    expect(await check('User:mallory', 'READ')).toMatchObject({
+      allowed: false,
+      decided_by: { kind: 'ACL', acl: aclData(root, cid, deny) },
+    });
 
     // A filter matching nothing deletes nothing.
-    const none = await call('DELETE', `${root}/acls?resource_type=TOPIC&resource_name=orders&pattern_type=PREFIXED&operation=ANY&permission=ANY`);
+    const none = await call(
+      'DELETE',
+      `${root}/acls?resource_type=TOPIC&resource_name=orders&pattern_type=PREFIXED&operation=ANY&permission=ANY`,
+    );
     expect(none).toMatchObject({ status: 200, body: { data: [] } });
     expect(await list()).toHaveLength(3);
 
     // A filter on the principal removes that principal's bindings only.
-    const bob = await call('DELETE', `${root}/acls?resource_type=TOPIC&pattern_type=LITERAL&principal=User%3Abob&operation=ANY&permission=ANY`);
+    const bob = await call(
+      'DELETE',
+      `${root}/acls?resource_type=TOPIC&pattern_type=LITERAL&principal=User%3Abob&operation=ANY&permission=ANY`,
+    );
     expect(bob.body.data).toEqual([aclData(root, cid, bobRead)]);
     expect(await list()).toEqual([read, deny]);
 
     // MATCH in a DELETE: everything that applies to the topic.
-    expect((await call('POST', `${root}/acls`, acl({ resource_name: 'ord', pattern_type: 'PREFIXED', principal: 'User:zed' }))).status).toBe(201);
+    expect(
+      (await call('POST', `${root}/acls`, acl({ resource_name: 'ord', pattern_type: 'PREFIXED', principal: 'User:zed' }))).status,
+    ).toBe(201);
     expect((await call('POST', `${root}/acls`, acl({ resource_name: 'elsewhere', principal: 'User:zed' }))).status).toBe(201);
-    const matched = await call('DELETE', `${root}/acls?resource_type=TOPIC&resource_name=orders&pattern_type=MATCH&operation=ANY&permission=ANY`);
+    const matched = await call(
+      'DELETE',
+      `${root}/acls?resource_type=TOPIC&resource_name=orders&pattern_type=MATCH&operation=ANY&permission=ANY`,
+    );
     expect(matched.body.data.map((d: Acl) => `${d.resource_name}/${d.principal}/${d.operation}`)).toEqual([
       'ord/User:zed/READ',
       'orders/User:alice/READ',
@@ -165,7 +189,10 @@ describe('ACL admin: GET/POST/DELETE /v3/clusters/{cid}/acls and acls:batch (rea
       ['resource_type=ANY&pattern_type=ANY&operation=ANY', 'permission cannot be unspecified or UNKNOWN'],
       ['resource_type=UNKNOWN&pattern_type=ANY&operation=ANY&permission=ANY', 'resource_type cannot be unspecified or UNKNOWN'],
       ['resource_type=teapot&pattern_type=ANY&operation=ANY&permission=ANY', expect.stringContaining('resource_type must be one of')],
-      ['resource_type=ANY&pattern_type=ANY&operation=ANY&permission=ANY&resource_name=a&resource_name=b', 'resource_name must be given once'],
+      [
+        'resource_type=ANY&pattern_type=ANY&operation=ANY&permission=ANY&resource_name=a&resource_name=b',
+        'resource_name must be given once',
+      ],
     ] as const) {
       expect({ query, answer: await call('DELETE', `${root}/acls?${query}`) }).toMatchObject({
         query,
@@ -209,9 +236,21 @@ describe('ACL admin: GET/POST/DELETE /v3/clusters/{cid}/acls and acls:batch (rea
       [acl({ permission: 'ANY' }), 400, 'permission cannot be ANY'],
       [acl({ operation: 'FLY' }), 400, expect.stringContaining('operation must be one of')],
       // Kafka's InvalidRequestException, Confluent's 40002.
-      [acl({ resource_type: 'CLUSTER', resource_name: 'orders', operation: 'ALTER' }), 40002, "a CLUSTER resource is named 'kafka-cluster'"],
-      [acl({ resource_type: 'CLUSTER', resource_name: 'kafka-cluster', operation: 'READ' }), 40002, expect.stringContaining('operation READ is not valid for resource type CLUSTER')],
-      [acl({ resource_type: 'GROUP', operation: 'WRITE' }), 40002, expect.stringContaining('operation WRITE is not valid for resource type GROUP')],
+      [
+        acl({ resource_type: 'CLUSTER', resource_name: 'orders', operation: 'ALTER' }),
+        40002,
+        "a CLUSTER resource is named 'kafka-cluster'",
+      ],
+      [
+        acl({ resource_type: 'CLUSTER', resource_name: 'kafka-cluster', operation: 'READ' }),
+        40002,
+        expect.stringContaining('operation READ is not valid for resource type CLUSTER'),
+      ],
+      [
+        acl({ resource_type: 'GROUP', operation: 'WRITE' }),
+        40002,
+        expect.stringContaining('operation WRITE is not valid for resource type GROUP'),
+      ],
       [acl({ resource_type: 'DELEGATION_TOKEN' }), 40002, expect.stringContaining('resource_type must be one of TOPIC')],
       [acl({ principal: 'alice' }), 40002, "principal must be 'User:<name>' or 'User:*'"],
       [acl({ principal: 'Group:admins' }), 40002, "principal must be 'User:<name>' or 'User:*'"],
@@ -234,7 +273,10 @@ describe('ACL admin: GET/POST/DELETE /v3/clusters/{cid}/acls and acls:batch (rea
   it('acls:batch stores all of its ACLs or none, and is bounded', async () => {
     const good = acl({ principal: 'User:one' });
     const bad = await call('POST', `${root}/acls:batch`, { data: [good, acl({ resource_type: 'GROUP', operation: 'WRITE' })] });
-    expect(bad).toMatchObject({ status: 400, body: { error_code: 40002, message: expect.stringMatching(/^data\[1\]\.operation WRITE is not valid/) } });
+    expect(bad).toMatchObject({
+      status: 400,
+      body: { error_code: 40002, message: expect.stringMatching(/^data\[1\]\.operation WRITE is not valid/) },
+    });
     expect(await list()).toEqual([]);
     for (const body of [{}, { data: 'x' }, null, { data: Array.from({ length: 1001 }, () => good) }]) {
       expect((await call('POST', `${root}/acls:batch`, body)).body.error_code).toBe(400);

@@ -65,7 +65,10 @@ describe('REST v3 cluster resources (real broker process)', () => {
     const empty = (filter: string) => ({ kind: 'KafkaAclList', metadata: { self: `${root}/acls?${filter}`, next: null }, data: [] });
     const any = 'resource_name=&pattern_type=ANY&principal=&host=&operation=ANY&permission=ANY';
     expect(await call('GET', `${root}/acls`)).toEqual({ status: 200, body: empty(`resource_type=ANY&${any}`) });
-    expect(await call('GET', `${root}/acls?resource_type=TOPIC&pattern_type=ANY`)).toEqual({ status: 200, body: empty(`resource_type=TOPIC&${any}`) });
+    expect(await call('GET', `${root}/acls?resource_type=TOPIC&pattern_type=ANY`)).toEqual({
+      status: 200,
+      body: empty(`resource_type=TOPIC&${any}`),
+    });
     expect((await call('GET', `${broker.baseUrl}/v3/clusters/foobar/acls`)).status).toBe(404);
   });
 
