@@ -45,7 +45,7 @@ export function acl(fields: Partial<Acl> = {}): Acl {
 
 /** A query string of an ACL filter, in the spec's parameter order. */
 export function filterQuery(fields: Partial<Acl>): string {
-  return new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)])).toString();
+  return new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)])).toString();
 }
 
 /** `GET .../acls` self and AclData self: every parameter, in the spec's order, values URL-encoded as Confluent's. */
