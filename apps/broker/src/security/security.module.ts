@@ -9,7 +9,10 @@ import { AuditLogService } from './audit-log.service';
 import { AuditService } from './audit.service';
 import { Authenticator } from './authenticator';
 import { QuotaService } from './quota.service';
+import { UsersController } from './users.controller';
+import { UsersService } from './users.service';
 import { WsTickets } from './ws-tickets';
+import { TopicsModule } from '../topics/topics.module';
 
 /**
  * DESIGN.md "Security" in the broker: authentication, the one authorizer (AccessControl), quotas,
@@ -17,8 +20,10 @@ import { WsTickets } from './ws-tickets';
  */
 @Global()
 @Module({
-  controllers: [AclsController, AuditLogController],
+  imports: [TopicsModule],
+  controllers: [UsersController, AclsController, AuditLogController],
   providers: [
+    UsersService,
     AclsService,
     AuditLogService,
     AuditService,
