@@ -288,6 +288,31 @@ describe('ACL admin: GET/POST/DELETE /v3/clusters/{cid}/acls and acls:batch (rea
     expect(await list()).toEqual([good]);
   });
 
+  it('concurrent creates and deletes each apply whole: every delete removes only its own binding', async () => {
+    const users = Array.from({ length: 20 }, (_, i) => `User:u${i}`);
+    const created = await Promise.all(users.map((principal) => call('POST', `${root}/acls`, acl({ principal }))));
+    expect(created.map((a) => a.status)).toEqual(users.map(() => 201));
+    const doomed = users.filter((_, i) => i % 2 === 0);
+    const answers = await Promise.all([
+      ...doomed.map((principal) =>
+        call(
+          'DELETE',
+          `${root}/acls?resource_type=TOPIC&pattern_type=LITERAL&principal=${encodeURIComponent(principal)}&operation=ANY&permission=ANY`,
+        ),
+      ),
+      ...users.map((principal) => call('POST', `${root}/acls`, acl({ principal, operation: 'WRITE' }))),
+    ]);
+    expect(answers.slice(0, doomed.length).map((a) => a.body.data.map((d: Acl) => `${d.principal} ${d.operation}`))).toEqual(
+      doomed.map((principal) => expect.arrayContaining([`${principal} READ`])),
+    );
+    const left = (await list()).map((b) => `${b.principal} ${b.operation}`);
+    // A delete runs before or after a concurrent create of its principal's WRITE, never through it.
+    for (const principal of users) {
+      if (doomed.includes(principal)) expect(left).not.toContain(`${principal} READ`);
+      else expect(left).toEqual(expect.arrayContaining([`${principal} READ`, `${principal} WRITE`]));
+    }
+  });
+
   it("an unknown cluster is 404; '-' is this cluster; /kafka/v3 serves the same", async () => {
     await create(acl());
     for (const [method, path] of [
