@@ -56,7 +56,7 @@ export class AclsService implements OnModuleInit {
     const requested = batch ? parseCreateAclBatch(body) : [parseCreateAcl(body)];
     const unique = [...new Map(requested.map((b) => [bindingKey(b), b])).values()];
     if (unique.length === 0) return [];
-    return this.serialized(async () => {
+    return this.serialized('CREATE_ACLS', caller, async () => {
       const stored = new Set(this.access.acls.map((r) => bindingKey(toBinding(r))));
       const existing = unique.filter((b) => stored.has(bindingKey(b)));
       const fresh = unique.filter((b) => !stored.has(bindingKey(b)));
@@ -79,7 +79,7 @@ export class AclsService implements OnModuleInit {
     this.authorize(caller, cid, 'ALTER');
     const { filter } = parseAclFilter(query, true);
     if (filter === undefined) return [];
-    return this.serialized(async () => {
+    return this.serialized('DELETE_ACLS', caller, async () => {
       const matched = (await this.store.listAcls()).filter((r) => filterMatches(filter, toBinding(r)));
       if (matched.length === 0) return [];
       const deleted = (await this.store.deleteAcls(matched.map((r) => r.id))).map(toBinding);
@@ -103,8 +103,17 @@ export class AclsService implements OnModuleInit {
     if (cid !== '-' && cid !== this.clusterId) throw new RunnelError('NOT_FOUND', `cluster '${cid}' not found`);
   }
 
-  private serialized<T>(change: () => Promise<T>): Promise<T> {
-    const run = this.changes.then(change, change);
+  /**
+   * Runs one change after the previous one. A change the store could not make (not a refusal of
+   * the request) is audited as FAILED: queued, since the store may be what is failing.
+   */
+  private serialized<T>(operation: string, caller: Caller, change: () => Promise<T>): Promise<T> {
+    const run = this.changes.then(change, change).catch((error: unknown) => {
+      if (!(error instanceof RunnelError && error.status < 500)) {
+        this.audit.note(auditEntry(caller, 'ACL', operation, 'FAILED'));
+      }
+      throw error;
+    });
     this.changes = run.catch(() => undefined);
     return run;
   }
