@@ -17,9 +17,9 @@ export const MAX_ACLS = 100_000;
  * needs ALTER on the cluster, reading them DESCRIBE, as Kafka's CreateAcls / DeleteAcls /
  * DescribeAcls. Every change is stored (one transaction), then the authorizer reloads — so it
  * applies to every connection before the answer — then it is audited with the bindings before
- * and after (in the API's field names). Changes run one at a time: a DELETE removes exactly the bindings its filter matched
- * in the store at that moment, never more (removing one of several ACLs leaves the others in
- * force, the lesson of Kafka's CVE-2024-27309).
+ * and after (in the API's field names). Changes run one at a time: a DELETE removes exactly the
+ * bindings its filter matched in the store at that moment, never more (removing one of several
+ * ACLs leaves the others in force, the lesson of Kafka's CVE-2024-27309).
  */
 @Injectable()
 export class AclsService implements OnModuleInit {
@@ -44,10 +44,8 @@ export class AclsService implements OnModuleInit {
   list(caller: Caller, cid: string, query: Record<string, unknown>): { filter: ParsedAclFilter; bindings: AclBinding[] } {
     this.authorize(caller, cid, 'DESCRIBE');
     const filter = parseAclFilter(query, false);
-    return {
-      filter,
-      bindings: this.access.acls.map(toBinding).filter((b) => filter.filter !== undefined && filterMatches(filter.filter, b)),
-    };
+    const selects = filter.filter;
+    return { filter, bindings: selects === undefined ? [] : this.access.acls.map(toBinding).filter((b) => filterMatches(selects, b)) };
   }
 
   /** `POST .../acls` (one CreateAclRequestData) or `POST .../acls:batch` (a list): all of them are stored, or none. */
