@@ -2,8 +2,12 @@ import { Global, Module } from '@nestjs/common';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG } from '../config/tokens';
 import { AccessControl } from './access-control.service';
+import { AclsController } from './acls.controller';
+import { AclsService } from './acls.service';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
+import { AuditLogController } from './audit-log.controller';
+import { AuditLogService } from './audit-log.service';
 import { AuditService } from './audit.service';
 import { Authenticator } from './authenticator';
 import { QuotaService } from './quota.service';
@@ -20,10 +24,12 @@ import { TopicsModule } from '../topics/topics.module';
 @Global()
 @Module({
   imports: [TopicsModule],
-  controllers: [UsersController, ApiKeysController, WsTicketController],
+  controllers: [UsersController, ApiKeysController, WsTicketController, AclsController, AuditLogController],
   providers: [
     UsersService,
     ApiKeysService,
+    AclsService,
+    AuditLogService,
     AuditService,
     AccessControl,
     Authenticator,

@@ -25,13 +25,6 @@ export class ClustersController {
     return clusterBody(this.ref(req), this.topics.brokerId);
   }
 
-  /** No ACL store exists yet (issue #10): the empty list is the truth, whatever the filter. */
-  @Get(':cid/acls')
-  acls(@Param('cid') cid: string, @Req() req: FastifyRequest) {
-    this.topics.checkCluster(cid);
-    return listResource('KafkaAclList', `${this.ref(req).url}/acls`, []);
-  }
-
   @Get(':cid/brokers')
   brokers(@Param('cid') cid: string, @Req() req: FastifyRequest) {
     this.topics.checkCluster(cid);

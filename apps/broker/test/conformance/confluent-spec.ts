@@ -75,9 +75,6 @@ export function specOperations(doc: SpecDocument): SpecOperation[] {
   return operations;
 }
 
-/** ACL operations come with the security issue (#10): the only ones Runnel does not serve yet. */
-export const isAclOperation = (operation: SpecOperation): boolean => operation.path.includes('/acls');
-
 /**
  * The spec's one invalid schema, corrected in place: `PartitionWithOffsetsData` types its offsets
  * `type: int64` (no such JSON type; ajv refuses to compile it) where `type: integer, format: int64`

@@ -1,5 +1,5 @@
 import { readmeSection } from '../readme/readme-examples';
-import { isAclOperation, readSpec, specOperations } from './confluent-spec';
+import { readSpec, specOperations } from './confluent-spec';
 
 /**
  * The README's "Confluent REST v3 compatibility" table must name every operation of the spec
@@ -27,9 +27,7 @@ describe('README: Confluent REST v3 compatibility table', () => {
         (r.path === operation.path || (r.path.startsWith('...') && operation.path.endsWith(r.path.slice(3)))),
     );
     expect(row).toBeDefined();
-    if (operation.id !== `${operation.method} ${operation.path}` && !isAclOperation(operation)) expect(row!.id).toBe(operation.id);
-    // ACLs come with the security issue (#10): at most an empty list is served before it.
-    if (isAclOperation(operation)) expect(row!.served).not.toBe('yes');
-    else expect(row!.served).toBe('yes');
+    if (operation.id !== `${operation.method} ${operation.path}`) expect(row!.id).toBe(operation.id);
+    expect(row!.served).toBe('yes');
   });
 });

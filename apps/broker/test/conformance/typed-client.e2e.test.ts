@@ -106,4 +106,47 @@ describe.each(['/v3', '/kafka/v3'])('a client generated from Confluent spec, ser
     expect(gone.response.status).toBe(404);
     expect(gone.error).toMatchObject({ error_code: 40403 });
   }, 120_000);
+
+  it("manages ACLs: creates one and a batch, searches with MATCH, deletes exactly one (the spec's ACL operations)", async () => {
+    const client = createClient<paths>({ baseUrl: `${broker.baseUrl}${prefix}` });
+    const cluster_id = (await client.GET('/clusters')).data!.data[0].cluster_id;
+    const params = { path: { cluster_id } };
+    const user = `User:typed${prefix.replace(/\W/g, '')}`;
+    const read = {
+      resource_type: 'TOPIC',
+      resource_name: 'payments',
+      pattern_type: 'LITERAL',
+      principal: user,
+      host: '*',
+      operation: 'READ',
+      permission: 'ALLOW',
+    } as const;
+    const created = await client.POST('/clusters/{cluster_id}/acls', { params, body: read });
+    expect(created.response.status).toBe(201);
+    const batch = await client.POST('/clusters/{cluster_id}/acls:batch', {
+      params,
+      body: {
+        data: [
+          { ...read, resource_name: 'pay', pattern_type: 'PREFIXED', operation: 'WRITE' },
+          { ...read, resource_type: 'GROUP', resource_name: 'billing' },
+        ],
+      },
+    });
+    expect(batch.response.status).toBe(201);
+    const search = { resource_type: 'TOPIC', resource_name: 'payments', pattern_type: 'MATCH', principal: user } as const;
+    const found = await client.GET('/clusters/{cluster_id}/acls', { params: { ...params, query: search } });
+    expect(found.data!.data.map((a) => `${a.pattern_type} ${a.resource_name} ${a.operation}`)).toEqual([
+      'PREFIXED pay WRITE',
+      'LITERAL payments READ',
+    ]);
+    const deleted = await client.DELETE('/clusters/{cluster_id}/acls', {
+      params: {
+        ...params,
+        query: { resource_type: 'TOPIC', pattern_type: 'PREFIXED', principal: user, operation: 'ANY', permission: 'ANY' },
+      },
+    });
+    expect(deleted.data!.data.map((a) => a.resource_name)).toEqual(['pay']);
+    const left = await client.GET('/clusters/{cluster_id}/acls', { params: { ...params, query: { principal: user } } });
+    expect(left.data!.data.map((a) => `${a.resource_type} ${a.resource_name}`)).toEqual(['TOPIC payments', 'GROUP billing']);
+  });
 });

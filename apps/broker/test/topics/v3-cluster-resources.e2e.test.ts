@@ -61,10 +61,14 @@ describe('REST v3 cluster resources (real broker process)', () => {
     expect((await call('GET', `${broker.baseUrl}/kafka/v3/clusters/${cid}`)).body.cluster_id).toBe(cid);
   });
 
-  it('ACLs: the empty list (no ACL store yet), for any filter', async () => {
-    const empty = { kind: 'KafkaAclList', metadata: { self: `${root}/acls`, next: null }, data: [] };
-    expect(await call('GET', `${root}/acls`)).toEqual({ status: 200, body: empty });
-    expect(await call('GET', `${root}/acls?resource_type=TOPIC&pattern_type=LITERAL`)).toEqual({ status: 200, body: empty });
+  it('ACLs: the empty list while none is stored, its self repeating the filter (apps/broker/test/security/acls.e2e.test.ts has the rest)', async () => {
+    const empty = (filter: string) => ({ kind: 'KafkaAclList', metadata: { self: `${root}/acls?${filter}`, next: null }, data: [] });
+    const any = 'resource_name=&pattern_type=ANY&principal=&host=&operation=ANY&permission=ANY';
+    expect(await call('GET', `${root}/acls`)).toEqual({ status: 200, body: empty(`resource_type=ANY&${any}`) });
+    expect(await call('GET', `${root}/acls?resource_type=TOPIC&pattern_type=ANY`)).toEqual({
+      status: 200,
+      body: empty(`resource_type=TOPIC&${any}`),
+    });
     expect((await call('GET', `${broker.baseUrl}/v3/clusters/foobar/acls`)).status).toBe(404);
   });
 
