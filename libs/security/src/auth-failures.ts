@@ -5,7 +5,8 @@
  *   - the first `failuresBeforeDelay` failures cost nothing;
  *   - from then on each attempt from that address waits `baseDelayMs`, doubling with every
  *     further failure, up to `maxDelayMs`;
- *   - a success from the address forgets its failures;
+ *   - a success does not forget them (else an attacker with valid credentials of its own could
+ *     mix them in for free guesses); the broker skips the delay for credentials it verified before;
  *   - an address without a failure for `idleMs` is forgotten.
  * At most `maxAddresses` addresses are kept (least recently failed forgotten first), so a flood
  * from many addresses cannot grow memory. Map order is the order of last failure, so expired
@@ -66,11 +67,6 @@ export class AuthFailures {
     this.byAddress.delete(address);
     this.byAddress.set(address, { count: (entry?.count ?? 0) + 1, lastFailureAt: now });
     if (this.byAddress.size > this.maxAddresses) this.byAddress.delete(this.byAddress.keys().next().value as string);
-  }
-
-  /** A success from `address` forgets its failures. */
-  succeeded(address: string): void {
-    this.byAddress.delete(address);
   }
 
   /** Failures counted for `address` (0 when none or forgotten). */

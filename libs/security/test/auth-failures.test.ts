@@ -31,18 +31,6 @@ describe('AuthFailures', () => {
     expect(tracker.delayMs('10.0.0.2')).toBe(0);
   });
 
-  it('forgets an address after a success', () => {
-    const { tracker } = failures({ failuresBeforeDelay: 1 });
-    tracker.failed('10.0.0.1');
-    tracker.failed('10.0.0.1');
-    expect(tracker.delayMs('10.0.0.1')).toBe(200);
-    tracker.succeeded('10.0.0.1');
-    expect(tracker.delayMs('10.0.0.1')).toBe(0);
-    expect(tracker.failures('10.0.0.1')).toBe(0);
-    tracker.failed('10.0.0.1');
-    expect(tracker.delayMs('10.0.0.1')).toBe(100);
-  });
-
   it('forgets an address idle for idleMs, and sweeps it out of memory', () => {
     const { tracker, advance } = failures({ failuresBeforeDelay: 1, idleMs: 10_000 });
     tracker.failed('10.0.0.1');

@@ -97,11 +97,15 @@ export class Authenticator implements OnModuleInit {
       if (user !== undefined) return userCaller(user, host, clientId, 'certificate');
       throw this.failure(host, undefined, 'no credentials');
     }
+    const cacheKey = createHash('sha256').update(header).digest('base64');
+    // Credentials verified before are not delayed: only fresh guesses pay an address's delay.
+    const cached = this.cached(cacheKey);
+    if (cached) return userCaller(cached.user, host, clientId, cached.via);
     const delayMs = this.failures.delayMs(host);
     if (delayMs > 0) await sleep(delayMs);
     try {
-      const verified = await this.verify(header, host);
-      this.failures.succeeded(host);
+      // A success does not forget the address's failures: mixing in one's own valid credentials buys no free guesses.
+      const verified = await this.verify(header, cacheKey, host);
       return userCaller(verified.user, host, clientId, verified.via);
     } catch (error) {
       // Only a refused credential counts: a store that cannot answer is the broker's failure, not the client's.
@@ -122,14 +126,17 @@ export class Authenticator implements OnModuleInit {
     for (const [key, entry] of this.verified) if (entry.via === 'api-key') this.verified.delete(key);
   }
 
-  private async verify(header: string, host: string): Promise<{ user: string; via: AuthenticatedVia }> {
-    const space = header.indexOf(' ');
-    const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
-    const value = space < 0 ? '' : header.slice(space + 1).trim();
-    const cacheKey = createHash('sha256').update(header).digest('base64');
+  private cached(cacheKey: string): Verified | undefined {
     const cached = this.verified.get(cacheKey);
     if (cached && cached.expiresAt > Date.now()) return cached;
     if (cached) this.verified.delete(cacheKey);
+    return undefined;
+  }
+
+  private async verify(header: string, cacheKey: string, host: string): Promise<{ user: string; via: AuthenticatedVia }> {
+    const space = header.indexOf(' ');
+    const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
+    const value = space < 0 ? '' : header.slice(space + 1).trim();
     const generation = this.generation;
     const cacheUntil = Date.now() + this.config.security.credentialCacheMs;
     if (scheme === 'basic') {

@@ -55,7 +55,7 @@ describe('authentication (RUNNEL_AUTH=on)', () => {
     for (const [what, authorization] of attempts) {
       const answer = await call('GET', `${broker.baseUrl}/v3/clusters`, authorization);
       answers.push({ what, status: answer.status, body: answer.body, challenge: answer.headers.get('www-authenticate') });
-      // A success between attempts resets this address's failure count: no test waits for the brute-force delay.
+      // Valid credentials verified before are answered at once, even from an address that keeps failing.
       expect(await statusWith(broker, ADMIN)).toBe(200);
     }
     const expected = {
@@ -109,8 +109,11 @@ describe('authentication (RUNNEL_AUTH=on)', () => {
     // Failures 1-2 are free; then 100, 200, 400 ms, and the 6th attempt waits the 800 ms maximum (lower bounds only).
     expect(attempts[3].elapsedMs).toBeGreaterThanOrEqual(190);
     expect(attempts[5].elapsedMs).toBeGreaterThanOrEqual(790);
-    // The right password still gets in (after its wait), and resets the address.
+    // The right password still gets in (after its wait), but does not reset the address: the next guess waits the maximum.
     expect((await rawAttempt(broker, ADMIN, '127.0.0.2')).status).toBe(200);
+    const next = await rawAttempt(broker, basic('admin', 'guess-after-success'), '127.0.0.2');
+    expect(next.status).toBe(401);
+    expect(next.elapsedMs).toBeGreaterThanOrEqual(790);
   });
 
   it('answers an unauthenticated request 401 before reading its body, and closes the connection instead of draining it', async () => {
