@@ -287,6 +287,11 @@ export class ClientQuotaManager {
     return answer;
   }
 
+  /** Whether a quota of any kind applies to (user, client id). */
+  hasQuota(user: string, clientId: string): boolean {
+    return this.configs.size > 0 && this.resolve(user, clientId).limit.some((limit) => limit !== undefined);
+  }
+
   /** Sensors held now (metrics, tests). */
   get sensorCount(): number {
     return this.sensors.size;

@@ -4,6 +4,8 @@ import { BROKER_CONFIG } from '../config/tokens';
 import { AccessControl } from './access-control.service';
 import { AuditService } from './audit.service';
 import { Authenticator } from './authenticator';
+import { QuotaController } from './quota.controller';
+import { QuotaHttpEnforcer } from './quota-http';
 import { QuotaService } from './quota.service';
 import { WsTickets } from './ws-tickets';
 
@@ -13,7 +15,9 @@ import { WsTickets } from './ws-tickets';
  */
 @Global()
 @Module({
+  controllers: [QuotaController],
   providers: [
+    QuotaHttpEnforcer,
     AuditService,
     AccessControl,
     Authenticator,
