@@ -146,11 +146,11 @@ describe('quota enforcement at the HTTP edge', () => {
     expect(delayMs).toBeGreaterThanOrEqual(1000);
     expect(delayMs).toBeLessThanOrEqual(2000);
 
-    // 1000 bytes more would owe 2.5 s: refused, and nothing is appended. The client id may come as a header.
+    // 3000 bytes more would owe over 3 s: refused, and nothing is appended. The client id may come as a header.
     const refused = await fetch(`${base}/topics/bounded/records`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-client-id': 'p1' },
-      body: recordOfBytes(1000),
+      body: recordOfBytes(3000),
     });
     expect(refused.status).toBe(429);
     expect(await refused.json()).toEqual({
