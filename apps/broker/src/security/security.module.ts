@@ -7,7 +7,10 @@ import { Authenticator } from './authenticator';
 import { QuotaController } from './quota.controller';
 import { QuotaHttpEnforcer } from './quota-http';
 import { QuotaService } from './quota.service';
+import { UsersController } from './users.controller';
+import { UsersService } from './users.service';
 import { WsTickets } from './ws-tickets';
+import { TopicsModule } from '../topics/topics.module';
 
 /**
  * DESIGN.md "Security" in the broker: authentication, the one authorizer (AccessControl), quotas,
@@ -15,8 +18,10 @@ import { WsTickets } from './ws-tickets';
  */
 @Global()
 @Module({
-  controllers: [QuotaController],
+  imports: [TopicsModule],
+  controllers: [UsersController, QuotaController],
   providers: [
+    UsersService,
     QuotaHttpEnforcer,
     AuditService,
     AccessControl,
