@@ -1,7 +1,19 @@
 import * as path from 'node:path';
 import { SqliteMetadataStore } from '@runnel/metadata';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { readOpenApi } from '../docs/openapi-document';
 import { BrokerProcess, makeDataDir, startBroker } from '../support/broker-process';
 import { jsonCall } from '../support/json-call';
+
+/** The answer matches its docs/openapi.json component schema. */
+function expectSchema(name: string, value: unknown): void {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addSchema(readOpenApi(), 'openapi');
+  const validate = ajv.compile({ $ref: `openapi#/components/schemas/${name}` });
+  expect({ value, errors: validate(value) ? [] : validate.errors }).toEqual({ value, errors: [] });
+}
 
 /** API.md "Security admin" (Quotas) against a real broker: round trip, bad input on every field, audit, restart. */
 describe('quota admin endpoints', () => {
@@ -52,6 +64,8 @@ describe('quota admin endpoints', () => {
       ]),
     );
     expect(list.body.data).toHaveLength(3);
+    expectSchema('QuotaList', list.body);
+    expectSchema('Quota', alice.body);
 
     expect(await jsonCall('DELETE', `${base}?client_id=<default>`)).toEqual({
       status: 200,
@@ -82,6 +96,7 @@ describe('quota admin endpoints', () => {
         },
       },
     });
+    expectSchema('QuotaEffective', answer.body);
     // Without a user: the ANONYMOUS user requests have while authentication is off.
     expect((await jsonCall('GET', `${base}/effective`)).body).toMatchObject({ user: 'ANONYMOUS', client_id: null });
   });
