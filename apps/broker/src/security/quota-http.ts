@@ -16,18 +16,18 @@ const READS: ReadonlyMap<string, string> = new Map([
 const PRODUCE =
   /^\/v3\/clusters\/:cid\/topics\/:topic\/(records(::?batch)?|partitions\/:p\/batches)$|^\/topics\/:topic(\/partitions\/:p)?$/;
 
-type Kind = 'produce' | 'read' | 'other';
+export type QuotaRouteKind = 'produce' | 'read' | 'other';
 
-function kindOf(request: FastifyRequest): Kind {
-  const route = request.routeOptions.url ?? '';
-  if (request.method === 'POST' && PRODUCE.test(route)) return 'produce';
-  if (request.method === 'GET' && READS.has(route)) return 'read';
+/** Which byte quota a route's traffic counts against (Fastify's route pattern, e.g. `/topics/:topic`). */
+export function quotaRouteKind(method: string, route: string): QuotaRouteKind {
+  if (method === 'POST' && PRODUCE.test(route)) return 'produce';
+  if (method === 'GET' && READS.has(route)) return 'read';
   return 'other';
 }
 
 interface RequestQuota {
   caller: Caller | undefined;
-  kind: Kind;
+  kind: QuotaRouteKind;
   /** The socket's bytesRead when the request began: the body's size when no Content-Length says it. */
   bytesReadAtStart: number;
   refused: boolean;
@@ -86,7 +86,7 @@ export class QuotaHttpEnforcer implements OnModuleInit, BeforeApplicationShutdow
     const caller = callerOf(request);
     if (!this.quotas.appliesTo(caller)) return done();
     state.caller = caller;
-    state.kind = kindOf(request);
+    state.kind = quotaRouteKind(request.method, request.routeOptions.url ?? '');
     const pendingMs = this.quotas.pendingThrottleMs(caller, state.kind, declaredBytes(request));
     if (pendingMs > this.quotas.maxDelayMs) {
       state.refused = true;
