@@ -46,8 +46,9 @@ interface RequestQuota {
  *   - the answer is served, then held back by the throttle time, with X-Runnel-Throttle-Time-Ms
  *     (on every answer to a caller some quota applies to; 0 when within it), as Kafka delays a
  *     throttled response;
- *   - before the work: when the delay the caller already owes (counting a declared body) is longer
- *     than RUNNEL_QUOTA_MAX_DELAY_MS, 429/42901 with Retry-After instead;
+ *   - before the work: when the caller already owes a delay and the one it would get (counting a
+ *     declared body) is longer than RUNNEL_QUOTA_MAX_DELAY_MS, 429/42901 with Retry-After (the
+ *     delay owed) instead; a caller within its quota is always served;
  *   - long reads return less: a consumer over its quota has its long-poll wait set to 0 (it gets
  *     what is there at once), and every read of a caller with a consumer quota asks for at most
  *     the quota's bytes over the minimum window (Kafka's getMaxValueInQuotaWindow).
@@ -87,18 +88,18 @@ export class QuotaHttpEnforcer implements OnModuleInit, BeforeApplicationShutdow
     if (!this.quotas.appliesTo(caller)) return done();
     state.caller = caller;
     state.kind = quotaRouteKind(request.method, request.routeOptions.url ?? '');
-    const pendingMs = this.quotas.pendingThrottleMs(caller, state.kind, declaredBytes(request));
-    if (pendingMs > this.quotas.maxDelayMs) {
+    const owedMs = this.quotas.refusalDelayMs(caller, state.kind, declaredBytes(request));
+    if (owedMs > 0) {
       state.refused = true;
       const error = new RunnelError(
         'THROTTLED',
-        `${caller.principal}${caller.clientId === undefined ? '' : ` (client id '${caller.clientId}')`} is over its quota: retry in ${pendingMs} ms`,
+        `${caller.principal}${caller.clientId === undefined ? '' : ` (client id '${caller.clientId}')`} is over its quota: retry in ${owedMs} ms`,
       );
       void reply
         .status(error.status)
         .header('content-type', 'application/json')
-        .header('retry-after', String(Math.max(1, Math.ceil(pendingMs / 1000))))
-        .header(THROTTLE_TIME_HEADER, String(pendingMs))
+        .header('retry-after', String(Math.max(1, Math.ceil(owedMs / 1000))))
+        .header(THROTTLE_TIME_HEADER, String(owedMs))
         .send(error.toBody());
       return;
     }

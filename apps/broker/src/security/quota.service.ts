@@ -63,15 +63,25 @@ export class QuotaService implements OnModuleInit {
   }
 
   /**
-   * The delay `caller` owes now (nothing recorded): its request time throttle, and for a produce
-   * counting its `requestBytes`, for a read its consumer throttle.
+   * Whether to refuse a request before doing it (nothing is recorded): when the caller owes a
+   * delay already and the delay it would get, counting this produce's `requestBytes`, is longer
+   * than RUNNEL_QUOTA_MAX_DELAY_MS. A caller within its quota is always served, however large
+   * its request (as Kafka serves it and throttles after), so a request larger than the quota
+   * allows cannot be refused forever. Answers the delay owed now (for Retry-After), or 0 to serve.
    */
-  pendingThrottleMs(caller: Caller, kind: 'produce' | 'read' | 'other', requestBytes: number): number {
+  refusalDelayMs(caller: Caller, kind: 'produce' | 'read' | 'other', requestBytes: number): number {
     const clientId = caller.clientId ?? '';
-    let throttleMs = this.manager.peek('request_percentage', caller.user, clientId);
-    if (kind === 'produce') throttleMs = Math.max(throttleMs, this.manager.peek('producer_byte_rate', caller.user, clientId, requestBytes));
-    if (kind === 'read') throttleMs = Math.max(throttleMs, this.manager.peek('consumer_byte_rate', caller.user, clientId));
-    return throttleMs;
+    const requestMs = this.manager.peek('request_percentage', caller.user, clientId);
+    let owedMs = requestMs;
+    let withRequestMs = requestMs;
+    if (kind === 'produce') {
+      owedMs = Math.max(owedMs, this.manager.peek('producer_byte_rate', caller.user, clientId));
+      withRequestMs = Math.max(withRequestMs, this.manager.peek('producer_byte_rate', caller.user, clientId, requestBytes));
+    } else if (kind === 'read') {
+      owedMs = Math.max(owedMs, this.manager.peek('consumer_byte_rate', caller.user, clientId));
+      withRequestMs = owedMs;
+    }
+    return owedMs > 0 && withRequestMs > this.maxDelayMs ? owedMs : 0;
   }
 
   /** The consumer's current throttle (ms) and the most bytes one read may return under its quota (Infinity: no quota). */
