@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, OnModuleInit } from '@nestjs/com
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { RunnelError } from '../common/errors';
+import { MetricsService } from '../metrics/metrics.service';
 import { Caller, callerOf } from './caller';
 import { QuotaService } from './quota.service';
 
@@ -59,13 +60,31 @@ interface RequestQuota {
 export class QuotaHttpEnforcer implements OnModuleInit, BeforeApplicationShutdown {
   private readonly states = new WeakMap<FastifyRequest, RequestQuota>();
   private readonly waiting = new Set<() => void>();
+  private delayedCount = 0;
+  private refusedCount = 0;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly quotas: QuotaService,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
+    this.metrics.counterFrom(
+      'runnel_quota_delayed_answers_total',
+      'HTTP answers held back by a quota throttle time',
+      () => this.delayedCount,
+    );
+    this.metrics.counterFrom(
+      'runnel_quota_refused_requests_total',
+      'HTTP requests answered 429/42901 because the quota delay would pass RUNNEL_QUOTA_MAX_DELAY_MS',
+      () => this.refusedCount,
+    );
+    this.metrics.gaugeFrom(
+      'runnel_quota_sensors',
+      'Quota rate sensors held (per user / client id and kind)',
+      () => this.quotas.manager.sensorCount,
+    );
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
     fastify.addHook('onRequest', (request, _reply, done) => {
@@ -91,6 +110,7 @@ export class QuotaHttpEnforcer implements OnModuleInit, BeforeApplicationShutdow
     const owedMs = this.quotas.refusalDelayMs(caller, state.kind, declaredBytes(request));
     if (owedMs > 0) {
       state.refused = true;
+      this.refusedCount++;
       const error = new RunnelError(
         'THROTTLED',
         `${caller.principal}${caller.clientId === undefined ? '' : ` (client id '${caller.clientId}')`} is over its quota: retry in ${owedMs} ms`,
@@ -134,7 +154,10 @@ export class QuotaHttpEnforcer implements OnModuleInit, BeforeApplicationShutdow
     }
     const delayMs = Math.min(throttleMs, this.quotas.maxDelayMs);
     void reply.header(THROTTLE_TIME_HEADER, String(delayMs));
-    if (delayMs > 0) await this.sleep(delayMs);
+    if (delayMs > 0) {
+      this.delayedCount++;
+      await this.sleep(delayMs);
+    }
     return payload;
   }
 

@@ -175,6 +175,10 @@ describe('quota enforcement at the HTTP edge', () => {
     expect(effective.body.throttle_time_ms).toBeGreaterThan(0);
     expect(effective.body.quotas.producer_byte_rate).toMatchObject({ entity: { client_id: 'p1' }, limit: 1000 });
     expect(effective.body.quotas.producer_byte_rate.rate).toBeGreaterThan(1000);
+    const metrics = await (await fetch(`${broker!.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^runnel_quota_delayed_answers_total [1-9]\d*$/m);
+    expect(metrics).toMatch(/^runnel_quota_refused_requests_total [1-9]\d*$/m);
+    expect(metrics).toMatch(/^runnel_quota_sensors [1-9]\d*$/m);
   });
 
   it('serves a request larger than the quota allows when the client owes nothing, delaying it by the bound at most', async () => {
