@@ -88,6 +88,8 @@ export class QuotaHttpEnforcer implements OnModuleInit, BeforeApplicationShutdow
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
     fastify.addHook('onRequest', (request, _reply, done) => {
+      // No quota at all (the usual case): nothing to measure, no state per request.
+      if (!this.quotas.manager.configured) return done();
       this.states.set(request, { caller: undefined, kind: 'other', bytesReadAtStart: request.raw.socket?.bytesRead ?? 0, refused: false });
       done();
     });
