@@ -3,3 +3,4 @@ export * from './authorizer';
 export * from './scram';
 export * from './api-keys';
 export * from './auth-failures';
+export * from './quotas';

@@ -11,7 +11,7 @@ import { ConnectionGuard, OVER_PER_IP_BODY } from './connection-guard';
  */
 export const CORS_METHODS = 'GET, POST, DELETE, OPTIONS';
 export const CORS_REQUEST_HEADERS = 'Content-Type, Authorization, Idempotency-Key';
-export const CORS_EXPOSED_HEADERS = 'Retry-After, Idempotent-Replayed';
+export const CORS_EXPOSED_HEADERS = 'Retry-After, Idempotent-Replayed, X-Runnel-Throttle-Time-Ms';
 const CORS_MAX_AGE_SECONDS = '600';
 /**
  * Longest path parameter Fastify routes (its default is 100): topic names may have 249

@@ -10,6 +10,8 @@ import { AuditLogController } from './audit-log.controller';
 import { AuditLogService } from './audit-log.service';
 import { AuditService } from './audit.service';
 import { Authenticator } from './authenticator';
+import { QuotaController } from './quota.controller';
+import { QuotaHttpEnforcer } from './quota-http';
 import { QuotaService } from './quota.service';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
@@ -24,12 +26,13 @@ import { TopicsModule } from '../topics/topics.module';
 @Global()
 @Module({
   imports: [TopicsModule],
-  controllers: [UsersController, ApiKeysController, WsTicketController, AclsController, AuditLogController],
+  controllers: [UsersController, ApiKeysController, WsTicketController, AclsController, AuditLogController, QuotaController],
   providers: [
     UsersService,
     ApiKeysService,
     AclsService,
     AuditLogService,
+    QuotaHttpEnforcer,
     AuditService,
     AccessControl,
     Authenticator,
