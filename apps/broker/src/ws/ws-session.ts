@@ -1,6 +1,8 @@
 import { OffsetOutOfRangeError } from '@runnel/log';
 import type { Acks } from '@runnel/replication';
+import type { Operation, ResourceType } from '@runnel/security';
 import { RunnelError, badRequest, toApiError } from '../common/errors';
+import type { Caller } from '../security/caller';
 import { CommitFrame, CreditFrame, ProduceFrame, RawFrame, SubscribeFrame, parseJsonFrame, validateFrame } from './client-frames';
 import { GroupMember, WsGroups } from './group-member';
 import { resolvePlainStart } from './plain-start';
@@ -31,6 +33,17 @@ import { WsLimits } from './ws-limits';
  * Errors are frames `{"type":"error","sub"?,"error_code","message"}` (plus `ref` for produce);
  * the socket stays open. A subscription whose read fails (retention passed its position: 416;
  * topic deleted: 40403) gets an error frame and ends.
+ *
+ * Security (`WsSecurity`, DESIGN.md "Security"): the socket's Caller was authenticated at the
+ * upgrade; every request is authorized by the broker's one AccessControl — subscribe READ on the
+ * topic (and READ on the group), commit READ on the group, produce WRITE on the topic — and a
+ * denial is an error frame 40301 for that `sub` / `ref`, the socket staying open. Authorization
+ * comes before anything that would tell whether a topic exists. An ACL change re-checks every
+ * open subscription at once: one whose READ is gone ends with 40301 (a group member leaves its
+ * group); a records frame is also only sent while its topics are readable (a group member
+ * subscribed by prefix may be assigned a topic it may not read: it ends the same way). Quotas:
+ * after each records frame the subscription pauses for what `recordConsume` answers; after each
+ * produce frame the socket's produce frames stop being read for what `recordProduce` answers.
  */
 export interface FrameSink {
   /** Sends a text frame (a string, or its UTF-8 bytes); `done` runs once it is handed to the kernel (or failed). */
@@ -63,6 +76,27 @@ export interface WsMetrics {
   wsSubscriptionClosed(): void;
 }
 
+/** The broker's authorizer as the session uses it (AccessControl). */
+export interface WsAccess {
+  /** Throws 40301 (and audits the denial) unless the caller may. */
+  require(caller: Caller, operation: Operation, type: ResourceType, name: string): void;
+  allows(caller: Caller, operation: Operation, type: ResourceType, name: string): boolean;
+  /** Registers an ACL-change listener; returns its removal. */
+  onChange(listener: () => void): () => void;
+}
+
+/** Client quotas as the session uses them (QuotaService): each answers how long to pause (ms). */
+export interface WsQuotas {
+  recordProduce(caller: Caller, bytes: number): number;
+  recordConsume(caller: Caller, bytes: number): number;
+}
+
+export interface WsSecurity {
+  caller: Caller;
+  access: WsAccess;
+  quotas?: WsQuotas;
+}
+
 export class WsSession {
   private readonly subscriptions = new Map<string, Subscription>();
   /** The group members among the subscriptions, by sub. */
@@ -75,7 +109,13 @@ export class WsSession {
   private waitingForDrain = false;
   private producesInFlight = 0;
   /** Why inbound frames are not read: too many produces in flight, and/or too many unsent answers. */
-  private readonly pausedFor = new Set<'produces' | 'outbound'>();
+  private readonly pausedFor = new Set<'produces' | 'outbound' | 'quota'>();
+  /** Subscriptions paused by their consume quota, with the timer that resumes them. */
+  private readonly throttled = new Map<Subscription, NodeJS.Timeout>();
+  private produceQuotaTimer: NodeJS.Timeout | undefined;
+  /** READ on a topic, as decided since the last ACL change (a records frame checks its topics here). */
+  private readonly readable = new Map<string, boolean>();
+  private readonly stopListening: (() => void) | undefined;
   private closed = false;
   private readonly onSent = (): void => {
     this.outbound?.refresh();
@@ -96,7 +136,10 @@ export class WsSession {
     private readonly groups?: WsGroups,
     private readonly clientHost = '',
     private readonly outbound?: OutboundConnection,
-  ) {}
+    private readonly security?: WsSecurity,
+  ) {
+    this.stopListening = security?.access.onChange(() => this.recheckAccess());
+  }
 
   /** The outbound budget has room again (this session was refused for the broker-wide total). */
   wake(): void {
@@ -114,6 +157,10 @@ export class WsSession {
     try {
       raw = parseJsonFrame(data, isBinary);
       const frame = validateFrame(raw, this.limits);
+      if (frame.type === 'produce') {
+        void this.produce(frame, typeof data === 'string' ? Buffer.byteLength(data) : data.length);
+        return;
+      }
       switch (frame.type) {
         case 'subscribe':
           void this.subscribe(frame);
@@ -126,9 +173,6 @@ export class WsSession {
           return;
         case 'unsubscribe':
           this.unsubscribe(frame.sub);
-          return;
-        case 'produce':
-          void this.produce(frame);
           return;
       }
     } catch (error) {
@@ -144,6 +188,8 @@ export class WsSession {
   close(cause: 'socket' | 'shutdown' = 'socket'): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopListening?.();
+    clearTimeout(this.produceQuotaTimer);
     // At shutdown members are detached, not removed: they are restored after the restart.
     if (cause === 'shutdown') for (const member of this.members.values()) member.detach();
     for (const subscription of this.subscriptions.values()) this.endSubscription(subscription);
@@ -165,6 +211,12 @@ export class WsSession {
       this.sendError(badRequest(`at most ${this.limits.maxSubscriptions} subscriptions per connection`), { sub });
       return;
     }
+    try {
+      this.authorizeSubscribe(frame);
+    } catch (error) {
+      this.sendError(error, { sub });
+      return;
+    }
     if (frame.group) {
       this.subscribeGroup(frame);
       return;
@@ -180,6 +232,11 @@ export class WsSession {
       this.pending.delete(sub);
     }
     if (this.closed || this.cancelled.delete(sub)) return;
+    // Revoked while the start was resolving: the subscription never opens.
+    if (this.security && !this.security.access.allows(this.security.caller, 'READ', 'TOPIC', frame.topic)) {
+      this.sendError(this.denied('READ', 'TOPIC', frame.topic), { sub });
+      return;
+    }
     const subscription = new Subscription(
       sub,
       frame.topic,
@@ -230,6 +287,73 @@ export class WsSession {
     this.schedule(subscription);
   }
 
+  /** READ on the topic(s) named (a prefix is checked per assigned topic, at delivery) and on the group. */
+  private authorizeSubscribe(frame: SubscribeFrame): void {
+    if (!this.security) return;
+    const { caller, access } = this.security;
+    const topics = frame.group ? frame.group.topics : [frame.topic];
+    for (const topic of topics) access.require(caller, 'READ', 'TOPIC', topic);
+    if (frame.group) access.require(caller, 'READ', 'GROUP', frame.group.groupId);
+  }
+
+  /** The 40301 `require` throws (recording the denial in the audit log). */
+  private auditedDenial(operation: Operation, type: ResourceType, name: string): unknown {
+    try {
+      this.security?.access.require(this.security.caller, operation, type, name);
+    } catch (error) {
+      return error;
+    }
+    return this.denied(operation, type, name);
+  }
+
+  private denied(operation: Operation, type: ResourceType, name: string): RunnelError {
+    const principal = this.security?.caller.principal ?? 'User:ANONYMOUS';
+    return new RunnelError('NOT_AUTHORIZED', `${principal} is not authorized to ${operation} ${type} '${name}'`);
+  }
+
+  /**
+   * After an ACL change: every open subscription whose READ (on a topic it delivers, or on its
+   * group) is gone ends with 40301. The denial is audited through `require`.
+   */
+  private recheckAccess(): void {
+    this.readable.clear();
+    if (this.closed || !this.security) return;
+    for (const subscription of [...this.subscriptions.values()]) {
+      const topics = new Set(subscription.positionsNow().map((p) => p.topic));
+      if (!this.members.has(subscription.sub)) topics.add(subscription.topic);
+      const member = this.members.get(subscription.sub);
+      try {
+        for (const topic of topics) this.security.access.require(this.security.caller, 'READ', 'TOPIC', topic);
+        if (member) this.security.access.require(this.security.caller, 'READ', 'GROUP', member.groupId);
+      } catch (error) {
+        this.revoke(subscription, error);
+      }
+    }
+  }
+
+  /** Ends a subscription whose READ was revoked: its member leaves the group, the client gets 40301. */
+  private revoke(subscription: Subscription, error: unknown): void {
+    if (subscription.isClosed || this.subscriptions.get(subscription.sub) !== subscription) return;
+    this.subscriptions.delete(subscription.sub);
+    this.endSubscription(subscription);
+    this.sendError(error, { sub: subscription.sub });
+  }
+
+  /** Whether the caller may READ every topic in `topics` (cached until the next ACL change). */
+  private mayRead(topics: Iterable<string>): string | undefined {
+    if (!this.security) return undefined;
+    for (const topic of topics) {
+      let allowed = this.readable.get(topic);
+      if (allowed === undefined) {
+        allowed = this.security.access.allows(this.security.caller, 'READ', 'TOPIC', topic);
+        if (this.readable.size >= this.limits.maxPartitionsPerSubscription) this.readable.clear();
+        this.readable.set(topic, allowed);
+      }
+      if (!allowed) return topic;
+    }
+    return undefined;
+  }
+
   private async commit(frame: CommitFrame): Promise<void> {
     const context = { sub: frame.sub, ref: frame.ref };
     const member = this.members.get(frame.sub);
@@ -245,6 +369,7 @@ export class WsSession {
       return;
     }
     try {
+      this.security?.access.require(this.security.caller, 'READ', 'GROUP', member.groupId);
       const offsets = await member.commit(frame.offsets);
       if (!this.closed) {
         const answer: Record<string, unknown> = { type: 'committed', sub: frame.sub };
@@ -286,6 +411,11 @@ export class WsSession {
 
   private endSubscription(subscription: Subscription): void {
     if (subscription.isClosed) return;
+    const timer = this.throttled.get(subscription);
+    if (timer) {
+      clearTimeout(timer);
+      this.throttled.delete(subscription);
+    }
     const member = this.members.get(subscription.sub);
     if (member?.subscription === subscription) {
       this.members.delete(subscription.sub);
@@ -295,9 +425,15 @@ export class WsSession {
     this.metrics.wsSubscriptionClosed();
   }
 
-  private async produce(frame: ProduceFrame): Promise<void> {
+  private async produce(frame: ProduceFrame, bytes: number): Promise<void> {
     if (!this.producer) {
       this.sendError(new RunnelError('RETRIABLE', 'produce over WebSocket is not available on this broker yet'), { ref: frame.ref });
+      return;
+    }
+    try {
+      this.security?.access.require(this.security.caller, 'WRITE', 'TOPIC', frame.topic);
+    } catch (error) {
+      this.sendError(error, { ref: frame.ref });
       return;
     }
     this.producesInFlight++;
@@ -312,10 +448,39 @@ export class WsSession {
     } finally {
       this.producesInFlight--;
       if (this.producesInFlight < this.limits.maxProducesInFlight) this.setPaused('produces', false);
+      this.throttleProduce(bytes);
     }
   }
 
-  private setPaused(reason: 'produces' | 'outbound', on: boolean): void {
+  /** Kafka's produce throttling: the frame was served; further produce frames wait out the delay. */
+  private throttleProduce(bytes: number): void {
+    const quotas = this.security?.quotas;
+    if (!quotas || this.closed) return;
+    const delayMs = quotas.recordProduce(this.security!.caller, bytes);
+    if (delayMs <= 0) return;
+    this.setPaused('quota', true);
+    clearTimeout(this.produceQuotaTimer);
+    this.produceQuotaTimer = setTimeout(() => this.setPaused('quota', false), delayMs);
+    this.produceQuotaTimer.unref();
+  }
+
+  /** Kafka's fetch throttling: the frame went out; this subscription sends nothing more for the delay. */
+  private throttleConsume(subscription: Subscription, bytes: number): void {
+    const quotas = this.security?.quotas;
+    if (!quotas) return;
+    const delayMs = quotas.recordConsume(this.security!.caller, bytes);
+    if (delayMs <= 0) return;
+    subscription.throttledUntil = Date.now() + delayMs;
+    const timer = setTimeout(() => {
+      this.throttled.delete(subscription);
+      subscription.throttledUntil = 0;
+      this.schedule(subscription);
+    }, delayMs);
+    timer.unref();
+    this.throttled.set(subscription, timer);
+  }
+
+  private setPaused(reason: 'produces' | 'outbound' | 'quota', on: boolean): void {
     if (this.closed || this.pausedFor.has(reason) === on) return;
     const wasPaused = this.pausedFor.size > 0;
     if (on) this.pausedFor.add(reason);
@@ -371,7 +536,14 @@ export class WsSession {
     try {
       const frame = await subscription.nextFrame();
       if (!frame || this.closed || subscription.isClosed) return;
+      const unreadable = this.mayRead(frame.ends.map((end) => end.topic));
+      if (unreadable !== undefined) {
+        // Not sent: the subscription ends with the (audited) denial.
+        this.revoke(subscription, this.auditedDenial('READ', 'TOPIC', unreadable));
+        return;
+      }
       this.send(frame.text);
+      this.throttleConsume(subscription, frame.text.length);
       this.members.get(subscription.sub)?.delivered(frame.records, frame.ends);
       this.metrics.fetched(subscription.topic, frame.records, frame.bytesRead);
     } catch (error) {
