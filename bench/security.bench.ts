@@ -184,9 +184,14 @@ function batchBody(): Buffer {
   return encodeRecordBatch({ records });
 }
 
-function produce(broker: Broker, topic: string, body: Buffer, options: { seconds: number; maxRequests?: number }): Promise<LoadResult> {
+function produce(
+  broker: Broker,
+  topic: string,
+  body: Buffer,
+  options: { seconds: number; maxRequests?: number; partitions: number },
+): Promise<LoadResult> {
   return runHttpLoad({
-    url: (worker) => `${broker.baseUrl}/v3/clusters/-/topics/${topic}/partitions/${worker % PARTITIONS}/batches?acks=1`,
+    url: (worker) => `${broker.baseUrl}/v3/clusters/-/topics/${topic}/partitions/${worker % options.partitions}/batches?acks=1`,
     body,
     headers: { 'content-type': 'application/vnd.kafka.record-batch', ...broker.headers },
     recordsPerRequest: RECORDS_PER_REQUEST,
@@ -209,13 +214,19 @@ async function main(): Promise<void> {
     brokers = await startBrokers(tmp);
     for (let run = 0; run < RUNS; run++) {
       for (const broker of brokers) {
-        const result = await withTopic(broker, PARTITIONS, (topic) => produce(broker, topic, body, { seconds: SECONDS }));
+        const result = await withTopic(broker, PARTITIONS, (topic) =>
+          produce(broker, topic, body, { seconds: SECONDS, partitions: PARTITIONS }),
+        );
         if (result.failures > 0) throw new Error(`produce (${broker.label}): ${result.failures} failed, first: ${result.firstFailure}`);
         results.produce[broker.label].push(result.records / result.seconds);
       }
       for (const broker of brokers) {
         const rate = await withTopic(broker, 1, async (topic) => {
-          const loaded = await produce(broker, topic, body, { seconds: 3600, maxRequests: Math.ceil(WS_RECORDS / RECORDS_PER_REQUEST) });
+          const loaded = await produce(broker, topic, body, {
+            seconds: 3600,
+            maxRequests: Math.ceil(WS_RECORDS / RECORDS_PER_REQUEST),
+            partitions: 1,
+          });
           if (loaded.failures > 0) throw new Error(`pre-producing (${broker.label}) failed: ${loaded.firstFailure}`);
           const seconds = await wsDelivery(broker.baseUrl, topic, loaded.records, 300_000, { headers: broker.headers, ca: broker.ca });
           return loaded.records / seconds;
