@@ -70,6 +70,7 @@ export class WsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayD
     this.limits = { ...DEFAULT_WS_LIMITS, ...limits };
     this.topicsSeam = {
       partitionCount: (topic) => topics.get(topic).partitionsCount,
+      topicNames: () => topics.partitionCounts().keys(),
       partition: (topic, partition) => topics.partition(topic, partition),
     };
   }

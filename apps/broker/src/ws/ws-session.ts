@@ -57,6 +57,8 @@ export interface FrameSink {
 export interface WsTopics {
   /** Partition count of the topic; throws 40403 for an unknown topic. */
   partitionCount(topic: string): number;
+  /** Every topic name (to resolve a group member's `topic_prefix` to the topics its caller may read). */
+  topicNames?(): Iterable<string>;
   /** The led partition; throws 40403 for an unknown partition. */
   partition(
     topic: string,
@@ -78,6 +80,8 @@ export interface WsMetrics {
 
 /** The broker's authorizer as the session uses it (AccessControl). */
 export interface WsAccess {
+  /** Authorization is on (RUNNEL_AUTH): a prefix subscription is narrowed to readable topics only then. */
+  readonly enabled: boolean;
   /** Throws 40301 (and audits the denial) unless the caller may. */
   require(caller: Caller, operation: Operation, type: ResourceType, name: string): void;
   allows(caller: Caller, operation: Operation, type: ResourceType, name: string): boolean;
@@ -201,7 +205,8 @@ export class WsSession {
     for (const member of this.members.values()) member.heartbeat();
   }
 
-  private async subscribe(frame: SubscribeFrame): Promise<void> {
+  private async subscribe(requested: SubscribeFrame): Promise<void> {
+    let frame = requested;
     const { sub } = frame;
     if (this.subscriptions.has(sub) || this.pending.has(sub)) {
       this.sendError(badRequest(`subscription '${sub}' already exists on this connection`), { sub });
@@ -212,7 +217,7 @@ export class WsSession {
       return;
     }
     try {
-      this.authorizeSubscribe(frame);
+      frame = this.authorizeSubscribe(frame);
     } catch (error) {
       this.sendError(error, { sub });
       return;
@@ -287,13 +292,31 @@ export class WsSession {
     this.schedule(subscription);
   }
 
-  /** READ on the topic(s) named (a prefix is checked per assigned topic, at delivery) and on the group. */
-  private authorizeSubscribe(frame: SubscribeFrame): void {
-    if (!this.security) return;
+  /**
+   * READ on each named topic and on the group (40301 otherwise). With authorization on, a
+   * `topic_prefix` becomes the topics it matches now that the caller may READ (as the HTTP
+   * consumers' patterns do; 40301 when there are none): Kafka's consumer only subscribes to the
+   * topics its metadata shows it. Delivery checks READ again per frame (revocations, topics
+   * created later).
+   */
+  private authorizeSubscribe(frame: SubscribeFrame): SubscribeFrame {
+    if (!this.security) return frame;
     const { caller, access } = this.security;
-    const topics = frame.group ? frame.group.topics : [frame.topic];
-    for (const topic of topics) access.require(caller, 'READ', 'TOPIC', topic);
-    if (frame.group) access.require(caller, 'READ', 'GROUP', frame.group.groupId);
+    const group = frame.group;
+    for (const topic of group ? group.topics : [frame.topic]) access.require(caller, 'READ', 'TOPIC', topic);
+    if (!group) return frame;
+    access.require(caller, 'READ', 'GROUP', group.groupId);
+    if (group.topicPrefixes.length === 0 || !access.enabled || !this.topics.topicNames) return frame;
+    const topics = new Set(group.topics);
+    for (const topic of this.topics.topicNames()) {
+      if (topic.startsWith('__') || !group.topicPrefixes.some((prefix) => topic.startsWith(prefix))) continue;
+      if (access.allows(caller, 'READ', 'TOPIC', topic)) topics.add(topic);
+    }
+    if (topics.size === 0) {
+      throw this.denied('READ', 'TOPIC', `${group.topicPrefixes[0]}*`);
+    }
+    const named = [...topics];
+    return { ...frame, topic: named[0], group: { ...group, topics: named, topicPrefixes: [] } };
   }
 
   /** The 40301 `require` throws (recording the denial in the audit log). */

@@ -5,10 +5,13 @@ import { notAuthorized } from '../../src/security/access-control.service';
 import { Caller, userCaller } from '../../src/security/caller';
 import type { WsGroups } from '../../src/ws/group-member';
 import type { WsAccess, WsQuotas } from '../../src/ws/ws-session';
-import { Cluster, RecordingSink, frame } from './ws-test-kit';
+import { DEFAULT_WS_LIMITS } from '../../src/ws/ws-limits';
+import { WsSession } from '../../src/ws/ws-session';
+import { Cluster, CountingMetrics, RecordingSink, frame } from './ws-test-kit';
 
 /** The broker's authorizer semantics (libs/security) behind the session's seam, with ACL changes as AccessControl announces them. */
 class TestAccess implements WsAccess {
+  readonly enabled = true;
   private readonly authorizer = new Authorizer({ superUsers: [], allowEveryoneIfNoAclFound: false });
   private readonly listeners = new Set<() => void>();
   readonly denials: string[] = [];
@@ -120,10 +123,30 @@ describe('WsSession: authorization and quotas', () => {
     session.close();
   });
 
-  it('a member subscribed by prefix is not sent records of an assigned topic it may not read: it ends with 40301', async () => {
+  it('narrows a prefix subscription to the topics the caller may READ; none is 40301', async () => {
     access.setAcls([allow('TOPIC', 't'), allow('GROUP', 'g')]);
     const sink = new RecordingSink();
     const session = cluster.session(sink, { groups, security: { caller: alice, access } });
+    session.handleFrame(frame({ type: 'subscribe', sub: 'm', group: 'g', topic_prefix: 't', from: 'earliest', format: 'string' }), false);
+    await sink.until(() => sink.of('subscribed', 'm').length === 1);
+    const assigned = [...sink.of('subscribed', 'm')[0].assignment, ...sink.of('assignment', 'm').flatMap((f) => f.assigned)];
+    expect(assigned.map((p: { topic: string }) => p.topic)).toEqual(['t']);
+    session.handleFrame(frame({ type: 'subscribe', sub: 'none', group: 'g', topic_prefix: 'oth', from: 'earliest' }), false);
+    expect(sink.of('error', 'none')).toEqual([
+      { type: 'error', sub: 'none', error_code: 40301, message: expect.stringContaining("READ TOPIC 'oth*'") },
+    ]);
+    session.close();
+  });
+
+  it('never sends records of an assigned topic the caller may not read: the member ends with 40301', async () => {
+    access.setAcls([allow('TOPIC', 't'), allow('GROUP', 'g')]);
+    const sink = new RecordingSink();
+    // A topics seam that cannot list topics: the prefix is not narrowed, so the coordinator assigns tx too.
+    const topics = { partitionCount: cluster.topics.partitionCount, partition: cluster.topics.partition };
+    const session = new WsSession(sink, topics, undefined, new CountingMetrics(), DEFAULT_WS_LIMITS, groups, '127.0.0.1', undefined, {
+      caller: alice,
+      access,
+    });
     session.handleFrame(frame({ type: 'subscribe', sub: 'm', group: 'g', topic_prefix: 't', from: 'earliest', format: 'string' }), false);
     await sink.until(() => sink.of('subscribed', 'm').length === 1);
     await cluster.append('tx', 0, ['secret']);

@@ -114,6 +114,7 @@ export class Cluster {
   }
 
   readonly topics: WsTopics = {
+    topicNames: () => this.counts.keys(),
     partitionCount: (topic) => {
       const n = this.counts.get(topic);
       if (n === undefined) throw unknownTopic(topic);
