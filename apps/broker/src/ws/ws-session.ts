@@ -1,11 +1,10 @@
 import { OffsetOutOfRangeError } from '@runnel/log';
 import type { Acks } from '@runnel/replication';
-import type { Operation, ResourceType } from '@runnel/security';
 import { RunnelError, badRequest, toApiError } from '../common/errors';
-import type { Caller } from '../security/caller';
 import { CommitFrame, CreditFrame, ProduceFrame, RawFrame, SubscribeFrame, parseJsonFrame, validateFrame } from './client-frames';
 import { GroupMember, WsGroups } from './group-member';
 import { resolvePlainStart } from './plain-start';
+import { SessionSecurity, WsSecurity } from './session-security';
 import { Subscription, SubscriptionPartition } from './subscription';
 import type { OutboundConnection } from './outbound-budget';
 import { WsLimits } from './ws-limits';
@@ -34,16 +33,15 @@ import { WsLimits } from './ws-limits';
  * the socket stays open. A subscription whose read fails (retention passed its position: 416;
  * topic deleted: 40403) gets an error frame and ends.
  *
- * Security (`WsSecurity`, DESIGN.md "Security"): the socket's Caller was authenticated at the
- * upgrade; every request is authorized by the broker's one AccessControl — subscribe READ on the
- * topic (and READ on the group), commit READ on the group, produce WRITE on the topic — and a
+ * Security (SessionSecurity, DESIGN.md "Security"): the socket's Caller was authenticated at
+ * the upgrade; every request is authorized by the broker's one AccessControl — subscribe READ on
+ * the topic (and READ on the group), commit READ on the group, produce WRITE on the topic — and a
  * denial is an error frame 40301 for that `sub` / `ref`, the socket staying open. Authorization
  * comes before anything that would tell whether a topic exists. An ACL change re-checks every
  * open subscription at once: one whose READ is gone ends with 40301 (a group member leaves its
- * group); a records frame is also only sent while its topics are readable (a group member
- * subscribed by prefix may be assigned a topic it may not read: it ends the same way). Quotas:
- * after each records frame the subscription pauses for what `recordConsume` answers; after each
- * produce frame the socket's produce frames stop being read for what `recordProduce` answers.
+ * group); a records frame is also only sent while its topics are readable. Quotas: after each
+ * records frame the subscription pauses for what `recordConsume` answers; after each produce
+ * frame the socket's produce frames stop being read for what `recordProduce` answers.
  */
 export interface FrameSink {
   /** Sends a text frame (a string, or its UTF-8 bytes); `done` runs once it is handed to the kernel (or failed). */
@@ -78,28 +76,7 @@ export interface WsMetrics {
   wsSubscriptionClosed(): void;
 }
 
-/** The broker's authorizer as the session uses it (AccessControl). */
-export interface WsAccess {
-  /** Authorization is on (RUNNEL_AUTH): a prefix subscription is narrowed to readable topics only then. */
-  readonly enabled: boolean;
-  /** Throws 40301 (and audits the denial) unless the caller may. */
-  require(caller: Caller, operation: Operation, type: ResourceType, name: string): void;
-  allows(caller: Caller, operation: Operation, type: ResourceType, name: string): boolean;
-  /** Registers an ACL-change listener; returns its removal. */
-  onChange(listener: () => void): () => void;
-}
-
-/** Client quotas as the session uses them (QuotaService): each answers how long to pause (ms). */
-export interface WsQuotas {
-  recordProduce(caller: Caller, bytes: number): number;
-  recordConsume(caller: Caller, bytes: number): number;
-}
-
-export interface WsSecurity {
-  caller: Caller;
-  access: WsAccess;
-  quotas?: WsQuotas;
-}
+export type { WsAccess, WsQuotas, WsSecurity } from './session-security';
 
 export class WsSession {
   private readonly subscriptions = new Map<string, Subscription>();
@@ -117,9 +94,7 @@ export class WsSession {
   /** Subscriptions paused by their consume quota, with the timer that resumes them. */
   private readonly throttled = new Map<Subscription, NodeJS.Timeout>();
   private produceQuotaTimer: NodeJS.Timeout | undefined;
-  /** READ on a topic, as decided since the last ACL change (a records frame checks its topics here). */
-  private readonly readable = new Map<string, boolean>();
-  private readonly stopListening: (() => void) | undefined;
+  private readonly guard: SessionSecurity;
   private closed = false;
   private readonly onSent = (): void => {
     this.outbound?.refresh();
@@ -140,9 +115,9 @@ export class WsSession {
     private readonly groups?: WsGroups,
     private readonly clientHost = '',
     private readonly outbound?: OutboundConnection,
-    private readonly security?: WsSecurity,
+    security?: WsSecurity,
   ) {
-    this.stopListening = security?.access.onChange(() => this.recheckAccess());
+    this.guard = new SessionSecurity(security, () => this.recheckAccess(), limits.maxPartitionsPerSubscription);
   }
 
   /** The outbound budget has room again (this session was refused for the broker-wide total). */
@@ -192,7 +167,7 @@ export class WsSession {
   close(cause: 'socket' | 'shutdown' = 'socket'): void {
     if (this.closed) return;
     this.closed = true;
-    this.stopListening?.();
+    this.guard.close();
     clearTimeout(this.produceQuotaTimer);
     // At shutdown members are detached, not removed: they are restored after the restart.
     if (cause === 'shutdown') for (const member of this.members.values()) member.detach();
@@ -217,7 +192,7 @@ export class WsSession {
       return;
     }
     try {
-      frame = this.authorizeSubscribe(frame);
+      frame = this.guard.authorizeSubscribe(frame, this.topics.topicNames?.bind(this.topics));
     } catch (error) {
       this.sendError(error, { sub });
       return;
@@ -238,8 +213,8 @@ export class WsSession {
     }
     if (this.closed || this.cancelled.delete(sub)) return;
     // Revoked while the start was resolving: the subscription never opens.
-    if (this.security && !this.security.access.allows(this.security.caller, 'READ', 'TOPIC', frame.topic)) {
-      this.sendError(this.denied('READ', 'TOPIC', frame.topic), { sub });
+    if (!this.guard.allows('READ', 'TOPIC', frame.topic)) {
+      this.sendError(this.guard.denial('READ', 'TOPIC', frame.topic), { sub });
       return;
     }
     const subscription = new Subscription(
@@ -293,64 +268,17 @@ export class WsSession {
   }
 
   /**
-   * READ on each named topic and on the group (40301 otherwise). With authorization on, a
-   * `topic_prefix` becomes the topics it matches now that the caller may READ (as the HTTP
-   * consumers' patterns do; 40301 when there are none): Kafka's consumer only subscribes to the
-   * topics its metadata shows it. Delivery checks READ again per frame (revocations, topics
-   * created later).
-   */
-  private authorizeSubscribe(frame: SubscribeFrame): SubscribeFrame {
-    if (!this.security) return frame;
-    const { caller, access } = this.security;
-    const group = frame.group;
-    for (const topic of group ? group.topics : [frame.topic]) access.require(caller, 'READ', 'TOPIC', topic);
-    if (!group) return frame;
-    access.require(caller, 'READ', 'GROUP', group.groupId);
-    if (group.topicPrefixes.length === 0 || !access.enabled || !this.topics.topicNames) return frame;
-    const topics = new Set(group.topics);
-    for (const topic of this.topics.topicNames()) {
-      if (topic.startsWith('__') || !group.topicPrefixes.some((prefix) => topic.startsWith(prefix))) continue;
-      if (access.allows(caller, 'READ', 'TOPIC', topic)) topics.add(topic);
-    }
-    if (topics.size === 0) {
-      throw this.denied('READ', 'TOPIC', `${group.topicPrefixes[0]}*`);
-    }
-    const named = [...topics];
-    return { ...frame, topic: named[0], group: { ...group, topics: named, topicPrefixes: [] } };
-  }
-
-  /** The 40301 `require` throws (recording the denial in the audit log). */
-  private auditedDenial(operation: Operation, type: ResourceType, name: string): unknown {
-    try {
-      this.security?.access.require(this.security.caller, operation, type, name);
-    } catch (error) {
-      return error;
-    }
-    return this.denied(operation, type, name);
-  }
-
-  private denied(operation: Operation, type: ResourceType, name: string): RunnelError {
-    const principal = this.security?.caller.principal ?? 'User:ANONYMOUS';
-    return new RunnelError('NOT_AUTHORIZED', `${principal} is not authorized to ${operation} ${type} '${name}'`);
-  }
-
-  /**
    * After an ACL change: every open subscription whose READ (on a topic it delivers, or on its
-   * group) is gone ends with 40301. The denial is audited through `require`.
+   * group) is gone ends with 40301.
    */
   private recheckAccess(): void {
-    this.readable.clear();
-    if (this.closed || !this.security) return;
+    if (this.closed) return;
     for (const subscription of [...this.subscriptions.values()]) {
-      const topics = new Set(subscription.positionsNow().map((p) => p.topic));
-      if (!this.members.has(subscription.sub)) topics.add(subscription.topic);
       const member = this.members.get(subscription.sub);
-      try {
-        for (const topic of topics) this.security.access.require(this.security.caller, 'READ', 'TOPIC', topic);
-        if (member) this.security.access.require(this.security.caller, 'READ', 'GROUP', member.groupId);
-      } catch (error) {
-        this.revoke(subscription, error);
-      }
+      const topics = new Set(subscription.positionsNow().map((p) => p.topic));
+      if (!member) topics.add(subscription.topic);
+      const denial = this.guard.recheck({ topics, groupId: member?.groupId });
+      if (denial !== null) this.revoke(subscription, denial);
     }
   }
 
@@ -360,21 +288,6 @@ export class WsSession {
     this.subscriptions.delete(subscription.sub);
     this.endSubscription(subscription);
     this.sendError(error, { sub: subscription.sub });
-  }
-
-  /** Whether the caller may READ every topic in `topics` (cached until the next ACL change). */
-  private mayRead(topics: Iterable<string>): string | undefined {
-    if (!this.security) return undefined;
-    for (const topic of topics) {
-      let allowed = this.readable.get(topic);
-      if (allowed === undefined) {
-        allowed = this.security.access.allows(this.security.caller, 'READ', 'TOPIC', topic);
-        if (this.readable.size >= this.limits.maxPartitionsPerSubscription) this.readable.clear();
-        this.readable.set(topic, allowed);
-      }
-      if (!allowed) return topic;
-    }
-    return undefined;
   }
 
   private async commit(frame: CommitFrame): Promise<void> {
@@ -392,7 +305,7 @@ export class WsSession {
       return;
     }
     try {
-      this.security?.access.require(this.security.caller, 'READ', 'GROUP', member.groupId);
+      this.guard.require('READ', 'GROUP', member.groupId);
       const offsets = await member.commit(frame.offsets);
       if (!this.closed) {
         const answer: Record<string, unknown> = { type: 'committed', sub: frame.sub };
@@ -454,7 +367,7 @@ export class WsSession {
       return;
     }
     try {
-      this.security?.access.require(this.security.caller, 'WRITE', 'TOPIC', frame.topic);
+      this.guard.require('WRITE', 'TOPIC', frame.topic);
     } catch (error) {
       this.sendError(error, { ref: frame.ref });
       return;
@@ -477,9 +390,8 @@ export class WsSession {
 
   /** Kafka's produce throttling: the frame was served; further produce frames wait out the delay. */
   private throttleProduce(bytes: number): void {
-    const quotas = this.security?.quotas;
-    if (!quotas || this.closed) return;
-    const delayMs = quotas.recordProduce(this.security!.caller, bytes);
+    if (this.closed) return;
+    const delayMs = this.guard.produceDelayMs(bytes);
     if (delayMs <= 0) return;
     this.setPaused('quota', true);
     clearTimeout(this.produceQuotaTimer);
@@ -489,9 +401,7 @@ export class WsSession {
 
   /** Kafka's fetch throttling: the frame went out; this subscription sends nothing more for the delay. */
   private throttleConsume(subscription: Subscription, bytes: number): void {
-    const quotas = this.security?.quotas;
-    if (!quotas) return;
-    const delayMs = quotas.recordConsume(this.security!.caller, bytes);
+    const delayMs = this.guard.consumeDelayMs(bytes);
     if (delayMs <= 0) return;
     subscription.throttledUntil = Date.now() + delayMs;
     const timer = setTimeout(() => {
@@ -559,10 +469,10 @@ export class WsSession {
     try {
       const frame = await subscription.nextFrame();
       if (!frame || this.closed || subscription.isClosed) return;
-      const unreadable = this.mayRead(frame.ends.map((end) => end.topic));
+      const unreadable = this.guard.unreadable(frame.ends.map((end) => end.topic));
       if (unreadable !== undefined) {
         // Not sent: the subscription ends with the (audited) denial.
-        this.revoke(subscription, this.auditedDenial('READ', 'TOPIC', unreadable));
+        this.revoke(subscription, this.guard.denial('READ', 'TOPIC', unreadable));
         return;
       }
       this.send(frame.text);
