@@ -11,6 +11,7 @@
  *   RUNNEL_BENCH_SECONDS      seconds per produce run (default 5)
  *   RUNNEL_BENCH_CONNECTIONS  concurrent keep-alive connections (default 8)
  *   RUNNEL_BENCH_WS_RECORDS   backlog delivered over WebSocket per run (default 200000, 100 B)
+ *   RUNNEL_BENCH_TLS          0 leaves TLS off on the secured broker (auth + ACLs only), to tell the costs apart
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -40,6 +41,7 @@ const USER = 'bench';
 const USER_PASSWORD = 'bench-user-password';
 /** Bindings that name other principals and topics: the authorizer has a realistic set to search. */
 const OTHER_BINDINGS = 300;
+const TLS = envInt('RUNNEL_BENCH_TLS', 1) > 0;
 
 interface Broker {
   label: 'off' | 'on';
@@ -145,8 +147,7 @@ async function startBrokers(tmp: string): Promise<Broker[]> {
   const on = await startRunnelBroker(ROOT, onDir, {
     RUNNEL_AUTH: 'on',
     RUNNEL_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    RUNNEL_TLS_CERT: certs.cert,
-    RUNNEL_TLS_KEY: certs.key,
+    ...(TLS ? { RUNNEL_TLS_CERT: certs.cert, RUNNEL_TLS_KEY: certs.key } : {}),
   });
   const brokers: Broker[] = [
     { label: 'off', process: off.process, baseUrl: off.baseUrl, headers: {} },
@@ -155,7 +156,7 @@ async function startBrokers(tmp: string): Promise<Broker[]> {
       process: on.process,
       baseUrl: on.baseUrl,
       headers: { authorization: basic(USER, USER_PASSWORD) },
-      ca: fs.readFileSync(certs.ca),
+      ca: TLS ? fs.readFileSync(certs.ca) : undefined,
     },
   ];
   await call(brokers[1], 'POST', '/v3/clusters/-/users', { name: USER, password: USER_PASSWORD }, basic('admin', ADMIN_PASSWORD));
@@ -165,7 +166,7 @@ async function startBrokers(tmp: string): Promise<Broker[]> {
 let topicSeq = 0;
 async function withTopic<T>(broker: Broker, partitions: number, run: (topic: string) => Promise<T>): Promise<T> {
   const topic = `bench-${topicSeq++}`;
-  const admin = broker.ca ? basic('admin', ADMIN_PASSWORD) : undefined;
+  const admin = broker.label === 'on' ? basic('admin', ADMIN_PASSWORD) : undefined;
   await call(broker, 'POST', '/v3/clusters/-/topics', { topic_name: topic, partitions_count: partitions }, admin);
   try {
     return await run(topic);
@@ -248,7 +249,7 @@ function print(results: Results): void {
     return [name, fmt(off), fmt(on), `${fmt((100 * on) / off, 1)} %`];
   };
   console.log(
-    `\nRunnel security cost: medians of ${RUNS} interleaved run(s); off = auth off, plain HTTP; on = RUNNEL_AUTH=on + TLS + ${OTHER_BINDINGS + 2} ACL bindings`,
+    `\nRunnel security cost: medians of ${RUNS} interleaved run(s); off = auth off, plain HTTP; on = RUNNEL_AUTH=on${TLS ? ' + TLS' : ' (TLS off)'} + ${OTHER_BINDINGS + 2} ACL bindings`,
   );
   console.log(machine());
   console.log();
