@@ -5,7 +5,9 @@
  * same load against each, runs interleaved (off, on, off, on...) so drift hits both alike. Cases:
  * binary produce over HTTP keep-alive (Basic credentials, verified once then cached) and WebSocket
  * delivery of a backlog to one subscriber (authenticated upgrade, READ checked per subscription).
- * Prints medians and on/off ratios (the issue's goal: on >= 90 % of off).
+ * A last row measures the same produce load against a bare node:http and node:https sink: what TLS
+ * alone costs Node on this machine, the ceiling for the TLS cases. Prints medians and on/off ratios
+ * (the issue's goal: on >= 90 % of off).
  *
  *   RUNNEL_BENCH_RUNS         runs per case and broker (default 5)
  *   RUNNEL_BENCH_SECONDS      seconds per produce run (default 5)
@@ -25,7 +27,7 @@ import { encodeRecordBatch } from '@runnel/protocol';
 import type { AclBinding } from '@runnel/security';
 import { envInt, fmt, machine, median, table } from './harness';
 import { LoadResult, runHttpLoad } from './peers/loadgen';
-import { Started, startRunnelBroker } from './peers/process';
+import { Started, startProcess, startRunnelBroker } from './peers/process';
 import { wsDelivery } from './peers/ws';
 
 const RUNS = envInt('RUNNEL_BENCH_RUNS', 5);
@@ -204,11 +206,32 @@ function produce(
   });
 }
 
-type Results = Record<'produce' | 'ws', Record<'off' | 'on', number[]>>;
+type Results = Record<'produce' | 'ws' | 'ceiling', Record<'off' | 'on', number[]>>;
+
+/** The bare node:http sink (off) and the same over node:https (on): what TLS alone costs Node here. */
+async function startSinks(tmp: string): Promise<Broker[]> {
+  const certs = { cert: path.join(tmp, 'server.crt'), key: path.join(tmp, 'server.key'), ca: fs.readFileSync(path.join(tmp, 'ca.crt')) };
+  const start = (env: Record<string, string>): Promise<Started> =>
+    startProcess(
+      process.execPath,
+      ['-r', '@swc-node/register', path.join(__dirname, 'peers/sink.ts')],
+      /listening on https?:\/\/[^:]+:(\d+)/,
+      {
+        cwd: ROOT,
+        env,
+      },
+    );
+  const plain = await start({});
+  const tls = await start({ SINK_TLS_CERT: certs.cert, SINK_TLS_KEY: certs.key });
+  return [
+    { label: 'off', process: plain, baseUrl: `http://127.0.0.1:${plain.match}`, headers: {} },
+    { label: 'on', process: tls, baseUrl: `https://127.0.0.1:${tls.match}`, headers: {}, ca: certs.ca },
+  ];
+}
 
 async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runnel-bench-security-'));
-  const results: Results = { produce: { off: [], on: [] }, ws: { off: [], on: [] } };
+  const results: Results = { produce: { off: [], on: [] }, ws: { off: [], on: [] }, ceiling: { off: [], on: [] } };
   let brokers: Broker[] = [];
   const body = batchBody();
   try {
@@ -235,6 +258,18 @@ async function main(): Promise<void> {
         results.ws[broker.label].push(rate);
       }
     }
+    for (const broker of brokers) await broker.process.stop();
+    const sinks = await startSinks(tmp);
+    try {
+      for (let run = 0; run < RUNS; run++) {
+        for (const sink of sinks) {
+          const result = await produce(sink, 't', body, { seconds: SECONDS, partitions: 1 });
+          results.ceiling[sink.label].push(result.records / result.seconds);
+        }
+      }
+    } finally {
+      for (const sink of sinks) await sink.process.stop();
+    }
   } finally {
     for (const broker of brokers) await broker.process.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -259,6 +294,7 @@ function print(results: Results): void {
       [
         row(`produce binary, ${VALUE_BYTES} B, acks=1, ${CONNECTIONS} keep-alive connections, Basic (cached)`, results.produce),
         row(`WS delivery to 1 subscriber, ${VALUE_BYTES} B (backlog of ${fmt(WS_RECORDS)})`, results.ws),
+        row(`ceiling: bare node:http sink (off) vs node:https sink (on), same produce load`, results.ceiling),
       ],
     ),
   );
