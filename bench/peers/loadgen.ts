@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import * as https from 'node:https';
 
 /**
  * The HTTP load generator every HTTP case shares (broker and sink alike): `connections` workers,
@@ -16,6 +17,8 @@ export interface HttpLoad {
   maxRequests?: number;
   /** Whether an answer (status, body) means every record was accepted. */
   accepted?: (status: number, body: string) => boolean;
+  /** For an https URL: the CA that signed the broker's certificate. */
+  tls?: { ca: Buffer };
 }
 
 export interface LoadResult {
@@ -28,7 +31,10 @@ export interface LoadResult {
 }
 
 export async function runHttpLoad(load: HttpLoad): Promise<LoadResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: load.connections });
+  const agent = load.tls
+    ? new https.Agent({ keepAlive: true, maxSockets: load.connections, ca: load.tls.ca })
+    : new http.Agent({ keepAlive: true, maxSockets: load.connections });
+  const request = load.tls ? https.request : http.request;
   const accepted = load.accepted ?? ((status) => status >= 200 && status < 300);
   const result: LoadResult = { seconds: 0, requests: 0, records: 0, payloadBytes: 0, failures: 0 };
   const start = process.hrtime.bigint();
@@ -36,7 +42,7 @@ export async function runHttpLoad(load: HttpLoad): Promise<LoadResult> {
   let issued = 0;
   const post = (url: URL): Promise<{ status: number; body: string }> =>
     new Promise((resolve, reject) => {
-      const req = http.request(url, { method: 'POST', agent, headers: { ...load.headers, 'content-length': load.body.length } }, (res) => {
+      const req = request(url, { method: 'POST', agent, headers: { ...load.headers, 'content-length': load.body.length } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));

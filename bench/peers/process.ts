@@ -113,9 +113,10 @@ export async function startRunnelBroker(
       ? [built]
       : ['-r', '@swc-node/register', `${root}/apps/broker/src/main.ts`];
   const nodeArgs = process.env.RUNNEL_BENCH_BROKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const started = await startProcess(process.execPath, [...nodeArgs, ...main], /listening on http:\/\/[^:]+:(\d+)/, {
+  const started = await startProcess(process.execPath, [...nodeArgs, ...main], /listening on https?:\/\/[^:]+:(\d+)/, {
     cwd: root,
     env: { RUNNEL_DATA_DIR: dataDir, RUNNEL_HTTP_PORT: '0', RUNNEL_HOST: '127.0.0.1', ...env },
   });
-  return { process: started, baseUrl: `http://127.0.0.1:${started.match}` };
+  const scheme = env.RUNNEL_TLS_CERT ? 'https' : 'http';
+  return { process: started, baseUrl: `${scheme}://127.0.0.1:${started.match}` };
 }

@@ -16,8 +16,9 @@ function subscribe(
   from: 'earliest' | 'latest',
   credit: number,
   onRecords: (records: NonNullable<RecordsFrame['records']>) => void,
+  options: WebSocket.ClientOptions = {},
 ): Promise<WebSocket> {
-  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v3/ws`, { maxPayload: 256 * 1024 * 1024 });
+  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v3/ws`, { maxPayload: 256 * 1024 * 1024, ...options });
   let sinceGrant = 0;
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
@@ -38,16 +39,29 @@ function subscribe(
   });
 }
 
-/** Seconds from subscribe (from earliest) until `expected` records arrived. */
-export async function wsDelivery(baseUrl: string, topic: string, expected: number, timeoutMs = 300_000): Promise<number> {
+/** Seconds from subscribe (from earliest) until `expected` records arrived (`options`: credentials, TLS trust). */
+export async function wsDelivery(
+  baseUrl: string,
+  topic: string,
+  expected: number,
+  timeoutMs = 300_000,
+  options: WebSocket.ClientOptions = {},
+): Promise<number> {
   let received = 0;
   let done!: () => void;
   const all = new Promise<void>((resolve) => (done = resolve));
   const start = performance.now();
-  const socket = await subscribe(baseUrl, topic, 'earliest', 100_000, (records) => {
-    received += records.length;
-    if (received >= expected) done();
-  });
+  const socket = await subscribe(
+    baseUrl,
+    topic,
+    'earliest',
+    100_000,
+    (records) => {
+      received += records.length;
+      if (received >= expected) done();
+    },
+    options,
+  );
   const timer = setTimeout(done, timeoutMs);
   await all;
   clearTimeout(timer);

@@ -9,7 +9,7 @@ import { BrokerConfig, ConfigError, loadBrokerConfig } from './config/broker-con
 import { configureOpenApi } from './docs/openapi';
 import { advertisedUrlFor, setAdvertisedUrl } from './http/advertised-url';
 import { ConnectionGuard } from './http/connection-guard';
-import { connectionGuardFor, fastifyOptions, installHttpEdge } from './http/http-edge';
+import { connectionGuardFor, fastifyOptions, installHttpEdge, TlsSetupError } from './http/http-edge';
 import { PinoLoggerService, createPino } from './logging/pino-logger';
 import { MetricsService } from './metrics/metrics.service';
 import { installBodyParsers } from './produce/body-parsers';
@@ -32,7 +32,7 @@ async function bootstrap(): Promise<void> {
   const appLogger = new PinoLoggerService(createPino(config.logLevel));
   Logger.overrideLogger(appLogger);
   const guard = connectionGuardFor(config);
-  const adapter = new FastifyAdapter(fastifyOptions(config, guard));
+  const adapter = new FastifyAdapter(listenerOptions(config, guard));
   const fastify = adapter.getInstance();
   installHttpEdge(fastify, config, guard);
   let authenticator: Authenticator | undefined;
@@ -48,13 +48,32 @@ async function bootstrap(): Promise<void> {
   await listen(app, config);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address !== null ? address.port : config.httpPort;
-  setAdvertisedUrl(fastify, advertisedUrlFor(config.advertisedUrl, config.host, port));
+  setAdvertisedUrl(fastify, advertisedUrlFor(config.advertisedUrl, config.host, port, schemeOf(config)));
   // One line a supervisor or test harness can wait for; with RUNNEL_HTTP_PORT=0 it names the real port.
   appLogger.announce(
     'Broker',
-    { version: brokerVersion(), port, dataDir: config.dataDir, maxConnections: config.maxConnections },
-    `runnel broker listening on http://${config.host}:${port} (data dir ${config.dataDir})`,
+    { version: brokerVersion(), port, dataDir: config.dataDir, maxConnections: config.maxConnections, tls: tlsSummary(config) },
+    `runnel broker listening on ${schemeOf(config)}://${config.host}:${port} (data dir ${config.dataDir})`,
   );
+}
+
+/** Fastify's options; a TLS file or mapping rule the broker cannot use stops the start with one clear line. */
+function listenerOptions(config: BrokerConfig, guard: ConnectionGuard): ReturnType<typeof fastifyOptions> {
+  try {
+    return fastifyOptions(config, guard);
+  } catch (error) {
+    if (error instanceof TlsSetupError) fail(`cannot start TLS: ${error.message}`);
+    throw error;
+  }
+}
+
+/** `https` when RUNNEL_TLS_CERT is set: the listener (HTTP and WebSocket) speaks TLS only. */
+function schemeOf(config: BrokerConfig): 'http' | 'https' {
+  return config.security.tls ? 'https' : 'http';
+}
+
+function tlsSummary(config: BrokerConfig): string {
+  return config.security.tls ? `on (client certificates: ${config.security.tls.clientAuth})` : 'off';
 }
 
 /** A taken port or an address this machine does not have: say which variable to change, not a stack. */

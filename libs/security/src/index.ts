@@ -4,3 +4,4 @@ export * from './scram';
 export * from './api-keys';
 export * from './auth-failures';
 export * from './quotas';
+export * from './principal-mapping';

@@ -7,11 +7,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
  */
 const ADVERTISED_URL = 'runnelAdvertisedUrl';
 
-export function advertisedUrlFor(configured: string | undefined, host: string, port: number): string {
+export function advertisedUrlFor(configured: string | undefined, host: string, port: number, scheme: 'http' | 'https' = 'http'): string {
   if (configured !== undefined) return configured;
   // A wildcard listener has no address a client can use: name this machine's loopback instead.
   const reachable = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
-  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+  return `${scheme}://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 /** Called once the port is known (after listen). */
@@ -22,5 +22,5 @@ export function setAdvertisedUrl(fastify: FastifyInstance, url: string): void {
 /** The one helper every link is built from. */
 export function advertisedUrl(request: FastifyRequest): string {
   const url = (request.server as unknown as Record<string, unknown>)[ADVERTISED_URL];
-  return typeof url === 'string' ? url : `http://127.0.0.1:${request.socket.localPort}`;
+  return typeof url === 'string' ? url : `${request.protocol}://127.0.0.1:${request.socket.localPort}`;
 }

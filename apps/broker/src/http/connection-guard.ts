@@ -36,6 +36,14 @@ const STREAMING_BODY = /^application\/(x-ndjson|jsonl)\s*(;|$)/i;
 
 export const OVER_PER_IP_BODY = JSON.stringify({ error_code: 50003, message: 'Too many connections from this address; retry later' });
 
+/**
+ * The accepted TCP socket under a request's socket: a TLSSocket made by a TLS server wraps the
+ * socket 'connection' reported (Node keeps it as `_parent`); a plain socket is its own.
+ */
+export function transportOf(socket: Socket): Socket {
+  return (socket as Socket & { _parent?: Socket | null })._parent ?? socket;
+}
+
 export class ConnectionGuard {
   private readonly logger = new Logger('ConnectionGuard');
   private readonly perAddress = new Map<string, number>();
@@ -76,6 +84,8 @@ export class ConnectionGuard {
       this.refused++;
       this.warn(`connection closed at accept: ${this.limits.maxConnections} connections open (RUNNEL_MAX_CONNECTIONS)`);
     });
+    // With TLS, 'connection' is the raw socket (counted from accept, before any handshake) and
+    // requests carry the TLSSocket over it: `transportOf` maps one to the other.
     server.prependListener('connection', (socket: Socket) => this.onConnection(socket));
     server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => this.onRequest(request, response));
     // Upgrades over the per-address bound are refused before any 'upgrade' listener sees them. Not
@@ -94,7 +104,7 @@ export class ConnectionGuard {
 
   /** Whether requests on this socket must be refused (its address was over its bound when it connected). */
   isOverPerIpLimit(socket: Socket): boolean {
-    return this.overPerIp.has(socket);
+    return this.overPerIp.has(transportOf(socket));
   }
 
   /** Counts a refusal answered elsewhere (the HTTP hook that sends the 503). */
@@ -165,8 +175,16 @@ export class ConnectionGuard {
     response.once('finish', forget);
   }
 
+  /** Counts and logs a TLS connection closed because its handshake did not finish in time. */
+  noteHandshakeTimeout(address: string | undefined): void {
+    this.timedOut++;
+    this.warn(
+      `closing connection from ${address}: TLS handshake not finished within ${this.limits.headersTimeoutMs} ms (RUNNEL_HTTP_HEADERS_TIMEOUT_MS)`,
+    );
+  }
+
   private refuseUpgrade(socket: Socket): boolean {
-    if (!this.overPerIp.has(socket)) return false;
+    if (!this.overPerIp.has(transportOf(socket))) return false;
     this.countRefusal(socket.remoteAddress);
     socket.end(
       `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(OVER_PER_IP_BODY)}\r\nConnection: close\r\n\r\n${OVER_PER_IP_BODY}`,

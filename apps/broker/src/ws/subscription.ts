@@ -92,6 +92,8 @@ export class Subscription {
   private closed = false;
   /** Set while queued in the session's run queue (so it is queued at most once). */
   queued = false;
+  /** Paused by a consume quota until this time (ms since the epoch); the session reschedules it then. */
+  throttledUntil = 0;
 
   constructor(
     readonly sub: string,
@@ -175,7 +177,7 @@ export class Subscription {
 
   /** Something to send and room to send it: credit left and a partition below its HW. */
   runnable(): boolean {
-    if (this.closed) return false;
+    if (this.closed || this.throttledUntil > 0) return false;
     // A closed partition must be delivered to, so nextFrame fails and the subscription ends.
     for (const p of this.positions) if (p.state.isClosed) return true;
     if (this.credit === 0) return false;

@@ -10,13 +10,16 @@ import {
 } from '@nestjs/websockets';
 import type { WebSocket, WebSocketServer as WsServer } from 'ws';
 import { MetricsService } from '../metrics/metrics.service';
+import { AccessControl } from '../security/access-control.service';
+import { anonymousCaller, hostOf } from '../security/caller';
+import { QuotaService } from '../security/quota.service';
 import { TopicsService } from '../topics/topics.service';
 import { OutboundBudget, OutboundConnection } from './outbound-budget';
 import { OUTBOUND_BUDGET } from './outbound.module';
-import { InboundFrame, WS_FRAME } from './runnel-ws-adapter';
+import { callerOfUpgrade, InboundFrame, WS_FRAME } from './runnel-ws-adapter';
 import { DEFAULT_WS_LIMITS, WsLimits } from './ws-limits';
 import type { WsGroups } from './group-member';
-import { FrameSink, WsProducer, WsSession, WsTopics } from './ws-session';
+import { FrameSink, WsProducer, WsSecurity, WsSession, WsTopics } from './ws-session';
 
 export const WS_PATH = '/v3/ws';
 export const WS_PRODUCER = Symbol('WS_PRODUCER');
@@ -33,7 +36,8 @@ export const WS_LIMITS = Symbol('WS_LIMITS');
  * frame leaves the stream unusable, so ws closes it with 1009), pings every `pingIntervalMs`
  * (each pong — or any frame — is a heartbeat of the socket's group members; a peer silent for
  * `idleTimeoutMs` is terminated), slow-consumer closes (1008), and closing every socket (1001)
- * before the HTTP server and the logs shut down.
+ * before the HTTP server and the logs shut down. Each session carries the Caller its upgrade was
+ * authenticated as (RunnelWsAdapter) and authorizes through the broker's AccessControl.
  */
 @WebSocketGateway({
   path: WS_PATH,
@@ -60,10 +64,13 @@ export class WsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayD
     @Optional() @Inject(WS_LIMITS) limits?: Partial<WsLimits>,
     @Optional() @Inject(WS_GROUPS) private readonly groups?: WsGroups,
     @Optional() @Inject(OUTBOUND_BUDGET) private readonly outbound?: OutboundBudget,
+    @Optional() private readonly access?: AccessControl,
+    @Optional() private readonly quotas?: QuotaService,
   ) {
     this.limits = { ...DEFAULT_WS_LIMITS, ...limits };
     this.topicsSeam = {
       partitionCount: (topic) => topics.get(topic).partitionsCount,
+      topicNames: () => topics.partitionCounts().keys(),
       partition: (topic, partition) => topics.partition(topic, partition),
     };
   }
@@ -127,11 +134,18 @@ export class WsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayD
       this.groups,
       request.socket.remoteAddress ?? '',
       connection,
+      this.securityOf(request),
     );
     this.sessions.set(socket, { session, connection });
     this.metrics.wsConnectionOpened();
     this.heard(socket);
     socket.on('pong', () => this.heard(socket));
+  }
+
+  private securityOf(request: IncomingMessage): WsSecurity | undefined {
+    if (!this.access) return undefined;
+    const caller = callerOfUpgrade(request) ?? anonymousCaller(hostOf(request.socket.remoteAddress));
+    return { caller, access: this.access, quotas: this.quotas };
   }
 
   /** Every inbound frame (RunnelWsAdapter's parser). Returns nothing: answers are the session's frames. */

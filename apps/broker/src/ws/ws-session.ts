@@ -4,6 +4,7 @@ import { RunnelError, badRequest, toApiError } from '../common/errors';
 import { CommitFrame, CreditFrame, ProduceFrame, RawFrame, SubscribeFrame, parseJsonFrame, validateFrame } from './client-frames';
 import { GroupMember, WsGroups } from './group-member';
 import { resolvePlainStart } from './plain-start';
+import { SessionSecurity, WsSecurity } from './session-security';
 import { Subscription, SubscriptionPartition } from './subscription';
 import type { OutboundConnection } from './outbound-budget';
 import { WsLimits } from './ws-limits';
@@ -31,6 +32,16 @@ import { WsLimits } from './ws-limits';
  * Errors are frames `{"type":"error","sub"?,"error_code","message"}` (plus `ref` for produce);
  * the socket stays open. A subscription whose read fails (retention passed its position: 416;
  * topic deleted: 40403) gets an error frame and ends.
+ *
+ * Security (SessionSecurity, DESIGN.md "Security"): the socket's Caller was authenticated at
+ * the upgrade; every request is authorized by the broker's one AccessControl — subscribe READ on
+ * the topic (and READ on the group), commit READ on the group, produce WRITE on the topic — and a
+ * denial is an error frame 40301 for that `sub` / `ref`, the socket staying open. Authorization
+ * comes before anything that would tell whether a topic exists. An ACL change re-checks every
+ * open subscription at once: one whose READ is gone ends with 40301 (a group member leaves its
+ * group); a records frame is also only sent while its topics are readable. Quotas: after each
+ * records frame the subscription pauses for what `recordConsume` answers; after each produce
+ * frame the socket's produce frames stop being read for what `recordProduce` answers.
  */
 export interface FrameSink {
   /** Sends a text frame (a string, or its UTF-8 bytes); `done` runs once it is handed to the kernel (or failed). */
@@ -44,6 +55,8 @@ export interface FrameSink {
 export interface WsTopics {
   /** Partition count of the topic; throws 40403 for an unknown topic. */
   partitionCount(topic: string): number;
+  /** Every topic name (to resolve a group member's `topic_prefix` to the topics its caller may read). */
+  topicNames?(): Iterable<string>;
   /** The led partition; throws 40403 for an unknown partition. */
   partition(
     topic: string,
@@ -63,6 +76,8 @@ export interface WsMetrics {
   wsSubscriptionClosed(): void;
 }
 
+export type { WsAccess, WsQuotas, WsSecurity } from './session-security';
+
 export class WsSession {
   private readonly subscriptions = new Map<string, Subscription>();
   /** The group members among the subscriptions, by sub. */
@@ -75,7 +90,11 @@ export class WsSession {
   private waitingForDrain = false;
   private producesInFlight = 0;
   /** Why inbound frames are not read: too many produces in flight, and/or too many unsent answers. */
-  private readonly pausedFor = new Set<'produces' | 'outbound'>();
+  private readonly pausedFor = new Set<'produces' | 'outbound' | 'quota'>();
+  /** Subscriptions paused by their consume quota, with the timer that resumes them. */
+  private readonly throttled = new Map<Subscription, NodeJS.Timeout>();
+  private produceQuotaTimer: NodeJS.Timeout | undefined;
+  private readonly guard: SessionSecurity;
   private closed = false;
   private readonly onSent = (): void => {
     this.outbound?.refresh();
@@ -96,7 +115,10 @@ export class WsSession {
     private readonly groups?: WsGroups,
     private readonly clientHost = '',
     private readonly outbound?: OutboundConnection,
-  ) {}
+    security?: WsSecurity,
+  ) {
+    this.guard = new SessionSecurity(security, () => this.recheckAccess(), limits.maxPartitionsPerSubscription);
+  }
 
   /** The outbound budget has room again (this session was refused for the broker-wide total). */
   wake(): void {
@@ -114,6 +136,10 @@ export class WsSession {
     try {
       raw = parseJsonFrame(data, isBinary);
       const frame = validateFrame(raw, this.limits);
+      if (frame.type === 'produce') {
+        void this.produce(frame, typeof data === 'string' ? Buffer.byteLength(data) : data.length);
+        return;
+      }
       switch (frame.type) {
         case 'subscribe':
           void this.subscribe(frame);
@@ -126,9 +152,6 @@ export class WsSession {
           return;
         case 'unsubscribe':
           this.unsubscribe(frame.sub);
-          return;
-        case 'produce':
-          void this.produce(frame);
           return;
       }
     } catch (error) {
@@ -144,6 +167,8 @@ export class WsSession {
   close(cause: 'socket' | 'shutdown' = 'socket'): void {
     if (this.closed) return;
     this.closed = true;
+    this.guard.close();
+    clearTimeout(this.produceQuotaTimer);
     // At shutdown members are detached, not removed: they are restored after the restart.
     if (cause === 'shutdown') for (const member of this.members.values()) member.detach();
     for (const subscription of this.subscriptions.values()) this.endSubscription(subscription);
@@ -155,7 +180,8 @@ export class WsSession {
     for (const member of this.members.values()) member.heartbeat();
   }
 
-  private async subscribe(frame: SubscribeFrame): Promise<void> {
+  private async subscribe(requested: SubscribeFrame): Promise<void> {
+    let frame = requested;
     const { sub } = frame;
     if (this.subscriptions.has(sub) || this.pending.has(sub)) {
       this.sendError(badRequest(`subscription '${sub}' already exists on this connection`), { sub });
@@ -163,6 +189,12 @@ export class WsSession {
     }
     if (this.subscriptions.size + this.pending.size >= this.limits.maxSubscriptions) {
       this.sendError(badRequest(`at most ${this.limits.maxSubscriptions} subscriptions per connection`), { sub });
+      return;
+    }
+    try {
+      frame = this.guard.authorizeSubscribe(frame, this.topics.topicNames?.bind(this.topics));
+    } catch (error) {
+      this.sendError(error, { sub });
       return;
     }
     if (frame.group) {
@@ -180,6 +212,11 @@ export class WsSession {
       this.pending.delete(sub);
     }
     if (this.closed || this.cancelled.delete(sub)) return;
+    // Revoked while the start was resolving: the subscription never opens.
+    if (!this.guard.allows('READ', 'TOPIC', frame.topic)) {
+      this.sendError(this.guard.denial('READ', 'TOPIC', frame.topic), { sub });
+      return;
+    }
     const subscription = new Subscription(
       sub,
       frame.topic,
@@ -230,6 +267,29 @@ export class WsSession {
     this.schedule(subscription);
   }
 
+  /**
+   * After an ACL change: every open subscription whose READ (on a topic it delivers, or on its
+   * group) is gone ends with 40301.
+   */
+  private recheckAccess(): void {
+    if (this.closed) return;
+    for (const subscription of [...this.subscriptions.values()]) {
+      const member = this.members.get(subscription.sub);
+      const topics = new Set(subscription.positionsNow().map((p) => p.topic));
+      if (!member) topics.add(subscription.topic);
+      const denial = this.guard.recheck({ topics, groupId: member?.groupId });
+      if (denial !== null) this.revoke(subscription, denial);
+    }
+  }
+
+  /** Ends a subscription whose READ was revoked: its member leaves the group, the client gets 40301. */
+  private revoke(subscription: Subscription, error: unknown): void {
+    if (subscription.isClosed || this.subscriptions.get(subscription.sub) !== subscription) return;
+    this.subscriptions.delete(subscription.sub);
+    this.endSubscription(subscription);
+    this.sendError(error, { sub: subscription.sub });
+  }
+
   private async commit(frame: CommitFrame): Promise<void> {
     const context = { sub: frame.sub, ref: frame.ref };
     const member = this.members.get(frame.sub);
@@ -245,6 +305,7 @@ export class WsSession {
       return;
     }
     try {
+      this.guard.require('READ', 'GROUP', member.groupId);
       const offsets = await member.commit(frame.offsets);
       if (!this.closed) {
         const answer: Record<string, unknown> = { type: 'committed', sub: frame.sub };
@@ -286,6 +347,11 @@ export class WsSession {
 
   private endSubscription(subscription: Subscription): void {
     if (subscription.isClosed) return;
+    const timer = this.throttled.get(subscription);
+    if (timer) {
+      clearTimeout(timer);
+      this.throttled.delete(subscription);
+    }
     const member = this.members.get(subscription.sub);
     if (member?.subscription === subscription) {
       this.members.delete(subscription.sub);
@@ -295,9 +361,15 @@ export class WsSession {
     this.metrics.wsSubscriptionClosed();
   }
 
-  private async produce(frame: ProduceFrame): Promise<void> {
+  private async produce(frame: ProduceFrame, bytes: number): Promise<void> {
     if (!this.producer) {
       this.sendError(new RunnelError('RETRIABLE', 'produce over WebSocket is not available on this broker yet'), { ref: frame.ref });
+      return;
+    }
+    try {
+      this.guard.require('WRITE', 'TOPIC', frame.topic);
+    } catch (error) {
+      this.sendError(error, { ref: frame.ref });
       return;
     }
     this.producesInFlight++;
@@ -312,10 +384,36 @@ export class WsSession {
     } finally {
       this.producesInFlight--;
       if (this.producesInFlight < this.limits.maxProducesInFlight) this.setPaused('produces', false);
+      this.throttleProduce(bytes);
     }
   }
 
-  private setPaused(reason: 'produces' | 'outbound', on: boolean): void {
+  /** Kafka's produce throttling: the frame was served; further produce frames wait out the delay. */
+  private throttleProduce(bytes: number): void {
+    if (this.closed) return;
+    const delayMs = this.guard.produceDelayMs(bytes);
+    if (delayMs <= 0) return;
+    this.setPaused('quota', true);
+    clearTimeout(this.produceQuotaTimer);
+    this.produceQuotaTimer = setTimeout(() => this.setPaused('quota', false), delayMs);
+    this.produceQuotaTimer.unref();
+  }
+
+  /** Kafka's fetch throttling: the frame went out; this subscription sends nothing more for the delay. */
+  private throttleConsume(subscription: Subscription, bytes: number): void {
+    const delayMs = this.guard.consumeDelayMs(bytes);
+    if (delayMs <= 0) return;
+    subscription.throttledUntil = Date.now() + delayMs;
+    const timer = setTimeout(() => {
+      this.throttled.delete(subscription);
+      subscription.throttledUntil = 0;
+      this.schedule(subscription);
+    }, delayMs);
+    timer.unref();
+    this.throttled.set(subscription, timer);
+  }
+
+  private setPaused(reason: 'produces' | 'outbound' | 'quota', on: boolean): void {
     if (this.closed || this.pausedFor.has(reason) === on) return;
     const wasPaused = this.pausedFor.size > 0;
     if (on) this.pausedFor.add(reason);
@@ -371,7 +469,14 @@ export class WsSession {
     try {
       const frame = await subscription.nextFrame();
       if (!frame || this.closed || subscription.isClosed) return;
+      const unreadable = this.guard.unreadable(frame.ends.map((end) => end.topic));
+      if (unreadable !== undefined) {
+        // Not sent: the subscription ends with the (audited) denial.
+        this.revoke(subscription, this.guard.denial('READ', 'TOPIC', unreadable));
+        return;
+      }
       this.send(frame.text);
+      this.throttleConsume(subscription, frame.text.length);
       this.members.get(subscription.sub)?.delivered(frame.records, frame.ends);
       this.metrics.fetched(subscription.topic, frame.records, frame.bytesRead);
     } catch (error) {

@@ -37,11 +37,11 @@ export async function startBroker(options: { dataDir?: string; env?: Record<stri
   });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
+  const [scheme, port] = await new Promise<[string, number]>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      const match = /listening on http:\/\/[^:]+:(\d+)/.exec(output);
-      if (match) resolve(Number(match[1]));
+      const match = /listening on (https?):\/\/[^:]+:(\d+)/.exec(output);
+      if (match) resolve([match[1], Number(match[2])]);
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
@@ -51,5 +51,5 @@ export async function startBroker(options: { dataDir?: string; env?: Record<stri
     if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, signal);
     return exited;
   };
-  return { pid: child.pid!, baseUrl: `http://127.0.0.1:${port}`, dataDir, output: () => output, stop };
+  return { pid: child.pid!, baseUrl: `${scheme}://127.0.0.1:${port}`, dataDir, output: () => output, stop };
 }

@@ -7,7 +7,7 @@ import { Partition, ReplicaManager } from '@runnel/replication';
 import { unknownPartition, unknownTopic } from '../../src/common/errors';
 import { DEFAULT_WS_LIMITS, WsLimits } from '../../src/ws/ws-limits';
 import type { WsGroups } from '../../src/ws/group-member';
-import { FrameSink, WsMetrics, WsProducer, WsSession, WsTopics } from '../../src/ws/ws-session';
+import { FrameSink, WsMetrics, WsProducer, WsSecurity, WsSession, WsTopics } from '../../src/ws/ws-session';
 
 /** Real partitions on a temp dir, a recording socket, and a session over them (unit tests). */
 export interface Frame {
@@ -114,6 +114,7 @@ export class Cluster {
   }
 
   readonly topics: WsTopics = {
+    topicNames: () => this.counts.keys(),
     partitionCount: (topic) => {
       const n = this.counts.get(topic);
       if (n === undefined) throw unknownTopic(topic);
@@ -140,7 +141,7 @@ export class Cluster {
 
   session(
     sink: FrameSink,
-    options: { limits?: Partial<WsLimits>; producer?: WsProducer; metrics?: WsMetrics; groups?: WsGroups } = {},
+    options: { limits?: Partial<WsLimits>; producer?: WsProducer; metrics?: WsMetrics; groups?: WsGroups; security?: WsSecurity } = {},
   ): WsSession {
     return new WsSession(
       sink,
@@ -150,6 +151,8 @@ export class Cluster {
       { ...DEFAULT_WS_LIMITS, ...options.limits },
       options.groups,
       '127.0.0.1',
+      undefined,
+      options.security,
     );
   }
 
