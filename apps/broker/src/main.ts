@@ -13,6 +13,8 @@ import { connectionGuardFor, fastifyOptions, installHttpEdge } from './http/http
 import { PinoLoggerService, createPino } from './logging/pino-logger';
 import { MetricsService } from './metrics/metrics.service';
 import { installBodyParsers } from './produce/body-parsers';
+import { installAuthentication } from './security/auth-hook';
+import { Authenticator } from './security/authenticator';
 import { RunnelWsAdapter } from './ws/runnel-ws-adapter';
 
 const logger = new Logger('Broker');
@@ -33,9 +35,12 @@ async function bootstrap(): Promise<void> {
   const adapter = new FastifyAdapter(fastifyOptions(config, guard));
   const fastify = adapter.getInstance();
   installHttpEdge(fastify, config, guard);
+  let authenticator: Authenticator | undefined;
+  installAuthentication(fastify, config, () => authenticator);
   // Our parsers replace Nest's (bodyParser: false): POST .../records needs the unread stream.
   installBodyParsers(fastify, config.maxRequestBytes);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bodyParser: false });
+  authenticator = app.get(Authenticator);
   app.useWebSocketAdapter(new RunnelWsAdapter(app));
   registerEdgeMetrics(app.get(MetricsService), guard);
   installShutdown(app);

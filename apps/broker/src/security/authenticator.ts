@@ -1,9 +1,15 @@
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
+import type { MetadataStore } from '@runnel/metadata';
+import { parseApiKey, scramCredential, ScramCredential, secretMatches, verifyScramPassword } from '@runnel/security';
+import { RunnelError } from '../common/errors';
 import { BrokerConfig } from '../config/broker-config';
-import { BROKER_CONFIG } from '../config/tokens';
-import { anonymousCaller, Caller, clientIdOf, hostOf } from './caller';
+import { BROKER_CONFIG, METADATA_STORE } from '../config/tokens';
+import { AuditService } from './audit.service';
+import { anonymousCaller, AuthenticatedVia, Caller, clientIdOf, hostOf, userCaller } from './caller';
+import { CertificatePrincipals } from './certificate-principals';
 
 /** What authentication looks at: an HTTP request or a WebSocket upgrade request. */
 export interface Credentials {
@@ -12,21 +18,136 @@ export interface Credentials {
   query?: unknown;
 }
 
+/** Verified secrets remembered at most; past it the oldest is forgotten. */
+const MAX_CACHED = 10_000;
+/** The answer to every failed authentication: the same for an unknown user, a wrong password and a bad key. */
+export const AUTHENTICATION_FAILED = 'Authentication failed: send valid credentials (HTTP Basic, Bearer API key or a client certificate)';
+
+interface Verified {
+  user: string;
+  via: AuthenticatedVia;
+  expiresAt: number;
+}
+
 /**
- * Turns a request's credentials (HTTP Basic checked against SCRAM credentials, a Bearer API key,
- * a TLS client certificate) into its Caller, or throws 401/40101.
- *
- * (Foundation stub: authentication off — every request is ANONYMOUS.)
+ * Turns a request's credentials into its Caller (DESIGN.md "Security"), or throws 401/40101:
+ *   - `Authorization: Basic` — checked against the user's SCRAM credential (PBKDF2 of the offered
+ *     password with the stored salt and iterations, StoredKey compared in constant time). An
+ *     unknown user costs the same PBKDF2 against a dummy credential, so timing does not tell
+ *     unknown users from wrong passwords, and both get the same answer.
+ *   - `Authorization: Bearer <api key>` — the key's id names it; its secret's SHA-256 is compared
+ *     in constant time; an expired key fails.
+ *   - no Authorization header — a TLS client certificate the CA verified, its subject mapped to a
+ *     user by RUNNEL_TLS_PRINCIPAL_MAPPING_RULES.
+ * A verified secret is remembered for `credentialCacheMs` under its SHA-256 (never the secret), so
+ * a request does not cost a PBKDF2; a password change, key deletion or user deletion forgets it.
+ * With authentication off every request is ANONYMOUS.
  */
 @Injectable()
 export class Authenticator {
-  constructor(@Inject(BROKER_CONFIG) private readonly config: BrokerConfig) {}
+  private readonly verified = new Map<string, Verified>();
+  private dummy: Promise<ScramCredential> | undefined;
+  readonly certificates: CertificatePrincipals;
 
-  async authenticate(request: Credentials): Promise<Caller> {
-    return anonymousCaller(hostOf(request.socket.remoteAddress), clientIdOf(request));
+  constructor(
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    private readonly audit: AuditService,
+  ) {
+    this.certificates = new CertificatePrincipals(config.security.tls?.principalMappingRules ?? 'DEFAULT');
   }
 
   get enabled(): boolean {
     return this.config.security.enabled;
+  }
+
+  async authenticate(request: Credentials): Promise<Caller> {
+    const host = hostOf(request.socket.remoteAddress);
+    const clientId = clientIdOf(request);
+    if (!this.enabled) return anonymousCaller(host, clientId);
+    const header = request.headers.authorization;
+    if (header === undefined) {
+      const user = this.certificates.userOf(request.socket);
+      if (user !== undefined) return userCaller(user, host, clientId, 'certificate');
+      throw this.failure(host, undefined, 'no credentials');
+    }
+    const space = header.indexOf(' ');
+    const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
+    const value = space < 0 ? '' : header.slice(space + 1).trim();
+    const cacheKey = createHash('sha256').update(header).digest('base64');
+    const cached = this.verified.get(cacheKey);
+    if (cached && cached.expiresAt > Date.now()) return userCaller(cached.user, host, clientId, cached.via);
+    if (cached) this.verified.delete(cacheKey);
+    let user: string | undefined;
+    let via: AuthenticatedVia;
+    if (scheme === 'basic') {
+      via = 'password';
+      user = await this.verifyBasic(value, host);
+    } else if (scheme === 'bearer') {
+      via = 'api-key';
+      user = await this.verifyBearer(value, host);
+    } else {
+      throw this.failure(host, undefined, `unsupported scheme '${scheme.slice(0, 20)}'`);
+    }
+    this.remember(cacheKey, { user, via, expiresAt: Date.now() + this.config.security.credentialCacheMs });
+    return userCaller(user, host, clientId, via);
+  }
+
+  /** Forgets every remembered secret of `user` (password change, user deletion). */
+  forgetUser(user: string): void {
+    for (const [key, entry] of this.verified) if (entry.user === user) this.verified.delete(key);
+  }
+
+  /** Forgets remembered API keys (key deletion): they are re-checked on next use. */
+  forgetApiKeys(): void {
+    for (const [key, entry] of this.verified) if (entry.via === 'api-key') this.verified.delete(key);
+  }
+
+  private remember(key: string, entry: Verified): void {
+    if (this.config.security.credentialCacheMs === 0) return;
+    if (this.verified.size >= MAX_CACHED) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(key, entry);
+  }
+
+  private async verifyBasic(value: string, host: string): Promise<string> {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) throw this.failure(host, undefined, 'malformed Basic credentials');
+    const name = decoded.slice(0, colon);
+    const password = decoded.slice(colon + 1);
+    const user = await this.store.getUser(name);
+    const credential = user?.credentials.find((c) => c.mechanism === 'SCRAM-SHA-256') ?? user?.credentials[0];
+    // An unknown user costs a PBKDF2 all the same (constant answer and timing).
+    const ok = await verifyScramPassword(credential ? (credential as ScramCredential) : await this.dummyCredential(), password);
+    if (!ok || !credential) throw this.failure(host, name, user ? 'wrong password' : 'unknown user');
+    return name;
+  }
+
+  private async verifyBearer(value: string, host: string): Promise<string> {
+    const parsed = parseApiKey(value);
+    if (!parsed) throw this.failure(host, undefined, 'malformed API key');
+    const key = await this.store.getApiKey(parsed.keyId);
+    const ok = key !== null && secretMatches(parsed.secret, key.secretHash);
+    if (!key || !ok) throw this.failure(host, undefined, `unknown API key '${parsed.keyId}' or wrong secret`);
+    if (key.expiresAt !== null && key.expiresAt.getTime() <= Date.now())
+      throw this.failure(host, key.userName, `API key '${parsed.keyId}' expired`);
+    return key.userName;
+  }
+
+  private dummyCredential(): Promise<ScramCredential> {
+    return (this.dummy ??= scramCredential('SCRAM-SHA-256', 'not a password of anyone'));
+  }
+
+  /** 401/40101 with the one constant message; the reason goes to the audit log only. */
+  private failure(host: string, claimedUser: string | undefined, reason: string): RunnelError {
+    this.audit.note({
+      principal: claimedUser === undefined ? 'unknown' : `User:${claimedUser.slice(0, 255)}`,
+      source: host,
+      resource: 'AUTHENTICATION',
+      operation: 'AUTHENTICATE',
+      outcome: 'FAILED',
+      after: { reason },
+    });
+    return new RunnelError('NOT_AUTHENTICATED', AUTHENTICATION_FAILED);
   }
 }

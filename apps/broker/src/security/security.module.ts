@@ -5,7 +5,10 @@ import { AccessControl } from './access-control.service';
 import { AuditService } from './audit.service';
 import { Authenticator } from './authenticator';
 import { QuotaService } from './quota.service';
+import { UsersController } from './users.controller';
+import { UsersService } from './users.service';
 import { WsTickets } from './ws-tickets';
+import { TopicsModule } from '../topics/topics.module';
 
 /**
  * DESIGN.md "Security" in the broker: authentication, the one authorizer (AccessControl), quotas,
@@ -13,7 +16,10 @@ import { WsTickets } from './ws-tickets';
  */
 @Global()
 @Module({
+  imports: [TopicsModule],
+  controllers: [UsersController],
   providers: [
+    UsersService,
     AuditService,
     AccessControl,
     Authenticator,
