@@ -98,11 +98,15 @@ export async function deleteAcls(broker: BrokerProcess, acls: readonly AclSpec[]
 
 /** Runs `body` with `acls` in force and removes them afterwards, also when it fails. */
 export async function withAcls<T>(broker: BrokerProcess, acls: readonly AclSpec[], body: () => Promise<T>): Promise<T> {
-  await createAcls(broker, acls);
+  const created: AclSpec[] = [];
   try {
+    for (const acl of acls) {
+      await createAcls(broker, [acl]);
+      created.push(acl);
+    }
     return await body();
   } finally {
-    await deleteAcls(broker, acls);
+    await deleteAcls(broker, created);
   }
 }
 
