@@ -10,6 +10,7 @@ import {
   createAcls,
   createUser,
   deleteAcls,
+  eventually,
   startSecureBroker,
   withAcls,
 } from '../support/acl-helpers';
@@ -280,5 +281,70 @@ describe('internal topics keep their rules', () => {
       errorOf(await call(broker, admin, 'POST', v3('/topics/__consumer_offsets/records'), { value: { type: 'STRING', data: 'x' } })),
     ).toEqual(DENIED);
     expect((await call(broker, admin, 'GET', v3('/topics/__consumer_offsets'))).status).toBe(200);
+  });
+});
+
+describe('the audit log', () => {
+  interface AuditRecord {
+    principal: string;
+    resource: string;
+    operation: string;
+    outcome: string;
+    before?: unknown;
+    after?: unknown;
+  }
+
+  /** Every audit record, oldest first (paged by `after`), as admin. */
+  async function auditLog(): Promise<AuditRecord[]> {
+    const records: (AuditRecord & { id: number })[] = [];
+    for (;;) {
+      const after = records.length === 0 ? '' : `&after=${records[records.length - 1].id}`;
+      const page = await asAdmin('GET', v3(`/audit-log?limit=500${after}`));
+      records.push(...page.body.data);
+      if (page.body.data.length < 500) return records;
+    }
+  }
+
+  it('records the admin changes of topics, configs, records and groups with who made them and the values before and after', async () => {
+    await withAcls(
+      broker,
+      [allow('TOPIC', 'audited', 'ALL', 'User:alice', 'PREFIXED'), allow('GROUP', 'audited', 'ALL', 'User:alice', 'PREFIXED')],
+      async () => {
+        const steps: [string, string, unknown?][] = [
+          ['POST', v3('/topics'), { topic_name: 'audited-t', partitions_count: 1 }],
+          ['PATCH', v3('/topics/audited-t'), { partitions_count: 2 }],
+          ['PUT', v3('/topics/audited-t/configs/retention.ms'), { value: '3600000' }],
+          ['POST', v3('/topics/audited-t/records'), { partition_id: 0, value: { type: 'STRING', data: 'x' } }],
+          ['POST', v3('/topics/audited-t/partitions/0/records:delete'), { before_offset: 1 }],
+          ['POST', v3('/consumer-groups/audited-g/offsets:reset'), { topic: 'audited-t', to: 'latest' }],
+          ['DELETE', v3('/consumer-groups/audited-g')],
+          ['DELETE', v3('/topics/audited-t')],
+        ];
+        for (const [method, path, body] of steps) expect((await call(broker, alice, method, path, body)).status).toBeLessThan(300);
+      },
+    );
+    const mine = (await auditLog()).filter((r) => r.principal === 'User:alice' && /audited/.test(r.resource) && r.outcome === 'SUCCESS');
+    expect(mine.map((r) => `${r.operation} ${r.resource}`)).toEqual([
+      'CREATE_TOPIC TOPIC:audited-t',
+      'CREATE_PARTITIONS TOPIC:audited-t',
+      'ALTER_CONFIGS TOPIC:audited-t',
+      'DELETE_RECORDS TOPIC:audited-t',
+      'RESET_OFFSETS GROUP:audited-g',
+      'DELETE_GROUP GROUP:audited-g',
+      'DELETE_TOPIC TOPIC:audited-t',
+    ]);
+    expect(mine[1]).toMatchObject({ before: { partitions_count: 1 }, after: { partitions_count: 2 } });
+    expect(mine[2]).toMatchObject({ before: {}, after: { 'retention.ms': '3600000' } });
+    expect(mine[3]).toMatchObject({ before: { partition_id: 0, low_watermark: 0 }, after: { partition_id: 0, low_watermark: 1 } });
+  });
+
+  it('records each authorization denial with the principal, resource and operation', async () => {
+    expect(errorOf(await call(broker, bob, 'DELETE', v3('/topics/secret')))).toEqual(DENIED);
+    const denied = async () =>
+      (await auditLog()).some(
+        (r) => r.principal === 'User:bob' && r.resource === 'TOPIC:secret' && r.operation === 'DELETE' && r.outcome === 'DENIED',
+      );
+    await eventually(denied, 10_000, 'the audit record of the denial');
+    expect((await call(broker, admin, 'GET', v3('/topics/secret'))).status).toBe(200);
   });
 });
