@@ -338,6 +338,15 @@ describe('the audit log', () => {
     expect(mine[3]).toMatchObject({ before: { partition_id: 0, low_watermark: 0 }, after: { partition_id: 0, low_watermark: 1 } });
   });
 
+  it('records a cluster-wide config change with the dynamic configs before and after', async () => {
+    await withAcls(broker, [allow('CLUSTER', 'kafka-cluster', 'ALTER_CONFIGS')], async () => {
+      expect((await call(broker, alice, 'PUT', v3('/broker-configs/log.cleaner.backoff.ms'), { value: '20000' })).status).toBe(204);
+    });
+    const change = (await auditLog()).find((r) => r.principal === 'User:alice' && r.resource === 'CLUSTER:kafka-cluster');
+    expect(change).toMatchObject({ operation: 'ALTER_CONFIGS', outcome: 'SUCCESS', after: { 'log.cleaner.backoff.ms': '20000' } });
+    expect(change?.before).not.toHaveProperty('log.cleaner.backoff.ms', '20000');
+  });
+
   it('records each authorization denial with the principal, resource and operation', async () => {
     expect(errorOf(await call(broker, bob, 'DELETE', v3('/topics/secret')))).toEqual(DENIED);
     const denied = async () =>
