@@ -63,6 +63,32 @@ export function wsGroupsOf(coordinator: GroupCoordinator): WsGroups {
 /** Groups read from the coordinator per step while a filtered list is filled. */
 const LIST_CHUNK = 256;
 
+/**
+ * One page of the visible items of an ordered source, filtered before paging: reads the source
+ * in chunks of `chunk` after `options.after` and keeps the visible items until `options.limit`
+ * are found or the source ends, so hidden items never shorten a page.
+ */
+export function visiblePage<T>(
+  read: (after: string | undefined, limit: number) => T[],
+  idOf: (item: T) => string,
+  visible: (item: T) => boolean,
+  options: { after?: string; limit?: number },
+  chunk = LIST_CHUNK,
+): T[] {
+  const limit = options.limit ?? Infinity;
+  const page: T[] = [];
+  let after = options.after;
+  for (;;) {
+    const items = read(after, chunk);
+    for (const item of items) {
+      if (page.length >= limit) return page;
+      if (visible(item)) page.push(item);
+    }
+    if (items.length < chunk || page.length >= limit) return page;
+    after = idOf(items[items.length - 1]);
+  }
+}
+
 @Injectable()
 export class GroupsService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Groups');
@@ -168,20 +194,13 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
    * before paging (the coordinator's pages are read in chunks until this page is full).
    */
   listVisible(caller: Caller, options: { afterGroupId?: string; limit?: number } = {}): GroupDescription[] {
-    const limit = options.limit ?? Infinity;
-    const visible = (group: GroupDescription): boolean => this.access.allows(caller, 'DESCRIBE', 'GROUP', group.groupId);
     if (!this.access.enabled) return this.coordinator.listGroups(options);
-    const page: GroupDescription[] = [];
-    let after = options.afterGroupId;
-    for (;;) {
-      const chunk = this.coordinator.listGroups({ afterGroupId: after, limit: LIST_CHUNK });
-      for (const group of chunk) {
-        if (page.length >= limit) return page;
-        if (visible(group)) page.push(group);
-      }
-      if (chunk.length < LIST_CHUNK || page.length >= limit) return page;
-      after = chunk[chunk.length - 1].groupId;
-    }
+    return visiblePage(
+      (afterGroupId, limit) => this.coordinator.listGroups({ afterGroupId, limit }),
+      (group) => group.groupId,
+      (group) => this.access.allows(caller, 'DESCRIBE', 'GROUP', group.groupId),
+      { after: options.afterGroupId, limit: options.limit },
+    );
   }
 
   describe(groupId: string) {
