@@ -86,6 +86,19 @@ const SITUATIONS: Situation[] = [
     ],
   },
   { name: 'User:* principal', allowed: true, who: as(ALICE), acls: (t, n, _p, o) => [acl(t, n, 'LITERAL', 'User:*', o, 'ALLOW')] },
+  {
+    // The caller's host is its socket's address: the test connects from 127.0.0.1.
+    name: 'ALLOW from its host',
+    allowed: true,
+    who: as(ALICE),
+    acls: (t, n, _p, o) => [{ ...acl(t, n, 'LITERAL', `User:${ALICE}`, o, 'ALLOW'), host: '127.0.0.1' }],
+  },
+  {
+    name: 'ALLOW from another host',
+    allowed: false,
+    who: as(ALICE),
+    acls: (t, n, _p, o) => [{ ...acl(t, n, 'LITERAL', `User:${ALICE}`, o, 'ALLOW'), host: '10.9.8.7' }],
+  },
   { name: 'super user', allowed: true, who: admin, acls: () => [] },
   { name: 'no ACL', allowed: false, who: as(ALICE), acls: () => [] },
 ];
