@@ -3,6 +3,7 @@ import { ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseReadFormat } from '../common/encodings';
 import { recordsAnswerText } from '../common/record-render';
+import { CurrentCaller, type Caller } from '../security/caller';
 import { TopicsService } from '../topics/topics.service';
 import { parsePartitionId } from '../topics/topics.controller';
 import { Query as QueryParams, parseFetchParams, parseOffsetSpec, queryString } from './consume-params';
@@ -48,20 +49,21 @@ export class ConsumeController {
     @Query() query: QueryParams,
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
   ) {
     this.topics.checkCluster(cid);
     const partition = parsePartitionId(p);
     const params = parseFetchParams(query);
     const format = parseReadFormat(queryString(query, 'format'));
     if (accept?.includes(RECORD_BATCH_MEDIA_TYPE)) {
-      const raw = await this.fetch.rawBatches(topic, partition, params, clientGone(reply));
+      const raw = await this.fetch.rawBatches(caller, topic, partition, params, clientGone(reply));
       void reply
         .header('content-type', RECORD_BATCH_MEDIA_TYPE)
         .header(NEXT_OFFSET_HEADER, String(raw.nextOffset))
         .header(HIGH_WATERMARK_HEADER, String(raw.highWatermark));
       return raw.bytes;
     }
-    const answer = await this.fetch.records(topic, partition, params, format, clientGone(reply));
+    const answer = await this.fetch.records(caller, topic, partition, params, format, clientGone(reply));
     void reply.header('content-type', 'application/json; charset=utf-8');
     return recordsAnswerText(answer); // JSON values as stored, never re-serialised (raw-json.ts)
   }
@@ -69,10 +71,16 @@ export class ConsumeController {
   @Get(':cid/topics/:topic/partitions/:p/offsets')
   @ApiOperation({ summary: 'Offset lookup: {"offset","timestamp"}; earliest/latest and no match answer timestamp -1' })
   @ApiQuery({ name: 'at', required: true, description: 'earliest | latest | epoch-millisecond timestamp' })
-  offsets(@Param('cid') cid: string, @Param('topic') topic: string, @Param('p') p: string, @Query() query: QueryParams) {
+  offsets(
+    @Param('cid') cid: string,
+    @Param('topic') topic: string,
+    @Param('p') p: string,
+    @Query() query: QueryParams,
+    @CurrentCaller() caller: Caller,
+  ) {
     this.topics.checkCluster(cid);
     const partition = parsePartitionId(p);
-    return this.fetch.offsetFor(topic, partition, parseOffsetSpec(query));
+    return this.fetch.offsetFor(caller, topic, partition, parseOffsetSpec(query));
   }
 
   /** Validates everything first (errors answer as JSON), then hands the raw response to the stream. */
@@ -89,9 +97,10 @@ export class ConsumeController {
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
   ): Promise<void> {
     this.topics.checkCluster(cid);
-    const stream = await this.eventStreams.open(topic, query, lastEventId);
+    const stream = await this.eventStreams.open(caller, topic, query, lastEventId);
     reply.hijack();
     this.eventStreams.run(stream, req.raw, reply.raw);
   }

@@ -9,6 +9,8 @@ import { unknownPartition } from '../common/errors';
 import { HttpExceptionFilter } from '../common/http-exception.filter';
 import { jsonRecordText, renderRecords } from '../common/record-render';
 import { MetricsService } from '../metrics/metrics.service';
+import { AccessControl, notAuthorized } from '../security/access-control.service';
+import type { Caller } from '../security/caller';
 import { TopicsService } from '../topics/topics.service';
 import { OutboundBudget, OutboundConnection } from '../ws/outbound-budget';
 import { OUTBOUND_BUDGET } from '../ws/outbound.module';
@@ -32,6 +34,9 @@ import { resolveStart } from './start-position';
  *   OutboundBudget is spent. A client that reads nothing for the slow-consumer timeout (or
  *   lags most when the budget is spent) gets `event: error` 50003 "slow consumer: …" and the
  *   stream ends (the socket is destroyed if it does not read up to that either).
+ * - Authorization: opening needs READ on the topic (checked before the topic is looked up, so
+ *   40301 whether it exists or not). After every ACL change the stream checks again: a revoked
+ *   READ ends it with `event: error` 40301 (AccessControl tells its listeners within the change).
  * - Client disconnect or broker shutdown stops the loop and drops every listener. An error after
  *   the stream started goes out as `event: error` with the API.md error body, then the stream ends.
  */
@@ -42,6 +47,8 @@ const CHUNK_RECORDS = 500;
 const MAX_STREAM_PARTITIONS = 10_000;
 
 export interface EventStream {
+  /** Who opened it: READ on the topic is checked again after every ACL change. */
+  caller: Caller;
   topic: string;
   partitionIds: number[];
   partitions: Partition[];
@@ -59,11 +66,13 @@ export class EventStreamService {
     private readonly topics: TopicsService,
     private readonly fetch: FetchService,
     private readonly metrics: MetricsService,
+    private readonly access: AccessControl,
     @Optional() @Inject(OUTBOUND_BUDGET) private readonly outbound?: OutboundBudget,
   ) {}
 
   /** Resolves the partitions and start positions (the broker's one resolver); throws the API.md error before anything is sent. */
-  async open(topic: string, query: Query, lastEventId: string | undefined): Promise<EventStream> {
+  async open(caller: Caller, topic: string, query: Query, lastEventId: string | undefined): Promise<EventStream> {
+    this.topics.authorize(caller, 'READ', topic);
     const format = parseReadFormat(queryString(query, 'format'));
     const from = lastEventId || queryString(query, 'from') || 'latest';
     const start = await resolveStart(
@@ -74,6 +83,7 @@ export class EventStreamService {
       MAX_STREAM_PARTITIONS,
     );
     return {
+      caller,
       topic,
       partitionIds: start.map((s) => s.state.partition),
       partitions: start.map((s) => s.state),
@@ -86,7 +96,11 @@ export class EventStreamService {
   run(stream: EventStream, req: IncomingMessage, res: ServerResponse): void {
     const closed = new AbortController();
     const slow = new AbortController();
-    const signal = AbortSignal.any([closed.signal, slow.signal, this.fetch.shutdownSignal]);
+    const revoked = new AbortController();
+    const signal = AbortSignal.any([closed.signal, slow.signal, revoked.signal, this.fetch.shutdownSignal]);
+    const stopWatching = this.access.onChange(() => {
+      if (!this.access.allows(stream.caller, 'READ', 'TOPIC', stream.topic)) revoked.abort();
+    });
     let wake: (() => void) | undefined;
     const connection = this.outbound?.register({
       get unsentBytes() {
@@ -100,6 +114,7 @@ export class EventStreamService {
     });
     const out: Outbound = { res, connection, signal, setWake: (w) => (wake = w) };
     res.once('close', () => {
+      stopWatching();
       connection?.release();
       closed.abort();
     });
@@ -118,6 +133,12 @@ export class EventStreamService {
         res.write(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
       })
       .finally(() => {
+        stopWatching();
+        if (revoked.signal.aborted && !closed.signal.aborted) {
+          const denied = notAuthorized(stream.caller, 'READ', 'TOPIC', stream.topic);
+          res.end(`event: error\ndata: ${JSON.stringify(this.errors.toResponse(denied).body)}\n\n`);
+          return;
+        }
         if (slow.signal.aborted && !closed.signal.aborted) {
           res.write(`event: error\ndata: ${JSON.stringify({ error_code: 50003, message: String(slow.signal.reason) })}\n\n`);
           res.end();

@@ -7,6 +7,7 @@ import { CorruptRecordBatchError, corruptBatchAnswer } from '../common/corrupt-b
 import { RunnelError, offsetOutOfRange } from '../common/errors';
 import { JsonRecord, renderRecords } from '../common/record-render';
 import { MetricsService } from '../metrics/metrics.service';
+import type { Caller } from '../security/caller';
 import { TopicsService } from '../topics/topics.service';
 import { FetchParams, OffsetSpec } from './consume-params';
 
@@ -21,6 +22,8 @@ import { FetchParams, OffsetSpec } from './consume-params';
  *   `renderRecords`. A corrupt stored batch ends a JSON read right before it; a read that starts
  *   at it answers 50001 naming its offset (common/corrupt-batch.ts). `maxBytes` bounds the batch bytes read (the first batch is returned whole
  *   even when larger, as Kafka does, so a read always makes progress).
+ * - Every read and offset lookup needs READ on the topic (Kafka's Fetch and ListOffsets), checked
+ *   before the topic is looked up: 40301 whether it exists or not.
  */
 export interface RecordsAnswer {
   data: JsonRecord[];
@@ -58,7 +61,15 @@ export class FetchService implements BeforeApplicationShutdown {
     this.shutdown.abort();
   }
 
-  async records(topic: string, partitionId: number, params: FetchParams, format: ReadFormat, signal: AbortSignal): Promise<RecordsAnswer> {
+  async records(
+    caller: Caller,
+    topic: string,
+    partitionId: number,
+    params: FetchParams,
+    format: ReadFormat,
+    signal: AbortSignal,
+  ): Promise<RecordsAnswer> {
+    this.topics.authorize(caller, 'READ', topic);
     const partition = this.topics.partition(topic, partitionId);
     const start = await this.startOffset(partition, params, signal);
     let offset = start;
@@ -102,7 +113,8 @@ export class FetchService implements BeforeApplicationShutdown {
   }
 
   /** One read of raw batches for `Accept: application/vnd.kafka.record-batch` (max_records does not apply). */
-  async rawBatches(topic: string, partitionId: number, params: FetchParams, signal: AbortSignal): Promise<RawAnswer> {
+  async rawBatches(caller: Caller, topic: string, partitionId: number, params: FetchParams, signal: AbortSignal): Promise<RawAnswer> {
+    this.topics.authorize(caller, 'READ', topic);
     const partition = this.topics.partition(topic, partitionId);
     const start = await this.startOffset(partition, params, signal);
     const read = await this.read(partition, start, params.maxBytes);
@@ -115,7 +127,8 @@ export class FetchService implements BeforeApplicationShutdown {
    * timestamp gives the first offset below HW whose record timestamp is >= it, or HW with
    * timestamp -1 when there is none (where a consumer would continue).
    */
-  async offsetFor(topic: string, partitionId: number, spec: OffsetSpec): Promise<OffsetAnswer> {
+  async offsetFor(caller: Caller, topic: string, partitionId: number, spec: OffsetSpec): Promise<OffsetAnswer> {
+    this.topics.authorize(caller, 'READ', topic);
     const partition = this.topics.partition(topic, partitionId);
     if (spec.kind === 'earliest') return { offset: partition.logStartOffset, timestamp: -1 };
     if (spec.kind === 'latest') return { offset: partition.highWatermark, timestamp: -1 };

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentCaller, type Caller } from '../security/caller';
 import { baseUrl } from '../topics/topics.controller';
 import { readGetBody } from './consumer-requests';
 import { ConsumersService } from './consumers.service';
@@ -25,72 +26,88 @@ export class ConsumersController {
     @Body() body: unknown,
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
   ) {
     void reply.header('content-type', KAFKA_V2_JSON);
-    return this.consumers.create(group, body, baseUrl(req), req.socket.remoteAddress ?? '');
+    return this.consumers.create(caller, group, body, baseUrl(req), req.socket.remoteAddress ?? '');
   }
 
   @Delete('instances/:name')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete the instance: it commits (auto-commit) and leaves the group' })
-  delete(@Param('group') group: string, @Param('name') name: string): void {
-    this.consumers.delete(group, name);
+  delete(@Param('group') group: string, @Param('name') name: string, @CurrentCaller() caller: Caller): void {
+    this.consumers.delete(caller, group, name);
   }
 
   @Post('instances/:name/subscription')
   @HttpCode(204)
   @ApiOperation({ summary: 'Subscribe to {"topics"} or {"topic_pattern"} (joins the group)' })
-  subscribe(@Param('group') group: string, @Param('name') name: string, @Body() body: unknown): void {
-    this.consumers.subscribe(group, name, body);
+  subscribe(@Param('group') group: string, @Param('name') name: string, @Body() body: unknown, @CurrentCaller() caller: Caller): void {
+    this.consumers.subscribe(caller, group, name, body);
   }
 
   @Get('instances/:name/subscription')
   @ApiOperation({ summary: 'The subscribed topics: {"topics"}' })
-  subscription(@Param('group') group: string, @Param('name') name: string, @Res({ passthrough: true }) reply: FastifyReply) {
+  subscription(
+    @Param('group') group: string,
+    @Param('name') name: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
+  ) {
     void reply.header('content-type', KAFKA_V2_JSON);
-    return this.consumers.subscription(group, name);
+    return this.consumers.subscription(caller, group, name);
   }
 
   @Delete('instances/:name/subscription')
   @HttpCode(204)
   @ApiOperation({ summary: 'Unsubscribe (leaves the group)' })
-  unsubscribe(@Param('group') group: string, @Param('name') name: string): void {
-    this.consumers.unsubscribe(group, name);
+  unsubscribe(@Param('group') group: string, @Param('name') name: string, @CurrentCaller() caller: Caller): void {
+    this.consumers.unsubscribe(caller, group, name);
   }
 
   @Post('instances/:name/assignments')
   @HttpCode(204)
   @ApiOperation({ summary: 'Assign {"partitions"} manually (no group membership)' })
-  assign(@Param('group') group: string, @Param('name') name: string, @Body() body: unknown): void {
-    this.consumers.assign(group, name, body);
+  assign(@Param('group') group: string, @Param('name') name: string, @Body() body: unknown, @CurrentCaller() caller: Caller): void {
+    this.consumers.assign(caller, group, name, body);
   }
 
   @Get('instances/:name/assignments')
   @ApiOperation({ summary: 'The partitions the instance owns now: {"partitions"}' })
-  assignments(@Param('group') group: string, @Param('name') name: string, @Res({ passthrough: true }) reply: FastifyReply) {
+  assignments(
+    @Param('group') group: string,
+    @Param('name') name: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
+  ) {
     void reply.header('content-type', KAFKA_V2_JSON);
-    return this.consumers.assignments(group, name);
+    return this.consumers.assignments(caller, group, name);
   }
 
   @Post('instances/:name/positions')
   @HttpCode(204)
   @ApiOperation({ summary: 'Seek owned partitions to {"offsets"}' })
-  seek(@Param('group') group: string, @Param('name') name: string, @Body() body: unknown): void {
-    this.consumers.seek(group, name, body);
+  seek(@Param('group') group: string, @Param('name') name: string, @Body() body: unknown, @CurrentCaller() caller: Caller): void {
+    this.consumers.seek(caller, group, name, body);
   }
 
   @Post('instances/:name/positions/beginning')
   @HttpCode(204)
   @ApiOperation({ summary: 'Seek owned {"partitions"} to their log start' })
-  seekToBeginning(@Param('group') group: string, @Param('name') name: string, @Body() body: unknown): void {
-    this.consumers.seekToBeginning(group, name, body);
+  seekToBeginning(
+    @Param('group') group: string,
+    @Param('name') name: string,
+    @Body() body: unknown,
+    @CurrentCaller() caller: Caller,
+  ): void {
+    this.consumers.seekToBeginning(caller, group, name, body);
   }
 
   @Post('instances/:name/positions/end')
   @HttpCode(204)
   @ApiOperation({ summary: 'Seek owned {"partitions"} to their end (the high watermark)' })
-  seekToEnd(@Param('group') group: string, @Param('name') name: string, @Body() body: unknown): void {
-    this.consumers.seekToEnd(group, name, body);
+  seekToEnd(@Param('group') group: string, @Param('name') name: string, @Body() body: unknown, @CurrentCaller() caller: Caller): void {
+    this.consumers.seekToEnd(caller, group, name, body);
   }
 
   @Get('instances/:name/records')
@@ -104,8 +121,9 @@ export class ConsumersController {
     @Query() query: Record<string, unknown>,
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
   ): Promise<string> {
-    const polled = await this.consumers.poll(group, name, query, accept, clientGone(reply));
+    const polled = await this.consumers.poll(caller, group, name, query, accept, clientGone(reply));
     void reply.header('content-type', polled.contentType);
     return polled.text;
   }
@@ -113,8 +131,13 @@ export class ConsumersController {
   @Post('instances/:name/offsets')
   @HttpCode(204)
   @ApiOperation({ summary: 'Commit {"offsets"}; an empty body commits everything polled so far' })
-  commit(@Param('group') group: string, @Param('name') name: string, @Body() body: unknown): Promise<void> {
-    return this.consumers.commit(group, name, body);
+  commit(
+    @Param('group') group: string,
+    @Param('name') name: string,
+    @Body() body: unknown,
+    @CurrentCaller() caller: Caller,
+  ): Promise<void> {
+    return this.consumers.commit(caller, group, name, body);
   }
 
   @Get('instances/:name/offsets')
@@ -124,9 +147,10 @@ export class ConsumersController {
     @Param('name') name: string,
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
   ) {
     void reply.header('content-type', KAFKA_V2_JSON);
-    return this.consumers.committed(group, name, await readGetBody(req.raw));
+    return this.consumers.committed(caller, group, name, await readGetBody(req.raw));
   }
 }
 

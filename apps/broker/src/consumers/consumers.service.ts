@@ -1,14 +1,16 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { CommittedOffset } from '@runnel/groups';
+import { compileTopicPattern, type CommittedOffset } from '@runnel/groups';
 import { RunnelError } from '../common/errors';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG } from '../config/tokens';
 import { GroupsService } from '../groups/groups.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { AccessControl } from '../security/access-control.service';
+import type { Caller } from '../security/caller';
 import { TopicsService } from '../topics/topics.service';
 import type { HttpConsumerConfig } from './consumer-config';
 import { checkGroupId, parseCreateRequest, parseOffsets, parsePartitions, parsePollQuery, parseSubscription } from './consumer-requests';
-import { ConsumerContext, ConsumerFormat, ConsumerGroups, HttpConsumer } from './http-consumer';
+import { ConsumerContext, ConsumerFormat, ConsumerGroups, HttpConsumer, TopicSubscription } from './http-consumer';
 
 /**
  * The HTTP consumer instances of this broker (Confluent REST v2 / Strimzi bridge) and their use
@@ -21,6 +23,13 @@ import { ConsumerContext, ConsumerFormat, ConsumerGroups, HttpConsumer } from '.
  * no request for `instanceTimeoutMs` expires: it commits (auto-commit), leaves its group and
  * is forgotten, so its partitions move to the other members. A waiting poll keeps its instance
  * (and group session) alive. At shutdown every instance is closed the same way.
+ *
+ * Authorization (Kafka's, through the broker's one AccessControl): every request needs READ on the
+ * GROUP (checked first: 40301 whether the instance exists or not); subscribe, assign, poll and
+ * commit also need READ on each topic they name or read. An instance belongs to the principal that
+ * created it: to anyone else it does not exist (40403). With authentication on, a `topic_pattern`
+ * subscribes to the topics it matches now that the caller may READ (Kafka's clients resolve a
+ * pattern against the topics they may see).
  */
 export interface CreatedConsumer {
   instance_id: string;
@@ -41,6 +50,8 @@ export class ConsumersService implements OnModuleInit, BeforeApplicationShutdown
   private readonly logger = new Logger('HttpConsumers');
   private readonly config: HttpConsumerConfig;
   private readonly instances = new Map<string, HttpConsumer>();
+  /** The principal that created each instance: the only one that may use it. */
+  private readonly owners = new WeakMap<HttpConsumer, string>();
   private readonly perGroup = new Map<string, number>();
   private readonly shutdown = new AbortController();
   private readonly groupsPort: ConsumerGroups;
@@ -52,6 +63,7 @@ export class ConsumersService implements OnModuleInit, BeforeApplicationShutdown
     private readonly groups: GroupsService,
     private readonly topics: TopicsService,
     metrics: MetricsService,
+    private readonly access: AccessControl,
   ) {
     this.config = brokerConfig.httpConsumers;
     const members = groups.wsGroups;
@@ -90,8 +102,9 @@ export class ConsumersService implements OnModuleInit, BeforeApplicationShutdown
     clearInterval(this.sweepTimer);
   }
 
-  create(groupId: string, body: unknown, baseUrl: string, clientHost: string): CreatedConsumer {
+  create(caller: Caller, groupId: string, body: unknown, baseUrl: string, clientHost: string): CreatedConsumer {
     checkGroupId(groupId);
+    this.groups.authorize(caller, 'READ', groupId);
     const request = parseCreateRequest(body, this.config);
     const name = request.name ?? `rest-consumer-${crypto.randomUUID()}`;
     if (this.instances.has(keyOf(groupId, name))) {
@@ -128,85 +141,125 @@ export class ConsumersService implements OnModuleInit, BeforeApplicationShutdown
       clientHost,
     };
     const instance = new HttpConsumer(groupId, name, request.settings, context, Date.now());
+    this.owners.set(instance, caller.principal);
     this.instances.set(keyOf(groupId, name), instance);
     this.perGroup.set(groupId, (this.perGroup.get(groupId) ?? 0) + 1);
     this.counters.created++;
     return { instance_id: name, base_uri: `${baseUrl}/consumers/${encodeURIComponent(groupId)}/instances/${name}` };
   }
 
-  delete(groupId: string, name: string): void {
-    this.drop(this.instance(groupId, name));
+  delete(caller: Caller, groupId: string, name: string): void {
+    this.drop(this.instance(caller, groupId, name));
   }
 
-  subscribe(groupId: string, name: string, body: unknown): void {
-    this.instance(groupId, name).subscribe(parseSubscription(body));
+  subscribe(caller: Caller, groupId: string, name: string, body: unknown): void {
+    const instance = this.instance(caller, groupId, name);
+    instance.subscribe(this.readableSubscription(caller, parseSubscription(body)));
   }
 
-  subscription(groupId: string, name: string): { topics: string[] } {
-    return { topics: this.instance(groupId, name).subscribedTopics(this.topics.partitionCounts().keys()) };
+  subscription(caller: Caller, groupId: string, name: string): { topics: string[] } {
+    return { topics: this.instance(caller, groupId, name).subscribedTopics(this.topics.partitionCounts().keys()) };
   }
 
-  unsubscribe(groupId: string, name: string): void {
-    this.instance(groupId, name).unsubscribe();
+  unsubscribe(caller: Caller, groupId: string, name: string): void {
+    this.instance(caller, groupId, name).unsubscribe();
   }
 
-  assign(groupId: string, name: string, body: unknown): void {
-    this.instance(groupId, name).assign(parsePartitions(body));
+  assign(caller: Caller, groupId: string, name: string, body: unknown): void {
+    const instance = this.instance(caller, groupId, name);
+    const partitions = parsePartitions(body);
+    this.authorizeTopics(caller, partitions);
+    instance.assign(partitions);
   }
 
-  assignments(groupId: string, name: string): { partitions: { topic: string; partition: number }[] } {
-    return { partitions: this.instance(groupId, name).assignment() };
+  assignments(caller: Caller, groupId: string, name: string): { partitions: { topic: string; partition: number }[] } {
+    return { partitions: this.instance(caller, groupId, name).assignment() };
   }
 
-  seek(groupId: string, name: string, body: unknown): void {
-    this.instance(groupId, name).seek(parseOffsets(body, false));
+  seek(caller: Caller, groupId: string, name: string, body: unknown): void {
+    this.instance(caller, groupId, name).seek(parseOffsets(body, false));
   }
 
-  seekToBeginning(groupId: string, name: string, body: unknown): void {
-    this.instance(groupId, name).seekToBeginning(parsePartitions(body));
+  seekToBeginning(caller: Caller, groupId: string, name: string, body: unknown): void {
+    this.instance(caller, groupId, name).seekToBeginning(parsePartitions(body));
   }
 
-  seekToEnd(groupId: string, name: string, body: unknown): void {
-    this.instance(groupId, name).seekToEnd(parsePartitions(body));
+  seekToEnd(caller: Caller, groupId: string, name: string, body: unknown): void {
+    this.instance(caller, groupId, name).seekToEnd(parsePartitions(body));
   }
 
-  /** An empty body commits every position: what the polls returned so far. */
-  commit(groupId: string, name: string, body: unknown): Promise<void> {
-    const instance = this.instance(groupId, name);
-    return instance.commit(body === undefined || body === null ? undefined : parseOffsets(body, true));
+  /** An empty body commits every position: what the polls returned so far (READ on each of their topics). */
+  commit(caller: Caller, groupId: string, name: string, body: unknown): Promise<void> {
+    const instance = this.instance(caller, groupId, name);
+    const offsets = body === undefined || body === null ? undefined : parseOffsets(body, true);
+    this.authorizeTopics(caller, offsets ?? instance.assignment());
+    return instance.commit(offsets);
   }
 
   /** Without a body: the committed offsets of the partitions the instance owns. */
   committed(
+    caller: Caller,
     groupId: string,
     name: string,
     body: unknown,
   ): { offsets: { topic: string; partition: number; offset: number; metadata: string }[] } {
-    const instance = this.instance(groupId, name);
+    const instance = this.instance(caller, groupId, name);
     const offsets = instance.committed(body === undefined ? undefined : parsePartitions(body));
     return { offsets: offsets.map(({ topic, partition, offset, metadata }) => ({ topic, partition, offset, metadata })) };
   }
 
   async poll(
+    caller: Caller,
     groupId: string,
     name: string,
     query: Record<string, unknown>,
     accept: string | undefined,
     signal: AbortSignal,
   ): Promise<PolledRecords> {
-    const instance = this.instance(groupId, name);
+    const instance = this.instance(caller, groupId, name);
     checkAccept(accept, instance.settings.format);
+    this.authorizeTopics(caller, instance.assignment());
     const answer = await instance.poll(parsePollQuery(query, instance.settings, this.config), signal);
     instance.touch(Date.now());
     return { contentType: `application/vnd.kafka.${instance.settings.format}.v2+json`, text: `[${answer.records.join(',')}]` };
   }
 
-  /** The instance, renewed (a request is a sign of life); 404 / 40403 for an unknown one. */
-  private instance(groupId: string, name: string): HttpConsumer {
+  /**
+   * The instance, renewed (a request is a sign of life): 40301 without READ on the group, 404 /
+   * 40403 for an unknown one or one another principal created.
+   */
+  private instance(caller: Caller, groupId: string, name: string): HttpConsumer {
+    this.groups.authorize(caller, 'READ', groupId);
     const instance = this.instances.get(keyOf(groupId, name));
-    if (!instance) throw new RunnelError('CONSUMER_INSTANCE_NOT_FOUND', 'Consumer instance not found.');
+    if (!instance || this.owners.get(instance) !== caller.principal)
+      throw new RunnelError('CONSUMER_INSTANCE_NOT_FOUND', 'Consumer instance not found.');
     instance.touch(Date.now());
     return instance;
+  }
+
+  /** 40301 (audited) unless `caller` may READ every topic of `partitions`. */
+  private authorizeTopics(caller: Caller, partitions: readonly { topic: string }[]): void {
+    for (const topic of new Set(partitions.map((p) => p.topic))) this.topics.authorize(caller, 'READ', topic);
+  }
+
+  /**
+   * Named topics each need READ (40301 otherwise). With authorization on, a pattern becomes the
+   * topics it matches now that the caller may READ; 40301 when it matches none of them.
+   */
+  private readableSubscription(caller: Caller, subscription: TopicSubscription): TopicSubscription {
+    if (subscription.topicPattern === undefined) {
+      for (const topic of subscription.topics) this.topics.authorize(caller, 'READ', topic);
+      return subscription;
+    }
+    if (!this.access.enabled) return subscription;
+    const pattern = compileTopicPattern(subscription.topicPattern);
+    const topics = [...this.topics.partitionCounts().keys()].filter(
+      (topic) => pattern.test(topic) && this.access.allows(caller, 'READ', 'TOPIC', topic),
+    );
+    if (topics.length === 0) {
+      throw new RunnelError('NOT_AUTHORIZED', `${caller.principal} may READ no topic matching the pattern '${subscription.topicPattern}'`);
+    }
+    return { topics };
   }
 
   /** Expires idle instances; renews the ones whose poll is waiting. */

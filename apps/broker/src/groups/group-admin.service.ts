@@ -3,6 +3,9 @@ import type { CommittedOffset, GroupDescription, MemberDescription, OffsetCommit
 import { isPartitionId, parsePartitionIdText } from '@runnel/protocol';
 import { RunnelError, badRequest, unknownPartition } from '../common/errors';
 import { startOffset } from '../consume/start-position';
+import { AccessControl } from '../security/access-control.service';
+import { AuditService, auditEntry } from '../security/audit.service';
+import type { Caller } from '../security/caller';
 import { TopicsService } from '../topics/topics.service';
 import { GroupsService } from './groups.service';
 
@@ -12,6 +15,11 @@ import { GroupsService } from './groups.service';
  * and offsets:reset (new offsets computed from the logs, written only while the group has no
  * members). Answers are Confluent REST v3's: what Confluent answers 404 for (a group without
  * lags, a consumer or assignment that is not there) is a 404 here too.
+ *
+ * Authorization (Kafka's DescribeGroups, OffsetFetch and AlterConsumerGroupOffsets): reading any
+ * of it needs DESCRIBE on the GROUP, and lags show only the topics the caller may DESCRIBE;
+ * offsets:reset needs READ on the GROUP and READ on the topic. Checked before the group or topic
+ * is looked up, so 40301 says nothing of their existence. A written reset is audited.
  */
 export interface PartitionLag {
   topic_name: string;
@@ -68,14 +76,16 @@ export class GroupAdminService {
   constructor(
     private readonly groups: GroupsService,
     private readonly topics: TopicsService,
+    private readonly access: AccessControl,
+    private readonly audit: AuditService,
   ) {}
 
   /**
    * One entry per partition the group has a committed offset for or owns, sorted by topic,
    * partition; 404 when there is none (nothing committed, nothing assigned), as Confluent's.
    */
-  lags(groupId: string): PartitionLag[] {
-    const group = this.groups.describe(groupId);
+  lags(caller: Caller, groupId: string): PartitionLag[] {
+    const group = this.groups.describeFor(caller, groupId);
     const owners = ownersOf(group);
     const committed = new Map<string, CommittedOffset>();
     for (const c of this.groups.committedOffsets(groupId)) committed.set(keyOf(c.topic, c.partition), c);
@@ -83,6 +93,7 @@ export class GroupAdminService {
     const lags: PartitionLag[] = [];
     for (const key of keys) {
       const [topic, partitionText] = splitKey(key);
+      if (!this.access.allows(caller, 'DESCRIBE', 'TOPIC', topic)) continue;
       const partition = Number(partitionText);
       let log: { logStartOffset: number; highWatermark: number };
       try {
@@ -113,18 +124,20 @@ export class GroupAdminService {
   }
 
   /** The lag of one partition of `lags`; 404 when the group neither committed nor owns it. */
-  lag(groupId: string, topic: string, partitionText: string): PartitionLag {
+  lag(caller: Caller, groupId: string, topic: string, partitionText: string): PartitionLag {
+    this.groups.authorize(caller, 'DESCRIBE', groupId);
+    this.topics.authorize(caller, 'DESCRIBE', topic);
     const partition = parsePartitionIdText(partitionText);
     const lag =
-      partition === undefined ? undefined : this.lags(groupId).find((l) => l.topic_name === topic && l.partition_id === partition);
+      partition === undefined ? undefined : this.lags(caller, groupId).find((l) => l.topic_name === topic && l.partition_id === partition);
     if (!lag)
       throw new RunnelError('NOT_FOUND', `Consumer group '${groupId}' has no lag for partition ${partitionText} of topic '${topic}'.`);
     return lag;
   }
 
   /** Sums `lags` (404 when there are none); the first of equal maxima wins. */
-  lagSummary(groupId: string): LagSummary {
-    const lags = this.lags(groupId);
+  lagSummary(caller: Caller, groupId: string): LagSummary {
+    const lags = this.lags(caller, groupId);
     let max = lags[0];
     let total = 0;
     for (const l of lags) {
@@ -135,16 +148,22 @@ export class GroupAdminService {
   }
 
   /** One member of the group: 40404 for an unknown group, 404 for a consumer that is not a member. */
-  member(groupId: string, consumerId: string): GroupMember {
-    const group = this.groups.describe(groupId);
+  member(caller: Caller, groupId: string, consumerId: string): GroupMember {
+    const group = this.groups.describeFor(caller, groupId);
     const member = group.members.find((m) => m.memberId === consumerId);
     if (!member) throw new RunnelError('NOT_FOUND', `Consumer '${consumerId}' is not a member of consumer group '${groupId}'.`);
     return { group, member };
   }
 
   /** One partition the member owns now; 404 when it does not own it. */
-  assignment(groupId: string, consumerId: string, topic: string, partitionText: string): GroupMember & { partition: TopicPartition } {
-    const found = this.member(groupId, consumerId);
+  assignment(
+    caller: Caller,
+    groupId: string,
+    consumerId: string,
+    topic: string,
+    partitionText: string,
+  ): GroupMember & { partition: TopicPartition } {
+    const found = this.member(caller, groupId, consumerId);
     const id = parsePartitionIdText(partitionText);
     const partition = found.member.assignment.find((p) => p.topic === topic && p.partition === id);
     if (!partition) {
@@ -154,7 +173,9 @@ export class GroupAdminService {
   }
 
   /** The new offsets; written unless `dryRun`. 40901 while the group has members (also for a dry run). */
-  async resetOffsets(groupId: string, request: ResetRequest): Promise<ResetResult[]> {
+  async resetOffsets(caller: Caller, groupId: string, request: ResetRequest): Promise<ResetResult[]> {
+    this.groups.authorize(caller, 'READ', groupId);
+    this.topics.authorize(caller, 'READ', request.topic);
     let members = 0;
     try {
       members = this.groups.describe(groupId).members.length;
@@ -209,6 +230,12 @@ export class GroupAdminService {
     if (!request.dryRun) {
       const offsets: OffsetCommit[] = results.map((r) => ({ topic: r.topic_name, partition: r.partition_id, offset: r.new_offset }));
       await this.groups.resetOffsets(groupId, offsets);
+      await this.audit.record(
+        auditEntry(caller, `GROUP:${groupId}`, 'RESET_OFFSETS', 'SUCCESS', {
+          before: results.map((r) => ({ topic_name: r.topic_name, partition_id: r.partition_id, offset: r.previous_offset })),
+          after: results.map((r) => ({ topic_name: r.topic_name, partition_id: r.partition_id, offset: r.new_offset })),
+        }),
+      );
     }
     return results;
   }

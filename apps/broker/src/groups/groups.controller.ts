@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { badRequest } from '../common/errors';
+import { CurrentCaller, type Caller } from '../security/caller';
 import { baseUrl } from '../topics/topics.controller';
 import { TopicsService } from '../topics/topics.service';
 import { GroupAdminService, parseResetRequest } from './group-admin.service';
@@ -34,13 +35,18 @@ export class GroupsController {
 
   /** Every group in one answer, as Confluent lists them; `limit` + `page_token` page (Runnel's extension). */
   @Get()
-  list(@Param('cid') cid: string, @Query() query: Record<string, string | undefined>, @Req() req: FastifyRequest) {
+  list(
+    @Param('cid') cid: string,
+    @Query() query: Record<string, string | undefined>,
+    @Req() req: FastifyRequest,
+    @CurrentCaller() caller: Caller,
+  ) {
     const cluster = this.cluster(cid, req);
-    if (query.limit === undefined) return groupListResource(cluster, this.groups.coordinator.listGroups(), null);
+    if (query.limit === undefined) return groupListResource(cluster, this.groups.listVisible(caller), null);
     const limit = Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit must be an integer from 1 to 1000');
     const afterGroupId = query.page_token ? Buffer.from(query.page_token, 'base64url').toString('utf8') : undefined;
-    const page = this.groups.coordinator.listGroups({ afterGroupId, limit: limit + 1 });
+    const page = this.groups.listVisible(caller, { afterGroupId, limit: limit + 1 });
     const data = page.slice(0, limit);
     const next =
       page.length > limit
@@ -50,21 +56,27 @@ export class GroupsController {
   }
 
   @Get(':group')
-  get(@Param('cid') cid: string, @Param('group') groupId: string, @Req() req: FastifyRequest) {
+  get(@Param('cid') cid: string, @Param('group') groupId: string, @Req() req: FastifyRequest, @CurrentCaller() caller: Caller) {
     const cluster = this.cluster(cid, req);
-    return groupDetailResource(cluster, this.groups.describe(groupId));
+    return groupDetailResource(cluster, this.groups.describeFor(caller, groupId));
   }
 
   @Get(':group/consumers')
-  consumers(@Param('cid') cid: string, @Param('group') groupId: string, @Req() req: FastifyRequest) {
+  consumers(@Param('cid') cid: string, @Param('group') groupId: string, @Req() req: FastifyRequest, @CurrentCaller() caller: Caller) {
     const cluster = this.cluster(cid, req);
-    return consumerListResource(cluster, this.groups.describe(groupId));
+    return consumerListResource(cluster, this.groups.describeFor(caller, groupId));
   }
 
   @Get(':group/consumers/:consumer')
-  consumer(@Param('cid') cid: string, @Param('group') groupId: string, @Param('consumer') consumerId: string, @Req() req: FastifyRequest) {
+  consumer(
+    @Param('cid') cid: string,
+    @Param('group') groupId: string,
+    @Param('consumer') consumerId: string,
+    @Req() req: FastifyRequest,
+    @CurrentCaller() caller: Caller,
+  ) {
     const cluster = this.cluster(cid, req);
-    const { member } = this.admin.member(groupId, consumerId);
+    const { member } = this.admin.member(caller, groupId, consumerId);
     return consumerResource(cluster, groupId, member);
   }
 
@@ -74,9 +86,10 @@ export class GroupsController {
     @Param('group') groupId: string,
     @Param('consumer') consumerId: string,
     @Req() req: FastifyRequest,
+    @CurrentCaller() caller: Caller,
   ) {
     const cluster = this.cluster(cid, req);
-    const { member } = this.admin.member(groupId, consumerId);
+    const { member } = this.admin.member(caller, groupId, consumerId);
     return assignmentListResource(cluster, groupId, member);
   }
 
@@ -88,16 +101,17 @@ export class GroupsController {
     @Param('topic') topic: string,
     @Param('partition') partition: string,
     @Req() req: FastifyRequest,
+    @CurrentCaller() caller: Caller,
   ) {
     const cluster = this.cluster(cid, req);
-    const found = this.admin.assignment(groupId, consumerId, topic, partition);
+    const found = this.admin.assignment(caller, groupId, consumerId, topic, partition);
     return assignmentResource(cluster, groupId, consumerId, found.partition);
   }
 
   @Get(':group/lags')
-  lags(@Param('cid') cid: string, @Param('group') groupId: string, @Req() req: FastifyRequest) {
+  lags(@Param('cid') cid: string, @Param('group') groupId: string, @Req() req: FastifyRequest, @CurrentCaller() caller: Caller) {
     const cluster = this.cluster(cid, req);
-    return lagListResource(cluster, groupId, this.admin.lags(groupId));
+    return lagListResource(cluster, groupId, this.admin.lags(caller, groupId));
   }
 
   @Get(':group/lags/:topic/partitions/:partition')
@@ -107,23 +121,24 @@ export class GroupsController {
     @Param('topic') topic: string,
     @Param('partition') partition: string,
     @Req() req: FastifyRequest,
+    @CurrentCaller() caller: Caller,
   ) {
     const cluster = this.cluster(cid, req);
-    return lagResource(cluster, groupId, this.admin.lag(groupId, topic, partition));
+    return lagResource(cluster, groupId, this.admin.lag(caller, groupId, topic, partition));
   }
 
   @Get(':group/lag-summary')
-  lagSummary(@Param('cid') cid: string, @Param('group') groupId: string, @Req() req: FastifyRequest) {
+  lagSummary(@Param('cid') cid: string, @Param('group') groupId: string, @Req() req: FastifyRequest, @CurrentCaller() caller: Caller) {
     const cluster = this.cluster(cid, req);
-    return lagSummaryResource(cluster, groupId, this.admin.lagSummary(groupId));
+    return lagSummaryResource(cluster, groupId, this.admin.lagSummary(caller, groupId));
   }
 
   @Post(':group/offsets::reset')
   @HttpCode(200)
-  async resetOffsets(@Param('cid') cid: string, @Param('group') groupId: string, @Body() body: unknown) {
+  async resetOffsets(@Param('cid') cid: string, @Param('group') groupId: string, @Body() body: unknown, @CurrentCaller() caller: Caller) {
     this.topics.checkCluster(cid);
     const request = parseResetRequest(body);
-    const data = await this.admin.resetOffsets(groupId, request);
+    const data = await this.admin.resetOffsets(caller, groupId, request);
     return {
       kind: 'KafkaConsumerGroupOffsetReset',
       cluster_id: this.topics.clusterId,
@@ -135,9 +150,9 @@ export class GroupsController {
 
   @Delete(':group')
   @HttpCode(204)
-  async delete(@Param('cid') cid: string, @Param('group') groupId: string): Promise<void> {
+  async delete(@Param('cid') cid: string, @Param('group') groupId: string, @CurrentCaller() caller: Caller): Promise<void> {
     this.topics.checkCluster(cid);
-    await this.groups.deleteGroup(groupId);
+    await this.groups.deleteGroup(caller, groupId);
   }
 
   /** Checks the cluster id of the path (404 if not this cluster) and names this cluster's URL. */

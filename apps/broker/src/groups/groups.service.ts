@@ -1,7 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { GroupCoordinator, GroupError, OffsetCommit } from '@runnel/groups';
+import { GroupCoordinator, GroupDescription, GroupError, OffsetCommit } from '@runnel/groups';
 import { toApiError } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
+import { AccessControl } from '../security/access-control.service';
+import { AuditService, auditEntry } from '../security/audit.service';
+import type { Caller } from '../security/caller';
 import { TopicsService } from '../topics/topics.service';
 import type { WsGroups } from '../ws/group-member';
 import { GROUP_CONFIG } from './group-tokens';
@@ -14,6 +17,11 @@ import { OffsetsTopic } from './offsets-topic';
  * is accepted, so a restart restores groups and offsets. Session timeouts are checked every
  * `sessionCheckIntervalMs`; topic creation/deletion re-resolves subscriptions (and deletes the
  * offsets of a deleted topic). Every GroupError leaves here as the RunnelError of API.md.
+ *
+ * Authorization of the REST admin use cases (Kafka's): the list holds only the groups the caller
+ * may DESCRIBE (filtered before paging); describing needs DESCRIBE and deleting DELETE on the
+ * GROUP, checked before the group is looked up (40301 whether it exists or not). Members join
+ * and commit through their transport, which checks READ on the group first.
  */
 function toRunnelError(error: unknown): unknown {
   return error instanceof GroupError ? toApiError(error) : error;
@@ -52,6 +60,35 @@ export function wsGroupsOf(coordinator: GroupCoordinator): WsGroups {
   };
 }
 
+/** Groups read from the coordinator per step while a filtered list is filled. */
+const LIST_CHUNK = 256;
+
+/**
+ * One page of the visible items of an ordered source, filtered before paging: reads the source
+ * in chunks of `chunk` after `options.after` and keeps the visible items until `options.limit`
+ * are found or the source ends, so hidden items never shorten a page.
+ */
+export function visiblePage<T>(
+  read: (after: string | undefined, limit: number) => T[],
+  idOf: (item: T) => string,
+  visible: (item: T) => boolean,
+  options: { after?: string; limit?: number },
+  chunk = LIST_CHUNK,
+): T[] {
+  const limit = options.limit ?? Infinity;
+  const page: T[] = [];
+  let after = options.after;
+  for (;;) {
+    const items = read(after, chunk);
+    for (const item of items) {
+      if (page.length >= limit) return page;
+      if (visible(item)) page.push(item);
+    }
+    if (items.length < chunk || page.length >= limit) return page;
+    after = idOf(items[items.length - 1]);
+  }
+}
+
 @Injectable()
 export class GroupsService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Groups');
@@ -64,6 +101,8 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
     @Inject(GROUP_CONFIG) private readonly config: GroupConfig,
     private readonly topics: TopicsService,
     metrics: MetricsService,
+    private readonly access: AccessControl,
+    private readonly audit: AuditService,
   ) {
     this.offsetsTopic = new OffsetsTopic(topics);
     this.coordinator = new GroupCoordinator({
@@ -132,8 +171,36 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
     return mappedAsync(() => this.coordinator.resetOffsets(groupId, offsets));
   }
 
-  deleteGroup(groupId: string): Promise<void> {
-    return mappedAsync(() => this.coordinator.deleteGroup(groupId));
+  /** Deletes an empty group (DELETE on the GROUP); audited. */
+  async deleteGroup(caller: Caller, groupId: string): Promise<void> {
+    this.authorize(caller, 'DELETE', groupId);
+    await mappedAsync(() => this.coordinator.deleteGroup(groupId));
+    await this.audit.record(auditEntry(caller, `GROUP:${groupId}`, 'DELETE_GROUP', 'SUCCESS'));
+  }
+
+  /** 40301 (audited) unless `caller` may perform `operation` on the group; says nothing of its existence. */
+  authorize(caller: Caller, operation: 'READ' | 'DESCRIBE' | 'DELETE', groupId: string): void {
+    this.access.require(caller, operation, 'GROUP', groupId);
+  }
+
+  /** The group for a caller that may DESCRIBE it: 40301 first, whether it exists or not, else 40404 for an unknown one. */
+  describeFor(caller: Caller, groupId: string): GroupDescription {
+    this.authorize(caller, 'DESCRIBE', groupId);
+    return this.describe(groupId);
+  }
+
+  /**
+   * The groups `caller` may DESCRIBE in id order after `afterGroupId`, at most `limit`: filtered
+   * before paging (the coordinator's pages are read in chunks until this page is full).
+   */
+  listVisible(caller: Caller, options: { afterGroupId?: string; limit?: number } = {}): GroupDescription[] {
+    if (!this.access.enabled) return this.coordinator.listGroups(options);
+    return visiblePage(
+      (afterGroupId, limit) => this.coordinator.listGroups({ afterGroupId, limit }),
+      (group) => group.groupId,
+      (group) => this.access.allows(caller, 'DESCRIBE', 'GROUP', group.groupId),
+      { after: options.afterGroupId, limit: options.limit },
+    );
   }
 
   describe(groupId: string) {

@@ -1,5 +1,6 @@
 import { Body, Controller, Headers, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { CurrentCaller, type Caller } from '../security/caller';
 import { parsePartitionId } from '../topics/topic-names';
 import { v2FormatOf } from './body-parsers';
 import { BridgeProduceService, parseAsync } from './bridge-produce.service';
@@ -20,8 +21,9 @@ export class BridgeProduceController {
     @Headers('content-type') contentType: string | undefined,
     @Body() body: unknown,
     @Res() reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
   ): Promise<void> {
-    send(reply, await this.bridge.produceRecords(topic, undefined, body, v2FormatOf(contentType), parseAsync(async)));
+    send(reply, await this.bridge.produceRecords(caller, topic, undefined, body, v2FormatOf(contentType), parseAsync(async)));
   }
 
   @Post(':topic/partitions/:p')
@@ -32,8 +34,9 @@ export class BridgeProduceController {
     @Headers('content-type') contentType: string | undefined,
     @Body() body: unknown,
     @Res() reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
   ): Promise<void> {
-    send(reply, await this.bridge.produceRecords(topic, parsePartitionId(p), body, v2FormatOf(contentType), parseAsync(async)));
+    send(reply, await this.bridge.produceRecords(caller, topic, parsePartitionId(p), body, v2FormatOf(contentType), parseAsync(async)));
   }
 }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RunnelError, badRequest, toApiError } from '../common/errors';
+import type { Caller } from '../security/caller';
 import { TopicsService } from '../topics/topics.service';
 import { V2_CONTENT_TYPE, type V2Format } from './body-parsers';
 import { MAX_BATCH_ENTRIES } from './produce-config';
@@ -20,6 +21,7 @@ import { HttpAnswer, ProduceService } from './produce.service';
  * bridge's `message`); a success is `{"partition", "offset", "error_code": null, "error": null}`.
  * A body that is not a record list is 422; an unknown topic or partition is 404 / 40403.
  * `?async=true` (the bridge's) answers 204 once the records are queued (acks=0).
+ * The caller needs WRITE on the topic, checked before the topic is looked up (40301, as v3 produce).
  */
 @Injectable()
 export class BridgeProduceService {
@@ -28,8 +30,16 @@ export class BridgeProduceService {
     private readonly topics: TopicsService,
   ) {}
 
-  async produceRecords(topic: string, partition: number | undefined, body: unknown, format: V2Format, async: boolean): Promise<HttpAnswer> {
+  async produceRecords(
+    caller: Caller,
+    topic: string,
+    partition: number | undefined,
+    body: unknown,
+    format: V2Format,
+    async: boolean,
+  ): Promise<HttpAnswer> {
     try {
+      this.topics.authorize(caller, 'WRITE', topic);
       if (partition !== undefined) this.topics.partition(topic, partition);
       else this.topics.get(topic);
       const inputs = toRecordInputs(body, format, partition);

@@ -3,6 +3,7 @@ import { Body, Controller, Headers, Param, Post, Query, Req, Res } from '@nestjs
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest } from '../common/errors';
+import { CurrentCaller, type Caller } from '../security/caller';
 import { TopicsService } from '../topics/topics.service';
 import { parsePartitionId } from '../topics/topics.controller';
 import { RAW_JSON_BODY, RAW_RECORD_STREAM } from './body-parsers';
@@ -34,11 +35,12 @@ export class ProduceController {
     @Headers('content-length') contentLength: string | undefined,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
   ): Promise<void> {
     this.topics.checkCluster(cid);
     const acceptsNdjson = accept !== undefined && NDJSON_MEDIA_TYPE.test(accept);
     const sendsNdjson = contentType !== undefined && NDJSON_MEDIA_TYPE.test(contentType);
-    const answer = await this.produce.produceRecords(topic, asReadable(req.body), parseAcks(acks), {
+    const answer = await this.produce.produceRecords(caller, topic, asReadable(req.body), parseAcks(acks), {
       forceStream: acceptsNdjson,
       lines: sendsNdjson,
       ndjson: acceptsNdjson || sendsNdjson,
@@ -58,9 +60,10 @@ export class ProduceController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
   ): Promise<void> {
     this.topics.checkCluster(cid);
-    send(reply, await this.produce.produceBatch(topic, asReadable(req.body), parseAcks(acks), parseIdempotencyKey(idempotencyKey)));
+    send(reply, await this.produce.produceBatch(caller, topic, asReadable(req.body), parseAcks(acks), parseIdempotencyKey(idempotencyKey)));
   }
 
   @Post(':cid/topics/:topic/partitions/:p/batches')
@@ -72,9 +75,17 @@ export class ProduceController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Body() body: unknown,
     @Res() reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
   ): Promise<void> {
     this.topics.checkCluster(cid);
-    const answer = await this.produce.appendBatches(topic, parsePartitionId(p), body, parseAcks(acks), parseIdempotencyKey(idempotencyKey));
+    const answer = await this.produce.appendBatches(
+      caller,
+      topic,
+      parsePartitionId(p),
+      body,
+      parseAcks(acks),
+      parseIdempotencyKey(idempotencyKey),
+    );
     send(reply, answer);
   }
 }

@@ -17,6 +17,7 @@ import { parseRecordListText } from '../common/raw-json';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG } from '../config/tokens';
 import { MetricsService } from '../metrics/metrics.service';
+import type { Caller } from '../security/caller';
 import { TopicsService } from '../topics/topics.service';
 import { Delivery, ProduceResult, batchAnswerText, refused, reportPrefix, reportText, resultOf } from './delivery';
 import { HttpAnswer, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE } from './http-answer';
@@ -41,6 +42,10 @@ import { readBody } from './request-body';
  * 1 once appended to the log; all (-1, default) once below the high watermark (fsynced).
  * Idempotency-Key: see IdempotentRequests; scope is the topic. A keyed request's body is read
  * whole first (bounded by RUNNEL_MAX_REQUEST_BYTES) to fingerprint it.
+ *
+ * Authorization: every HTTP produce route takes its Caller and needs WRITE on the topic, checked
+ * before the topic is looked up (40301 whether it exists or not). `produceJson` is the transports'
+ * seam (WebSocket frames, bridge produce): its callers check WRITE through AccessControl first.
  */
 export type { ProduceResult } from './delivery';
 
@@ -111,12 +116,14 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
    * otherwise application/json, as Confluent types its stream of concatenated reports.
    */
   async produceRecords(
+    caller: Caller,
     topic: string,
     source: Readable,
     acks: Acks,
     options: { forceStream: boolean; lines?: boolean; ndjson?: boolean; contentLength?: number; idempotencyKey?: string },
   ): Promise<HttpAnswer> {
     try {
+      this.topics.authorize(caller, 'WRITE', topic);
       const ctx = this.context(topic);
       const key = options.idempotencyKey;
       if (key === undefined) return (await this.recordStream(ctx, source, acks, options)).answer;
@@ -160,8 +167,9 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
    * `{"entries":[...]}` 422; no entries, more than MAX_BATCH_ENTRIES, an id that is not a string
    * of 1-80 characters (or an integer) or an id used twice is 422/42208. Nothing is produced then.
    */
-  async produceBatch(topic: string, source: Readable, acks: Acks, idempotencyKey?: string): Promise<HttpAnswer> {
+  async produceBatch(caller: Caller, topic: string, source: Readable, acks: Acks, idempotencyKey?: string): Promise<HttpAnswer> {
     try {
+      this.topics.authorize(caller, 'WRITE', topic);
       return await this.batch(topic, source, acks, idempotencyKey);
     } catch (error) {
       throw this.toError(error);
@@ -216,7 +224,15 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
    * batch has been validated (validateProducerBatches: what Kafka's LogValidator refuses), so
    * nothing stored can break a later read. A refusal names the batch and appends nothing.
    */
-  async appendBatches(topic: string, partitionId: number, bytes: unknown, acks: Acks, idempotencyKey?: string): Promise<HttpAnswer> {
+  async appendBatches(
+    caller: Caller,
+    topic: string,
+    partitionId: number,
+    bytes: unknown,
+    acks: Acks,
+    idempotencyKey?: string,
+  ): Promise<HttpAnswer> {
+    this.topics.authorize(caller, 'WRITE', topic);
     const partition = this.topics.partition(topic, partitionId);
     this.topics.checkClientWritable(topic);
     if (!Buffer.isBuffer(bytes) || bytes.length === 0) {

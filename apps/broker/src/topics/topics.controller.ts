@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { advertisedUrl } from '../http/advertised-url';
 import { RunnelError, badRequest } from '../common/errors';
+import { CurrentCaller, type Caller } from '../security/caller';
 import { parsePartitionId } from './topic-names';
 import { TopicsService } from './topics.service';
 import {
@@ -29,7 +30,12 @@ export class TopicsController {
    * `include_internal=false` leaves the internal topics out.
    */
   @Get(':cid/topics')
-  list(@Param('cid') cid: string, @Query() query: Record<string, string | undefined>, @Req() req: FastifyRequest) {
+  list(
+    @Param('cid') cid: string,
+    @Query() query: Record<string, string | undefined>,
+    @Req() req: FastifyRequest,
+    @CurrentCaller() caller: Caller,
+  ) {
     const c = this.cluster(cid, req);
     const limit = query.limit === undefined ? undefined : Number(query.limit);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000))
@@ -39,7 +45,7 @@ export class TopicsController {
     }
     const afterName = query.page_token ? Buffer.from(query.page_token, 'base64url').toString('utf8') : undefined;
     const includeInternal = query.include_internal !== 'false';
-    const page = this.topics.list({ afterName, limit: limit === undefined ? undefined : limit + 1, includeInternal });
+    const page = this.topics.listVisible(caller, { afterName, limit: limit === undefined ? undefined : limit + 1, includeInternal });
     const more = limit !== undefined && page.length > limit;
     const data = more ? page.slice(0, limit) : page;
     const next = more
@@ -56,43 +62,56 @@ export class TopicsController {
     @Body() body: unknown,
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
   ) {
     const c = this.cluster(cid, req);
-    const topic = await this.topics.create(requestObject(body));
+    const topic = await this.topics.createTopic(caller, requestObject(body));
     if ((body as { validate_only?: unknown }).validate_only === true) void reply.status(200);
     return topicBody(c, topic);
   }
 
   @Get(':cid/topics/:topic')
-  get(@Param('cid') cid: string, @Param('topic') name: string, @Req() req: FastifyRequest) {
+  get(@Param('cid') cid: string, @Param('topic') name: string, @Req() req: FastifyRequest, @CurrentCaller() caller: Caller) {
     const c = this.cluster(cid, req);
-    return topicBody(c, this.topics.get(name));
+    return topicBody(c, this.topics.describe(caller, name));
   }
 
   /** Raises `partitions_count` (Kafka's CreatePartitions); answers the topic with its new count. */
   @Patch(':cid/topics/:topic')
-  async addPartitions(@Param('cid') cid: string, @Param('topic') name: string, @Body() body: unknown, @Req() req: FastifyRequest) {
+  async addPartitions(
+    @Param('cid') cid: string,
+    @Param('topic') name: string,
+    @Body() body: unknown,
+    @Req() req: FastifyRequest,
+    @CurrentCaller() caller: Caller,
+  ) {
     const c = this.cluster(cid, req);
-    return topicBody(c, await this.topics.addPartitions(name, requestObject(body)));
+    return topicBody(c, await this.topics.addPartitions(caller, name, requestObject(body)));
   }
 
   @Delete(':cid/topics/:topic')
   @HttpCode(204)
-  async delete(@Param('cid') cid: string, @Param('topic') name: string): Promise<void> {
+  async delete(@Param('cid') cid: string, @Param('topic') name: string, @CurrentCaller() caller: Caller): Promise<void> {
     this.topics.checkCluster(cid);
-    await this.topics.delete(name);
+    await this.topics.delete(caller, name);
   }
 
   @Get(':cid/topics/:topic/partitions')
-  partitions(@Param('cid') cid: string, @Param('topic') name: string, @Req() req: FastifyRequest) {
+  partitions(@Param('cid') cid: string, @Param('topic') name: string, @Req() req: FastifyRequest, @CurrentCaller() caller: Caller) {
     const c = this.cluster(cid, req);
-    return partitionList(c, name, this.topics.partitions(name));
+    return partitionList(c, name, this.topics.partitions(caller, name));
   }
 
   @Get(':cid/topics/:topic/partitions/:p')
-  partition(@Param('cid') cid: string, @Param('topic') name: string, @Param('p') p: string, @Req() req: FastifyRequest) {
+  partition(
+    @Param('cid') cid: string,
+    @Param('topic') name: string,
+    @Param('p') p: string,
+    @Req() req: FastifyRequest,
+    @CurrentCaller() caller: Caller,
+  ) {
     const c = this.cluster(cid, req);
-    return partitionBody(c, this.topics.partitionView(name, parsePartitionId(p)));
+    return partitionBody(c, this.topics.describePartition(caller, name, parsePartitionId(p)));
   }
 
   /** The partition's earliest and latest offsets; `offset_type` may only be `earliest_and_latest` (400 otherwise, as Confluent). */
@@ -103,16 +122,23 @@ export class TopicsController {
     @Param('p') p: string,
     @Query('offset_type') offsetType: string | undefined,
     @Req() req: FastifyRequest,
+    @CurrentCaller() caller: Caller,
   ) {
     const c = this.cluster(cid, req);
     if (offsetType !== undefined && offsetType !== OFFSET_TYPE) throw badRequest(`offset_type:${offsetType} is invalid`);
-    return partitionOffsetsBody(c, this.topics.partitionView(name, parsePartitionId(p)));
+    return partitionOffsetsBody(c, this.topics.describePartition(caller, name, parsePartitionId(p)));
   }
 
   @Get(':cid/topics/:topic/partitions/:p/replicas')
-  replicas(@Param('cid') cid: string, @Param('topic') name: string, @Param('p') p: string, @Req() req: FastifyRequest) {
+  replicas(
+    @Param('cid') cid: string,
+    @Param('topic') name: string,
+    @Param('p') p: string,
+    @Req() req: FastifyRequest,
+    @CurrentCaller() caller: Caller,
+  ) {
     const c = this.cluster(cid, req);
-    return partitionReplicaList(c, this.topics.partitionView(name, parsePartitionId(p)));
+    return partitionReplicaList(c, this.topics.describePartition(caller, name, parsePartitionId(p)));
   }
 
   @Get(':cid/topics/:topic/partitions/:p/replicas/:broker')
@@ -122,30 +148,37 @@ export class TopicsController {
     @Param('p') p: string,
     @Param('broker') broker: string,
     @Req() req: FastifyRequest,
+    @CurrentCaller() caller: Caller,
   ) {
     const c = this.cluster(cid, req);
-    return replicaBody(c, this.topics.replica(name, parsePartitionId(p), broker), Number(broker));
+    return replicaBody(c, this.topics.replica(caller, name, parsePartitionId(p), broker), Number(broker));
   }
 
   /** Reassignments of the topic's partitions in progress: none on one node. */
   @Get(':cid/topics/:topic/partitions/-/reassignment')
-  reassignments(@Param('cid') cid: string, @Param('topic') name: string, @Req() req: FastifyRequest) {
+  reassignments(@Param('cid') cid: string, @Param('topic') name: string, @Req() req: FastifyRequest, @CurrentCaller() caller: Caller) {
     const c = this.cluster(cid, req);
-    return reassignmentList(c, name, this.topics.reassignments(name));
+    return reassignmentList(c, name, this.topics.reassignments(caller, name));
   }
 
   /** 404 when no reassignment of the partition is in progress, as Confluent answers; on one node there never is one. */
   @Get(':cid/topics/:topic/partitions/:p/reassignment')
-  reassignment(@Param('cid') cid: string, @Param('topic') name: string, @Param('p') p: string): never {
+  reassignment(@Param('cid') cid: string, @Param('topic') name: string, @Param('p') p: string, @CurrentCaller() caller: Caller): never {
     this.topics.checkCluster(cid);
-    return this.topics.reassignment(name, parsePartitionId(p));
+    return this.topics.reassignment(caller, name, parsePartitionId(p));
   }
 
   @Post(':cid/topics/:topic/partitions/:p/records::delete')
   @HttpCode(200)
-  async deleteRecords(@Param('cid') cid: string, @Param('topic') name: string, @Param('p') p: string, @Body() body: unknown) {
+  async deleteRecords(
+    @Param('cid') cid: string,
+    @Param('topic') name: string,
+    @Param('p') p: string,
+    @Body() body: unknown,
+    @CurrentCaller() caller: Caller,
+  ) {
     this.topics.checkCluster(cid);
-    return this.topics.deleteRecords(name, parsePartitionId(p), body);
+    return this.topics.deleteRecords(caller, name, parsePartitionId(p), body);
   }
 
   /** The cluster's link root, after checking `cid` (404 for another cluster). */

@@ -3,9 +3,13 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { MetadataStore, PartitionRecord, TopicExistsError, TopicNotFoundError, TopicRecord } from '@runnel/metadata';
 import { Partition, ReplicaManager } from '@runnel/replication';
 import { asOffset } from '@runnel/protocol';
+import { CLUSTER_RESOURCE_NAME, Operation } from '@runnel/security';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, METADATA_STORE, REPLICA_MANAGER } from '../config/tokens';
 import { RunnelError, badRequest, unknownPartition, unknownTopic } from '../common/errors';
+import { AccessControl } from '../security/access-control.service';
+import { AuditService, auditEntry } from '../security/audit.service';
+import type { Caller } from '../security/caller';
 import { checkClientMutation, checkPartitionDirNameFits, checkTopicName, isInternalTopicName } from './topic-names';
 import { logConfigOf, validateTopicConfigs } from './topic-configs';
 import { VALIDATE_ONLY_TOPIC_ID, topicLayout } from './topic-requests';
@@ -14,6 +18,13 @@ import { VALIDATE_ONLY_TOPIC_ID, topicLayout } from './topic-requests';
  * Topic use cases: create, list, describe, delete, configs and partition state. The metadata
  * store is the record of truth; an in-memory map of the topics mirrors it (this broker is the
  * only writer) so the produce and fetch paths never wait on SQLite.
+ *
+ * Authorization (Kafka's operations, checked through the broker's one AccessControl): the methods
+ * that take a `Caller` are the clients' use cases and check access BEFORE existence, so a topic
+ * the caller may not DESCRIBE answers 40301 whether it exists or not (its existence does not
+ * leak); lists hold only what the caller may DESCRIBE, filtered before paging. The methods
+ * without a Caller are the broker's own (produce, fetch, groups, configs call them after their
+ * own check). Admin changes are audited.
  */
 export interface CreateTopicRequest {
   topic_name?: unknown;
@@ -67,6 +78,8 @@ export class TopicsService implements OnModuleInit {
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
     @Inject(REPLICA_MANAGER) private readonly replicas: ReplicaManager,
+    private readonly access: AccessControl,
+    private readonly audit: AuditService,
   ) {}
 
   /** Loads every topic and leads its partitions (one node leads all). */
@@ -109,14 +122,41 @@ export class TopicsService implements OnModuleInit {
 
   /** Topics in name order after `afterName`; without `limit`, all of them (one pass, as Confluent lists them). */
   list(options: { afterName?: string; limit?: number; includeInternal: boolean }): TopicRecord[] {
+    return this.listWhere(options, () => true);
+  }
+
+  /**
+   * The topics `caller` may DESCRIBE, in name order after `afterName`: filtered before paging, so
+   * a page holds `limit` visible topics and a hidden one never shortens it.
+   */
+  listVisible(caller: Caller, options: { afterName?: string; limit?: number; includeInternal: boolean }): TopicRecord[] {
+    return this.listWhere(options, (topic) => this.access.allows(caller, 'DESCRIBE', 'TOPIC', topic.name));
+  }
+
+  /** As `listVisible` for any operation on the topics (`/topics/-/configs`: DESCRIBE_CONFIGS). */
+  listWhere(
+    options: { afterName?: string; limit?: number; includeInternal: boolean },
+    visible: (topic: TopicRecord) => boolean,
+  ): TopicRecord[] {
     const page: TopicRecord[] = [];
     const limit = options.limit ?? Infinity;
     const start = options.afterName === undefined ? 0 : upperBound(this.sortedNames, options.afterName);
     for (let i = start; i < this.sortedNames.length && page.length < limit; i++) {
       const topic = this.topics.get(this.sortedNames[i])!;
-      if (options.includeInternal || !topic.isInternal) page.push(topic);
+      if ((options.includeInternal || !topic.isInternal) && visible(topic)) page.push(topic);
     }
     return page;
+  }
+
+  /** 40301 (audited) unless `caller` may perform `operation` on the topic; says nothing of its existence. */
+  authorize(caller: Caller, operation: Operation, name: string): void {
+    this.access.require(caller, operation, 'TOPIC', name);
+  }
+
+  /** The topic for `caller`: 40301 without DESCRIBE (existing or not), else 40403 when it does not exist. */
+  describe(caller: Caller, name: string): TopicRecord {
+    this.authorize(caller, 'DESCRIBE', name);
+    return this.get(name);
   }
 
   /** Every non-internal topic with its partition count (the consumer groups' catalog). */
@@ -156,6 +196,20 @@ export class TopicsService implements OnModuleInit {
     const state = this.replicas.get(topicName, partitionId);
     if (!state) throw new RunnelError('RETRIABLE', `partition ${topicName}-${partitionId} has no leader yet`);
     return state;
+  }
+
+  /**
+   * A client's create: CREATE on the cluster, else CREATE on the topic (Kafka checks the cluster
+   * first, then the topic), before anything else is looked at but the name's shape; audited.
+   */
+  async createTopic(caller: Caller, request: CreateTopicRequest): Promise<TopicRecord> {
+    const name = checkTopicName(request.topic_name);
+    if (!this.access.allows(caller, 'CREATE', 'CLUSTER', CLUSTER_RESOURCE_NAME)) this.authorize(caller, 'CREATE', name);
+    const topic = await this.create(request);
+    if (request.validate_only !== true) {
+      await this.audit.record(auditEntry(caller, `TOPIC:${name}`, 'CREATE_TOPIC', 'SUCCESS', { after: auditedTopic(topic) }));
+    }
+    return topic;
   }
 
   /**
@@ -205,9 +259,21 @@ export class TopicsService implements OnModuleInit {
    * produce, whose key hashing takes the new count, and to consumer groups, which rebalance.
    * A count that is not larger answers 400/40002, as Kafka's InvalidPartitionsException.
    */
-  async addPartitions(name: string, body: unknown): Promise<TopicRecord> {
-    this.get(name);
+  async addPartitions(caller: Caller, name: string, body: unknown): Promise<TopicRecord> {
+    this.authorize(caller, 'ALTER', name);
+    const before = this.get(name).partitionsCount;
     checkClientMutation(name, 'add partitions to it');
+    const updated = await this.addPartitionsNow(name, body);
+    await this.audit.record(
+      auditEntry(caller, `TOPIC:${name}`, 'CREATE_PARTITIONS', 'SUCCESS', {
+        before: { partitions_count: before },
+        after: { partitions_count: updated.partitionsCount },
+      }),
+    );
+    return updated;
+  }
+
+  private async addPartitionsNow(name: string, body: unknown): Promise<TopicRecord> {
     const requested = (body as { partitions_count?: unknown } | null)?.partitions_count;
     if (typeof requested !== 'number' || !Number.isInteger(requested)) throw badRequest('body must be {"partitions_count": <integer>}');
     return this.exclusive(async () => {
@@ -242,10 +308,12 @@ export class TopicsService implements OnModuleInit {
     });
   }
 
-  async delete(name: string): Promise<void> {
-    this.get(name);
+  async delete(caller: Caller, name: string): Promise<void> {
+    this.authorize(caller, 'DELETE', name);
+    const topic = this.get(name);
     checkClientMutation(name, 'delete it');
-    return this.exclusive(() => this.deleteNow(name));
+    await this.exclusive(() => this.deleteNow(name));
+    await this.audit.record(auditEntry(caller, `TOPIC:${name}`, 'DELETE_TOPIC', 'SUCCESS', { before: auditedTopic(topic) }));
   }
 
   private async deleteNow(name: string): Promise<void> {
@@ -290,7 +358,8 @@ export class TopicsService implements OnModuleInit {
    * records:delete: moves the partition's log start to `before_offset` (at most the high
    * watermark), as Kafka's DeleteRecords. 40301 on an internal topic.
    */
-  async deleteRecords(name: string, partitionId: number, body: unknown): Promise<DeleteRecordsResult> {
+  async deleteRecords(caller: Caller, name: string, partitionId: number, body: unknown): Promise<DeleteRecordsResult> {
+    this.authorize(caller, 'DELETE', name);
     const partition = this.partition(name, partitionId);
     checkClientMutation(name, 'delete its records');
     const raw = (body as { before_offset?: unknown } | null)?.before_offset;
@@ -299,13 +368,28 @@ export class TopicsService implements OnModuleInit {
     }
     const hw = partition.highWatermark;
     if (raw > hw) throw badRequest(`before_offset ${raw} is above the high watermark ${hw}`);
+    const before = partition.logStartOffset as number;
     const lowWatermark = await partition.deleteRecordsBefore(asOffset(raw));
+    await this.audit.record(
+      auditEntry(caller, `TOPIC:${name}`, 'DELETE_RECORDS', 'SUCCESS', {
+        before: { partition_id: partitionId, low_watermark: before },
+        after: { partition_id: partitionId, low_watermark: lowWatermark },
+      }),
+    );
     return { topic_name: name, partition_id: partition.partition, low_watermark: lowWatermark };
   }
 
-  partitions(name: string): PartitionView[] {
+  /** The topic's partitions, for a caller that may DESCRIBE it. */
+  partitions(caller: Caller, name: string): PartitionView[] {
+    this.authorize(caller, 'DESCRIBE', name);
     const topic = this.get(name);
     return Array.from({ length: topic.partitionsCount }, (_, p) => this.partitionView(name, p));
+  }
+
+  /** `partitionView` for a caller that may DESCRIBE the topic (40301 first, whether it exists or not). */
+  describePartition(caller: Caller, name: string, partitionId: number): PartitionView {
+    this.authorize(caller, 'DESCRIBE', name);
+    return this.partitionView(name, partitionId);
   }
 
   /**
@@ -330,11 +414,15 @@ export class TopicsService implements OnModuleInit {
     };
   }
 
-  /** Every partition replica on broker `rawBrokerId` (this node holds all of them), in topic then partition order. */
-  replicasOnBroker(rawBrokerId: string): PartitionView[] {
+  /**
+   * Every partition replica on broker `rawBrokerId` (this node holds all of them) of the topics
+   * `caller` may DESCRIBE, in topic then partition order.
+   */
+  replicasOnBroker(caller: Caller, rawBrokerId: string): PartitionView[] {
     this.checkBroker(rawBrokerId);
     const views: PartitionView[] = [];
     for (const name of this.sortedNames) {
+      if (!this.access.allows(caller, 'DESCRIBE', 'TOPIC', name)) continue;
       const topic = this.topics.get(name)!;
       for (let p = 0; p < topic.partitionsCount; p++) views.push(this.partitionView(name, p));
     }
@@ -342,8 +430,8 @@ export class TopicsService implements OnModuleInit {
   }
 
   /** The partition, and 404/404 unless `rawBrokerId` is one of its replicas (this node). */
-  replica(name: string, partitionId: number, rawBrokerId: string): PartitionView {
-    const view = this.partitionView(name, partitionId);
+  replica(caller: Caller, name: string, partitionId: number, rawBrokerId: string): PartitionView {
+    const view = this.describePartition(caller, name, partitionId);
     if (rawBrokerId !== String(this.config.brokerId)) {
       throw new RunnelError('NOT_FOUND', `Replica ${rawBrokerId} of partition ${partitionId} of topic '${name}' cannot be found.`);
     }
@@ -351,14 +439,14 @@ export class TopicsService implements OnModuleInit {
   }
 
   /** Reassignments in progress: none ever on one node (`name` undefined: of every topic). */
-  reassignments(name?: string): never[] {
-    if (name !== undefined) this.get(name);
+  reassignments(caller: Caller, name?: string): never[] {
+    if (name !== undefined) this.describe(caller, name);
     return [];
   }
 
   /** No reassignment is ever in progress here: 404/404 as Confluent's answer when none is. */
-  reassignment(name: string, partitionId: number): never {
-    this.partitionView(name, partitionId);
+  reassignment(caller: Caller, name: string, partitionId: number): never {
+    this.describePartition(caller, name, partitionId);
     throw new RunnelError('NOT_FOUND', `No reassignment is in progress for partition ${partitionId} of topic '${name}'.`);
   }
 
@@ -419,6 +507,16 @@ function upperBound(names: readonly string[], name: string): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** What the audit log keeps of a created or deleted topic. */
+function auditedTopic(topic: TopicRecord) {
+  return {
+    topic_name: topic.name,
+    partitions_count: topic.partitionsCount,
+    replication_factor: topic.replicationFactor,
+    configs: topic.configs,
+  };
 }
 
 function topicExists(name: string): RunnelError {
