@@ -15,8 +15,8 @@ import { ConnectionGuard, OVER_PER_IP_BODY } from './connection-guard';
  * answer themselves (malformed request line or headers, bad URL encoding, header timeout) —
  * never Fastify's `{"statusCode","error","message"}`.
  */
-export const CORS_METHODS = 'GET, POST, DELETE, OPTIONS';
-export const CORS_REQUEST_HEADERS = 'Content-Type, Authorization, Idempotency-Key';
+export const CORS_METHODS = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
+export const CORS_REQUEST_HEADERS = 'Content-Type, Authorization, Idempotency-Key, X-Client-Id';
 export const CORS_EXPOSED_HEADERS = 'Retry-After, Idempotent-Replayed, X-Runnel-Throttle-Time-Ms';
 const CORS_MAX_AGE_SECONDS = '600';
 /**

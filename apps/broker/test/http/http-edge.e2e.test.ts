@@ -97,8 +97,10 @@ describe('HTTP edge: content types, framework errors, CORS, links', () => {
     const allowed = await preflight('https://app.example');
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
-    expect(allowed.headers.get('access-control-allow-methods')).toContain('POST');
-    for (const header of ['Content-Type', 'Authorization', 'Idempotency-Key'])
+    // Every method the API routes (PUT sets a password or a config, PATCH adds partitions).
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
+      expect(allowed.headers.get('access-control-allow-methods')).toContain(method);
+    for (const header of ['Content-Type', 'Authorization', 'Idempotency-Key', 'X-Client-Id'])
       expect(allowed.headers.get('access-control-allow-headers')).toContain(header);
     const other = await preflight('https://evil.example');
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
