@@ -5,9 +5,12 @@ import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, METADATA_STORE } from '../config/tokens';
 import { RunnelError } from '../common/errors';
 import { AuditService } from './audit.service';
-import type { Caller } from './caller';
+import { Caller, currentAuthentication } from './caller';
 
 export type AccessListener = () => void;
+
+/** Revocations remembered at most (each deleted user or key until then); far more than sessions can outlive. */
+const MAX_REVOKED = 100_000;
 
 /**
  * The one authorizer every transport goes through (REST, WebSocket, SSE, HTTP consumers, the
@@ -23,6 +26,9 @@ export class AccessControl implements OnModuleInit {
   readonly authorizer: Authorizer;
   private readonly listeners = new Set<AccessListener>();
   private records: AclRecord[] = [];
+  /** Deleted users and API keys → the authentication number at deletion: sessions authenticated up to it are over. */
+  private readonly revokedUsers = new Map<string, number>();
+  private readonly revokedKeys = new Map<string, number>();
 
   constructor(
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
@@ -53,6 +59,32 @@ export class AccessControl implements OnModuleInit {
   async reload(): Promise<void> {
     this.records = await this.store.listAcls();
     this.authorizer.setBindings(this.records.map(toBinding));
+    this.notify();
+  }
+
+  /**
+   * Ends what a deleted user (or, with `keyId`, a deleted API key) had open: every session
+   * authenticated before now is denied from here on, and the listeners re-check at once, so an
+   * open WebSocket subscription or event stream ends with 40301. Sessions authenticated later (a
+   * user created again under the same name) are not affected.
+   */
+  revoke(user: string, keyId?: string): void {
+    const revoked = keyId === undefined ? this.revokedUsers : this.revokedKeys;
+    revoked.delete(keyId ?? user);
+    revoked.set(keyId ?? user, currentAuthentication());
+    if (revoked.size > MAX_REVOKED) revoked.delete(revoked.keys().next().value as string);
+    this.notify();
+  }
+
+  private isRevoked(caller: Caller): boolean {
+    const authentication = caller.authentication ?? 0;
+    const user = this.revokedUsers.get(caller.user);
+    if (user !== undefined && authentication <= user) return true;
+    const key = caller.keyId === undefined ? undefined : this.revokedKeys.get(caller.keyId);
+    return key !== undefined && authentication <= key;
+  }
+
+  private notify(): void {
     for (const listener of this.listeners) {
       try {
         listener();
@@ -74,7 +106,9 @@ export class AccessControl implements OnModuleInit {
   }
 
   allows(caller: Caller, operation: Operation, type: ResourceType, name: string): boolean {
-    return !this.enabled || this.authorizer.allowed(caller.principal, caller.host, operation, { type, name });
+    if (!this.enabled) return true;
+    if ((this.revokedUsers.size > 0 || this.revokedKeys.size > 0) && this.isRevoked(caller)) return false;
+    return this.authorizer.allowed(caller.principal, caller.host, operation, { type, name });
   }
 
   /** Throws 403/40301 (and audits the denial) unless `caller` may perform `operation` on the resource. */
@@ -87,7 +121,7 @@ export class AccessControl implements OnModuleInit {
   /** The items `caller` may perform `operation` on (lists: filter before paging). */
   filter<T>(caller: Caller, operation: Operation, type: ResourceType, items: readonly T[], nameOf: (item: T) => string): T[] {
     if (!this.enabled) return items.slice();
-    return items.filter((item) => this.authorizer.allowed(caller.principal, caller.host, operation, { type, name: nameOf(item) }));
+    return items.filter((item) => this.allows(caller, operation, type, nameOf(item)));
   }
 }
 

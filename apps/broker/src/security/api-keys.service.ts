@@ -83,6 +83,7 @@ export class ApiKeysService {
       throw new RunnelError('NOT_FOUND', `user '${userName}' has no API key '${keyId}'`);
     }
     this.authenticator.forgetApiKeys();
+    this.access.revoke(userName, keyId);
     await this.audit.record(auditEntry(caller, `USER:${userName}`, 'DELETE_API_KEY', 'SUCCESS', { before: apiKeyView(key) }));
   }
 }

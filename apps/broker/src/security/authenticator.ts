@@ -30,6 +30,7 @@ export const AUTHENTICATION_OFF_WARNING =
 interface Verified {
   user: string;
   via: AuthenticatedVia;
+  keyId?: string;
   expiresAt: number;
 }
 
@@ -100,13 +101,13 @@ export class Authenticator implements OnModuleInit {
     const cacheKey = createHash('sha256').update(header).digest('base64');
     // Credentials verified before are not delayed: only fresh guesses pay an address's delay.
     const cached = this.cached(cacheKey);
-    if (cached) return userCaller(cached.user, host, clientId, cached.via);
+    if (cached) return userCaller(cached.user, host, clientId, cached.via, cached.keyId);
     const delayMs = this.failures.delayMs(host);
     if (delayMs > 0) await sleep(delayMs);
     try {
       // A success does not forget the address's failures: mixing in one's own valid credentials buys no free guesses.
       const verified = await this.verify(header, cacheKey, host);
-      return userCaller(verified.user, host, clientId, verified.via);
+      return userCaller(verified.user, host, clientId, verified.via, verified.keyId);
     } catch (error) {
       // Only a refused credential counts: a store that cannot answer is the broker's failure, not the client's.
       if (error instanceof RunnelError && error.kind === 'NOT_AUTHENTICATED') this.failures.failed(host);
@@ -133,7 +134,7 @@ export class Authenticator implements OnModuleInit {
     return undefined;
   }
 
-  private async verify(header: string, cacheKey: string, host: string): Promise<{ user: string; via: AuthenticatedVia }> {
+  private async verify(header: string, cacheKey: string, host: string): Promise<{ user: string; via: AuthenticatedVia; keyId?: string }> {
     const space = header.indexOf(' ');
     const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
     const value = space < 0 ? '' : header.slice(space + 1).trim();
@@ -147,8 +148,12 @@ export class Authenticator implements OnModuleInit {
     if (scheme === 'bearer') {
       const key = await this.verifyBearer(value, host);
       const keyExpiresAt = key.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
-      this.remember(cacheKey, { user: key.userName, via: 'api-key', expiresAt: Math.min(cacheUntil, keyExpiresAt) }, generation);
-      return { user: key.userName, via: 'api-key' };
+      this.remember(
+        cacheKey,
+        { user: key.userName, via: 'api-key', keyId: key.keyId, expiresAt: Math.min(cacheUntil, keyExpiresAt) },
+        generation,
+      );
+      return { user: key.userName, via: 'api-key', keyId: key.keyId };
     }
     throw this.failure(host, undefined, `unsupported scheme '${scheme.slice(0, 20)}'`);
   }

@@ -18,6 +18,20 @@ export interface Caller {
   /** Kafka's client.id: the `client_id` query parameter or `X-Client-Id` header (quotas). */
   clientId: string | undefined;
   via: AuthenticatedVia;
+  /** The API key's id, for a caller authenticated by one (revoking the key ends its sessions). */
+  keyId?: string;
+  /**
+   * Which authentication this is: a number that grows with every authentication in the process.
+   * Deleting a user (or an API key) ends the sessions authenticated before it (AccessControl.revoke).
+   */
+  authentication?: number;
+}
+
+let authentications = 0;
+
+/** The number the next authentication gets; a revocation marks everything up to the current one. */
+export function currentAuthentication(): number {
+  return authentications;
 }
 
 export const ANONYMOUS_USER = 'ANONYMOUS';
@@ -32,11 +46,19 @@ export function clientIdOf(request: { headers: Record<string, string | string[] 
 }
 
 export function anonymousCaller(host: string, clientId?: string): Caller {
-  return { principal: `User:${ANONYMOUS_USER}`, user: ANONYMOUS_USER, host, clientId, via: 'anonymous' };
+  return { principal: `User:${ANONYMOUS_USER}`, user: ANONYMOUS_USER, host, clientId, via: 'anonymous', authentication: ++authentications };
 }
 
-export function userCaller(user: string, host: string, clientId: string | undefined, via: AuthenticatedVia): Caller {
-  return { principal: `User:${user}`, user, host, clientId, via };
+export function userCaller(user: string, host: string, clientId: string | undefined, via: AuthenticatedVia, keyId?: string): Caller {
+  return {
+    principal: `User:${user}`,
+    user,
+    host,
+    clientId,
+    via,
+    ...(keyId === undefined ? {} : { keyId }),
+    authentication: ++authentications,
+  };
 }
 
 /** The address of a request's socket, without the IPv4-mapped IPv6 prefix (`::ffff:127.0.0.1` → `127.0.0.1`). */

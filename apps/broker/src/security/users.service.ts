@@ -137,6 +137,8 @@ export class UsersService implements OnModuleInit {
     const before = await this.store.getUser(name);
     if (!before || !(await this.store.deleteUser(name))) throw unknownUser(name);
     this.authenticator.forgetUser(name);
+    // Open WebSockets, event streams and consumer instances of the user end now, not at their next reconnect.
+    this.access.revoke(name);
     await this.audit.record(auditEntry(caller, `USER:${name}`, 'DELETE_USER', 'SUCCESS', { before: userView(before) }));
   }
 }

@@ -21,15 +21,17 @@ function setup() {
     deleteApiKey: async (keyId: string) => keys.delete(keyId),
   } as unknown as MetadataStore;
   const required: string[] = [];
+  const revoked: string[] = [];
   const access = {
     require: (_caller: unknown, operation: string, type: string) => required.push(`${operation} ${type}`),
+    revoke: (user: string, keyId?: string) => revoked.push(`${user}/${keyId}`),
   } as unknown as AccessControl;
   const recorded: AuditEntry[] = [];
   const audit = { record: async (entry: AuditEntry) => void recorded.push(entry) } as unknown as AuditService;
   let forgotten = 0;
   const authenticator = { forgetApiKeys: () => forgotten++ } as unknown as Authenticator;
   const service = new ApiKeysService(store, access, audit, authenticator);
-  return { service, keys, required, recorded, forgotten: () => forgotten };
+  return { service, keys, required, revoked, recorded, forgotten: () => forgotten };
 }
 
 const admin = userCaller('admin', '10.0.0.9', undefined, 'password');
@@ -55,13 +57,14 @@ describe('ApiKeysService', () => {
     expect(JSON.stringify(t.recorded)).not.toContain(secretPart);
   });
 
-  it('revokes: deletes, forgets remembered keys and audits; lists need DESCRIBE', async () => {
+  it('revokes: deletes, forgets remembered keys, ends the sessions the key opened and audits; lists need DESCRIBE', async () => {
     const t = setup();
     const created = await t.service.create(admin, 'app', {});
     expect(await t.service.list(admin, 'app')).toEqual([expect.objectContaining({ key_id: created.key_id, expires_at: null })]);
     await t.service.delete(admin, 'app', created.key_id);
     expect(t.keys.size).toBe(0);
     expect(t.forgotten()).toBe(1);
+    expect(t.revoked).toEqual([`app/${created.key_id}`]);
     expect(t.required).toEqual(['ALTER CLUSTER', 'DESCRIBE CLUSTER', 'ALTER CLUSTER']);
     expect(t.recorded.map((e) => e.operation)).toEqual(['CREATE_API_KEY', 'DELETE_API_KEY']);
     await expect(t.service.delete(admin, 'app', created.key_id)).rejects.toBeInstanceOf(RunnelError);

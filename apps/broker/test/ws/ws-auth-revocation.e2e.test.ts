@@ -78,4 +78,43 @@ describe('broker process: revoking READ ends open WebSocket subscriptions', () =
     expect(group.status).toBe(200);
     expect(group.body.data).toEqual([]);
   });
+
+  it('ends the open subscriptions of a deleted API key, then of a deleted user; the name created again subscribes anew', async () => {
+    const bob = await call(broker.baseUrl, 'POST', `/v3/clusters/${cluster}/users`, { name: 'bob', password: 'bob-password-1' });
+    expect(bob.status).toBe(201);
+    const grant = { ...binding('TOPIC', 'live'), principal: 'User:bob' };
+    expect((await call(broker.baseUrl, 'POST', `/v3/clusters/${cluster}/acls`, grant)).status).toBe(201);
+    const key = await call(broker.baseUrl, 'POST', `/v3/clusters/${cluster}/users/bob/api-keys`, {});
+    expect(key.status).toBe(201);
+
+    const byKey = await WsClient.open(broker.baseUrl, '/v3/ws', { headers: { authorization: `Bearer ${key.body.secret}` } });
+    const byPassword = await WsClient.open(broker.baseUrl, '/v3/ws', { headers: { authorization: basic('bob', 'bob-password-1') } });
+    clients.push(byKey, byPassword);
+    for (const client of [byKey, byPassword]) {
+      client.send({ type: 'subscribe', sub: 's', topic: 'live', from: 'latest' });
+      await client.next('subscribed', 1, 's');
+    }
+
+    // Deleting the key ends what it opened, not what the password opened.
+    expect((await call(broker.baseUrl, 'DELETE', `/v3/clusters/${cluster}/users/bob/api-keys/${key.body.key_id}`)).status).toBe(204);
+    expect((await byKey.next('error', 1, 's')).error_code).toBe(40301);
+    const admin = await WsClient.open(broker.baseUrl, '/v3/ws', { headers: { authorization: basic('admin', ADMIN_PASSWORD) } });
+    clients.push(admin);
+    admin.send({ type: 'produce', ref: 'k', topic: 'live', records: [{ value: { type: 'STRING', data: 'after-key' } }] });
+    await byPassword.untilRecords('s', 1);
+    expect(byPassword.of('error', 's')).toEqual([]);
+
+    // Deleting the user ends the rest.
+    expect((await call(broker.baseUrl, 'DELETE', `/v3/clusters/${cluster}/users/bob`)).status).toBe(204);
+    expect((await byPassword.next('error', 1, 's')).error_code).toBe(40301);
+
+    // A user created again under the name is a new principal's session, not a revoked one.
+    expect((await call(broker.baseUrl, 'POST', `/v3/clusters/${cluster}/users`, { name: 'bob', password: 'bob-password-2' })).status).toBe(
+      201,
+    );
+    const again = await WsClient.open(broker.baseUrl, '/v3/ws', { headers: { authorization: basic('bob', 'bob-password-2') } });
+    clients.push(again);
+    again.send({ type: 'subscribe', sub: 's', topic: 'live', from: 'latest' });
+    await again.next('subscribed', 1, 's');
+  });
 });
