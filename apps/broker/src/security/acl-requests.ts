@@ -4,6 +4,7 @@ import {
   CLUSTER_RESOURCE_NAME,
   invalidBinding,
   Operation,
+  OPERATIONS,
   parsePrincipal,
   PatternType,
   Permission,
@@ -26,21 +27,7 @@ import { badRequest, RunnelError } from '../common/errors';
 /** The spec's enums in their declaration order: Confluent sorts ACLs by it. */
 export const ACL_RESOURCE_TYPES = ['UNKNOWN', 'ANY', 'TOPIC', 'GROUP', 'CLUSTER', 'TRANSACTIONAL_ID', 'DELEGATION_TOKEN'] as const;
 export const ACL_PATTERN_TYPES = ['UNKNOWN', 'ANY', 'MATCH', 'LITERAL', 'PREFIXED'] as const;
-export const ACL_OPERATIONS = [
-  'UNKNOWN',
-  'ANY',
-  'ALL',
-  'READ',
-  'WRITE',
-  'CREATE',
-  'DELETE',
-  'ALTER',
-  'DESCRIBE',
-  'CLUSTER_ACTION',
-  'DESCRIBE_CONFIGS',
-  'ALTER_CONFIGS',
-  'IDEMPOTENT_WRITE',
-] as const;
+export const ACL_OPERATIONS = ['UNKNOWN', 'ANY', ...OPERATIONS] as const;
 export const ACL_PERMISSIONS = ['UNKNOWN', 'ANY', 'DENY', 'ALLOW'] as const;
 
 /** Bindings one `acls:batch` may create. */
