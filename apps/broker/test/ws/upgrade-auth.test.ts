@@ -26,14 +26,24 @@ describe('UpgradeAuthentication', () => {
   const auth = new UpgradeAuthentication(config(true), authenticator, tickets);
 
   it('redeems a ticket once, as the principal that asked for it, from this socket', async () => {
-    const { ticket } = tickets.issue(userCaller('alice', '10.0.0.1', undefined, 'password'));
+    const issuer = userCaller('alice', '10.0.0.1', undefined, 'password');
+    const { ticket } = tickets.issue(issuer);
     const caller = await auth.authenticate(request(`/v3/ws?ticket=${ticket}&client_id=dash`));
-    expect(caller).toEqual({ principal: 'User:alice', user: 'alice', host: '10.0.0.9', clientId: 'dash', via: 'ticket' });
+    // The ticket keeps the number of the authentication that asked for it: deleting alice also ends this socket.
+    expect(caller).toEqual({
+      principal: 'User:alice',
+      user: 'alice',
+      host: '10.0.0.9',
+      clientId: 'dash',
+      via: 'ticket',
+      authentication: issuer.authentication,
+    });
     await expect(auth.authenticate(request(`/v3/ws?ticket=${ticket}`))).rejects.toMatchObject({ kind: 'NOT_AUTHENTICATED' });
   });
 
   it('refuses an expired ticket, and never falls back to other credentials when a ticket is given', async () => {
-    const { ticket } = tickets.issue(userCaller('alice', '10.0.0.1', undefined, 'password'));
+    const issuer = userCaller('alice', '10.0.0.1', undefined, 'password');
+    const { ticket } = tickets.issue(issuer);
     now += 30_001;
     await expect(auth.authenticate(request(`/v3/ws?ticket=${ticket}`, { authorization: 'Basic good' }))).rejects.toMatchObject({
       kind: 'NOT_AUTHENTICATED',
@@ -64,6 +74,13 @@ describe('UpgradeAuthentication', () => {
   it('with authentication off every socket is ANONYMOUS, whatever its Origin', async () => {
     const off = new UpgradeAuthentication(config(false), authenticator, tickets);
     const caller = await off.authenticate(request('/v3/ws?client_id=c1', { origin: 'https://evil.example' }));
-    expect(caller).toEqual({ principal: 'User:ANONYMOUS', user: 'ANONYMOUS', host: '10.0.0.9', clientId: 'c1', via: 'anonymous' });
+    expect(caller).toEqual({
+      principal: 'User:ANONYMOUS',
+      user: 'ANONYMOUS',
+      host: '10.0.0.9',
+      clientId: 'c1',
+      via: 'anonymous',
+      authentication: expect.any(Number),
+    });
   });
 });
