@@ -80,7 +80,6 @@ export class Authorizer {
   private allowEveryoneIfNoAclFound: boolean;
   private readonly cache = new Map<string, Decision>();
   private readonly maxCached: number;
-  private count = 0;
 
   constructor(options: AuthorizerOptions, bindings: readonly AclBinding[] = []) {
     this.superUsers = new Set(options.superUsers);
@@ -98,21 +97,12 @@ export class Authorizer {
       index.add(binding);
     }
     this.indexes = indexes;
-    this.count = bindings.length;
     this.cache.clear();
   }
 
   setSuperUsers(superUsers: readonly string[]): void {
     this.superUsers = new Set(superUsers);
     this.cache.clear();
-  }
-
-  get bindingCount(): number {
-    return this.count;
-  }
-
-  isSuperUser(principal: string): boolean {
-    return this.superUsers.has(principal);
   }
 
   allowed(principal: string, host: string, operation: Operation, resource: Resource): boolean {

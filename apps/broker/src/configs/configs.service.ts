@@ -143,7 +143,7 @@ export class ConfigsService implements OnModuleInit {
 
   /** 40301 (audited) unless `caller` may perform `operation` on the cluster. */
   private authorizeCluster(caller: Caller, operation: Operation): void {
-    this.access.require(caller, operation, 'CLUSTER', CLUSTER_RESOURCE_NAME);
+    this.access.requireCluster(caller, operation);
   }
 
   private describeTopic(topic: TopicRecord): DescribedConfig[] {

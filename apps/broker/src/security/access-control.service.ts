@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { AclBinding, Authorizer, Decision, Operation, ResourceType } from '@runnel/security';
+import { AclBinding, Authorizer, CLUSTER_RESOURCE_NAME, Decision, Operation, ResourceType } from '@runnel/security';
 import type { AclRecord, MetadataStore } from '@runnel/metadata';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, METADATA_STORE } from '../config/tokens';
@@ -111,17 +111,16 @@ export class AccessControl implements OnModuleInit {
     return this.authorizer.allowed(caller.principal, caller.host, operation, { type, name });
   }
 
+  /** `require` on the one CLUSTER resource (`kafka-cluster`): the admin of users, keys, ACLs, quotas, configs and the audit log. */
+  requireCluster(caller: Caller, operation: Operation): void {
+    this.require(caller, operation, 'CLUSTER', CLUSTER_RESOURCE_NAME);
+  }
+
   /** Throws 403/40301 (and audits the denial) unless `caller` may perform `operation` on the resource. */
   require(caller: Caller, operation: Operation, type: ResourceType, name: string): void {
     if (this.allows(caller, operation, type, name)) return;
     this.audit.note({ principal: caller.principal, source: caller.host, resource: `${type}:${name}`, operation, outcome: 'DENIED' });
     throw notAuthorized(caller, operation, type, name);
-  }
-
-  /** The items `caller` may perform `operation` on (lists: filter before paging). */
-  filter<T>(caller: Caller, operation: Operation, type: ResourceType, items: readonly T[], nameOf: (item: T) => string): T[] {
-    if (!this.enabled) return items.slice();
-    return items.filter((item) => this.allows(caller, operation, type, nameOf(item)));
   }
 }
 

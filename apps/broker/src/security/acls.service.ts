@@ -1,8 +1,9 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { MetadataStore } from '@runnel/metadata';
-import { AclBinding, bindingKey, CLUSTER_RESOURCE_NAME, Decision, filterMatches } from '@runnel/security';
+import { AclBinding, bindingKey, Decision, filterMatches } from '@runnel/security';
 import { RunnelError } from '../common/errors';
 import { METADATA_STORE } from '../config/tokens';
+import { TopicsService } from '../topics/topics.service';
 import { AccessControl, toBinding } from './access-control.service';
 import { bindingFields } from './acl-resources';
 import { AclCheckQuery, parseAclCheck, parseAclFilter, parseCreateAcl, parseCreateAclBatch, ParsedAclFilter } from './acl-requests';
@@ -22,22 +23,18 @@ export const MAX_ACLS = 100_000;
  * ACLs leaves the others in force, the lesson of Kafka's CVE-2024-27309).
  */
 @Injectable()
-export class AclsService implements OnModuleInit {
-  private clusterId = '';
+export class AclsService {
   private changes: Promise<unknown> = Promise.resolve();
 
   constructor(
     @Inject(METADATA_STORE) private readonly store: MetadataStore,
     private readonly access: AccessControl,
     private readonly audit: AuditService,
+    private readonly topics: TopicsService,
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    this.clusterId = await this.store.clusterId();
-  }
-
   get cluster(): string {
-    return this.clusterId;
+    return this.topics.clusterId;
   }
 
   /** `GET .../acls`: the stored bindings the filter selects. */
@@ -97,8 +94,8 @@ export class AclsService implements OnModuleInit {
 
   /** Authorization first (a caller without it learns nothing, not even whether the cluster id is right), then the cluster. */
   authorize(caller: Caller, cid: string, operation: 'ALTER' | 'DESCRIBE'): void {
-    this.access.require(caller, operation, 'CLUSTER', CLUSTER_RESOURCE_NAME);
-    if (cid !== '-' && cid !== this.clusterId) throw new RunnelError('NOT_FOUND', `cluster '${cid}' not found`);
+    this.access.requireCluster(caller, operation);
+    this.topics.checkCluster(cid);
   }
 
   /**

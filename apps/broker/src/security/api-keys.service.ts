@@ -46,7 +46,7 @@ export class ApiKeysService {
   ) {}
 
   async create(caller: Caller, userName: string, body: unknown): Promise<NewApiKeyView> {
-    this.access.require(caller, 'ALTER', 'CLUSTER', 'kafka-cluster');
+    this.access.requireCluster(caller, 'ALTER');
     const expiresAt = expiryOf(body, Date.now());
     if (!(await this.store.getUser(userName))) throw unknownUser(userName);
     const existing = await this.store.listApiKeys(userName);
@@ -70,13 +70,13 @@ export class ApiKeysService {
   }
 
   async list(caller: Caller, userName: string): Promise<ApiKeyView[]> {
-    this.access.require(caller, 'DESCRIBE', 'CLUSTER', 'kafka-cluster');
+    this.access.requireCluster(caller, 'DESCRIBE');
     if (!(await this.store.getUser(userName))) throw unknownUser(userName);
     return (await this.store.listApiKeys(userName)).map(apiKeyView);
   }
 
   async delete(caller: Caller, userName: string, keyId: string): Promise<void> {
-    this.access.require(caller, 'ALTER', 'CLUSTER', 'kafka-cluster');
+    this.access.requireCluster(caller, 'ALTER');
     const key = await this.store.getApiKey(keyId);
     // A key of another user is as unknown here as no key: the path names the owner.
     if (!key || key.userName !== userName || !(await this.store.deleteApiKey(keyId))) {

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { AuditRecord, MetadataStore } from '@runnel/metadata';
-import { CLUSTER_RESOURCE_NAME } from '@runnel/security';
 import { badRequest, RunnelError } from '../common/errors';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, METADATA_STORE } from '../config/tokens';
@@ -86,7 +85,7 @@ export class AuditLogService implements OnModuleInit, OnModuleDestroy {
 
   /** `GET .../audit-log?after=&limit=`. */
   async page(caller: Caller, cid: string, query: Record<string, unknown>): Promise<AuditPage> {
-    this.access.require(caller, 'DESCRIBE', 'CLUSTER', CLUSTER_RESOURCE_NAME);
+    this.access.requireCluster(caller, 'DESCRIBE');
     if (cid !== '-' && cid !== this.clusterId) throw new RunnelError('NOT_FOUND', `cluster '${cid}' not found`);
     const after = integerParam(query, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = integerParam(query, 'limit', DEFAULT_AUDIT_PAGE, 1, MAX_AUDIT_PAGE);

@@ -1,6 +1,7 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { MetadataStore, NewAuditRecord } from '@runnel/metadata';
 import { METADATA_STORE } from '../config/tokens';
+import { MetricsService } from '../metrics/metrics.service';
 import type { Caller } from './caller';
 
 export type AuditOutcome = 'SUCCESS' | 'DENIED' | 'FAILED';
@@ -30,14 +31,25 @@ const FLUSH_INTERVAL_MS = 200;
  * a client hammering a forbidden resource cannot grow memory or the store without limit.
  */
 @Injectable()
-export class AuditService implements BeforeApplicationShutdown {
+export class AuditService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Audit');
   private pending: NewAuditRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private droppedCount = 0;
 
-  constructor(@Inject(METADATA_STORE) private readonly store: MetadataStore) {}
+  constructor(
+    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.metrics.counterFrom(
+      'runnel_audit_records_dropped_total',
+      'Denial and failed-authentication audit records dropped because the audit queue was full',
+      () => this.droppedCount,
+    );
+  }
 
   /** Writes one record now (admin changes): resolves once stored. */
   async record(entry: AuditEntry): Promise<void> {
@@ -53,11 +65,6 @@ export class AuditService implements BeforeApplicationShutdown {
     }
     this.pending.push(toRecord(entry));
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_INTERVAL_MS);
-  }
-
-  /** Records dropped because the queue was full (metrics). */
-  get dropped(): number {
-    return this.droppedCount;
   }
 
   /** Writes what is queued (also before shutdown). */

@@ -4,13 +4,12 @@ import { ClientQuotaManager, QUOTA_KINDS, QuotaKind, QuotaValues } from '@runnel
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, METADATA_STORE } from '../config/tokens';
 import { RunnelError } from '../common/errors';
+import { TopicsService } from '../topics/topics.service';
 import { listResource } from '../common/rest-v3';
 import { AccessControl } from './access-control.service';
 import { AuditService, auditEntry } from './audit.service';
 import type { Caller } from './caller';
 import { entityResource, parseCallerQuery, parseEntityQuery, parseQuotaAlteration, quotaItem, usageJson } from './quota-requests';
-
-const CLUSTER = 'kafka-cluster';
 
 /**
  * Client quotas (Kafka's ClientQuotaManager, libs/security quotas.ts): byte rates and request
@@ -24,7 +23,6 @@ const CLUSTER = 'kafka-cluster';
 @Injectable()
 export class QuotaService implements OnModuleInit {
   readonly manager: ClientQuotaManager;
-  private clusterId = '';
   private alterations: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -32,12 +30,12 @@ export class QuotaService implements OnModuleInit {
     @Inject(METADATA_STORE) private readonly store: MetadataStore,
     private readonly access: AccessControl,
     private readonly audit: AuditService,
+    private readonly topics: TopicsService,
   ) {
     this.manager = new ClientQuotaManager({ windowCount: config.security.quotas.windowCount, windowMs: config.security.quotas.windowMs });
   }
 
   async onModuleInit(): Promise<void> {
-    this.clusterId = await this.store.clusterId();
     const records = await this.store.listQuotas();
     this.manager.setAll(records.map((record) => ({ entity: record.entity, values: knownValues(record.values) })));
   }
@@ -103,7 +101,7 @@ export class QuotaService implements OnModuleInit {
   /** Every entity's quotas, by user then client id (as the store orders them). */
   list(cid: string, caller: Caller, self: string) {
     this.checkCluster(cid);
-    this.access.require(caller, 'DESCRIBE', 'CLUSTER', CLUSTER);
+    this.access.requireCluster(caller, 'DESCRIBE');
     const data = this.manager
       .list()
       .sort((a, b) => compare(a.entity.user, b.entity.user) || compare(a.entity.clientId, b.entity.clientId))
@@ -113,7 +111,7 @@ export class QuotaService implements OnModuleInit {
 
   async alter(cid: string, caller: Caller, body: unknown) {
     this.checkCluster(cid);
-    this.access.require(caller, 'ALTER', 'CLUSTER', CLUSTER);
+    this.access.requireCluster(caller, 'ALTER');
     const { entity, set, remove } = parseQuotaAlteration(body);
     return this.serially(async () => {
       const before = this.manager.get(entity) ?? {};
@@ -127,7 +125,7 @@ export class QuotaService implements OnModuleInit {
   /** Removes every quota of one entity; answers what was removed (404 when it had none). */
   async remove(cid: string, caller: Caller, query: Record<string, unknown>) {
     this.checkCluster(cid);
-    this.access.require(caller, 'ALTER', 'CLUSTER', CLUSTER);
+    this.access.requireCluster(caller, 'ALTER');
     const entity = parseEntityQuery(query);
     return this.serially(async () => {
       const before = this.manager.get(entity);
@@ -141,13 +139,13 @@ export class QuotaService implements OnModuleInit {
 
   effective(cid: string, caller: Caller, query: Record<string, unknown>) {
     this.checkCluster(cid);
-    this.access.require(caller, 'DESCRIBE', 'CLUSTER', CLUSTER);
+    this.access.requireCluster(caller, 'DESCRIBE');
     const { user, clientId } = parseCallerQuery(query);
     return usageJson(user, clientId, this.manager.usage(user, clientId));
   }
 
   private checkCluster(cid: string): void {
-    if (cid !== '-' && cid !== this.clusterId) throw new RunnelError('NOT_FOUND', `cluster '${cid}' not found`);
+    this.topics.checkCluster(cid);
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {

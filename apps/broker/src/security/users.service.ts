@@ -81,19 +81,19 @@ export class UsersService implements OnModuleInit {
   }
 
   async list(caller: Caller): Promise<UserView[]> {
-    this.access.require(caller, 'DESCRIBE', 'CLUSTER', 'kafka-cluster');
+    this.access.requireCluster(caller, 'DESCRIBE');
     return (await this.store.listUsers()).map(userView);
   }
 
   async get(caller: Caller, name: string): Promise<UserView> {
-    this.access.require(caller, 'DESCRIBE', 'CLUSTER', 'kafka-cluster');
+    this.access.requireCluster(caller, 'DESCRIBE');
     const user = await this.store.getUser(name);
     if (!user) throw unknownUser(name);
     return userView(user);
   }
 
   async create(caller: Caller, body: unknown): Promise<UserView> {
-    this.access.require(caller, 'ALTER', 'CLUSTER', 'kafka-cluster');
+    this.access.requireCluster(caller, 'ALTER');
     const input = passwordInput(body, true);
     const count = (await this.store.listUsers()).length;
     if (count >= MAX_USERS) throw new RunnelError('CONFLICT', `the broker already has ${count} users, the most it holds: delete one first`);
@@ -109,7 +109,7 @@ export class UsersService implements OnModuleInit {
   }
 
   async setPassword(caller: Caller, name: string, body: unknown): Promise<UserView> {
-    this.access.require(caller, 'ALTER', 'CLUSTER', 'kafka-cluster');
+    this.access.requireCluster(caller, 'ALTER');
     const input = passwordInput(body, false);
     const before = await this.store.getUser(name);
     if (!before) throw unknownUser(name);
@@ -133,7 +133,7 @@ export class UsersService implements OnModuleInit {
   }
 
   async delete(caller: Caller, name: string): Promise<void> {
-    this.access.require(caller, 'ALTER', 'CLUSTER', 'kafka-cluster');
+    this.access.requireCluster(caller, 'ALTER');
     const before = await this.store.getUser(name);
     if (!before || !(await this.store.deleteUser(name))) throw unknownUser(name);
     this.authenticator.forgetUser(name);

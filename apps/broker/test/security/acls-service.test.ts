@@ -1,6 +1,7 @@
 import type { AclRecord, MetadataStore } from '@runnel/metadata';
 import { RunnelError } from '../../src/common/errors';
 import { AccessControl } from '../../src/security/access-control.service';
+import type { TopicsService } from '../../src/topics/topics.service';
 import { AclsService } from '../../src/security/acls.service';
 import { AuditService } from '../../src/security/audit.service';
 import { anonymousCaller } from '../../src/security/caller';
@@ -12,7 +13,7 @@ describe('AclsService', () => {
   let rows: AclRecord[];
   let nextId: number;
   let store: { clusterId: jest.Mock; listAcls: jest.Mock; createAcls: jest.Mock; deleteAcls: jest.Mock };
-  let access: { acls: AclRecord[]; reload: jest.Mock; require: jest.Mock; enabled: boolean };
+  let access: { acls: AclRecord[]; reload: jest.Mock; requireCluster: jest.Mock; enabled: boolean };
   let audit: { record: jest.Mock; note: jest.Mock };
   let service: AclsService;
 
@@ -35,10 +36,21 @@ describe('AclsService', () => {
         return gone;
       }),
     };
-    access = { acls: [], reload: jest.fn(async () => void (access.acls = rows.slice())), require: jest.fn(), enabled: false };
+    access = { acls: [], reload: jest.fn(async () => void (access.acls = rows.slice())), requireCluster: jest.fn(), enabled: false };
     audit = { record: jest.fn().mockResolvedValue(undefined), note: jest.fn() };
-    service = new AclsService(store as unknown as MetadataStore, access as unknown as AccessControl, audit as unknown as AuditService);
-    await service.onModuleInit();
+    // TopicsService's answer for another cluster id.
+    const topics = {
+      clusterId: 'cid',
+      checkCluster: (cid: string) => {
+        if (cid !== '-' && cid !== 'cid') throw new RunnelError('NOT_FOUND', `cluster '${cid}' not found`);
+      },
+    };
+    service = new AclsService(
+      store as unknown as MetadataStore,
+      access as unknown as AccessControl,
+      audit as unknown as AuditService,
+      topics as unknown as TopicsService,
+    );
   });
 
   it('runs changes one at a time: the second create of a binding sees the first stored it', async () => {
@@ -68,14 +80,14 @@ describe('AclsService', () => {
   });
 
   it('checks authorization (ALTER to change, DESCRIBE to read) before the cluster id', async () => {
-    access.require.mockImplementation(() => {
+    access.requireCluster.mockImplementation(() => {
       throw new RunnelError('NOT_AUTHORIZED', 'no');
     });
     await expect(service.create(caller, 'other', acl(), false)).rejects.toMatchObject({ status: 403 });
-    expect(access.require).toHaveBeenLastCalledWith(caller, 'ALTER', 'CLUSTER', 'kafka-cluster');
+    expect(access.requireCluster).toHaveBeenLastCalledWith(caller, 'ALTER');
     expect(() => service.list(caller, 'other', {})).toThrow('no');
-    expect(access.require).toHaveBeenLastCalledWith(caller, 'DESCRIBE', 'CLUSTER', 'kafka-cluster');
-    access.require.mockReset();
+    expect(access.requireCluster).toHaveBeenLastCalledWith(caller, 'DESCRIBE');
+    access.requireCluster.mockReset();
     expect(() => service.list(caller, 'other', {})).toThrow("cluster 'other' not found");
     expect(service.list(caller, '-', {}).bindings).toEqual([]);
   });

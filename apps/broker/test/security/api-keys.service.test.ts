@@ -23,7 +23,7 @@ function setup() {
   const required: string[] = [];
   const revoked: string[] = [];
   const access = {
-    require: (_caller: unknown, operation: string, type: string) => required.push(`${operation} ${type}`),
+    requireCluster: (_caller: unknown, operation: string) => required.push(`${operation} CLUSTER`),
     revoke: (user: string, keyId?: string) => revoked.push(`${user}/${keyId}`),
   } as unknown as AccessControl;
   const recorded: AuditEntry[] = [];

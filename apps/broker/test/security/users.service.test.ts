@@ -17,7 +17,7 @@ function setup(count: number) {
       return user;
     },
   } as unknown as MetadataStore;
-  const access = { require: () => undefined, revoke: () => undefined } as unknown as AccessControl;
+  const access = { requireCluster: () => undefined, revoke: () => undefined } as unknown as AccessControl;
   const recorded: AuditEntry[] = [];
   const audit = { record: async (entry: AuditEntry) => void recorded.push(entry) } as unknown as AuditService;
   const service = new UsersService(loadBrokerConfig({ RUNNEL_AUTH: 'on' }, 20_000), store, access, audit, {} as Authenticator);
