@@ -61,6 +61,12 @@ export interface GroupCoordinatorOptions {
   /** A listener threw (a broker bug: listeners must not throw); the coordinator carries on. */
   onListenerError?: (error: unknown, memberId: string) => void;
   /**
+   * A group came into being, was rebalanced (its members or their assignments changed) or was
+   * deleted; not called for commits. Runs synchronously inside the coordinator's call: it must
+   * only note the change (it may read describeGroup) and must not throw.
+   */
+  onGroupChange?: (groupId: string, kind: GroupChangeKind) => void;
+  /**
    * How often the owner calls expireSessions(). When set, a call that comes later than this
    * (the process was stopped, or its event loop stalled) first extends every session by the
    * delay: members are not blamed for the coordinator's own pause (their heartbeats could not be
@@ -84,6 +90,8 @@ export interface GroupCoordinatorStats {
   lastPauseForgivenMs: number;
 }
 
+export type GroupChangeKind = 'created' | 'updated' | 'deleted';
+
 /** Departed members remembered for a rejoin (the oldest is forgotten first): bounded memory under churn. */
 const MAX_DEPARTED = 100_000;
 
@@ -99,6 +107,7 @@ export class GroupCoordinator {
   private readonly defaultAssignor: string;
   private readonly newMemberId: (clientId: string) => string;
   private readonly onListenerError: (error: unknown, memberId: string) => void;
+  private readonly onGroupChange: (groupId: string, kind: GroupChangeKind) => void;
   private readonly writer: OffsetLogWriter;
   private readonly groups = new Map<string, Group>();
   /** Group ids in order, kept sorted on create/delete so a page of listGroups is a search plus a slice. */
@@ -135,6 +144,7 @@ export class GroupCoordinator {
     if (!this.assignors.has(this.defaultAssignor)) throw new Error(`default assignor ${this.defaultAssignor} is not among the assignors`);
     this.newMemberId = options.newMemberId ?? ((clientId) => `${clientId.slice(0, 200) || 'member'}-${randomUUID()}`);
     this.onListenerError = options.onListenerError ?? (() => undefined);
+    this.onGroupChange = options.onGroupChange ?? (() => undefined);
     this.writer = new OffsetLogWriter(this.offsetLog, options.onPersistError ?? (() => undefined));
     this.expiryIntervalMs = options.expiryIntervalMs;
     this.monotonicClock = options.monotonicClock ?? (options.clock ? options.clock : () => performance.now());
@@ -393,6 +403,7 @@ export class GroupCoordinator {
     this.sortedIds.splice(upperBound(this.sortedIds, groupId) - 1, 1);
     this.dirty.delete(group);
     group.deleted = true;
+    this.onGroupChange(groupId, 'deleted');
     const records = [groupRecord(groupId, null), ...group.committedOffsets().map((o) => offsetRecord(groupId, o.topic, o.partition, null))];
     return this.writer.append(groupId, records);
   }
@@ -461,6 +472,7 @@ export class GroupCoordinator {
     const group = new Group(groupId);
     this.groups.set(groupId, group);
     this.sortedIds.splice(upperBound(this.sortedIds, groupId), 0, groupId);
+    this.onGroupChange(groupId, 'created');
     return group;
   }
 
@@ -480,7 +492,7 @@ export class GroupCoordinator {
         if (rounds >= MAX_REBALANCES_PER_CALL) throw new Error('rebalances do not settle: listeners keep changing membership');
         const group: Group = this.dirty.values().next().value!;
         this.dirty.delete(group);
-        if (!group.deleted) rebalance(group, this.rebalanceContext);
+        if (!group.deleted && rebalance(group, this.rebalanceContext)) this.onGroupChange(group.groupId, 'updated');
       }
       return result;
     } finally {

@@ -26,5 +26,5 @@ export {
   type MemberMetadata,
   type OffsetValue,
 } from './records';
-export { GroupCoordinator, type GroupCoordinatorOptions, type GroupCoordinatorStats } from './group-coordinator';
+export { GroupCoordinator, type GroupChangeKind, type GroupCoordinatorOptions, type GroupCoordinatorStats } from './group-coordinator';
 export { MAX_OFFSETS_PER_REQUEST, MAX_OFFSET_METADATA_LENGTH, MAX_TOPIC_PATTERN_LENGTH, compileTopicPattern } from './validation';

@@ -44,6 +44,8 @@ export interface BrokerConfig {
   maxBufferedBytesTotal: number;
   /** A WebSocket/SSE client that reads nothing of what is queued for it this long is closed. */
   slowConsumerTimeoutMs: number;
+  /** Distinct pending deltas one metadata watch (WebSocket "watch") may hold; one more ends it with 42901 "resync". */
+  watchQueueMax: number;
   /** Topic config defaults (Kafka names → values), from RUNNEL_TOPIC_* overrides. */
   topicDefaults: Record<string, string>;
   /** Produce-path settings (PRODUCE_CONFIG). */
@@ -169,6 +171,7 @@ function brokerSchema(fileLimit: number | undefined) {
       RUNNEL_QUOTA_WINDOW_NUM: integerVar(11, 2, 1000),
       RUNNEL_QUOTA_WINDOW_SIZE_MS: integerVar(1000, 10, 3_600_000),
       RUNNEL_QUOTA_MAX_DELAY_MS: integerVar(30_000, 0, INT32_MAX),
+      RUNNEL_WATCH_QUEUE_MAX: integerVar(10_000, 1, 1_000_000),
     })
     .transform((v) => ({ ...v, fileLimit }));
 }
@@ -206,6 +209,7 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv, fileLimit: number | und
     maxBufferedBytesPerConnection: v.RUNNEL_MAX_BUFFERED_BYTES_PER_CONNECTION,
     maxBufferedBytesTotal: v.RUNNEL_MAX_BUFFERED_BYTES_TOTAL,
     slowConsumerTimeoutMs: v.RUNNEL_SLOW_CONSUMER_TIMEOUT_MS,
+    watchQueueMax: v.RUNNEL_WATCH_QUEUE_MAX,
     topicDefaults: topicDefaultsOf(env),
     produce: {
       idempotencyWindowMs: v.RUNNEL_IDEMPOTENCY_WINDOW_MS,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { GroupCoordinator, GroupDescription, GroupError, OffsetCommit } from '@runnel/groups';
+import { GroupChangeKind, GroupCoordinator, GroupDescription, GroupError, OffsetCommit } from '@runnel/groups';
 import { toApiError } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { AccessControl } from '../security/access-control.service';
@@ -96,6 +96,7 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
   readonly coordinator: GroupCoordinator;
   private readonly ws: WsGroups;
   private sessionTimer: NodeJS.Timeout | undefined;
+  private readonly groupListeners: ((groupId: string, kind: GroupChangeKind) => void)[] = [];
 
   constructor(
     @Inject(GROUP_CONFIG) private readonly config: GroupConfig,
@@ -114,6 +115,9 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
       onPersistError: (error) => this.logger.error(`writing group metadata failed: ${error.message}`),
       onListenerError: (error, memberId) =>
         this.logger.error(`group member ${memberId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+      onGroupChange: (groupId, kind) => {
+        for (const listener of this.groupListeners) listener(groupId, kind);
+      },
     });
     this.ws = wsGroupsOf(this.coordinator);
     this.registerMetrics(metrics);
@@ -131,6 +135,7 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
       );
     }
     this.topics.onChange((change) => {
+      if (change.kind === 'configs') return;
       this.coordinator.topicsChanged();
       if (change.kind === 'deleted') {
         this.coordinator
@@ -158,6 +163,11 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
     await this.coordinator
       .flush()
       .catch((error: unknown) => this.logger.error(`flushing group metadata failed: ${(error as Error).message}`));
+  }
+
+  /** Hears every group created, rebalanced (members or assignments changed) or deleted; never commits. Must not throw. */
+  onGroupChange(listener: (groupId: string, kind: GroupChangeKind) => void): void {
+    this.groupListeners.push(listener);
   }
 
   /** The WebSocket members' seam over the coordinator, with API.md errors. */

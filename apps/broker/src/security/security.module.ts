@@ -16,6 +16,8 @@ import { QuotaService } from './quota.service';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 import { WsTicketController } from './ws-ticket.controller';
+import { WhoamiController } from './whoami.controller';
+import { WhoamiService } from './whoami.service';
 import { WsTickets } from './ws-tickets';
 import { TopicsModule } from '../topics/topics.module';
 
@@ -26,7 +28,15 @@ import { TopicsModule } from '../topics/topics.module';
 @Global()
 @Module({
   imports: [TopicsModule],
-  controllers: [UsersController, ApiKeysController, WsTicketController, AclsController, AuditLogController, QuotaController],
+  controllers: [
+    UsersController,
+    ApiKeysController,
+    WsTicketController,
+    AclsController,
+    AuditLogController,
+    QuotaController,
+    WhoamiController,
+  ],
   providers: [
     UsersService,
     ApiKeysService,
@@ -37,6 +47,7 @@ import { TopicsModule } from '../topics/topics.module';
     AccessControl,
     Authenticator,
     QuotaService,
+    WhoamiService,
     {
       provide: WsTickets,
       useFactory: (config: BrokerConfig) => new WsTickets(config.security.wsTicketTtlMs),

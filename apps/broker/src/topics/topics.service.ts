@@ -46,9 +46,9 @@ export interface PartitionView {
   highWatermark: number;
 }
 
-/** A topic appeared, went away or gained partitions (consumer groups re-resolve their subscriptions). */
+/** A topic appeared, went away, gained partitions (consumer groups re-resolve their subscriptions) or had its configs altered. */
 export interface TopicChange {
-  kind: 'created' | 'deleted' | 'partitions';
+  kind: 'created' | 'deleted' | 'partitions' | 'configs';
   topic: string;
 }
 
@@ -341,6 +341,7 @@ export class TopicsService implements OnModuleInit {
     const updated = await this.metadata.alterTopicConfigs(name, set, remove);
     this.topics.set(name, updated);
     this.replicas.updateConfig(name, updated.partitionsCount, this.logConfigFor(updated));
+    this.changed({ kind: 'configs', topic: name });
   }
 
   /** The defaults of topic configs changed (a dynamic broker or cluster config): every topic's log follows. */

@@ -4,6 +4,7 @@ import { ReadFormat, parseReadFormat } from '../common/encodings';
 import { badRequest } from '../common/errors';
 import { parseRecordListText } from '../common/raw-json';
 import type { StartFrom } from '../consume/start-position';
+import { WATCH_RESOURCES, WatchResource } from '../changes/change-types';
 import { WsLimits } from './ws-limits';
 
 /**
@@ -18,6 +19,8 @@ import { WsLimits } from './ws-limits';
  *   {"type":"commit","sub","offsets"?:[{"topic"?,"partition","offset","metadata"?}],"ref"?}
  *   {"type":"unsubscribe","sub"}
  *   {"type":"produce","ref","topic","records":[...],"acks"?}
+ *   {"type":"watch","sub","resources":["topics"|"groups"|"acls",...]}
+ *   {"type":"unwatch","sub"}
  */
 /** Where a subscription starts: the one start-position shape every read transport resolves. */
 export type FromSpec = StartFrom;
@@ -72,7 +75,18 @@ export interface ProduceFrame {
   records: unknown[];
   acks: Acks;
 }
-export type ClientFrame = SubscribeFrame | CreditFrame | CommitFrame | UnsubscribeFrame | ProduceFrame;
+/** Opens a metadata change watch (the change feed) under `sub`. */
+export interface WatchFrame {
+  type: 'watch';
+  sub: string;
+  /** Distinct, in the order given. */
+  resources: WatchResource[];
+}
+export interface UnwatchFrame {
+  type: 'unwatch';
+  sub: string;
+}
+export type ClientFrame = SubscribeFrame | CreditFrame | CommitFrame | UnsubscribeFrame | ProduceFrame | WatchFrame | UnwatchFrame;
 
 /** Kafka's auto.commit.interval.ms default, and the bounds a subscription may pick within. */
 export const DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5000;
@@ -108,13 +122,30 @@ export function validateFrame(raw: RawFrame, limits: WsLimits): ClientFrame {
       return validateProduce(raw);
     case 'commit':
       return validateCommit(raw, limits);
+    case 'watch':
+      return { type: 'watch', sub: subName(raw, limits), resources: watchResources(raw.resources) };
+    case 'unwatch':
+      return { type: 'unwatch', sub: subName(raw, limits) };
     default:
       throw badRequest(
         typeof raw.type === 'string'
-          ? `unknown frame type '${raw.type.slice(0, 64)}' (expected subscribe, credit, commit, unsubscribe or produce)`
+          ? `unknown frame type '${raw.type.slice(0, 64)}' (expected subscribe, credit, commit, unsubscribe, produce, watch or unwatch)`
           : 'frame needs a string "type"',
       );
   }
+}
+
+function watchResources(input: unknown): WatchResource[] {
+  const expected = `watch.resources must be a non-empty array of ${WATCH_RESOURCES.map((r) => `"${r}"`).join(', ')}`;
+  if (!Array.isArray(input) || input.length === 0 || input.length > WATCH_RESOURCES.length * 4) throw badRequest(expected);
+  const resources: WatchResource[] = [];
+  for (const resource of input) {
+    if (!WATCH_RESOURCES.includes(resource as WatchResource)) {
+      throw badRequest(`${expected}; got ${typeof resource === 'string' ? `"${resource.slice(0, 64)}"` : typeof resource}`);
+    }
+    if (!resources.includes(resource as WatchResource)) resources.push(resource as WatchResource);
+  }
+  return resources;
 }
 
 function validateSubscribe(raw: RawFrame, limits: WsLimits): SubscribeFrame {

@@ -9,6 +9,7 @@ import {
   WebSocketServer,
 } from '@nestjs/websockets';
 import type { WebSocket, WebSocketServer as WsServer } from 'ws';
+import { ChangeFeed } from '../changes/change-feed.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { AccessControl } from '../security/access-control.service';
 import { anonymousCaller, hostOf } from '../security/caller';
@@ -66,6 +67,7 @@ export class WsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayD
     @Optional() @Inject(OUTBOUND_BUDGET) private readonly outbound?: OutboundBudget,
     @Optional() private readonly access?: AccessControl,
     @Optional() private readonly quotas?: QuotaService,
+    @Optional() private readonly changes?: ChangeFeed,
   ) {
     this.limits = { ...DEFAULT_WS_LIMITS, ...limits };
     this.topicsSeam = {
@@ -135,6 +137,7 @@ export class WsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayD
       request.socket.remoteAddress ?? '',
       connection,
       this.securityOf(request),
+      this.changes,
     );
     this.sessions.set(socket, { session, connection });
     this.metrics.wsConnectionOpened();

@@ -15,6 +15,8 @@ export interface WsLimits {
   /** No records frame is built while the socket has this much unsent data. */
   bufferedBytesHigh: number;
   maxSubscriptions: number;
+  /** Metadata watches (`watch` frames) open at once on one socket. */
+  maxWatches: number;
   /** Upper bound on a subscription's outstanding credit (initial or after grants). */
   maxCredit: number;
   defaultCredit: number;
@@ -34,6 +36,7 @@ export const DEFAULT_WS_LIMITS: Readonly<WsLimits> = Object.freeze({
   recordsFrameReadBytes: 256 * 1024,
   bufferedBytesHigh: 4 * 1024 * 1024,
   maxSubscriptions: 100,
+  maxWatches: 10,
   maxCredit: 100_000,
   defaultCredit: 1000,
   maxPartitionsPerSubscription: 10_000,

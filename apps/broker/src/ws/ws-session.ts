@@ -5,6 +5,7 @@ import { CommitFrame, CreditFrame, ProduceFrame, RawFrame, SubscribeFrame, parse
 import { GroupMember, WsGroups } from './group-member';
 import { resolvePlainStart } from './plain-start';
 import { SessionSecurity, WsSecurity } from './session-security';
+import { SessionWatches, WsChangeFeed } from './session-watches';
 import { Subscription, SubscriptionPartition } from './subscription';
 import type { OutboundConnection } from './outbound-budget';
 import { WsLimits } from './ws-limits';
@@ -77,6 +78,7 @@ export interface WsMetrics {
 }
 
 export type { WsAccess, WsQuotas, WsSecurity } from './session-security';
+export type { WsChangeFeed } from './session-watches';
 
 export class WsSession {
   private readonly subscriptions = new Map<string, Subscription>();
@@ -95,6 +97,8 @@ export class WsSession {
   private readonly throttled = new Map<Subscription, NodeJS.Timeout>();
   private produceQuotaTimer: NodeJS.Timeout | undefined;
   private readonly guard: SessionSecurity;
+  /** Metadata watches (`watch` / `unwatch`); they share the `sub` names with the subscriptions. */
+  private readonly watches: SessionWatches;
   private closed = false;
   private readonly onSent = (): void => {
     this.outbound?.refresh();
@@ -116,8 +120,20 @@ export class WsSession {
     private readonly clientHost = '',
     private readonly outbound?: OutboundConnection,
     security?: WsSecurity,
+    changes?: WsChangeFeed,
   ) {
     this.guard = new SessionSecurity(security, () => this.recheckAccess(), limits.maxPartitionsPerSubscription);
+    this.watches = new SessionWatches(
+      changes,
+      security?.caller,
+      {
+        send: (text) => this.send(text),
+        writable: () => this.sink.bufferedAmount < this.limits.bufferedBytesHigh,
+        sendError: (error, sub) => this.sendError(error, { sub }),
+        subscriptionNamed: (sub) => this.subscriptions.has(sub) || this.pending.has(sub),
+      },
+      limits.maxWatches,
+    );
   }
 
   /** The outbound budget has room again (this session was refused for the broker-wide total). */
@@ -153,6 +169,12 @@ export class WsSession {
         case 'unsubscribe':
           this.unsubscribe(frame.sub);
           return;
+        case 'watch':
+          this.watches.watch(frame);
+          return;
+        case 'unwatch':
+          this.watches.unwatch(frame.sub);
+          return;
       }
     } catch (error) {
       this.sendError(error, raw);
@@ -168,6 +190,7 @@ export class WsSession {
     if (this.closed) return;
     this.closed = true;
     this.guard.close();
+    this.watches.close();
     clearTimeout(this.produceQuotaTimer);
     // At shutdown members are detached, not removed: they are restored after the restart.
     if (cause === 'shutdown') for (const member of this.members.values()) member.detach();
@@ -183,7 +206,7 @@ export class WsSession {
   private async subscribe(requested: SubscribeFrame): Promise<void> {
     let frame = requested;
     const { sub } = frame;
-    if (this.subscriptions.has(sub) || this.pending.has(sub)) {
+    if (this.subscriptions.has(sub) || this.pending.has(sub) || this.watches.has(sub)) {
       this.sendError(badRequest(`subscription '${sub}' already exists on this connection`), { sub });
       return;
     }

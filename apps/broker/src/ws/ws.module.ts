@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ChangesModule } from '../changes/changes.module';
 import { GroupConfig } from '../groups/group-config';
 import { GROUP_CONFIG } from '../groups/group-tokens';
 import { GroupsModule } from '../groups/groups.module';
@@ -13,7 +14,7 @@ import { WS_GROUPS, WS_LIMITS, WS_PRODUCER, WsGateway } from './ws-gateway';
 
 /** The WebSocket gateway (API.md "WebSocket"), sharing the broker's HTTP port at /v3/ws. */
 @Module({
-  imports: [TopicsModule, ProduceModule, GroupsModule, OutboundModule],
+  imports: [TopicsModule, ProduceModule, GroupsModule, OutboundModule, ChangesModule],
   providers: [
     WsGateway,
     { provide: WS_PRODUCER, useExisting: ProduceService },
