@@ -149,6 +149,8 @@ async function main() {
   const handle = app.getRequestHandler();
   const server = http.createServer((req, res) => {
     if (req.url === '/api/broker' || req.url.startsWith('/api/broker/')) return proxyHttp(req, res);
+    // The page asked for, so a sign-in redirect can come back to it (set here, never from the client).
+    req.headers['x-runnel-path'] = req.url;
     handle(req, res).catch((error) => {
       log('error', 'page failed', { url: req.url, error: error.message });
       sendError(res, 500, 'the console failed to render this page');

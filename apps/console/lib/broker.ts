@@ -1,4 +1,5 @@
 import 'server-only';
+import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { consoleConfig } from './config';
 import { currentSession } from './session';
@@ -32,9 +33,23 @@ export function withQuery(path: string, query?: Query): string {
   return text ? `${path}${path.includes('?') ? '&' : '?'}${text}` : path;
 }
 
+/**
+ * To the sign-in page, and back to the page asked for afterwards (the console server tells which
+ * in `x-runnel-path`); `expired` when a session existed but the broker no longer accepts it.
+ */
+export async function signInRedirect(expired: boolean): Promise<never> {
+  const path = (await headers()).get('x-runnel-path') ?? '/';
+  const query = new URLSearchParams();
+  if (path !== '/' && path.startsWith('/')) query.set('next', path);
+  if (expired) query.set('expired', '1');
+  const text = query.toString();
+  redirect(text ? `/signin?${text}` : '/signin');
+}
+
 async function call<T>(method: string, path: string, body?: unknown, authorization?: string | null): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json', 'x-client-id': 'runnel-console' };
-  const credentials = authorization === undefined ? (await currentSession())?.authorization : authorization;
+  const session = authorization === undefined ? await currentSession() : undefined;
+  const credentials = authorization === undefined ? session?.authorization : authorization;
   if (credentials) headers.authorization = credentials;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let answer: Response;
@@ -59,7 +74,7 @@ async function call<T>(method: string, path: string, body?: unknown, authorizati
   if (!answer.ok) {
     const error = (json ?? {}) as { error_code?: number; message?: string };
     // A session the broker no longer accepts (password changed, user deleted): sign in again.
-    if (answer.status === 401 && authorization === undefined) redirect('/signin?expired=1');
+    if (answer.status === 401 && authorization === undefined) await signInRedirect(session !== undefined);
     throw new BrokerError(answer.status, error.error_code ?? answer.status, error.message ?? (text.slice(0, 500) || answer.statusText));
   }
   return json as T;

@@ -1,7 +1,7 @@
 import Link from 'next/link';
-import { redirect } from 'next/navigation';
+import { unstable_rethrow } from 'next/navigation';
 import type { ReactNode } from 'react';
-import { BrokerError, whoami } from '@/lib/broker';
+import { whoami } from '@/lib/broker';
 import { timeZone } from '@/lib/settings';
 import { TimeZoneProvider } from '@/components/ui/time-zone';
 import { ErrorBox } from '@/components/ui/error-box';
@@ -17,7 +17,8 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   try {
     me = await whoami();
   } catch (error) {
-    if (error instanceof BrokerError && error.status === 401) redirect('/signin');
+    // A 401 has already become a redirect to the sign-in page (lib/broker.ts).
+    unstable_rethrow(error);
     return (
       <main className="mx-auto max-w-3xl p-8">
         <ErrorBox error={error} title="The console cannot reach the broker" />

@@ -7,6 +7,8 @@ import { signIn, type SignInState } from './actions';
 export function SignInForm({ next }: { next: string }) {
   const [state, action, pending] = useActionState<SignInState, FormData>(signIn, {});
   const [method, setMethod] = useState<'password' | 'api-key'>('password');
+  // Controlled, so a failed attempt keeps the name typed (React resets uncontrolled fields after an action).
+  const [user, setUser] = useState('');
   return (
     <form action={action} className="space-y-4">
       <input type="hidden" name="next" value={next} />
@@ -25,7 +27,7 @@ export function SignInForm({ next }: { next: string }) {
       {method === 'password' ? (
         <>
           <Field id="user" label="User">
-            <Input id="user" name="user" autoComplete="username" required />
+            <Input id="user" name="user" autoComplete="username" value={user} onChange={(e) => setUser(e.target.value)} required />
           </Field>
           <Field id="password" label="Password">
             <Input id="password" name="password" type="password" autoComplete="current-password" required />
