@@ -200,6 +200,14 @@ describe('the change stream with authentication on', () => {
     expect(await alice.next('error', 1, 'w3')).toMatchObject({ error_code: 40001, message: expect.stringContaining('"topics"') });
     alice.send({ type: 'watch', sub: 'w3', resources: [] });
     expect(await alice.next('error', 2, 'w3')).toMatchObject({ error_code: 40001 });
+    // Watches and subscriptions share the names of a socket.
+    alice.send({ type: 'subscribe', sub: 'w1', topic: 'vis-t' });
+    expect(await alice.next('error', 1, 'w1')).toMatchObject({ error_code: 40001, message: expect.stringContaining('already exists') });
+    admin.send({ type: 'subscribe', sub: 's1', topic: 'vis-t' });
+    await admin.next('subscribed', 1, 's1');
+    admin.send({ type: 'watch', sub: 's1', resources: ['topics'] });
+    expect(await admin.next('error', 1, 's1')).toMatchObject({ error_code: 40001, message: expect.stringContaining('in use') });
+    admin.send({ type: 'unsubscribe', sub: 's1' });
     await asAdmin('POST', '/topics', { topic_name: 'vis-after-unwatch', partitions_count: 1 });
     await seen(alice, (d) => d.name === 'vis-after-unwatch', 'w1: vis-after-unwatch');
     expect(alice.of('changes', 'w2')).toEqual([]);
