@@ -26,6 +26,9 @@ import { WsLimits } from './ws-limits';
  * client's speed; a client that reads nothing is closed by the budget's sweep (slow consumer).
  * `close()` (socket gone) stops every subscription and drops later results.
  *
+ * Metadata watches (`watch` / `unwatch`, SessionWatches) ride on the same socket and share the
+ * `sub` names; their `changes` frames go through the same send path, and close() ends them too.
+ *
  * A subscription with `group` is a consumer-group member (GroupMember): the coordinator adds and
  * removes its partitions, and the session feeds the member what it needs to know what may be
  * committed (frames sent, credit returned) and that the client is alive (`heartbeat`).

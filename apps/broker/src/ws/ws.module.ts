@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ChangesModule } from '../changes/changes.module';
+import { ChangeFeed } from '../changes/change-feed.service';
 import { GroupConfig } from '../groups/group-config';
 import { GROUP_CONFIG } from '../groups/group-tokens';
 import { GroupsModule } from '../groups/groups.module';
@@ -14,9 +14,12 @@ import { WS_GROUPS, WS_LIMITS, WS_PRODUCER, WsGateway } from './ws-gateway';
 
 /** The WebSocket gateway (API.md "WebSocket"), sharing the broker's HTTP port at /v3/ws. */
 @Module({
-  imports: [TopicsModule, ProduceModule, GroupsModule, OutboundModule, ChangesModule],
+  imports: [TopicsModule, ProduceModule, GroupsModule, OutboundModule],
   providers: [
     WsGateway,
+    // The metadata change stream's feed lives with its only transport; a module of its own would
+    // change the module distances Nest orders onModuleInit by (groups must load after topics).
+    ChangeFeed,
     { provide: WS_PRODUCER, useExisting: ProduceService },
     { provide: WS_GROUPS, inject: [GroupsService], useFactory: (groups: GroupsService) => groups.wsGroups },
     {

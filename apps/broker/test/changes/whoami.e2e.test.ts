@@ -1,3 +1,5 @@
+import Ajv2020 from 'ajv/dist/2020';
+import { readOpenApi } from '../docs/openapi-document';
 import { BrokerProcess, startBroker } from '../support/broker-process';
 import { ADMIN, basic, bearer, call, createApiKey, createUser, startSecureBroker } from '../security/authentication-support';
 
@@ -17,6 +19,14 @@ const topicAcl = (name: string, operation: string, permission = 'ALLOW', pattern
   permission,
 });
 
+/** Validates a body against a component schema of docs/openapi.json (closed objects: a field the document lacks fails). */
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+ajv.addSchema(readOpenApi(), 'openapi.json');
+function expectSchema(schema: string, body: unknown): void {
+  const validate = ajv.getSchema(`openapi.json#/components/schemas/${schema}`)!;
+  expect({ valid: validate(body), errors: validate.errors ?? null }).toEqual({ valid: true, errors: null });
+}
+
 describe('whoami and permissions with authentication off', () => {
   let broker: BrokerProcess;
   beforeAll(async () => {
@@ -30,6 +40,7 @@ describe('whoami and permissions with authentication off', () => {
     const who = await call('GET', `${broker.baseUrl}/v3/auth/whoami`);
     expect(who.status).toBe(200);
     expect(who.body).toEqual({ principal: 'User:ANONYMOUS', user: null, auth_enabled: false, super_user: false, via: 'anonymous' });
+    expectSchema('ChangesWhoami', who.body);
     const permissions = await call('POST', `${broker.baseUrl}/v3/auth/permissions`, undefined, {
       checks: [
         { resource_type: 'TOPIC', resource_name: 'orders', operation: 'WRITE' },
@@ -43,6 +54,7 @@ describe('whoami and permissions with authentication off', () => {
         { resource_type: 'CLUSTER', resource_name: 'kafka-cluster', operation: 'ALTER', allowed: true },
       ],
     });
+    expectSchema('ChangesPermissionsResponse', permissions.body);
   });
 });
 
@@ -86,6 +98,7 @@ describe('whoami and permissions with authentication on', () => {
     const who = await call('GET', url('/v3/auth/whoami'), bearer(key.secret));
     expect(who.status).toBe(200);
     expect(who.body).toEqual({ principal: 'User:alice', user: 'alice', auth_enabled: true, super_user: false, via: 'api-key' });
+    expectSchema('ChangesWhoami', who.body);
     expect(JSON.stringify(who.body)).not.toContain(key.secret);
   });
 
@@ -113,8 +126,10 @@ describe('whoami and permissions with authentication on', () => {
       { resource_type: 'CLUSTER', resource_name: 'kafka-cluster', operation: 'ALTER' },
       { resource_type: 'TRANSACTIONAL_ID', resource_name: 'tx', operation: 'WRITE' },
     ];
+    expectSchema('ChangesPermissionsRequest', { checks });
     const answer = await call('POST', url('/v3/auth/permissions'), ALICE, { checks });
     expect(answer.status).toBe(200);
+    expectSchema('ChangesPermissionsResponse', answer.body);
     expect(answer.body.data).toEqual(
       checks.map((c, i) => ({ ...c, allowed: [true, false, true, true, false, true, false, false, false][i] })),
     );

@@ -38,7 +38,7 @@ describe('docs/websocket.md: the WebSocket and SSE protocol page', () => {
   });
 
   it('has a section for every server frame type the broker sends, and for no other', () => {
-    const text = ['ws-session.ts', 'group-member.ts', 'subscription.ts'].map(source).join('\n');
+    const text = ['ws-session.ts', 'group-member.ts', 'subscription.ts', 'session-watches.ts'].map(source).join('\n');
     const sent = new Set(
       [...text.matchAll(/type: '([a-z_]+)'|\\?"type\\?":\\?"([a-z_]+)\\?"|"type":"([a-z_]+)"/g)].map((m) => m[1] ?? m[2] ?? m[3]),
     );
@@ -52,6 +52,7 @@ describe('docs/websocket.md: the WebSocket and SSE protocol page', () => {
     const count = (n: number): string => n.toLocaleString('en-US');
     expect(limitRow('inbound frame size')).toContain(`| ${mib(DEFAULT_WS_LIMITS.maxFrameBytes)} |`);
     expect(limitRow('subscriptions per socket')).toContain(`| ${count(DEFAULT_WS_LIMITS.maxSubscriptions)} |`);
+    expect(limitRow('watches per socket')).toContain(`| ${count(DEFAULT_WS_LIMITS.maxWatches)} |`);
     expect(limitRow('`sub` length')).toContain(`| ${count(DEFAULT_WS_LIMITS.maxSubNameLength)} characters |`);
     expect(limitRow('outstanding credit per subscription')).toContain(`| ${count(DEFAULT_WS_LIMITS.maxCredit)} records |`);
     expect(limitRow('partitions per subscription (named or in a cursor)')).toContain(
