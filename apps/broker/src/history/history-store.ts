@@ -334,6 +334,11 @@ export class HistoryStore {
 
   /** The whole store as compressed bytes (see the file format above). */
   encode(): Buffer {
+    return deflateRawSync(this.encodeRaw(), { level: 1 });
+  }
+
+  /** `encode` before compression (a caller may compress off the event loop). */
+  encodeRaw(): Buffer {
     const header: EncodedHeader = {
       intervalMs: this.intervalMs,
       coarseMs: this.coarseMs,
@@ -360,7 +365,7 @@ export class HistoryStore {
     head.write(MAGIC, 0, 'latin1');
     head.writeUInt32LE(VERSION, 4);
     head.writeUInt32LE(json.length, 8);
-    return deflateRawSync(Buffer.concat([head, json, Buffer.from(values.buffer, values.byteOffset, values.byteLength)]), { level: 1 });
+    return Buffer.concat([head, json, Buffer.from(values.buffer, values.byteOffset, values.byteLength)]);
   }
 
   /**
