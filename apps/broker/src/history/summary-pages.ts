@@ -7,8 +7,8 @@ export const invalidParameter = (message: string): RunnelError => new RunnelErro
  * Server-side sort, search and paging of the console's list views (topic-summaries,
  * consumer-group-summaries). Pure: the service hands in rows with their sort value.
  *
- * Order: by the sort value (numbers, or strings compared by code unit), then by name; `desc`
- * reverses both. Paging is by key, not by position: the opaque `page_token` holds the last row's
+ * Order: by the sort value (numbers, or strings compared by code unit; `desc` reverses it), ties
+ * by name ascending. Paging is by key, not by position: the opaque `page_token` holds the last row's
  * (value, name) and the query it belongs to, and the next page starts after that row, so rows
  * created or deleted between pages never shift a page. A live value (throughput, lag) may change
  * between pages; a row then appears where its new value puts it.
@@ -71,7 +71,7 @@ export function parseListQuery(query: RawQuery, sorts: readonly string[], filter
 /** Sorts `rows`, and returns the page after the token with the total count. */
 export function pageOf<T extends PageRow>(rows: T[], query: ListQuery): Page<T> {
   const direction = query.order === 'asc' ? 1 : -1;
-  const compare = (a: PageRow, b: PageRow): number => direction * (compareValues(a.value, b.value) || compareValues(a.name, b.name));
+  const compare = (a: PageRow, b: PageRow): number => direction * compareValues(a.value, b.value) || compareValues(a.name, b.name);
   rows.sort(compare);
   let start = 0;
   const after = query.after;
