@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- answers are read field by field */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encodeRecordBatch } from '@runnel/protocol';
