@@ -1,7 +1,10 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- answers are read field by field */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { encodeRecordBatch } from '@runnel/protocol';
+import { readOpenApi } from '../docs/openapi-document';
 import { eventually } from '../support/acl-helpers';
 import { BrokerProcess, makeDataDir, startBroker } from '../support/broker-process';
 import { jsonCall } from '../support/json-call';
@@ -32,6 +35,16 @@ async function produceAt(broker: BrokerProcess, topic: string, partition: number
 async function resetGroup(broker: BrokerProcess, group: string, topic: string, to: unknown): Promise<void> {
   const answer = await jsonCall('POST', `${broker.baseUrl}/v3/clusters/-/consumer-groups/${group}/offsets:reset`, { topic, to });
   expect(answer.status).toBe(200);
+}
+
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+ajv.addSchema(readOpenApi(), 'openapi.json');
+
+/** The answer matches its schema in docs/openapi.json (closed objects: no field undocumented). */
+function expectSchema(schema: string, body: unknown): void {
+  const validate = ajv.getSchema(`openapi.json#/components/schemas/${schema}`)!;
+  expect(validate(body) ? [] : validate.errors).toEqual([]);
 }
 
 const get = (broker: BrokerProcess, route: string) => jsonCall('GET', `${broker.baseUrl}/v3/clusters/-${route}`);
@@ -75,6 +88,7 @@ describe('console list views and history (real broker process)', () => {
     const first = await get(broker, '/topic-summaries');
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ kind: 'RunnelTopicSummaryList', total: 4, next: null });
+    expectSchema('HistoryTopicSummaryList', first.body);
     expect(first.body.data.map((t: any) => t.topic_name)).toEqual(['Payments', 'clicks', 'order-audit', 'orders']);
     expect(first.body.data[3]).toMatchObject({
       topic_name: 'orders',
@@ -190,6 +204,7 @@ describe('console list views and history (real broker process)', () => {
       'lag in time to be sampled',
     );
     expect(summaries.body).toMatchObject({ kind: 'RunnelConsumerGroupSummaryList', total: 3, next: null });
+    expectSchema('HistoryConsumerGroupSummaryList', summaries.body);
     expect(summaries.body.data).toEqual([
       { consumer_group_id: 'also-behind', state: 'EMPTY', members: 0, topics: ['lagged'], total_lag: 14, lag_ms: 9000 },
       { consumer_group_id: 'behind', state: 'EMPTY', members: 0, topics: ['lagged'], total_lag: 10, lag_ms: 6000 },
@@ -207,6 +222,7 @@ describe('console list views and history (real broker process)', () => {
     const history = await get(broker!, '/consumer-groups/behind/lag-history');
     expect(history.status).toBe(200);
     expect(history.body).toMatchObject({ kind: 'RunnelGroupLagHistory', resolution_ms: 200, retention_ms: 86_400_000 });
+    expectSchema('HistoryGroupLagHistory', history.body);
     expect(history.body.data.at(-1)).toMatchObject({
       total_lag: 10,
       lag_ms: 6000,
@@ -222,6 +238,7 @@ describe('console list views and history (real broker process)', () => {
 
     const stats = await get(broker!, '/topics/lagged/stats');
     expect(stats.body).toMatchObject({ kind: 'RunnelTopicStats', resolution_ms: 200, retention_ms: 86_400_000 });
+    expectSchema('HistoryTopicStats', stats.body);
     expect(stats.body.data.at(-1)).toMatchObject({ records: 14 });
     expect(stats.body.data.at(-1).size_bytes).toBeGreaterThan(0);
     const timestamps = stats.body.data.map((p: any) => p.timestamp);
