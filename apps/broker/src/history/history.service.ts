@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { deflateRaw } from 'node:zlib';
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { GroupDescription } from '@runnel/groups';
 import { ReplicaManager } from '@runnel/replication';
 import { BrokerConfig } from '../config/broker-config';
@@ -59,7 +59,7 @@ export const groupKey = (group: string): string => `g:${group}`;
 export const partitionKey = (group: string, topic: string, partition: number): string => `p:${group}\u0000${topic}\u0000${partition}`;
 
 @Injectable()
-export class HistoryService implements OnModuleInit, OnApplicationShutdown {
+export class HistoryService implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger('History');
   private store: HistoryStore;
   private readonly file: string;
@@ -126,10 +126,14 @@ export class HistoryService implements OnModuleInit, OnApplicationShutdown {
     void this.sampleNow();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** No sample starts once the broker is closing; the one running finishes before the history is written. */
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.sampleTimer);
     clearInterval(this.persistTimer);
-    await this.sampling?.catch(() => undefined);
+    await this.sampling;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     await this.persist();
   }
 
