@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { deflateRaw } from 'node:zlib';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
@@ -51,8 +52,11 @@ const LAG_FIELDS: Aggregate[] = ['max', 'max'];
 export const PARTITIONS_PER_GROUP = 64;
 const LOG_READS_PER_SAMPLE = 2_000;
 const GROUPS_PER_STEP = 256;
+const TOPICS_PER_STEP = 1000;
 const PERSIST_INTERVAL_MS = 60_000;
 export const HISTORY_FILE = 'history.bin';
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export const topicKey = (topic: string): string => `t:${topic}`;
 export const groupKey = (group: string): string => `g:${group}`;
@@ -74,6 +78,7 @@ export class HistoryService implements OnModuleInit, OnModuleDestroy, OnApplicat
   private sampleTimer: NodeJS.Timeout | undefined;
   private persistTimer: NodeJS.Timeout | undefined;
   private persisting: Promise<void> = Promise.resolve();
+  private lastSampleMs = 0;
 
   constructor(
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
@@ -173,20 +178,28 @@ export class HistoryService implements OnModuleInit, OnModuleDestroy, OnApplicat
     const byTopic = await this.metrics.producedByTopic();
     const previous = this.previousCounters;
     this.previousCounters = { at: now, byTopic };
+    const started = performance.now();
     const slot = this.store.beginSample(now);
-    this.sampleTopics(slot, now, byTopic, previous);
+    await this.sampleTopics(slot, now, byTopic, previous);
     await this.sampleGroups(slot);
+    this.lastSampleMs = performance.now() - started;
   }
 
-  private sampleTopics(
+  private async sampleTopics(
     slot: number,
     now: number,
     byTopic: Map<string, { records: number; bytes: number }>,
     previous: HistoryService['previousCounters'],
-  ): void {
+  ): Promise<void> {
     const seconds = previous ? Math.max((now - previous.at) / 1000, 0.001) : 0;
     const live = new Set<string>();
+    let sinceYield = 0;
     for (const topic of this.topics.list({ includeInternal: true })) {
+      // Requests are served between steps: a sample of 10,000 topics never holds the event loop long.
+      if (++sinceYield === TOPICS_PER_STEP) {
+        sinceYield = 0;
+        await yieldToEventLoop();
+      }
       live.add(topicKey(topic.name));
       let size = 0;
       let records = 0;
@@ -219,7 +232,7 @@ export class HistoryService implements OnModuleInit, OnModuleDestroy, OnApplicat
       }
       if (page.length < GROUPS_PER_STEP) break;
       after = page[page.length - 1].groupId;
-      await new Promise((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
     }
     for (const group of [...this.lags.keys()]) if (!seen.has(group)) this.forgetGroup(group);
     for (const key of [...this.store.keys()]) {
