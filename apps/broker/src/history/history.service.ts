@@ -116,6 +116,7 @@ export class HistoryService implements OnModuleInit, OnModuleDestroy, OnApplicat
     });
     this.metrics.gaugeFrom('runnel_history_series', 'Series held by the console history', () => this.store.seriesCount);
     this.metrics.gaugeFrom('runnel_history_reserved_bytes', 'Bytes the console history series may take at most', () => this.store.reserved);
+    this.metrics.gaugeFrom('runnel_history_last_sample_seconds', 'Duration of the latest history sample', () => this.lastSampleMs / 1000);
     this.metrics.counterFrom(
       'runnel_history_refused_series_total',
       'Series the console history refused (memory bound)',
