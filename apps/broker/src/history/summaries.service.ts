@@ -7,7 +7,7 @@ import { AccessControl } from '../security/access-control.service';
 import type { Caller } from '../security/caller';
 import { TopicsService } from '../topics/topics.service';
 import { HistoryService } from './history.service';
-import { PageRow, invalidParameter, parseListQuery, pageOf } from './summary-pages';
+import { PageRow, invalidParameter, parseListQuery, pageOf, single } from './summary-pages';
 
 /**
  * The console's list views and charts (contracts §3): topic-summaries and
@@ -215,11 +215,7 @@ export class SummariesService {
   }
 }
 
-function stringParam(raw: RawQuery, name: string): string | undefined {
-  const value = raw[name];
-  if (Array.isArray(value)) throw invalidParameter(`${name} must be given once`);
-  return value;
-}
+const stringParam = single;
 
 function booleanParam(raw: RawQuery, name: string, fallback: boolean): boolean {
   const value = stringParam(raw, name);
