@@ -456,6 +456,8 @@ function checkHeader(h: EncodedHeader): void {
     isSlot(h.openBucket) &&
     timeline(h.fine) &&
     timeline(h.coarse) &&
+    // New samples must land after everything held, or the restored series would stop recording.
+    h.fine.end <= h.nextSlot &&
     Array.isArray(h.series) &&
     h.series.every(
       (s) =>
@@ -465,7 +467,8 @@ function checkHeader(h: EncodedHeader): void {
         s.aggregates.length <= 16 &&
         s.aggregates.every((a) => a === 'mean' || a === 'max') &&
         isRange(s.fine) &&
-        isRange(s.coarse),
+        isRange(s.coarse) &&
+        s.fine[1] <= h.nextSlot,
     );
   if (!ok) throw new Error('history file header is malformed');
 }
