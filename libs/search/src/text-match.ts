@@ -31,8 +31,8 @@ export class TextNeedle {
     if (!this.caseInsensitive) {
       if (this.bytes.length === 0) return true;
       if (end - start < this.bytes.length) return false;
-      const at = buf.indexOf(this.bytes, start);
-      return at >= 0 && at + this.bytes.length <= end;
+      // A view bounds the native search to the range (indexOf has no end: it would scan the whole section).
+      return buf.subarray(start, end).indexOf(this.bytes) >= 0;
     }
     if (this.lowerAscii !== undefined) {
       const found = foldedIndexOf(buf, start, end, this.lowerAscii);
