@@ -15,6 +15,8 @@ import { BROKER_CONFIG } from '../config/tokens';
 export const SEARCH_RETRY_AFTER_SECONDS = 1;
 
 export interface SearchSlot {
+  /** Bytes to ask for per read (see SearchReader.chunkBytes). */
+  readonly chunkBytes: number;
   /** Charges `bytes` read to the shared rate and waits what it owes (ends early on abort). */
   pace(bytes: number, signal: AbortSignal): Promise<void>;
   /** Frees the slot; idempotent. */
@@ -31,12 +33,21 @@ export class SearchReader {
     this.limiter = new ByteRateLimiter(rate, rate / 4);
   }
 
+  /**
+   * Bytes one read of a search asks for: a tenth of a second at the search rate, between 4 KiB and
+   * 1 MiB, so a paced scan waits in short steps (progress, cancel and budgets stay responsive).
+   */
+  get chunkBytes(): number {
+    return Math.max(4096, Math.min(1024 * 1024, Math.floor(this.config.search.bytesPerSecond / 10)));
+  }
+
   get runningSearches(): number {
     return this.running;
   }
 
   /** A slot, or 429/42901 when RUNNEL_SEARCH_CONCURRENCY searches run already. */
   acquire(): SearchSlot {
+    const chunkBytes = this.chunkBytes;
     const limit = this.config.search.concurrency;
     if (this.running >= limit) {
       throw new RunnelError('THROTTLED', `${limit} searches are running (RUNNEL_SEARCH_CONCURRENCY); retry when one has finished`, {
@@ -46,6 +57,7 @@ export class SearchReader {
     this.running++;
     let released = false;
     return {
+      chunkBytes,
       pace: (bytes, signal) => pause(this.limiter.charge(bytes), signal),
       release: () => {
         if (released) return;

@@ -37,7 +37,6 @@ import { EstimateRequest, SearchRequest, parseEstimateQuery, parseSearchBody } f
  * - Needs READ on the topic (checked first: 40301 whether the topic exists or not).
  */
 export const PROGRESS_INTERVAL_MS = 250;
-const CHUNK_BYTES = 1024 * 1024;
 const SCAN_OPTIONS = { maxDecompressedBytes: MAX_RENDER_DECOMPRESSED_BYTES };
 
 export interface RangeEstimate {
@@ -131,7 +130,7 @@ export class SearchService {
         else if (counters.bytesScanned >= request.maxBytes) reason = 'budget_bytes';
         if (reason !== undefined) break;
         const lines: string[] = [];
-        const chunkBytes = Math.min(CHUNK_BYTES, request.maxBytes - counters.bytesScanned);
+        const chunkBytes = Math.min(search.slot.chunkBytes, request.maxBytes - counters.bytesScanned);
         const read = await this.readChunk(search, i, positions[i], chunkBytes, counters, matcher, lines);
         positions[i] = read.next;
         for (const line of lines) await writeText(res, line, signal);
