@@ -1,3 +1,5 @@
+import Ajv2020 from 'ajv/dist/2020';
+import { readOpenApi } from '../docs/openapi-document';
 import { BrokerProcess, startBroker } from '../support/broker-process';
 import { jsonCall } from '../support/json-call';
 import { createTopicOn } from '../support/topic-helpers';
@@ -224,7 +226,7 @@ describe('broker-side search (e2e)', () => {
     [{ filter: { key: { contains: 'x' } }, budget: { max_seconds: 3 } }, 'unknown field budget.max_seconds'],
     [{ filter: { key: { contains: 'x' } }, cursor: 'garbage!' }, 'cursor is not a search cursor'],
     [{ filter: { key: { contains: 'x' } }, format: 'xml' }, 'format must be one of binary, string, json'],
-  ])('answers 400 naming what is wrong: %j', async (body, message) => {
+  ])('answers 400 naming what is wrong (case %#)', async (body, message) => {
     const answer = await search(broker, 'orders', body);
     expect(answer.status).toBe(400);
     expect(answer.error.error_code).toBe(40001);
@@ -266,5 +268,41 @@ describe('broker-side search (e2e)', () => {
     const record = matchesOf(binary.lines)[0].record;
     expect(record.value.type).toBe('BINARY');
     expect(Buffer.from(record.value.data, 'base64').length).toBe(64 * 1024);
+  });
+
+  it('answers as docs/openapi.json describes: requests, NDJSON lines, estimates and errors', async () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addSchema(readOpenApi(), 'openapi.json');
+    const check = (schema: string, value: unknown): void => {
+      const validate = ajv.getSchema(`openapi.json#/components/schemas/${schema}`)!;
+      const ok = validate(value);
+      expect({ schema, value: ok ? 'valid' : value, errors: validate.errors ?? null }).toEqual({ schema, value: 'valid', errors: null });
+    };
+    const requests = [
+      { filter: NEEDLE_FILTER, format: 'json' },
+      { filter: { value: { contains: 'NEEDLE' } }, format: 'string', from: 'earliest', to: { offset: 2 }, budget: { max_ms: 10_000 } },
+      {
+        filter: { value: { contains: '"m":1' }, case_insensitive: true },
+        max_matches: 2,
+        partitions: [0],
+        budget: { max_bytes: 1_000_000 },
+      },
+    ];
+    const types = new Set<string>();
+    for (const [i, body] of requests.entries()) {
+      check('SearchRequest', body);
+      const answer = await search(broker, i === 1 ? 'big' : 'orders', body);
+      expect(answer.status).toBe(200);
+      for (const line of answer.lines) {
+        types.add(line.type);
+        check('SearchLine', line);
+      }
+    }
+    expect([...types].sort()).toEqual(['done', 'estimate', 'match', 'progress']);
+    check(
+      'SearchEstimate',
+      (await jsonCall('GET', `${base()}/orders/records:estimate?partitions=1&from=offset:10&to=timestamp:${T0 + 99}`)).body,
+    );
+    check('Error', (await search(broker, 'orders', { filter: { value: {} } })).error);
   });
 });
