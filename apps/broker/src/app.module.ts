@@ -10,6 +10,7 @@ import { GroupsModule } from './groups/groups.module';
 import { HealthController } from './health/health.controller';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProduceModule } from './produce/produce.module';
+import { SearchModule } from './search/search.module';
 import { SecurityModule } from './security/security.module';
 import { StorageModule } from './storage/storage.module';
 import { TopicsModule } from './topics/topics.module';
@@ -32,6 +33,7 @@ export class AppModule {
         ConsumeModule,
         ConsumersModule,
         WsModule,
+        SearchModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -74,8 +74,16 @@ export interface BrokerConfig {
   advertisedUrl: string | undefined;
   /** Authentication, ACLs, TLS, quotas and the audit log (DESIGN.md "Security"). */
   security: SecurityConfig;
+  /** Broker-side search (records:search): its one bounded reader. */
+  search: SearchConfig;
   /** Test-only fault injection: while this file exists, log writes fail with ENOSPC (see libs/log io.ts). */
   testEnospcFlagFile: string | undefined;
+}
+
+/** Searches running at once (more: 429/42901), and the stored bytes per second all of them may read together. */
+export interface SearchConfig {
+  concurrency: number;
+  bytesPerSecond: number;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -172,6 +180,8 @@ function brokerSchema(fileLimit: number | undefined) {
       RUNNEL_QUOTA_WINDOW_SIZE_MS: integerVar(1000, 10, 3_600_000),
       RUNNEL_QUOTA_MAX_DELAY_MS: integerVar(30_000, 0, INT32_MAX),
       RUNNEL_WATCH_QUEUE_MAX: integerVar(10_000, 1, 1_000_000),
+      RUNNEL_SEARCH_CONCURRENCY: integerVar(2, 1, 1000),
+      RUNNEL_SEARCH_BYTES_PER_SEC: integerVar(64 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
     })
     .transform((v) => ({ ...v, fileLimit }));
 }
@@ -228,6 +238,7 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv, fileLimit: number | und
     advertisedUrl: v.RUNNEL_ADVERTISED_URL,
     testEnospcFlagFile: v.RUNNEL_TEST_ENOSPC_FLAG_FILE || undefined,
     security: securityConfigOf(v),
+    search: { concurrency: v.RUNNEL_SEARCH_CONCURRENCY, bytesPerSecond: v.RUNNEL_SEARCH_BYTES_PER_SEC },
   };
 }
 

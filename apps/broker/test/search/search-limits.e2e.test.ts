@@ -1,0 +1,118 @@
+import { admin, as, basic, call, createUser, eventually, startSecureBroker, withAcls } from '../support/acl-helpers';
+import type { BrokerProcess } from '../support/broker-process';
+import { doneOf, fill, matchesOf, openSearch, search } from './search-helpers';
+
+/**
+ * Search limits and authorization against a real broker with auth on: one search at a time
+ * (RUNNEL_SEARCH_CONCURRENCY=1) and a search rate of 64 KiB/s, so scanning the ~2 MB topic
+ * `slow` would take about half a minute; READ on the topic is required.
+ */
+const ADMIN = { authorization: basic(admin) };
+const NEVER = { value: { contains: 'no record holds this' } };
+
+describe('search limits and authorization (e2e, auth on)', () => {
+  let broker: BrokerProcess;
+
+  beforeAll(async () => {
+    broker = await startSecureBroker({ RUNNEL_SEARCH_CONCURRENCY: '1', RUNNEL_SEARCH_BYTES_PER_SEC: String(64 * 1024) });
+    try {
+      for (const topic of ['slow', 'small']) {
+        const created = await call(broker, admin, 'POST', '/v3/clusters/-/topics', { topic_name: topic, partitions_count: 1 });
+        expect(created.status).toBe(201);
+      }
+      await fill(
+        broker,
+        'slow',
+        0,
+        20_000,
+        (i) => ({ key: null, value: Buffer.from(`record ${i} `.padEnd(100, '.')), headers: [], timestamp: Date.now() }),
+        ADMIN,
+        200, // batches of ~22 KB, as producers send them
+      );
+      await fill(
+        broker,
+        'small',
+        0,
+        10,
+        (i) => ({ key: `k${i}`, value: Buffer.from(`small ${i}`), headers: [], timestamp: Date.now() }),
+        ADMIN,
+      );
+      await createUser(broker, 'alice');
+    } catch (error) {
+      await broker.stop();
+      throw error;
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await broker?.stop();
+  });
+
+  it('needs READ on the topic: 40301 without it, whether the topic exists or not', async () => {
+    const alice = { authorization: basic(as('alice')) };
+    for (const topic of ['small', 'does-not-exist']) {
+      const denied = await search(broker, topic, { filter: NEVER }, alice);
+      expect(denied.status).toBe(403);
+      expect(denied.error.error_code).toBe(40301);
+      const estimate = await call(broker, as('alice'), 'GET', `/v3/clusters/-/topics/${topic}/records:estimate`);
+      expect(estimate.status).toBe(403);
+      expect(estimate.body.error_code).toBe(40301);
+    }
+    const anonymous = await search(broker, 'small', { filter: NEVER });
+    expect(anonymous.status).toBe(401);
+
+    const read = [
+      {
+        resource_type: 'TOPIC' as const,
+        resource_name: 'small',
+        pattern_type: 'LITERAL' as const,
+        principal: 'User:alice',
+        operation: 'READ',
+        permission: 'ALLOW' as const,
+      },
+    ];
+    await withAcls(broker, read, async () => {
+      const allowed = await search(broker, 'small', { filter: { key: { equals: 'k7' } }, format: 'string' }, alice);
+      expect(allowed.status).toBe(200);
+      expect(matchesOf(allowed.lines).map((m) => m.record.value)).toEqual([{ type: 'STRING', data: 'small 7' }]);
+      expect(doneOf(allowed.lines)).toMatchObject({ reason: 'end', matches: 1, records_scanned: 10 });
+      const estimate = await call(broker, as('alice'), 'GET', '/v3/clusters/-/topics/small/records:estimate');
+      expect(estimate.status).toBe(200);
+      expect(estimate.body.records).toBe(10);
+    });
+  });
+
+  it('refuses a search beyond RUNNEL_SEARCH_CONCURRENCY with 429, and a client that hangs up frees its slot at once', async () => {
+    const running = await openSearch(broker, 'slow', { filter: NEVER }, ADMIN);
+    try {
+      expect(running.status).toBe(200);
+      const estimate = await running.next();
+      expect(estimate).toMatchObject({ type: 'estimate', records: 20_000 });
+      // The bounded reader paces the scan: progress arrives while it is far from done.
+      const progress = await running.next();
+      expect(progress).toMatchObject({ type: 'progress', partitions_done: 0, partitions_total: 1 });
+      expect(progress!.percent).toBeLessThan(100);
+
+      const refused = await search(broker, 'small', { filter: NEVER }, ADMIN);
+      expect(refused.status).toBe(429);
+      expect(refused.error.error_code).toBe(42901);
+      expect(refused.error.message).toContain('RUNNEL_SEARCH_CONCURRENCY');
+      expect(refused.headers.get('retry-after')).toBe('1');
+    } finally {
+      running.abort();
+    }
+    // Scanning the rest of `slow` would take ~30 s at 64 KiB/s: being served well before that
+    // means the hang-up stopped the scan and freed the slot.
+    let served: Awaited<ReturnType<typeof search>> | undefined;
+    await eventually(
+      async () => {
+        served = await search(broker, 'small', { filter: { key: { equals: 'k1' } } }, ADMIN);
+        return served.status !== 429;
+      },
+      10_000,
+      'a search after the hang-up to be accepted',
+    );
+    expect(served!.status).toBe(200);
+    expect(matchesOf(served!.lines)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,253 @@
+/**
+ * `npm run bench:search`: broker-side search (records:search) on a real broker process.
+ *
+ * 1. Scan rate: a topic of ~RUNNEL_BENCH_SEARCH_MB stored megabytes (JSON values of ~100 B, 4
+ *    partitions) holding exactly one matching record, searched with the search rate unbounded
+ *    (RUNNEL_SEARCH_BYTES_PER_SEC at its maximum), so the row is what the scan itself costs:
+ *    stored MB/s and records/s for a case-sensitive substring, a case-insensitive substring and
+ *    a JSON path equality (which parses every value).
+ * 2. The bounded reader's effect: binary produce throughput (acks=1, 8 keep-alive connections,
+ *    100 B records) alone, and while searches scan the topic back to back, once with the
+ *    search rate unbounded and once with the default 64 MiB/s (the broker restarted on the
+ *    same data between the two).
+ * Prints medians of RUNNEL_BENCH_RUNS runs (default 3); never decides pass/fail.
+ *
+ *   RUNNEL_BENCH_RUNS        runs per case (default 3)
+ *   RUNNEL_BENCH_SECONDS     seconds per produce run (default 5)
+ *   RUNNEL_BENCH_SEARCH_MB   stored size of the searched topic in MB (default 200)
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { encodeRecordBatch } from '@runnel/protocol';
+import { envInt, fmt, machine, median, table } from './harness';
+import { LoadResult, runHttpLoad } from './peers/loadgen';
+import { Started, startRunnelBroker } from './peers/process';
+
+const RUNS = envInt('RUNNEL_BENCH_RUNS', 3);
+const SECONDS = envInt('RUNNEL_BENCH_SECONDS', 5);
+const SEARCH_MB = envInt('RUNNEL_BENCH_SEARCH_MB', 200);
+const ROOT = path.resolve(__dirname, '..');
+const PARTITIONS = 4;
+const RECORDS_PER_REQUEST = 1000;
+const VALUE_BYTES = 100;
+const CONNECTIONS = 8;
+const TOPIC = 'searched';
+const UNBOUNDED = String(Number.MAX_SAFE_INTEGER);
+
+interface Broker {
+  process: Started;
+  baseUrl: string;
+}
+
+interface Done {
+  type: 'done';
+  reason: string;
+  records_scanned: number;
+  bytes_scanned: number;
+  matches: number;
+}
+
+function call(broker: Broker, method: string, url: string, body?: unknown): Promise<string> {
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      `${broker.baseUrl}${url}`,
+      { method, headers: text === undefined ? {} : { 'content-type': 'application/json' }, agent: false },
+      (response) => {
+        let answer = '';
+        response.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+        response.on('end', () => {
+          const status = response.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve(answer);
+          else reject(new Error(`${method} ${url}: ${status} ${answer.slice(0, 200)}`));
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(text);
+  });
+}
+
+/** One search read to its end: the `done` line and the seconds it took. */
+async function searchOnce(broker: Broker, filter: unknown): Promise<{ done: Done; seconds: number }> {
+  const started = process.hrtime.bigint();
+  const text = await call(broker, 'POST', `/v3/clusters/-/topics/${TOPIC}/records:search`, {
+    filter,
+    max_matches: 1000,
+    budget: { max_ms: 600_000, max_bytes: 2 ** 50 },
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const lines = text.trim().split('\n');
+  const done = JSON.parse(lines[lines.length - 1]) as Done;
+  if (done.type !== 'done' || done.reason !== 'end') throw new Error(`search ended with ${lines[lines.length - 1]}`);
+  return { done, seconds };
+}
+
+function batchBody(value: (i: number) => string): Buffer {
+  const records = Array.from({ length: RECORDS_PER_REQUEST }, (_, i) => ({
+    timestamp: Date.now(),
+    key: Buffer.from(`order-${i}`),
+    value: Buffer.from(value(i)),
+    headers: [{ key: 'type', value: Buffer.from('order') }],
+  }));
+  return encodeRecordBatch({ records });
+}
+
+const orderValue = (i: number, status: string): string =>
+  JSON.stringify({ id: i, status, customer: `c-${i % 977}`, total: (i % 1000) / 10, pad: 'x'.repeat(20) });
+
+function produce(
+  broker: Broker,
+  topic: string,
+  body: Buffer,
+  partitions: number,
+  seconds: number,
+  maxRequests?: number,
+): Promise<LoadResult> {
+  return runHttpLoad({
+    url: (worker) => `${broker.baseUrl}/v3/clusters/-/topics/${topic}/partitions/${worker % partitions}/batches?acks=1`,
+    body,
+    headers: { 'content-type': 'application/vnd.kafka.record-batch' },
+    recordsPerRequest: RECORDS_PER_REQUEST,
+    payloadBytesPerRequest: RECORDS_PER_REQUEST * VALUE_BYTES,
+    connections: CONNECTIONS,
+    seconds,
+    maxRequests,
+  });
+}
+
+/** Fills TOPIC to ~SEARCH_MB stored MB with one record (in partition 2, mid-way) whose status is "lost". */
+async function fill(broker: Broker): Promise<void> {
+  await call(broker, 'POST', '/v3/clusters/-/topics', { topic_name: TOPIC, partitions_count: PARTITIONS });
+  const body = batchBody((i) => orderValue(i, 'created'));
+  const requests = Math.ceil((SEARCH_MB * 1e6) / body.length);
+  const half = await produce(broker, TOPIC, body, PARTITIONS, 3600, Math.floor(requests / 2));
+  const needle = encodeRecordBatch({
+    records: [{ timestamp: Date.now(), key: Buffer.from('order-needle'), value: Buffer.from(orderValue(42, 'lost')), headers: [] }],
+  });
+  await produce(broker, TOPIC, needle, 1, 3600, 1).then((r) => r.failures === 0 || Promise.reject(new Error(String(r.firstFailure))));
+  const rest = await produce(broker, TOPIC, body, PARTITIONS, 3600, requests - Math.floor(requests / 2));
+  if (half.failures + rest.failures > 0) throw new Error(`filling failed: ${half.firstFailure ?? rest.firstFailure}`);
+}
+
+const FILTERS: [string, unknown][] = [
+  ['value contains (case-sensitive)', { value: { contains: '"status":"lost"' } }],
+  ['value contains, case_insensitive', { value: { contains: '"STATUS":"LOST"' }, case_insensitive: true }],
+  ['value JSON path equals (parses every value)', { value: { json: { path: '$.status', equals: 'lost' } } }],
+];
+
+let produceSeq = 0;
+/** Produce throughput (records/s) to a fresh topic; with `searching`, while searches scan TOPIC back to back. */
+async function produceRate(broker: Broker, searching: boolean): Promise<{ rate: number; searchedMBps?: number }> {
+  const topic = `produce-${produceSeq++}`;
+  await call(broker, 'POST', '/v3/clusters/-/topics', { topic_name: topic, partitions_count: PARTITIONS });
+  const body = batchBody((i) => orderValue(i, 'created'));
+  let stop = false;
+  let searchedBytes = 0;
+  const startedAt = process.hrtime.bigint();
+  const searches = searching
+    ? (async () => {
+        while (!stop) {
+          const { done } = await searchOnce(broker, FILTERS[0][1]);
+          searchedBytes += done.bytes_scanned;
+        }
+      })()
+    : undefined;
+  try {
+    const result = await produce(broker, topic, body, PARTITIONS, SECONDS);
+    if (result.failures > 0) throw new Error(`produce: ${result.failures} failed, first: ${result.firstFailure}`);
+    const searchedMBps = searches ? searchedBytes / 1e6 / (Number(process.hrtime.bigint() - startedAt) / 1e9) : undefined;
+    return { rate: result.records / result.seconds, searchedMBps };
+  } finally {
+    stop = true;
+    await searches;
+    await call(broker, 'DELETE', `/v3/clusters/-/topics/${topic}`).catch(() => undefined);
+  }
+}
+
+async function main(): Promise<void> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runnel-bench-search-'));
+  const dataDir = path.join(tmp, 'data');
+  fs.mkdirSync(dataDir);
+  const scans = FILTERS.map(() => ({ mbps: [] as number[], rps: [] as number[] }));
+  const produceRows = { alone: [] as number[], unbounded: [] as number[], bounded: [] as number[] };
+  const searchedMBps = { unbounded: [] as number[], bounded: [] as number[] };
+  let broker: Broker | undefined;
+  let stored = 0;
+  let records = 0;
+  try {
+    broker = await startRunnelBroker(ROOT, dataDir, { RUNNEL_SEARCH_BYTES_PER_SEC: UNBOUNDED });
+    await fill(broker);
+    const estimate = JSON.parse(await call(broker, 'GET', `/v3/clusters/-/topics/${TOPIC}/records:estimate`)) as {
+      records: number;
+      bytes: number;
+    };
+    stored = estimate.bytes;
+    records = estimate.records;
+    for (let run = 0; run < RUNS; run++) {
+      for (const [i, [, filter]] of FILTERS.entries()) {
+        const { done, seconds } = await searchOnce(broker, filter);
+        if (done.matches !== 1) throw new Error(`expected one match, got ${done.matches}`);
+        scans[i].mbps.push(done.bytes_scanned / 1e6 / seconds);
+        scans[i].rps.push(done.records_scanned / seconds);
+      }
+    }
+    for (let run = 0; run < RUNS; run++) {
+      produceRows.alone.push((await produceRate(broker, false)).rate);
+      const withSearch = await produceRate(broker, true);
+      produceRows.unbounded.push(withSearch.rate);
+      searchedMBps.unbounded.push(withSearch.searchedMBps!);
+    }
+    await broker.process.stop();
+    broker = await startRunnelBroker(ROOT, dataDir); // the default RUNNEL_SEARCH_BYTES_PER_SEC
+    for (let run = 0; run < RUNS; run++) {
+      const withSearch = await produceRate(broker, true);
+      produceRows.bounded.push(withSearch.rate);
+      searchedMBps.bounded.push(withSearch.searchedMBps!);
+    }
+  } finally {
+    await broker?.process.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+
+  console.log(
+    `\nRunnel broker-side search: medians of ${RUNS} run(s); ${fmt(records)} records, ${fmt(stored / 1e6)} MB stored, ${PARTITIONS} partitions, one match`,
+  );
+  console.log(machine());
+  console.log();
+  console.log(
+    table(
+      ['scan (search rate unbounded)', 'MB/s', 'records/s'],
+      FILTERS.map(([name], i) => [name, fmt(median(scans[i].mbps)), fmt(median(scans[i].rps))]),
+    ),
+  );
+  console.log();
+  const alone = median(produceRows.alone);
+  console.log(
+    table(
+      [`produce, ${VALUE_BYTES} B, acks=1, ${CONNECTIONS} connections`, 'records/s', 'of alone', 'search MB/s meanwhile'],
+      [
+        ['alone', fmt(alone), '100 %', '-'],
+        [
+          'while searching, RUNNEL_SEARCH_BYTES_PER_SEC unbounded',
+          fmt(median(produceRows.unbounded)),
+          `${fmt((100 * median(produceRows.unbounded)) / alone, 1)} %`,
+          fmt(median(searchedMBps.unbounded)),
+        ],
+        [
+          'while searching, default 64 MiB/s',
+          fmt(median(produceRows.bounded)),
+          `${fmt((100 * median(produceRows.bounded)) / alone, 1)} %`,
+          fmt(median(searchedMBps.bounded)),
+        ],
+      ],
+    ),
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
