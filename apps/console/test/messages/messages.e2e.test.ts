@@ -35,14 +35,21 @@ interface ReadRecord {
 }
 
 async function readBack(topic: string, partition: number, offset: number): Promise<ReadRecord[]> {
-  const answer = await fetch(`${stack.broker.baseUrl}/v3/clusters/-/topics/${topic}/partitions/${partition}/records?offset=${offset}&format=json`);
+  const answer = await fetch(
+    `${stack.broker.baseUrl}/v3/clusters/-/topics/${topic}/partitions/${partition}/records?offset=${offset}&format=json`,
+  );
   expect(answer.status).toBe(200);
   return ((await answer.json()) as { data: ReadRecord[] }).data;
 }
 
 async function postBatch(topic: string, partition: number, records: { timestamp: number; key?: string; value: Buffer }[]): Promise<void> {
   const batch = encodeRecordBatch({
-    records: records.map((r) => ({ timestamp: r.timestamp, key: r.key === undefined ? null : Buffer.from(r.key), value: r.value, headers: [] })),
+    records: records.map((r) => ({
+      timestamp: r.timestamp,
+      key: r.key === undefined ? null : Buffer.from(r.key),
+      value: r.value,
+      headers: [],
+    })),
   });
   const answer = await fetch(`${stack.broker.baseUrl}/v3/clusters/-/topics/${topic}/partitions/${partition}/batches`, {
     method: 'POST',
@@ -99,7 +106,12 @@ it('produces a message from the form, shows it in the list and the live tail, an
 
   // Paused: the broker sends only the credit it was given (100), the rest after resume.
   await page.getByRole('button', { name: 'Pause' }).click();
-  await produceStrings(stack.broker, 'orders', 0, Array.from({ length: 150 }, (_, i) => `tail-${i}`));
+  await produceStrings(
+    stack.broker,
+    'orders',
+    0,
+    Array.from({ length: 150 }, (_, i) => `tail-${i}`),
+  );
   await waitForText(page, 'tail-status', /101 received/);
   expect(await page.getByTestId('tail-status').textContent()).toContain('Paused');
   await page.getByRole('button', { name: 'Resume' }).click();
@@ -124,11 +136,18 @@ it('re-produces a record from the list and exports what is shown', async () => {
   await page.getByRole('article', { name: 'Record 1/1' }).waitFor();
 
   const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
-  const exported = JSON.parse(fs.readFileSync((await json.path())!, 'utf8')) as { partition: number; offset: number; value: { data: string } }[];
+  const exported = JSON.parse(fs.readFileSync((await json.path())!, 'utf8')) as {
+    partition: number;
+    offset: number;
+    value: { data: string };
+  }[];
   expect(exported.map((r) => `${r.partition}/${r.offset}`)).toEqual(['1/0', '1/1']);
   expect(exported[0].value.data).toBe('{"id":42,"item":"book"}');
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
-  const lines = fs.readFileSync((await csv.path())!, 'utf8').trim().split('\r\n');
+  const lines = fs
+    .readFileSync((await csv.path())!, 'utf8')
+    .trim()
+    .split('\r\n');
   expect(lines[0]).toContain('topic,partition,offset');
   expect(lines).toHaveLength(3);
   expect(lines[1]).toContain('"{""id"":42,""item"":""book""}"');
@@ -136,7 +155,12 @@ it('re-produces a record from the list and exports what is shown', async () => {
 }, 60_000);
 
 it('seeks by offset, pages to older records, and reads all partitions merged by time', async () => {
-  await produceStrings(stack.broker, 'orders', 2, Array.from({ length: 30 }, (_, i) => `v${i}`));
+  await produceStrings(
+    stack.broker,
+    'orders',
+    2,
+    Array.from({ length: 30 }, (_, i) => `v${i}`),
+  );
   const page = await browser.newPage();
   await page.goto(`${stack.console.baseUrl}/topics/orders/messages`);
   const seek = page.getByRole('form', { name: 'Seek' });
@@ -169,7 +193,9 @@ it('seeks by offset, pages to older records, and reads all partitions merged by 
   expect(labels[0]).toBe('Record 1/0');
   expect(labels.indexOf('Record 0/149')).toBeLessThan(labels.indexOf('Record 1/1'));
   expect(labels.indexOf('Record 1/1')).toBeLessThan(labels.indexOf('Record 2/0'));
-  const times = await records(page).evaluateAll((cards) => cards.map((c) => Date.parse(c.querySelector('time')!.getAttribute('datetime')!)));
+  const times = await records(page).evaluateAll((cards) =>
+    cards.map((c) => Date.parse(c.querySelector('time')!.getAttribute('datetime')!)),
+  );
   expect(times).toEqual([...times].sort((a, b) => a - b));
   await page.close();
 }, 60_000);

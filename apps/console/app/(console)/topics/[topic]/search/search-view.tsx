@@ -116,7 +116,9 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
     if (text === '') return undefined;
     const ids = text.split(',').map((p) => p.trim());
     if (ids.some((p) => !/^\d+$/.test(p) || !partitions.includes(Number(p))))
-      throw new Error(`partitions: comma-separated ids from ${partitions.length > 0 ? `0 to ${partitions[partitions.length - 1]}` : 'the topic'}`);
+      throw new Error(
+        `partitions: comma-separated ids from ${partitions.length > 0 ? `0 to ${partitions[partitions.length - 1]}` : 'the topic'}`,
+      );
     return ids.map(Number);
   };
 
@@ -191,7 +193,8 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
           else if (event.type === 'progress') setProgress(event as unknown as Progress);
           else if (event.type === 'estimate') setEstimate(event as unknown as Estimate);
           else if (event.type === 'done') finished = event as unknown as Done;
-          else if (event.type === 'error') throw new ApiError(500, Number(event.error_code ?? 500), String(event.message ?? 'the search failed'));
+          else if (event.type === 'error')
+            throw new ApiError(500, Number(event.error_code ?? 500), String(event.message ?? 'the search failed'));
         }
         if (found.length > 0) setMatches((old) => [...old, ...found]);
       }
@@ -200,8 +203,19 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
       setDone(last);
       setProgress((p) =>
         p
-          ? { ...p, records_scanned: last.records_scanned, bytes_scanned: last.bytes_scanned, percent: last.reason === 'end' ? 100 : p.percent }
-          : { records_scanned: last.records_scanned, bytes_scanned: last.bytes_scanned, partitions_done: 0, partitions_total: 0, percent: last.reason === 'end' ? 100 : 0 },
+          ? {
+              ...p,
+              records_scanned: last.records_scanned,
+              bytes_scanned: last.bytes_scanned,
+              percent: last.reason === 'end' ? 100 : p.percent,
+            }
+          : {
+              records_scanned: last.records_scanned,
+              bytes_scanned: last.bytes_scanned,
+              partitions_done: 0,
+              partitions_total: 0,
+              percent: last.reason === 'end' ? 100 : 0,
+            },
       );
       setState('done');
     } catch (e) {
@@ -244,7 +258,8 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
     void run(body, false);
   };
 
-  const setCondition = (i: number, change: Partial<Condition>) => setConditions(conditions.map((c, j) => (j === i ? { ...c, ...change } : c)));
+  const setCondition = (i: number, change: Partial<Condition>) =>
+    setConditions(conditions.map((c, j) => (j === i ? { ...c, ...change } : c)));
   const reasons: Record<Done['reason'], string> = {
     end: 'Scanned the whole range.',
     max_matches: 'Stopped at the most matches asked for.',
@@ -295,7 +310,12 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
               </Field>
               {c.op === 'json' ? (
                 <Field id={`${id}-c${i}-path`} label={`Condition ${i + 1}: JSON path`} className="w-44">
-                  <Input id={`${id}-c${i}-path`} value={c.path} className="font-mono" onChange={(e) => setCondition(i, { path: e.target.value })} />
+                  <Input
+                    id={`${id}-c${i}-path`}
+                    value={c.path}
+                    className="font-mono"
+                    onChange={(e) => setCondition(i, { path: e.target.value })}
+                  />
                 </Field>
               ) : null}
               <Field
@@ -303,7 +323,12 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
                 label={c.op === 'json' ? `Condition ${i + 1}: JSON value` : `Condition ${i + 1}: text`}
                 className="min-w-48 flex-1"
               >
-                <Input id={`${id}-c${i}-text`} value={c.text} className="font-mono" onChange={(e) => setCondition(i, { text: e.target.value })} />
+                <Input
+                  id={`${id}-c${i}-text`}
+                  value={c.text}
+                  className="font-mono"
+                  onChange={(e) => setCondition(i, { text: e.target.value })}
+                />
               </Field>
               {c.field !== 'header' && c.op !== 'json' ? (
                 <Checkbox
@@ -314,7 +339,11 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
                 />
               ) : null}
               {conditions.length > 1 ? (
-                <Button variant="ghost" aria-label={`Remove condition ${i + 1}`} onClick={() => setConditions(conditions.filter((_, j) => j !== i))}>
+                <Button
+                  variant="ghost"
+                  aria-label={`Remove condition ${i + 1}`}
+                  onClick={() => setConditions(conditions.filter((_, j) => j !== i))}
+                >
                   Remove
                 </Button>
               ) : null}
@@ -335,7 +364,12 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
           </Field>
           {fromKind === 'offset' || fromKind === 'timestamp' ? (
             <Field id={`${id}-from-at`} label={fromKind === 'offset' ? 'From offset' : `From time (${zone})`} className="w-52">
-              <Input id={`${id}-from-at`} value={fromText} placeholder={fromKind === 'offset' ? '0' : 'YYYY-MM-DD HH:MM:SS'} onChange={(e) => setFromText(e.target.value)} />
+              <Input
+                id={`${id}-from-at`}
+                value={fromText}
+                placeholder={fromKind === 'offset' ? '0' : 'YYYY-MM-DD HH:MM:SS'}
+                onChange={(e) => setFromText(e.target.value)}
+              />
             </Field>
           ) : null}
           <Field id={`${id}-to`} label="To" className="w-36">
@@ -347,7 +381,12 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
           </Field>
           {toKind === 'offset' || toKind === 'timestamp' ? (
             <Field id={`${id}-to-at`} label={toKind === 'offset' ? 'To offset' : `To time (${zone})`} className="w-52">
-              <Input id={`${id}-to-at`} value={toText} placeholder={toKind === 'offset' ? '1000' : 'YYYY-MM-DD HH:MM:SS'} onChange={(e) => setToText(e.target.value)} />
+              <Input
+                id={`${id}-to-at`}
+                value={toText}
+                placeholder={toKind === 'offset' ? '1000' : 'YYYY-MM-DD HH:MM:SS'}
+                onChange={(e) => setToText(e.target.value)}
+              />
             </Field>
           ) : null}
           <Field id={`${id}-partitions`} label="Partitions" hint="Empty: all" className="w-36">
@@ -400,7 +439,9 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
           <p className="text-zinc-700 dark:text-zinc-300">
             {state === 'running' ? 'Searching: ' : state === 'cancelled' ? 'Cancelled: ' : state === 'failed' ? 'Failed: ' : 'Done: '}
             {formatNumber(progress?.records_scanned ?? 0)} records ({formatBytes(progress?.bytes_scanned ?? 0)}) scanned
-            {progress && progress.partitions_total > 0 ? `, ${progress.partitions_done} of ${progress.partitions_total} partitions done` : ''}
+            {progress && progress.partitions_total > 0
+              ? `, ${progress.partitions_done} of ${progress.partitions_total} partitions done`
+              : ''}
             {progress ? `, ${formatNumber(progress.percent, 1)} %` : ''}; {formatNumber(matches.length)} matches.
           </p>
           {state === 'done' && done ? (
