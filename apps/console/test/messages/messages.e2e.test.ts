@@ -235,13 +235,13 @@ it('shows a 5 MB value as size + preview, keeps the DOM small, and loads it all 
   expect(await card.textContent()).toContain('5.00 MiB');
   expect(await card.textContent()).toContain('preview of the first 4.00 KiB');
   // The page holds a bounded preview, not the value.
-  expect(await page.evaluate(() => document.documentElement.outerHTML.length)).toBeLessThan(300_000);
+  expect(await page.evaluate<number>('document.documentElement.outerHTML.length')).toBeLessThan(300_000);
 
   await card.getByRole('button', { name: /Load all/ }).click();
   await card.getByRole('button', { name: 'Download value' }).waitFor({ timeout: 30_000 });
   expect(await card.textContent()).toContain('Showing 64.0 KiB of 5.00 MiB');
   // Still responsive and still small: only what is shown is rendered.
-  expect(await page.evaluate(() => document.documentElement.outerHTML.length)).toBeLessThan(600_000);
+  expect(await page.evaluate<number>('document.documentElement.outerHTML.length')).toBeLessThan(600_000);
   await card.getByRole('button', { name: 'Show more' }).click();
   await card.getByText('Showing 128.0 KiB of 5.00 MiB').waitFor();
   const [file] = await Promise.all([page.waitForEvent('download'), card.getByRole('button', { name: 'Download value' }).click()]);

@@ -3,7 +3,8 @@ import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { Section } from '@/components/ui/page-header';
 import { RecordCard } from './record-card';
-import { download, fromBase64, rowsToCsv, rowsToJson, type Row } from './record-data';
+import { download } from './download';
+import { fromBase64, rowsToCsv, rowsToJson, type Row } from './record-data';
 import { draftData, EMPTY_DRAFT, ProduceForm, type Draft } from './produce-form';
 
 /** Values larger than this are not put into the produce form (re-produce them with a client). */

@@ -7,11 +7,12 @@ import { TimestampType } from '@/components/ui/time';
 import { ZonedTime } from '@/components/ui/time-zone';
 import { apiFetch, ApiError } from '@/lib/client-api';
 import { formatBytes } from '@/lib/format';
-import { asHex, asText, defaultView, download, fromBase64, parseJson, type Data, type Row, type View } from './record-data';
+import { download } from './download';
+import { asHex, asText, defaultView, fromBase64, parseJson, type Data, type Row, type View } from './record-data';
 
 /** Characters of text (or bytes of hex) rendered at once; "Show more" adds as much again. */
 const RENDER_STEP = 64 * 1024;
-/** The most a loaded value renders in the page; beyond, download it. */
+/** The most a loaded value renders in the page; beyond it. */
 const RENDER_MAX = 1024 * 1024;
 /** Values up to this size are pretty-printed as JSON; larger ones show as text. */
 const PRETTY_MAX = 512 * 1024;

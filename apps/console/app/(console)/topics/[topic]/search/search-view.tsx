@@ -151,7 +151,6 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
       clearTimeout(timer);
       controller.abort();
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [topic, fromKind, fromText, toKind, toText, partitionsText, zone]);
 
   const run = async (body: Record<string, unknown>, append: boolean) => {
