@@ -56,7 +56,9 @@ for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
 
 /** Decodes standard base64 (no padding needed), stopping after `limit` bytes. */
 export function fromBase64(text: string, limit = Infinity): Uint8Array {
-  const clean = text.replace(/[^A-Za-z0-9+/]/g, '');
+  // Only the prefix that holds `limit` bytes is looked at (a 50 MB value's preview costs 4 KiB).
+  const source = Number.isFinite(limit) && text.length > limit * 2 + 8 ? text.slice(0, Math.ceil(limit / 3) * 4 + 4) : text;
+  const clean = source.replace(/[^A-Za-z0-9+/]/g, '');
   const total = Math.floor((clean.length * 3) / 4);
   const out = new Uint8Array(Math.min(total, limit));
   let o = 0;

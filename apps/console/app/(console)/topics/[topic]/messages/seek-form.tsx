@@ -36,7 +36,7 @@ export function SeekForm({
   const [partition, setPartition] = useState(String(p));
   const [mode, setMode] = useState(seek);
   const [offsetText, setOffsetText] = useState(offset === undefined ? '' : String(offset));
-  const [timeText, setTimeText] = useState(ts === undefined ? formatTime(Date.now() - 3_600_000, zone).slice(0, 19) : formatTime(ts, zone));
+  const [timeText, setTimeText] = useState(ts === undefined ? '' : formatTime(ts, zone));
   const [size, setSize] = useState(String(limit));
   const [error, setError] = useState<string | null>(null);
 

@@ -89,6 +89,7 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
   const [maxMatches, setMaxMatches] = useState('100');
   const [estimate, setEstimate] = useState<Estimate | null>(null);
   const [estimateError, setEstimateError] = useState<unknown>(null);
+  const [rangeError, setRangeError] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
   const [state, setState] = useState<'idle' | 'running' | 'done' | 'cancelled' | 'failed'>('idle');
   const [progress, setProgress] = useState<Progress | null>(null);
@@ -129,10 +130,12 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
       query = new URLSearchParams({ from: spec(fromKind, fromText, 'from').query, to: spec(toKind, toText, 'to').query });
       const list = partitionList();
       if (list) query.set('partitions', list.join(','));
-    } catch {
+    } catch (e) {
       setEstimate(null);
+      setRangeError((e as Error).message);
       return;
     }
+    setRangeError(null);
     const controller = new AbortController();
     const timer = setTimeout(async () => {
       try {
@@ -404,7 +407,9 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
         <p data-testid="estimate" className="text-sm text-zinc-600 dark:text-zinc-400">
           {estimate
             ? `The range holds about ${formatNumber(estimate.records)} records (${formatBytes(estimate.bytes)}) in ${estimate.partitions.length} partitions.`
-            : 'Estimating the range…'}
+            : rangeError
+              ? `No estimate yet: ${rangeError}.`
+              : 'Estimating the range…'}
         </p>
         {estimateError ? <ErrorBox error={estimateError} title="The range cannot be estimated" /> : null}
         {formError ? (
