@@ -22,7 +22,11 @@ const JSON_NODES = 2000;
 /** A JSON value as a collapsible tree (objects and arrays are <details>), at most JSON_NODES nodes. */
 function JsonTree({ value }: { value: unknown }) {
   const budget = { left: JSON_NODES };
-  return <div className="font-mono text-xs leading-5">{node(value, 0, budget)}</div>;
+  return (
+    <div className="max-h-96 overflow-auto rounded bg-zinc-50 p-2 font-mono text-xs leading-5 dark:bg-zinc-900">
+      {node(value, 0, budget)}
+    </div>
+  );
 }
 
 function scalar(value: unknown): ReactNode {

@@ -98,6 +98,7 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
   const [error, setError] = useState<unknown>(null);
   const running = useRef<AbortController | null>(null);
   const lastBody = useRef<Record<string, unknown> | null>(null);
+  const estimateRef = useRef<Estimate | null>(null);
 
   useEffect(() => () => running.current?.abort(), []);
 
@@ -193,8 +194,10 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
           const event = JSON.parse(line) as { type: string } & Record<string, unknown>;
           if (event.type === 'match') found.push(toRow(event.record as BrokerRecord));
           else if (event.type === 'progress') setProgress(event as unknown as Progress);
-          else if (event.type === 'estimate') setEstimate(event as unknown as Estimate);
-          else if (event.type === 'done') finished = event as unknown as Done;
+          else if (event.type === 'estimate') {
+            estimateRef.current = event as unknown as Estimate;
+            setEstimate(estimateRef.current);
+          } else if (event.type === 'done') finished = event as unknown as Done;
           else if (event.type === 'error')
             throw new ApiError(500, Number(event.error_code ?? 500), String(event.message ?? 'the search failed'));
         }
@@ -203,22 +206,18 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
       if (!finished) throw new Error('The search stream ended without its last line');
       const last: Done = finished;
       setDone(last);
-      setProgress((p) =>
-        p
-          ? {
-              ...p,
-              records_scanned: last.records_scanned,
-              bytes_scanned: last.bytes_scanned,
-              percent: last.reason === 'end' ? 100 : p.percent,
-            }
-          : {
-              records_scanned: last.records_scanned,
-              bytes_scanned: last.bytes_scanned,
-              partitions_done: 0,
-              partitions_total: 0,
-              percent: last.reason === 'end' ? 100 : 0,
-            },
-      );
+      // The last line's totals; at "end" every partition of the range is done.
+      setProgress((p) => {
+        const total = p?.partitions_total || (estimateRef.current?.partitions.length ?? 0);
+        const end = last.reason === 'end';
+        return {
+          records_scanned: last.records_scanned,
+          bytes_scanned: last.bytes_scanned,
+          partitions_total: total,
+          partitions_done: end ? total : (p?.partitions_done ?? 0),
+          percent: end ? 100 : (p?.percent ?? 0),
+        };
+      });
       setState('done');
     } catch (e) {
       if (controller.signal.aborted) setState('cancelled');
