@@ -117,6 +117,18 @@ it('produces a message from the form, shows it in the list and the live tail, an
   await page.getByRole('button', { name: 'Resume' }).click();
   await waitForText(page, 'tail-status', /151 received/);
   await tail.getByRole('article', { name: 'Record 0/149' }).waitFor();
+
+  // The tail keeps the newest 500 records on screen.
+  await produceStrings(
+    stack.broker,
+    'orders',
+    0,
+    Array.from({ length: 400 }, (_, i) => `more-${i}`),
+  );
+  await waitForText(page, 'tail-status', /551 received, last 500 shown/);
+  await tail.getByRole('article', { name: 'Record 0/549' }).waitFor();
+  expect(await tail.getByTestId('record').count()).toBe(500);
+  expect(await tail.getByTestId('record').first().getAttribute('aria-label')).toBe('Record 0/549');
   await page.close();
 }, 60_000);
 
@@ -186,17 +198,22 @@ it('seeks by offset, pages to older records, and reads all partitions merged by 
 
   // All partitions from the oldest: merged in time order (partition 1's records came first).
   await page.goto(`${stack.console.baseUrl}/topics/orders/messages?p=all&seek=oldest&limit=200`);
-  await page.getByRole('article', { name: 'Record 2/29' }).waitFor();
+  await page.getByRole('article', { name: 'Record 0/198' }).waitFor();
   const labels = await records(page).evaluateAll((cards) => cards.map((c) => c.getAttribute('aria-label')));
-  expect(labels).toHaveLength(2 + 150 + 30);
-  // Produced in this order: 1/0, then 0/0..0/149, then 1/1 (re-produced), then 2/0..2/29.
+  expect(labels).toHaveLength(200); // of 2 + 550 + 30
+  // Produced in this order: 1/0, then 0/0..0/549, then 1/1 (re-produced), then 2/0..2/29.
   expect(labels[0]).toBe('Record 1/0');
-  expect(labels.indexOf('Record 0/149')).toBeLessThan(labels.indexOf('Record 1/1'));
-  expect(labels.indexOf('Record 1/1')).toBeLessThan(labels.indexOf('Record 2/0'));
+  expect(labels[1]).toBe('Record 0/0');
+  expect(labels[199]).toBe('Record 0/198');
   const times = await records(page).evaluateAll((cards) =>
     cards.map((c) => Date.parse(c.querySelector('time')!.getAttribute('datetime')!)),
   );
   expect(times).toEqual([...times].sort((a, b) => a - b));
+  // "Newer" goes on exactly after the page's last record of each partition.
+  await page.getByRole('link', { name: 'Newer' }).click();
+  await page.waitForURL(/from=0%3A199%2C1%3A1%2C2%3A0/);
+  await page.getByRole('article', { name: 'Record 0/398' }).waitFor();
+  expect(await records(page).first().getAttribute('aria-label')).toBe('Record 0/199');
   await page.close();
 }, 60_000);
 
