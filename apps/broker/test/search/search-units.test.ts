@@ -13,7 +13,9 @@ describe('search settings', () => {
       bytesPerSecond: 1048576,
     });
     expect(() => loadBrokerConfig({ RUNNEL_SEARCH_CONCURRENCY: '0' }, 1024)).toThrow(ConfigError);
-    expect(() => loadBrokerConfig({ RUNNEL_SEARCH_BYTES_PER_SEC: '64MiB' }, 1024)).toThrow('RUNNEL_SEARCH_BYTES_PER_SEC=64MiB is not an integer');
+    expect(() => loadBrokerConfig({ RUNNEL_SEARCH_BYTES_PER_SEC: '64MiB' }, 1024)).toThrow(
+      'RUNNEL_SEARCH_BYTES_PER_SEC=64MiB is not an integer',
+    );
   });
 });
 
@@ -78,10 +80,14 @@ describe('estimateBytes', () => {
 describe('matchLine', () => {
   async function viewOf(value: Buffer): Promise<RecordView> {
     let view: RecordView | undefined;
-    await scanRecordBatches(encodeRecordBatch({ records: [{ timestamp: 5, key: null, value, headers: [] }] }), {}, (r) => {
-      view = r;
-      return false;
-    });
+    await scanRecordBatches(
+      encodeRecordBatch({ records: [{ timestamp: 5, key: null, value, headers: [] }] }),
+      { maxDecompressedBytes: 1 << 26 },
+      (r) => {
+        view = r;
+        return false;
+      },
+    );
     return view!;
   }
 
