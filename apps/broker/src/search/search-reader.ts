@@ -17,8 +17,8 @@ export const SEARCH_RETRY_AFTER_SECONDS = 1;
 export interface SearchSlot {
   /** Bytes to ask for per read (see SearchReader.chunkBytes). */
   readonly chunkBytes: number;
-  /** Charges `bytes` read to the shared rate and waits what it owes (ends early on abort). */
-  pace(bytes: number, signal: AbortSignal): Promise<void>;
+  /** Charges `bytes` read to the shared rate and waits what it owes, at most `maxWaitMs` (ends early on abort). */
+  pace(bytes: number, signal: AbortSignal, maxWaitMs: number): Promise<void>;
   /** Frees the slot; idempotent. */
   release(): void;
 }
@@ -58,7 +58,7 @@ export class SearchReader {
     let released = false;
     return {
       chunkBytes,
-      pace: (bytes, signal) => pause(this.limiter.charge(bytes), signal),
+      pace: (bytes, signal, maxWaitMs) => pause(Math.min(this.limiter.charge(bytes), maxWaitMs), signal),
       release: () => {
         if (released) return;
         released = true;

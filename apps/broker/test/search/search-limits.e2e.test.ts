@@ -115,4 +115,28 @@ describe('search limits and authorization (e2e, auth on)', () => {
     expect(served!.status).toBe(200);
     expect(matchesOf(served!.lines)).toHaveLength(1);
   });
+
+  it("counts scanned bytes against the caller's consumer_byte_rate quota", async () => {
+    const quota = await call(broker, admin, 'POST', '/v3/clusters/-/quotas', { entity: { user: 'alice' }, consumer_byte_rate: 4096 });
+    expect(quota.status).toBe(200);
+    const read = [
+      {
+        resource_type: 'TOPIC' as const,
+        resource_name: 'slow',
+        pattern_type: 'LITERAL' as const,
+        principal: 'User:alice',
+        operation: 'READ',
+        permission: 'ALLOW' as const,
+      },
+    ];
+    await withAcls(broker, read, async () => {
+      const answer = await search(broker, 'slow', { filter: NEVER, budget: { max_ms: 3000 } }, { authorization: basic(as('alice')) });
+      const done = doneOf(answer.lines);
+      expect(done.reason).toBe('budget_time');
+      // 64 KiB/s of search rate would scan ~200 KB in 3 s; 4 KiB/s of quota holds it to the
+      // first reads and what the quota window allows (an upper bound: a slow machine scans less).
+      expect(done.bytes_scanned).toBeLessThan(100_000);
+      expect(done.bytes_scanned).toBeGreaterThan(0);
+    });
+  });
 });
