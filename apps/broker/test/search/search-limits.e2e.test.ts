@@ -114,6 +114,10 @@ describe('search limits and authorization (e2e, auth on)', () => {
     );
     expect(served!.status).toBe(200);
     expect(matchesOf(served!.lines)).toHaveLength(1);
+    const metrics = await call(broker, admin, 'GET', '/metrics');
+    expect(metrics.text).toMatch(/^runnel_search_running 0$/m);
+    expect(metrics.text).toMatch(/^runnel_search_refused_total [1-9]/m);
+    expect(metrics.text).toMatch(/^runnel_search_scanned_bytes_total [1-9]/m);
   });
 
   it("counts scanned bytes against the caller's consumer_byte_rate quota", async () => {
