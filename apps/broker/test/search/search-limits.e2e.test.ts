@@ -143,4 +143,29 @@ describe('search limits and authorization (e2e, auth on)', () => {
       expect(done.bytes_scanned).toBeGreaterThan(0);
     });
   });
+
+  it('ends with an error line when the topic is deleted under the scan', async () => {
+    const created = await call(broker, admin, 'POST', '/v3/clusters/-/topics', { topic_name: 'doomed', partitions_count: 1 });
+    expect(created.status).toBe(201);
+    await fill(
+      broker,
+      'doomed',
+      0,
+      5000,
+      (i) => ({ key: null, value: Buffer.from(`r${i}`.padEnd(100, '.')), headers: [], timestamp: Date.now() }),
+      ADMIN,
+      200,
+    );
+    const running = await openSearch(broker, 'doomed', { filter: NEVER }, ADMIN);
+    try {
+      expect((await running.next())!.type).toBe('estimate');
+      expect((await call(broker, admin, 'DELETE', '/v3/clusters/-/topics/doomed')).status).toBe(204);
+      let last;
+      for (let line = await running.next(); line !== undefined; line = await running.next()) last = line;
+      expect(last).toEqual({ type: 'error', error_code: expect.any(Number), message: expect.any(String) });
+      expect([40403, 50003]).toContain(last!.error_code);
+    } finally {
+      running.abort();
+    }
+  });
 });
