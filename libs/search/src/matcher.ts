@@ -55,7 +55,9 @@ export class Matcher {
         return (filter.gte === undefined || v >= filter.gte) && (filter.lt === undefined || v < filter.lt);
       }
       case 'text': {
-        const [start, end] = filter.field === 'key' ? [r.keyStart, r.keyEnd] : [r.valueStart, r.valueEnd];
+        const key = filter.field === 'key';
+        const start = key ? r.keyStart : r.valueStart;
+        const end = key ? r.keyEnd : r.valueEnd;
         if (start < 0) return false;
         return filter.op === 'contains' ? filter.needle.containedIn(r.section, start, end) : filter.needle.equals(r.section, start, end);
       }
@@ -82,7 +84,8 @@ export class Matcher {
     const cached = field === 'key' ? this.keyJson : this.valueJson;
     if (cached !== UNPARSED) return cached;
     const r = this.record;
-    const [start, end] = field === 'key' ? [r.keyStart, r.keyEnd] : [r.valueStart, r.valueEnd];
+    const start = field === 'key' ? r.keyStart : r.valueStart;
+    const end = field === 'key' ? r.keyEnd : r.valueEnd;
     let parsed: unknown = INVALID;
     if (start >= 0) {
       try {

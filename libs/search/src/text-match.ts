@@ -31,7 +31,9 @@ export class TextNeedle {
     if (!this.caseInsensitive) {
       if (this.bytes.length === 0) return true;
       if (end - start < this.bytes.length) return false;
-      // A view bounds the native search to the range (indexOf has no end: it would scan the whole section).
+      // Short text (most keys and values): a byte loop beats a view plus a native call per record.
+      // Longer text: a view bounds the native search (indexOf has no end: it would scan the whole section).
+      if (end - start <= SHORT_TEXT_BYTES) return exactIndexOf(buf, start, end, this.bytes);
       return buf.subarray(start, end).indexOf(this.bytes) >= 0;
     }
     if (this.lowerAscii !== undefined) {
@@ -54,6 +56,22 @@ export class TextNeedle {
     }
     return buf.toString('utf8', start, end).toLowerCase() === this.lowerText;
   }
+}
+
+const SHORT_TEXT_BYTES = 1024;
+
+/** Whether `needle` (non-empty) occurs in `buf[start, end)`. */
+function exactIndexOf(buf: Buffer, start: number, end: number, needle: Uint8Array): boolean {
+  const n = needle.length;
+  const first = needle[0];
+  const last = end - n;
+  for (let i = start; i <= last; i++) {
+    if (buf[i] !== first) continue;
+    let j = 1;
+    while (j < n && buf[i + j] === needle[j]) j++;
+    if (j === n) return true;
+  }
+  return false;
 }
 
 const FOUND = 0;

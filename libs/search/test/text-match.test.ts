@@ -64,3 +64,15 @@ describe('TextNeedle', () => {
     expect(new TextNeedle('A\uFFFDB', true).containedIn(buf, 0, buf.length)).toBe(true);
   });
 });
+
+describe('TextNeedle on long text', () => {
+  it('agrees with the short-text loop beyond 1 KiB, and stays inside the range', () => {
+    const long = 'x'.repeat(5000) + 'needle' + 'y'.repeat(100);
+    expect(test(long, 'needle', false, 'contains')).toBe(true);
+    expect(test(long, 'NEEDLE', true, 'contains')).toBe(true);
+    expect(test(long, 'needles', false, 'contains')).toBe(false);
+    const buf = Buffer.from('z'.repeat(2000) + 'tail');
+    expect(new TextNeedle('tail', false).containedIn(buf, 0, 2002)).toBe(false);
+    expect(new TextNeedle('tail', false).containedIn(buf, 0, 2004)).toBe(true);
+  });
+});

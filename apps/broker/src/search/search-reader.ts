@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ByteRateLimiter } from '@runnel/search';
 import { RunnelError } from '../common/errors';
 import type { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG } from '../config/tokens';
+import { MetricsService } from '../metrics/metrics.service';
 
 /**
  * The one bounded reader every search reads through, so searches cannot starve producers or
@@ -17,20 +18,37 @@ export const SEARCH_RETRY_AFTER_SECONDS = 1;
 export interface SearchSlot {
   /** Bytes to ask for per read (see SearchReader.chunkBytes). */
   readonly chunkBytes: number;
-  /** Charges `bytes` read to the shared rate and waits what it owes (ends early on abort). */
-  pace(bytes: number, signal: AbortSignal): Promise<void>;
+  /** Charges `bytes` read to the shared rate and waits what it owes, at most `maxWaitMs` (ends early on abort). */
+  pace(bytes: number, signal: AbortSignal, maxWaitMs: number): Promise<void>;
   /** Frees the slot; idempotent. */
   release(): void;
 }
 
 @Injectable()
-export class SearchReader {
+export class SearchReader implements OnModuleInit {
   private running = 0;
+  private started = 0;
+  private refused = 0;
+  private scannedBytes = 0;
   private readonly limiter: ByteRateLimiter;
 
-  constructor(@Inject(BROKER_CONFIG) private readonly config: BrokerConfig) {
+  constructor(
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    private readonly metrics: MetricsService,
+  ) {
     const rate = config.search.bytesPerSecond;
     this.limiter = new ByteRateLimiter(rate, rate / 4);
+  }
+
+  onModuleInit(): void {
+    this.metrics.gaugeFrom('runnel_search_running', 'Broker-side searches running now', () => this.running);
+    this.metrics.counterFrom('runnel_search_started_total', 'Broker-side searches started', () => this.started);
+    this.metrics.counterFrom(
+      'runnel_search_refused_total',
+      'Broker-side searches refused with 429 because RUNNEL_SEARCH_CONCURRENCY were running',
+      () => this.refused,
+    );
+    this.metrics.counterFrom('runnel_search_scanned_bytes_total', 'Stored bytes read by broker-side searches', () => this.scannedBytes);
   }
 
   /**
@@ -50,15 +68,20 @@ export class SearchReader {
     const chunkBytes = this.chunkBytes;
     const limit = this.config.search.concurrency;
     if (this.running >= limit) {
+      this.refused++;
       throw new RunnelError('THROTTLED', `${limit} searches are running (RUNNEL_SEARCH_CONCURRENCY); retry when one has finished`, {
         retryAfterSeconds: SEARCH_RETRY_AFTER_SECONDS,
       });
     }
     this.running++;
+    this.started++;
     let released = false;
     return {
       chunkBytes,
-      pace: (bytes, signal) => pause(this.limiter.charge(bytes), signal),
+      pace: (bytes, signal, maxWaitMs) => {
+        this.scannedBytes += bytes;
+        return pause(Math.min(this.limiter.charge(bytes), maxWaitMs), signal);
+      },
       release: () => {
         if (released) return;
         released = true;

@@ -92,6 +92,7 @@ export class SearchService {
     const closed = new AbortController();
     const signal = AbortSignal.any([closed.signal, this.fetch.shutdownSignal]);
     res.once('close', () => closed.abort());
+    if (req.socket.destroyed) closed.abort(); // the client left while the search was being planned
     req.socket.setNoDelay(true);
     res.writeHead(200, {
       'content-type': 'application/x-ndjson; charset=utf-8',
@@ -135,7 +136,7 @@ export class SearchService {
         positions[i] = read.next;
         for (const line of lines) await writeText(res, line, signal);
         if (counters.matches >= request.maxMatches) reason = 'max_matches';
-        await this.pace(search.slot, caller, read.bytes, signal);
+        await this.pace(search.slot, caller, read.bytes, signal, startedAt + request.maxMs);
         if (Date.now() - lastProgressAt >= PROGRESS_INTERVAL_MS) {
           lastProgressAt = Date.now();
           await write(res, progressLine(ranges, positions, counters, totalRecords), signal);
@@ -216,11 +217,16 @@ export class SearchService {
     return { next, bytes: read.bytes.length };
   }
 
-  /** The shared search rate, then the caller's consumer byte quota, for `bytes` scanned; then a turn of the event loop. */
-  private async pace(slot: SearchSlot, caller: Caller, bytes: number, signal: AbortSignal): Promise<void> {
+  /**
+   * The shared search rate, then the caller's consumer byte quota, for `bytes` scanned; then a
+   * turn of the event loop. Neither wait goes past the time budget's deadline (the search then
+   * stops with budget_time rather than overrunning its budget; what it owes stays owed).
+   */
+  private async pace(slot: SearchSlot, caller: Caller, bytes: number, signal: AbortSignal, deadlineMs: number): Promise<void> {
     if (bytes > 0) {
-      await slot.pace(bytes, signal);
-      await pause(this.quotas.recordConsume(caller, bytes), signal);
+      await slot.pace(bytes, signal, deadlineMs - Date.now());
+      const throttleMs = this.quotas.recordConsume(caller, bytes);
+      await pause(Math.min(throttleMs, deadlineMs - Date.now()), signal);
     }
     await yieldToEventLoop();
   }

@@ -114,5 +114,58 @@ describe('search limits and authorization (e2e, auth on)', () => {
     );
     expect(served!.status).toBe(200);
     expect(matchesOf(served!.lines)).toHaveLength(1);
+    const metrics = await call(broker, admin, 'GET', '/metrics');
+    expect(metrics.text).toMatch(/^runnel_search_running 0$/m);
+    expect(metrics.text).toMatch(/^runnel_search_refused_total [1-9]/m);
+    expect(metrics.text).toMatch(/^runnel_search_scanned_bytes_total [1-9]/m);
+  });
+
+  it("counts scanned bytes against the caller's consumer_byte_rate quota", async () => {
+    const quota = await call(broker, admin, 'POST', '/v3/clusters/-/quotas', { entity: { user: 'alice' }, consumer_byte_rate: 4096 });
+    expect(quota.status).toBe(200);
+    const read = [
+      {
+        resource_type: 'TOPIC' as const,
+        resource_name: 'slow',
+        pattern_type: 'LITERAL' as const,
+        principal: 'User:alice',
+        operation: 'READ',
+        permission: 'ALLOW' as const,
+      },
+    ];
+    await withAcls(broker, read, async () => {
+      const answer = await search(broker, 'slow', { filter: NEVER, budget: { max_ms: 3000 } }, { authorization: basic(as('alice')) });
+      const done = doneOf(answer.lines);
+      expect(done.reason).toBe('budget_time');
+      // 64 KiB/s of search rate would scan ~200 KB in 3 s; 4 KiB/s of quota holds it to the
+      // first reads and what the quota window allows (an upper bound: a slow machine scans less).
+      expect(done.bytes_scanned).toBeLessThan(100_000);
+      expect(done.bytes_scanned).toBeGreaterThan(0);
+    });
+  });
+
+  it('ends with an error line when the topic is deleted under the scan', async () => {
+    const created = await call(broker, admin, 'POST', '/v3/clusters/-/topics', { topic_name: 'doomed', partitions_count: 1 });
+    expect(created.status).toBe(201);
+    await fill(
+      broker,
+      'doomed',
+      0,
+      5000,
+      (i) => ({ key: null, value: Buffer.from(`r${i}`.padEnd(100, '.')), headers: [], timestamp: Date.now() }),
+      ADMIN,
+      200,
+    );
+    const running = await openSearch(broker, 'doomed', { filter: NEVER }, ADMIN);
+    try {
+      expect((await running.next())!.type).toBe('estimate');
+      expect((await call(broker, admin, 'DELETE', '/v3/clusters/-/topics/doomed')).status).toBe(204);
+      let last;
+      for (let line = await running.next(); line !== undefined; line = await running.next()) last = line;
+      expect(last).toEqual({ type: 'error', error_code: expect.any(Number), message: expect.any(String) });
+      expect([40403, 50003]).toContain(last!.error_code);
+    } finally {
+      running.abort();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import Ajv2020 from 'ajv/dist/2020';
+import { CompressionCodec, encodeRecordBatch } from '@runnel/protocol';
 import { readOpenApi } from '../docs/openapi-document';
 import { BrokerProcess, startBroker } from '../support/broker-process';
 import { jsonCall } from '../support/json-call';
@@ -268,6 +269,31 @@ describe('broker-side search (e2e)', () => {
     const record = matchesOf(binary.lines)[0].record;
     expect(record.value.type).toBe('BINARY');
     expect(Buffer.from(record.value.data, 'base64').length).toBe(64 * 1024);
+  });
+
+  it('searches compressed batches as stored', async () => {
+    await createTopicOn(broker, 'zipped', 1);
+    for (const compression of [CompressionCodec.Gzip, CompressionCodec.Lz4, CompressionCodec.Snappy]) {
+      const records = Array.from({ length: 500 }, (_, i) => ({
+        timestamp: T0 + i,
+        key: null,
+        value: Buffer.from(JSON.stringify({ codec: compression, i })),
+        headers: [],
+      }));
+      const response = await fetch(`${base()}/zipped/partitions/0/batches`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/vnd.kafka.record-batch' },
+        body: encodeRecordBatch({ records, compression }),
+      });
+      expect(response.status).toBe(200);
+    }
+    const answer = await search(broker, 'zipped', { filter: { value: { json: { path: '$.i', equals: 250 } } }, format: 'json' });
+    expect(matchesOf(answer.lines).map((m) => [m.record.offset, m.record.value.data])).toEqual([
+      [250, { codec: CompressionCodec.Gzip, i: 250 }],
+      [750, { codec: CompressionCodec.Lz4, i: 250 }],
+      [1250, { codec: CompressionCodec.Snappy, i: 250 }],
+    ]);
+    expect(doneOf(answer.lines)).toMatchObject({ reason: 'end', records_scanned: 1500, matches: 3 });
   });
 
   it('answers as docs/openapi.json describes: requests, NDJSON lines, estimates and errors', async () => {
