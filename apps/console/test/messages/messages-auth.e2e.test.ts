@@ -19,6 +19,7 @@ beforeAll(async () => {
   expect((await call(stack.broker, admin, 'POST', '/v3/clusters/-/topics', { topic_name: TOPIC, partitions_count: 1 })).status).toBe(201);
   await createUser(stack.broker, 'reader');
   await createUser(stack.broker, 'stranger');
+  await createUser(stack.broker, 'writer');
   await createAcls(
     stack.broker,
     ['READ', 'DESCRIBE'].map((operation) => ({
@@ -26,6 +27,17 @@ beforeAll(async () => {
       resource_name: TOPIC,
       pattern_type: 'LITERAL' as const,
       principal: 'User:reader',
+      operation,
+      permission: 'ALLOW' as const,
+    })),
+  );
+  await createAcls(
+    stack.broker,
+    ['WRITE', 'DESCRIBE'].map((operation) => ({
+      resource_type: 'TOPIC' as const,
+      resource_name: TOPIC,
+      pattern_type: 'LITERAL' as const,
+      principal: 'User:writer',
       operation,
       permission: 'ALLOW' as const,
     })),
@@ -92,5 +104,24 @@ it('shows the broker’s refusal to a user without access to the topic', async (
   expect(await alert.textContent()).toContain('error 40301');
   await page.goto(`${stack.console.baseUrl}/topics/${TOPIC}/search`);
   await page.getByRole('alert').filter({ hasText: 'error 40301' }).waitFor();
+  await context.close();
+}, 60_000);
+
+it('lets a writer without READ produce, and says why records and the live tail are refused', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, stack.console.baseUrl, 'writer', USER_PASSWORD);
+  await page.goto(`${stack.console.baseUrl}/topics/${TOPIC}/messages`);
+  await page.getByRole('alert').filter({ hasText: 'The broker refused to read this topic' }).filter({ hasText: 'error 40301' }).waitFor();
+  const form = page.getByRole('form', { name: 'Produce a message' });
+  await form.getByLabel('Value', { exact: true }).fill('from-writer');
+  await form.getByRole('button', { name: 'Produce' }).click();
+  await page.getByText(/Produced to partition 0 at offset \d+\./).waitFor();
+  const stored = await call(stack.broker, admin, 'GET', `/v3/clusters/-/topics/${TOPIC}/partitions/0/records?offset=0&format=string`);
+  expect((stored.body as { data: { value: { data: string } }[] }).data.map((r) => r.value.data)).toContain('from-writer');
+
+  await page.getByRole('button', { name: 'Start live tail' }).click();
+  await page.getByRole('alert').filter({ hasText: 'The live tail stopped' }).waitFor();
+  await page.getByTestId('tail-status').filter({ hasText: 'Stopped' }).waitFor();
   await context.close();
 }, 60_000);

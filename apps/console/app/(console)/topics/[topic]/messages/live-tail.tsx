@@ -41,6 +41,7 @@ export function LiveTail({ topic, partition, timestampType }: { topic: string; p
     owed.current = 0;
     const ws = new WebSocket(wsUrl());
     socket.current = ws;
+    let subscribed = false;
     ws.onopen = () => {
       ws.send(
         JSON.stringify({
@@ -61,9 +62,17 @@ export function LiveTail({ topic, partition, timestampType }: { topic: string; p
       } catch {
         return;
       }
-      if (frame.type === 'subscribed') setState(paused.current ? 'paused' : 'live');
-      else if (frame.type === 'error') {
+      if (frame.type === 'subscribed') {
+        subscribed = true;
+        setState(paused.current ? 'paused' : 'live');
+      } else if (frame.type === 'error') {
         setError({ status: undefined, errorCode: frame.error_code, message: frame.message });
+        // A refused subscribe (no READ, topic gone) ends the tail; later errors are reported only.
+        if (!subscribed) {
+          socket.current = null;
+          ws.close();
+          setState('closed');
+        }
       } else if (frame.type === 'records' && frame.records) {
         const fresh = frame.records.map((r) => toRow(r)).reverse();
         setRows((old) => [...fresh, ...old].slice(0, TAIL_BUFFER));

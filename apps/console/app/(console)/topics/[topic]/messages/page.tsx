@@ -5,7 +5,7 @@ import { buttonClass } from '@/components/ui/button';
 import { ErrorBox, Notice } from '@/components/ui/error-box';
 import { Section } from '@/components/ui/page-header';
 import { deniedReason, permissions, type PermissionCheck } from '@/lib/broker';
-import { loadMessages, MAX_MERGED_PARTITIONS, PAGE_SIZES, parseMessagesQuery } from './data';
+import { loadMessages, loadPartitions, MAX_MERGED_PARTITIONS, PAGE_SIZES, parseMessagesQuery, type MessagesPage } from './data';
 import { LiveTail } from './live-tail';
 import { MessagesView } from './messages-view';
 import { SeekForm } from './seek-form';
@@ -27,14 +27,31 @@ export default async function MessagesPage({
   const query = parseMessagesQuery(await searchParams);
   const path = `/topics/${encodeURIComponent(topic)}/messages`;
   const write: PermissionCheck = { resource_type: 'TOPIC', resource_name: topic, operation: 'WRITE' };
-  let page;
-  let canWrite = true;
+  let page: MessagesPage;
+  let readError: unknown = null;
+  const allowed = permissions([write]).catch(() => [true]);
   try {
-    [page, [canWrite]] = await Promise.all([loadMessages(topic, query), permissions([write]).catch(() => [true])]);
+    page = await loadMessages(topic, query);
   } catch (error) {
     unstable_rethrow(error);
-    return <ErrorBox error={error} title="The broker refused to read this topic" />;
+    // Without READ the records stay hidden, but a user who may write still gets the produce form.
+    readError = error;
+    try {
+      page = {
+        rows: [],
+        direction: 'backward',
+        partitions: await loadPartitions(topic),
+        newer: null,
+        older: null,
+        omitted: 0,
+        timestampType: undefined,
+      };
+    } catch (describeError) {
+      unstable_rethrow(describeError);
+      return <ErrorBox error={error} title="The broker refused to read this topic" />;
+    }
   }
+  const [canWrite] = await allowed;
   const partitionIds = page.partitions.map((p) => p.partition_id);
   const link = (name: 'from' | 'before', positions: string) => {
     const q = new URLSearchParams({ p: String(query.p), limit: String(query.limit), [name]: positions });
@@ -73,6 +90,7 @@ export default async function MessagesPage({
           them.
         </Notice>
       ) : null}
+      {readError ? <ErrorBox error={readError} title="The broker refused to read this topic" /> : null}
       <MessagesView
         topic={topic}
         rows={page.rows}
