@@ -11,6 +11,7 @@ import { HealthController } from './health/health.controller';
 import { HistoryModule } from './history/history.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProduceModule } from './produce/produce.module';
+import { SearchModule } from './search/search.module';
 import { SecurityModule } from './security/security.module';
 import { StorageModule } from './storage/storage.module';
 import { TopicsModule } from './topics/topics.module';
@@ -34,6 +35,7 @@ export class AppModule {
         ConsumersModule,
         WsModule,
         HistoryModule,
+        SearchModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -76,8 +76,16 @@ export interface BrokerConfig {
   security: SecurityConfig;
   /** The console's history (history/history.service.ts): sampling interval, retention and memory bound. */
   history: { intervalMs: number; retentionMs: number; maxBytes: number };
+  /** Broker-side search (records:search): its one bounded reader. */
+  search: SearchConfig;
   /** Test-only fault injection: while this file exists, log writes fail with ENOSPC (see libs/log io.ts). */
   testEnospcFlagFile: string | undefined;
+}
+
+/** Searches running at once (more: 429/42901), and the stored bytes per second all of them may read together. */
+export interface SearchConfig {
+  concurrency: number;
+  bytesPerSecond: number;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -177,6 +185,8 @@ function brokerSchema(fileLimit: number | undefined) {
       RUNNEL_HISTORY_INTERVAL_MS: integerVar(10_000, 100, 3_600_000),
       RUNNEL_HISTORY_RETENTION_MS: integerVar(24 * 3_600_000, 60_000, 366 * 24 * 3_600_000),
       RUNNEL_HISTORY_MAX_BYTES: integerVar(256 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
+      RUNNEL_SEARCH_CONCURRENCY: integerVar(2, 1, 1000),
+      RUNNEL_SEARCH_BYTES_PER_SEC: integerVar(64 * 1024 * 1024, 1024, Number.MAX_SAFE_INTEGER),
     })
     .transform((v) => ({ ...v, fileLimit }));
 }
@@ -234,6 +244,7 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv, fileLimit: number | und
     testEnospcFlagFile: v.RUNNEL_TEST_ENOSPC_FLAG_FILE || undefined,
     security: securityConfigOf(v),
     history: { intervalMs: v.RUNNEL_HISTORY_INTERVAL_MS, retentionMs: v.RUNNEL_HISTORY_RETENTION_MS, maxBytes: v.RUNNEL_HISTORY_MAX_BYTES },
+    search: { concurrency: v.RUNNEL_SEARCH_CONCURRENCY, bytesPerSecond: v.RUNNEL_SEARCH_BYTES_PER_SEC },
   };
 }
 
