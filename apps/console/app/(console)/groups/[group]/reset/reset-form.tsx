@@ -34,9 +34,9 @@ interface ResetRequest {
 const TARGETS: { kind: TargetKind; label: string; hint: string }[] = [
   { kind: 'earliest', label: 'Earliest', hint: 'the oldest record still in the log' },
   { kind: 'latest', label: 'Latest', hint: 'the end of the log: skip everything not consumed yet' },
-  { kind: 'offset', label: 'Offset', hint: 'one offset for every chosen partition (kept inside the log)' },
-  { kind: 'timestamp', label: 'Timestamp', hint: 'the first record at or after a time (the time index finds it)' },
-  { kind: 'shift_by', label: 'Shift by', hint: 'move the committed offset forward (positive) or back (negative)' },
+  { kind: 'offset', label: 'An offset', hint: 'one offset for every chosen partition (kept inside the log)' },
+  { kind: 'timestamp', label: 'A time', hint: 'the first record at or after a time (the time index finds it)' },
+  { kind: 'shift_by', label: 'A shift', hint: 'move the committed offset forward (positive) or back (negative)' },
 ];
 
 const topicPath = (topic: string) => `/v3/clusters/-/topics/${encodeURIComponent(topic)}`;
@@ -233,9 +233,12 @@ export function ResetForm({
           <legend className="text-sm font-medium text-zinc-800 dark:text-zinc-200">Reset to</legend>
           {TARGETS.map((t) => (
             <div key={t.kind} className="flex flex-wrap items-center gap-3">
-              <label htmlFor={`${ids}-${t.kind}`} className="inline-flex w-32 items-center gap-2 text-sm text-zinc-800 dark:text-zinc-200">
+              <label
+                htmlFor={`${ids}-to-${t.kind}`}
+                className="inline-flex w-32 items-center gap-2 text-sm text-zinc-800 dark:text-zinc-200"
+              >
                 <input
-                  id={`${ids}-${t.kind}`}
+                  id={`${ids}-to-${t.kind}`}
                   type="radio"
                   name="target"
                   value={t.kind}
