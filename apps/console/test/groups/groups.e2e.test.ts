@@ -3,7 +3,9 @@ import type { Browser, Page } from 'playwright-core';
 import { Instance } from '../../../broker/test/consumers/consumer-support';
 import { eventually } from '../../../broker/test/support/acl-helpers';
 import { jsonCall } from '../../../broker/test/support/json-call';
-import { createTopicOn, produceStrings } from '../../../broker/test/support/topic-helpers';
+import { createTopicOn } from '../../../broker/test/support/topic-helpers';
+import { encodeRecordBatch } from '@runnel/protocol';
+import { formatTime } from '../../lib/format';
 import { launchBrowser } from '../support/browser';
 import { startStack, type Stack } from '../support/console-process';
 
@@ -18,6 +20,27 @@ import { startStack, type Stack } from '../support/console-process';
 let browser: Browser;
 let stack: Stack;
 const members: Instance[] = [];
+
+/** Records of both partitions are a minute apart from T0 (offset i at T0 + i min), so lag in time is known. */
+const T0 = Math.floor((Date.now() - 3_600_000) / 1000) * 1000;
+const at = (offset: number) => T0 + offset * 60_000;
+
+async function produceTimed(partition: number, count: number): Promise<void> {
+  const batch = encodeRecordBatch({
+    records: Array.from({ length: count }, (_, i) => ({
+      timestamp: at(i),
+      key: null,
+      value: Buffer.from(`p${partition}-${i}`),
+      headers: [],
+    })),
+  });
+  const answer = await fetch(`${stack.broker.baseUrl}/v3/clusters/-/topics/orders/partitions/${partition}/batches`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.kafka.record-batch' },
+    body: batch,
+  });
+  expect(answer.status).toBe(200);
+}
 
 const groupsUrl = (route = '') => `${stack.broker.baseUrl}/v3/clusters/-/consumer-groups${route}`;
 
@@ -46,18 +69,8 @@ beforeAll(async () => {
   browser = await launchBrowser();
   stack = await startStack({ brokerEnv: { RUNNEL_HISTORY_INTERVAL_MS: '200' } });
   await createTopicOn(stack.broker, 'orders', 2);
-  await produceStrings(
-    stack.broker,
-    'orders',
-    0,
-    Array.from({ length: 10 }, (_, i) => `a${i}`),
-  );
-  await produceStrings(
-    stack.broker,
-    'orders',
-    1,
-    Array.from({ length: 10 }, (_, i) => `b${i}`),
-  );
+  await produceTimed(0, 10);
+  await produceTimed(1, 10);
   // "billing": an HTTP consumer assigned both partitions commits 3 and 5, then leaves: an empty group lagging 7 + 5.
   const billing = await Instance.create(stack.broker, 'billing', { 'enable.auto.commit': false });
   const partitions = [0, 1].map((partition) => ({ topic: 'orders', partition }));
@@ -94,6 +107,13 @@ describe('consumer group pages', () => {
     const billing = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'billing', exact: true }) });
     // The lag is the history sampler's latest: reload until it has sampled the commits.
     await openUntil(page, '/groups', async () => (await billing.getByTestId('lag').textContent()) === '12', 'billing to lag 12 records');
+    // Lag in time: the newest record (offset 9) is 6 minutes after the first not consumed on partition 0 (offset 3).
+    await openUntil(
+      page,
+      '/groups',
+      async () => (await billing.getByTestId('lag-time').textContent()) === '6 min 0 s',
+      'billing to lag 6 min',
+    );
     expect(await billing.textContent()).toContain('EMPTY');
     expect(await billing.textContent()).toContain('orders');
     const live = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'live', exact: true }) });
@@ -126,20 +146,20 @@ describe('consumer group pages', () => {
   it('announces a group created while the list is open, and shows it after a refresh', async () => {
     const page = await browser.newPage();
     await page.goto(`${stack.console.baseUrl}/groups`);
-    await page.getByRole('link', { name: 'billing', exact: true }).waitFor();
-    // The watch starts once the page's socket is open: create groups until one is announced.
-    let n = 0;
-    await eventually(
-      async () => {
-        const reset = await jsonCall('POST', groupsUrl(`/audit-${++n}/offsets:reset`), { topic: 'orders', to: 'earliest' });
-        expect(reset.status).toBe(200);
-        return (await page.getByText(/^\d+ new groups?$/).count()) > 0;
-      },
-      20_000,
-      'the new group to be announced',
-    );
+    await page.getByText('Live updates on').waitFor();
+    // An offset reset of an unknown group creates it (as Kafka's tool does): the page counts it.
+    const reset = await jsonCall('POST', groupsUrl('/audit/offsets:reset'), { topic: 'orders', to: 'earliest' });
+    expect(reset.status).toBe(200);
+    await page.getByText('1 new group', { exact: true }).waitFor();
+    expect(await page.getByRole('link', { name: 'audit', exact: true }).count()).toBe(0);
     await page.getByRole('button', { name: 'Refresh' }).click();
-    await page.getByRole('link', { name: 'audit-1', exact: true }).waitFor();
+    await page.getByRole('link', { name: 'audit', exact: true }).waitFor();
+    expect(await page.getByText('1 new group', { exact: true }).count()).toBe(0);
+
+    // Deleted elsewhere: its row says so until the next refresh.
+    expect((await jsonCall('DELETE', groupsUrl('/audit'))).status).toBe(204);
+    const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'audit', exact: true }) });
+    await row.getByText('DELETED').waitFor();
     await page.close();
   });
 
@@ -150,10 +170,12 @@ describe('consumer group pages', () => {
     const lags = page.getByRole('table', { name: 'Lag of every partition the group committed or owns' });
     const p0 = lags.getByRole('row').nth(1);
     const p1 = lags.getByRole('row').nth(2);
-    expect((await p0.getByRole('cell').allTextContents()).slice(0, 5)).toEqual(['orders', '0', '3', '10', '7']);
-    expect((await p1.getByRole('cell').allTextContents()).slice(0, 5)).toEqual(['orders', '1', '5', '10', '5']);
+    expect((await p0.getByRole('cell').allTextContents()).slice(0, 6)).toEqual(['orders', '0', '3', '10', '7', '6 min 0 s']);
+    expect((await p1.getByRole('cell').allTextContents()).slice(0, 6)).toEqual(['orders', '1', '5', '10', '5', '4 min 0 s']);
     await page.getByText('No members: nobody consumes with this group now.').waitFor();
-    await page.getByText('Total lag (records)').first().waitFor();
+    // The charts draw the broker's lag history; their text alternative names the latest values.
+    expect(await page.getByRole('img', { name: /^Total lag \(records\)\. Latest total lag: 12\.$/ }).count()).toBe(1);
+    expect(await page.getByRole('img', { name: /^Lag in time\. Latest behind the newest record: 6 min 0 s\.$/ }).count()).toBe(1);
 
     // A group with a member lists it with its partitions; it cannot be deleted while it has one.
     await page.goto(`${stack.console.baseUrl}/groups/live`);
@@ -197,6 +219,23 @@ describe('consumer group pages', () => {
     await page.getByText('Offsets reset: 1 partition of orders now start at the new offsets.').waitFor();
     expect(await committed('billing', 'orders')).toEqual({ 0: 0, 1: 8 });
     await page.close();
+
+    // To a time, written in the user's zone: the first record at or after it.
+    const context = await browser.newContext();
+    await context.addCookies([{ name: 'runnel_tz', value: 'Asia/Tokyo', url: stack.console.baseUrl }]);
+    const tokyo = await context.newPage();
+    await tokyo.goto(`${stack.console.baseUrl}/groups/billing/reset`);
+    await tokyo.getByRole('radio', { name: 'A time' }).check();
+    await tokyo.getByRole('textbox', { name: 'Time (Asia/Tokyo)' }).fill(formatTime(at(5) - 30_000, 'Asia/Tokyo').slice(0, 19));
+    await tokyo.getByRole('button', { name: 'Preview' }).click();
+    const byTime = tokyo.getByRole('region', { name: 'Preview' });
+    await byTime.waitFor();
+    expect(await byTime.getByTestId('offset-0').textContent()).toBe('0 → 5');
+    expect(await byTime.getByTestId('offset-1').textContent()).toBe('8 → 5');
+    await tokyo.getByRole('button', { name: 'Apply reset' }).click();
+    await tokyo.getByText('Offsets reset: 2 partitions of orders now start at the new offsets.').waitFor();
+    expect(await committed('billing', 'orders')).toEqual({ 0: 5, 1: 5 });
+    await context.close();
   });
 
   it("shows the broker's 40901 message when the group has members", async () => {
@@ -230,6 +269,13 @@ describe('consumer group pages', () => {
     expect(gone.body.error_code).toBe(40404);
     await page.getByRole('link', { name: 'live', exact: true }).waitFor();
     expect(await page.getByRole('link', { name: 'billing', exact: true }).count()).toBe(0);
+
+    // The list follows the change stream in place: the live group empties when its consumer leaves.
+    const live = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'live', exact: true }) });
+    expect(await live.textContent()).toContain('STABLE');
+    await page.getByText('Live updates on').waitFor();
+    expect((await members.pop()!.call('DELETE', '')).status).toBe(204);
+    await live.getByText('EMPTY').waitFor();
     await page.close();
   });
 });

@@ -11,6 +11,9 @@ export default function Loading() {
         <Skeleton className="h-[3.75rem] w-72" />
         <Skeleton className="h-[3.75rem] w-56" />
       </div>
+      <div className="mb-2 flex h-9 items-center justify-end">
+        <Skeleton className="h-3 w-40" />
+      </div>
       <TableSkeleton rows={12} columns={6} label="Loading consumer groups" />
     </div>
   );

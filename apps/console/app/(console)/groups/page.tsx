@@ -5,7 +5,7 @@ import { Button } from '@/components/ui/button';
 import { Field, Input, Select } from '@/components/ui/field';
 import { PageHeader } from '@/components/ui/page-header';
 import { Pager } from '@/components/ui/pager';
-import { SortHeader, TH, THead, Table } from '@/components/ui/table';
+import { SortHeader, TH } from '@/components/ui/table';
 import { GROUP_STATES, listGroups, listParams, type GroupSummaryPage } from './data';
 import { GroupRows } from './group-rows';
 
@@ -57,8 +57,10 @@ export default async function GroupsPage({ searchParams }: { searchParams: Promi
           Apply
         </Button>
       </form>
-      <Table caption="Consumer groups">
-        <THead>
+      <GroupRows
+        rows={page.data}
+        filtered={Boolean(params.search || params.state)}
+        head={
           <tr>
             <SortHeader label="Group" column="name" params={linkParams} path="/groups" />
             <SortHeader label="State" column="state" params={linkParams} path="/groups" />
@@ -67,9 +69,8 @@ export default async function GroupsPage({ searchParams }: { searchParams: Promi
             <SortHeader label="Lag" column="lag" params={linkParams} path="/groups" className="text-right" />
             <SortHeader label="Lag in time" column="lag_time" params={linkParams} path="/groups" className="text-right" />
           </tr>
-        </THead>
-        <GroupRows rows={page.data} filtered={Boolean(params.search || params.state)} />
-      </Table>
+        }
+      />
       <Pager path="/groups" params={linkParams} next={page.next} total={page.total} shown={page.data.length} />
     </>
   );

@@ -1,5 +1,5 @@
 'use client';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { wsUrl } from '@/lib/client-api';
 
 export interface GroupChange {
@@ -16,10 +16,14 @@ export interface GroupChange {
  * server's proxy with the user's credentials: only groups the user may DESCRIBE arrive). When the
  * broker ends the watch because this page fell behind (42901 "resync"), `onResync` reloads the
  * page's data and the watch starts again; a dropped socket reconnects with a growing delay.
+ * Returns whether the broker is watching for this page now.
  */
-export function useGroupChanges(onChanges: (changes: GroupChange[]) => void, onResync: () => void): void {
+export function useGroupChanges(onChanges: (changes: GroupChange[]) => void, onResync: () => void): boolean {
   const handlers = useRef({ onChanges, onResync });
-  handlers.current = { onChanges, onResync };
+  const [watching, setWatching] = useState(false);
+  useEffect(() => {
+    handlers.current = { onChanges, onResync };
+  });
   useEffect(() => {
     let socket: WebSocket | null = null;
     let stopped = false;
@@ -40,16 +44,19 @@ export function useGroupChanges(onChanges: (changes: GroupChange[]) => void, onR
         } catch {
           return;
         }
-        if (frame.type === 'changes' && Array.isArray(frame.changes)) {
+        if (frame.type === 'watching') setWatching(true);
+        else if (frame.type === 'changes' && Array.isArray(frame.changes)) {
           const groups = frame.changes.filter((c): c is GroupChange => c.resource === 'group');
           if (groups.length > 0) handlers.current.onChanges(groups);
         } else if (frame.type === 'error' && frame.error_code === 42901) {
+          setWatching(false);
           handlers.current.onResync();
           watch();
         }
       };
       socket.onclose = () => {
         if (stopped) return;
+        setWatching(false);
         retry = setTimeout(connect, delay);
         delay = Math.min(delay * 2, 30_000);
       };
@@ -61,4 +68,5 @@ export function useGroupChanges(onChanges: (changes: GroupChange[]) => void, onR
       socket?.close();
     };
   }, []);
+  return watching;
 }
