@@ -9,7 +9,7 @@ import { EmptyRow, TBody, TD, TH, THead, TR, Table } from '@/components/ui/table
 import { Time } from '@/components/ui/time';
 import { formatDuration, formatNumber } from '@/lib/format';
 import { timeZone } from '@/lib/settings';
-import { coordinatorId, getGroup, getLagHistory, getLags, groupPermissions } from '../data';
+import { coordinatorId, getGroup, getLagHistory, getLags, groupPermissions, type LagHistory } from '../data';
 import { StateBadge } from '../group-rows';
 import { DeleteGroup } from './delete-group';
 
@@ -43,7 +43,12 @@ export default async function GroupPage({
   let loaded;
   try {
     const since = Date.now() - range.ms;
-    loaded = await Promise.all([getGroup(name), getLags(name), getLagHistory(name, since), groupPermissions(name)]);
+    // The charts are extra: a history the broker cannot serve leaves the rest of the page.
+    const history = getLagHistory(name, since).catch((error: unknown) => {
+      unstable_rethrow(error);
+      return error;
+    });
+    loaded = await Promise.all([getGroup(name), getLags(name), history, groupPermissions(name)]);
   } catch (error) {
     unstable_rethrow(error);
     return (
@@ -53,7 +58,9 @@ export default async function GroupPage({
       </>
     );
   }
-  const [group, lags, history, allowed] = loaded;
+  const [group, lags, historyOrError, allowed] = loaded;
+  const historyError = isHistory(historyOrError) ? null : historyOrError;
+  const history: LagHistory = isHistory(historyOrError) ? historyOrError : { resolution_ms: NaN, retention_ms: NaN, data: [] };
   const latest = history.data.at(-1);
   const lagMs = new Map((latest?.partitions ?? []).map((p) => [`${p.topic_name}\u0000${p.partition_id}`, p.lag_ms]));
   const totalLag = lags.reduce((sum, l) => sum + l.lag, 0);
@@ -184,6 +191,7 @@ export default async function GroupPage({
           </nav>
         }
       >
+        {historyError ? <ErrorBox error={historyError} title="The broker could not give this group's lag history" /> : null}
         <div className="grid gap-4 lg:grid-cols-2">
           <LineChart
             title="Total lag (records)"
@@ -202,9 +210,11 @@ export default async function GroupPage({
             ]}
           />
         </div>
-        <p className="text-xs text-zinc-500 dark:text-zinc-400">
-          Sampled by the broker every {formatDuration(history.resolution_ms)}, kept for {formatDuration(history.retention_ms)}.
-        </p>
+        {historyError ? null : (
+          <p className="text-xs text-zinc-500 dark:text-zinc-400">
+            Sampled by the broker every {formatDuration(history.resolution_ms)}, kept for {formatDuration(history.retention_ms)}.
+          </p>
+        )}
       </Section>
 
       <Section title="Delete the group">
@@ -212,6 +222,10 @@ export default async function GroupPage({
       </Section>
     </>
   );
+}
+
+function isHistory(value: unknown): value is LagHistory {
+  return typeof value === 'object' && value !== null && Array.isArray((value as LagHistory).data);
 }
 
 /** `orders: 0, 1, 2; payments: 4`. */
