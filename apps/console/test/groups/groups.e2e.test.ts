@@ -163,6 +163,20 @@ describe('consumer group pages', () => {
     await page.close();
   });
 
+  it('opens a group whose id has spaces, a slash and a percent sign', async () => {
+    const odd = 'team a/b 100%';
+    expect((await jsonCall('POST', groupsUrl(`/${encodeURIComponent(odd)}/offsets:reset`), { topic: 'orders', to: 'latest' })).status).toBe(
+      200,
+    );
+    const page = await browser.newPage();
+    await page.goto(`${stack.console.baseUrl}/groups?search=${encodeURIComponent('a/b 100%')}`);
+    await page.getByRole('link', { name: odd, exact: true }).click();
+    await page.getByRole('heading', { name: odd, exact: true }).waitFor();
+    const rows = page.getByRole('table', { name: 'Lag of every partition the group committed or owns' }).getByRole('row');
+    expect((await rows.nth(1).getByRole('cell').allTextContents()).slice(0, 5)).toEqual(['orders', '0', '10', '10', '0']);
+    await page.close();
+  });
+
   it('shows a group with its members, per-partition lag and lag charts', async () => {
     const page = await browser.newPage();
     await page.goto(`${stack.console.baseUrl}/groups/billing`);

@@ -144,3 +144,16 @@ export function coordinatorId(group: GroupDetail): string {
   const match = /\/brokers\/([^/]+)$/.exec(group.coordinator?.related ?? '');
   return match ? decodeURIComponent(match[1]) : '—';
 }
+
+/**
+ * The group id of a `[group]` route segment. Next.js hands the page the segment still
+ * percent-encoded (`team%20a%2Fb`); a segment that is not valid encoding is taken as written, so
+ * a malformed address shows "group ... does not exist" rather than failing.
+ */
+export function groupParam(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -9,12 +9,12 @@ import { EmptyRow, TBody, TD, TH, THead, TR, Table } from '@/components/ui/table
 import { Time } from '@/components/ui/time';
 import { formatDuration, formatNumber } from '@/lib/format';
 import { timeZone } from '@/lib/settings';
-import { coordinatorId, getGroup, getLagHistory, getLags, groupPermissions, type LagHistory } from '../data';
+import { coordinatorId, getGroup, groupParam, getLagHistory, getLags, groupPermissions, type LagHistory } from '../data';
 import { StateBadge } from '../group-rows';
 import { DeleteGroup } from './delete-group';
 
 export async function generateMetadata({ params }: { params: Promise<{ group: string }> }): Promise<Metadata> {
-  return { title: `Group ${decodeURIComponent((await params).group)}` };
+  return { title: `Group ${groupParam((await params).group)}` };
 }
 
 const RANGES: Record<string, { label: string; ms: number }> = {
@@ -35,7 +35,7 @@ export default async function GroupPage({
   params: Promise<{ group: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const name = decodeURIComponent((await params).group);
+  const name = groupParam((await params).group);
   const rangeKey = String((await searchParams).range ?? '1h');
   const range = RANGES[rangeKey] ?? RANGES['1h'];
   const zone = await timeZone();

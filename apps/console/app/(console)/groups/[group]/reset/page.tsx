@@ -2,11 +2,11 @@ import type { Metadata } from 'next';
 import { unstable_rethrow } from 'next/navigation';
 import { ErrorBox, Notice } from '@/components/ui/error-box';
 import { PageHeader } from '@/components/ui/page-header';
-import { getGroup, getLags, groupPermissions } from '../../data';
+import { getGroup, getLags, groupParam, groupPermissions } from '../../data';
 import { ResetForm } from './reset-form';
 
 export async function generateMetadata({ params }: { params: Promise<{ group: string }> }): Promise<Metadata> {
-  return { title: `Reset offsets of ${decodeURIComponent((await params).group)}` };
+  return { title: `Reset offsets of ${groupParam((await params).group)}` };
 }
 
 /**
@@ -21,7 +21,7 @@ export default async function ResetPage({
   params: Promise<{ group: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const name = decodeURIComponent((await params).group);
+  const name = groupParam((await params).group);
   const wanted = (await searchParams).topic;
   const crumbs = [
     { href: '/groups', label: 'Consumer groups' },
