@@ -17,6 +17,9 @@ export async function generateMetadata({ params }: { params: Promise<{ group: st
   return { title: `Group ${groupParam((await params).group)}` };
 }
 
+/** The broker answers every partition's lag at once; the page draws at most this many rows. */
+const MAX_LAG_ROWS = 1000;
+
 const RANGES: Record<string, { label: string; ms: number }> = {
   '1h': { label: '1 hour', ms: 3_600_000 },
   '6h': { label: '6 hours', ms: 6 * 3_600_000 },
@@ -154,7 +157,7 @@ export default async function GroupPage({
             {lags.length === 0 ? (
               <EmptyRow columns={7}>The group has committed no offsets and owns no partitions.</EmptyRow>
             ) : (
-              lags.map((l) => (
+              lags.slice(0, MAX_LAG_ROWS).map((l) => (
                 <TR key={`${l.topic_name}-${l.partition_id}`}>
                   <TD>
                     <Link href={`/topics/${encodeURIComponent(l.topic_name)}`} className="text-blue-700 hover:underline dark:text-blue-400">
@@ -172,6 +175,11 @@ export default async function GroupPage({
             )}
           </TBody>
         </Table>
+        {lags.length > MAX_LAG_ROWS ? (
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">
+            The first {formatNumber(MAX_LAG_ROWS)} of {formatNumber(lags.length)} partitions (by topic, then partition) are shown.
+          </p>
+        ) : null}
       </Section>
 
       <Section
