@@ -8,6 +8,7 @@ import { ConsumeModule } from './consume/consume.module';
 import { ConsumersModule } from './consumers/consumers.module';
 import { GroupsModule } from './groups/groups.module';
 import { HealthController } from './health/health.controller';
+import { HistoryModule } from './history/history.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProduceModule } from './produce/produce.module';
 import { SecurityModule } from './security/security.module';
@@ -32,6 +33,7 @@ export class AppModule {
         ConsumeModule,
         ConsumersModule,
         WsModule,
+        HistoryModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -74,6 +74,8 @@ export interface BrokerConfig {
   advertisedUrl: string | undefined;
   /** Authentication, ACLs, TLS, quotas and the audit log (DESIGN.md "Security"). */
   security: SecurityConfig;
+  /** The console's history (history/history.service.ts): sampling interval, retention and memory bound. */
+  history: { intervalMs: number; retentionMs: number; maxBytes: number };
   /** Test-only fault injection: while this file exists, log writes fail with ENOSPC (see libs/log io.ts). */
   testEnospcFlagFile: string | undefined;
 }
@@ -172,6 +174,9 @@ function brokerSchema(fileLimit: number | undefined) {
       RUNNEL_QUOTA_WINDOW_SIZE_MS: integerVar(1000, 10, 3_600_000),
       RUNNEL_QUOTA_MAX_DELAY_MS: integerVar(30_000, 0, INT32_MAX),
       RUNNEL_WATCH_QUEUE_MAX: integerVar(10_000, 1, 1_000_000),
+      RUNNEL_HISTORY_INTERVAL_MS: integerVar(10_000, 100, 3_600_000),
+      RUNNEL_HISTORY_RETENTION_MS: integerVar(24 * 3_600_000, 60_000, 366 * 24 * 3_600_000),
+      RUNNEL_HISTORY_MAX_BYTES: integerVar(256 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
     })
     .transform((v) => ({ ...v, fileLimit }));
 }
@@ -228,6 +233,7 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv, fileLimit: number | und
     advertisedUrl: v.RUNNEL_ADVERTISED_URL,
     testEnospcFlagFile: v.RUNNEL_TEST_ENOSPC_FLAG_FILE || undefined,
     security: securityConfigOf(v),
+    history: { intervalMs: v.RUNNEL_HISTORY_INTERVAL_MS, retentionMs: v.RUNNEL_HISTORY_RETENTION_MS, maxBytes: v.RUNNEL_HISTORY_MAX_BYTES },
   };
 }
 

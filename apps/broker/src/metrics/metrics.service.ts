@@ -196,6 +196,20 @@ export class MetricsService {
     this.wsSubscriptions.dec();
   }
 
+  /** Records and bytes produced so far per topic (counters since start), for the console's history. */
+  async producedByTopic(): Promise<Map<string, { records: number; bytes: number }>> {
+    const byTopic = new Map<string, { records: number; bytes: number }>();
+    for (const v of (await this.producedRecords.get()).values) {
+      const topic = String(v.labels.topic);
+      byTopic.set(topic, { records: v.value, bytes: byTopic.get(topic)?.bytes ?? 0 });
+    }
+    for (const v of (await this.producedBytes.get()).values) {
+      const topic = String(v.labels.topic);
+      byTopic.set(topic, { records: byTopic.get(topic)?.records ?? 0, bytes: v.value });
+    }
+    return byTopic;
+  }
+
   /** Totals across topics, for the rolling stats history. */
   async totals(): Promise<{ producedRecords: number; producedBytes: number; fetchedRecords: number; fetchedBytes: number }> {
     const sum = async (counter: Counter<string>): Promise<number> => (await counter.get()).values.reduce((total, v) => total + v.value, 0);

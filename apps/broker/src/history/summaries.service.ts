@@ -1,0 +1,238 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { GroupDescription } from '@runnel/groups';
+import { ReplicaManager } from '@runnel/replication';
+import { REPLICA_MANAGER } from '../config/tokens';
+import { GroupsService } from '../groups/groups.service';
+import { AccessControl } from '../security/access-control.service';
+import type { Caller } from '../security/caller';
+import { TopicsService } from '../topics/topics.service';
+import { HistoryService } from './history.service';
+import { PageRow, invalidParameter, parseListQuery, pageOf } from './summary-pages';
+
+/**
+ * The console's list views and charts (contracts §3): topic-summaries and
+ * consumer-group-summaries (search, sort, filter and paging on the server, over the topics and
+ * groups the caller may DESCRIBE only), a topic's stats history and a group's lag history.
+ * Live values (throughput, lag, lag in time) are the history sampler's latest, so sorting 10,000
+ * groups by lag reads no log; sizes, record counts, states and members are read live.
+ *
+ * Authorization (AccessControl): lists filter by DESCRIBE on each topic / group before counting;
+ * a history needs DESCRIBE on its topic or group (40301 before existence is looked at, as every
+ * describe), and a group's per-partition history holds only topics the caller may DESCRIBE.
+ */
+export interface TopicSummary {
+  topic_name: string;
+  is_internal: boolean;
+  partitions_count: number;
+  replication_factor: number;
+  size_bytes: number;
+  records: number;
+  produced_records_per_sec: number;
+  produced_bytes_per_sec: number;
+}
+
+export interface GroupSummary {
+  consumer_group_id: string;
+  state: string;
+  members: number;
+  topics: string[];
+  total_lag: number;
+  lag_ms: number | null;
+}
+
+export interface SummaryList<T> {
+  kind: string;
+  data: T[];
+  total: number;
+  next: string | null;
+}
+
+type RawQuery = Record<string, string | string[] | undefined>;
+
+const TOPIC_SORTS = ['name', 'size', 'partitions', 'throughput'] as const;
+const GROUP_SORTS = ['name', 'state', 'members', 'lag', 'lag_time'] as const;
+const GROUP_STATES = ['EMPTY', 'STABLE', 'DEAD', 'PREPARING_REBALANCE', 'COMPLETING_REBALANCE', 'UNKNOWN'];
+
+@Injectable()
+export class SummariesService {
+  constructor(
+    @Inject(REPLICA_MANAGER) private readonly replicas: ReplicaManager,
+    private readonly topics: TopicsService,
+    private readonly groups: GroupsService,
+    private readonly access: AccessControl,
+    private readonly history: HistoryService,
+  ) {}
+
+  topicSummaries(caller: Caller, cid: string, raw: RawQuery): SummaryList<TopicSummary> {
+    this.topics.checkCluster(cid);
+    const includeInternal = booleanParam(raw, 'include_internal', false);
+    const query = parseListQuery(raw, TOPIC_SORTS, { include_internal: String(includeInternal) });
+    const needle = query.search.toLowerCase();
+    const rows: (PageRow & { topic: ReturnType<TopicsService['get']> })[] = [];
+    for (const topic of this.topics.listVisible(caller, { includeInternal })) {
+      if (needle && !topic.name.toLowerCase().includes(needle)) continue;
+      let value: number | string = topic.name;
+      if (query.sort === 'size') value = this.sizeOf(topic.name, topic.partitionsCount).size;
+      else if (query.sort === 'partitions') value = topic.partitionsCount;
+      else if (query.sort === 'throughput') value = this.history.topicRates(topic.name).bytesPerSec;
+      rows.push({ name: topic.name, value, topic });
+    }
+    const page = pageOf(rows, query);
+    return {
+      kind: 'RunnelTopicSummaryList',
+      data: page.rows.map(({ topic }) => {
+        const { size, records } = this.sizeOf(topic.name, topic.partitionsCount);
+        const rates = this.history.topicRates(topic.name);
+        return {
+          topic_name: topic.name,
+          is_internal: topic.isInternal,
+          partitions_count: topic.partitionsCount,
+          replication_factor: topic.replicationFactor,
+          size_bytes: size,
+          records,
+          produced_records_per_sec: rates.recordsPerSec,
+          produced_bytes_per_sec: rates.bytesPerSec,
+        };
+      }),
+      total: page.total,
+      next: page.next,
+    };
+  }
+
+  groupSummaries(caller: Caller, cid: string, raw: RawQuery): SummaryList<GroupSummary> {
+    this.topics.checkCluster(cid);
+    const rawState = stringParam(raw, 'state');
+    const state = rawState ? rawState.toUpperCase() : '';
+    if (state && !GROUP_STATES.includes(state)) throw invalidParameter(`state must be one of ${GROUP_STATES.join(', ')}`);
+    const query = parseListQuery(raw, GROUP_SORTS, { state });
+    const needle = query.search.toLowerCase();
+    const rows: (PageRow & { group: GroupDescription })[] = [];
+    for (const group of this.groups.listVisible(caller)) {
+      if (needle && !group.groupId.toLowerCase().includes(needle)) continue;
+      if (state && group.state !== state) continue;
+      let value: number | string = group.groupId;
+      if (query.sort === 'state') value = group.state;
+      else if (query.sort === 'members') value = group.members.length;
+      else if (query.sort === 'lag') value = this.history.groupLag(group.groupId)?.totalLag ?? -1;
+      else if (query.sort === 'lag_time') value = this.history.groupLag(group.groupId)?.lagMs ?? -1;
+      rows.push({ name: group.groupId, value, group });
+    }
+    const page = pageOf(rows, query);
+    return {
+      kind: 'RunnelConsumerGroupSummaryList',
+      data: page.rows.map(({ group }) => {
+        const lag = this.history.groupLag(group.groupId);
+        const { topics, totalLag } = this.liveTopicsAndLag(caller, group);
+        return {
+          consumer_group_id: group.groupId,
+          state: group.state,
+          members: group.members.length,
+          topics,
+          total_lag: lag?.totalLag ?? totalLag,
+          lag_ms: lag ? lag.lagMs : null,
+        };
+      }),
+      total: page.total,
+      next: page.next,
+    };
+  }
+
+  /** `GET /topics/{topic}/stats`: 40301 without DESCRIBE, 40403 for an unknown topic. */
+  topicStats(caller: Caller, cid: string, topic: string, raw: RawQuery) {
+    this.topics.checkCluster(cid);
+    const since = sinceParam(raw);
+    this.topics.describe(caller, topic);
+    const { resolutionMs, points } = this.history.topicHistory(topic, since);
+    return {
+      kind: 'RunnelTopicStats',
+      resolution_ms: resolutionMs,
+      retention_ms: this.history.retentionMs,
+      data: points.map(({ timestamp, values: [recordsPerSec, bytesPerSec, size, records] }) => ({
+        timestamp,
+        produced_records_per_sec: recordsPerSec,
+        produced_bytes_per_sec: bytesPerSec,
+        size_bytes: size,
+        records,
+      })),
+    };
+  }
+
+  /** `GET /consumer-groups/{g}/lag-history`: 40301 without DESCRIBE on the group, 40404 for an unknown group. */
+  lagHistory(caller: Caller, cid: string, group: string, raw: RawQuery) {
+    this.topics.checkCluster(cid);
+    const since = sinceParam(raw);
+    this.groups.describeFor(caller, group);
+    const { total, partitions } = this.history.groupHistory(group, since);
+    const visible = partitions.filter((p) => this.access.allows(caller, 'DESCRIBE', 'TOPIC', p.topic));
+    visible.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+    const byTime = visible.map((p) => new Map(p.points.map((point) => [point.timestamp, point.values])));
+    return {
+      kind: 'RunnelGroupLagHistory',
+      resolution_ms: total.resolutionMs,
+      retention_ms: this.history.retentionMs,
+      data: total.points.map(({ timestamp, values: [totalLag, lagMs] }) => ({
+        timestamp,
+        total_lag: totalLag,
+        lag_ms: lagMs,
+        partitions: visible.flatMap((p, i) => {
+          const values = byTime[i].get(timestamp);
+          return values ? [{ topic_name: p.topic, partition_id: p.partition, lag: values[0], lag_ms: values[1] }] : [];
+        }),
+      })),
+    };
+  }
+
+  private sizeOf(topic: string, partitions: number): { size: number; records: number } {
+    let size = 0;
+    let records = 0;
+    for (let p = 0; p < partitions; p++) {
+      const partition = this.replicas.get(topic, p);
+      if (!partition) continue;
+      size += partition.sizeBytes;
+      records += partition.highWatermark - partition.logStartOffset;
+    }
+    return { size, records };
+  }
+
+  /** The group's topics the caller may DESCRIBE (committed or assigned) and its lag now, for a row not sampled yet. */
+  private liveTopicsAndLag(caller: Caller, group: GroupDescription): { topics: string[]; totalLag: number } {
+    const offsets = new Map<string, number | undefined>();
+    for (const c of this.groups.committedOffsets(group.groupId)) offsets.set(`${c.topic}\u0000${c.partition}`, c.offset);
+    for (const m of group.members)
+      for (const p of m.assignment)
+        if (!offsets.has(`${p.topic}\u0000${p.partition}`)) offsets.set(`${p.topic}\u0000${p.partition}`, undefined);
+    const topics = new Set<string>();
+    let totalLag = 0;
+    for (const [key, committed] of offsets) {
+      const [topic, partitionText] = key.split('\u0000');
+      const partition = this.replicas.get(topic, Number(partitionText));
+      if (!partition) continue;
+      if (this.access.allows(caller, 'DESCRIBE', 'TOPIC', topic)) topics.add(topic);
+      const start = partition.logStartOffset as number;
+      totalLag += Math.max(0, (partition.highWatermark as number) - Math.max(committed ?? start, start));
+    }
+    return { topics: [...topics].sort(), totalLag };
+  }
+}
+
+function stringParam(raw: RawQuery, name: string): string | undefined {
+  const value = raw[name];
+  if (Array.isArray(value)) throw invalidParameter(`${name} must be given once`);
+  return value;
+}
+
+function booleanParam(raw: RawQuery, name: string, fallback: boolean): boolean {
+  const value = stringParam(raw, name);
+  if (value === undefined || value === '') return fallback;
+  if (value !== 'true' && value !== 'false') throw invalidParameter(`${name} must be true or false`);
+  return value === 'true';
+}
+
+function sinceParam(raw: RawQuery): number {
+  const value = stringParam(raw, 'since');
+  if (value === undefined || value === '') return 0;
+  if (!/^\d{1,16}$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw invalidParameter('since must be a time in epoch milliseconds (a non-negative integer)');
+  }
+  return Number(value);
+}
