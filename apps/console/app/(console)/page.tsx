@@ -32,7 +32,11 @@ export default async function OverviewPage() {
       <dl className="grid grid-cols-2 gap-4 md:grid-cols-5">
         <Stat
           label="Health"
-          value={<span className={ready.ok ? 'text-green-700 dark:text-green-400' : 'text-red-700 dark:text-red-400'}>{ready.ok ? 'Ready' : 'Unavailable'}</span>}
+          value={
+            <span className={ready.ok ? 'text-green-700 dark:text-green-400' : 'text-red-700 dark:text-red-400'}>
+              {ready.ok ? 'Ready' : 'Unavailable'}
+            </span>
+          }
           hint={ready.ok ? (ready.warnings.length > 0 ? ready.warnings.join('; ') : 'Accepting reads and writes') : ready.message}
         />
         <Stat label="Brokers" value={cluster.data.length} />
@@ -71,7 +75,8 @@ export default async function OverviewPage() {
       </Section>
       <Section title="Throughput and storage">
         <p className="text-xs text-zinc-500 dark:text-zinc-400">
-          From the broker&apos;s own history: one sample every {formatDuration(stats.resolution_ms)}, the last {formatDuration(stats.window_ms)}.
+          From the broker&apos;s own history: one sample every {formatDuration(stats.resolution_ms)}, the last{' '}
+          {formatDuration(stats.window_ms)}.
         </p>
         <div className="grid gap-4 lg:grid-cols-2">
           <LineChart

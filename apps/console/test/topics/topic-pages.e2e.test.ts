@@ -76,7 +76,10 @@ it('edits a config through a diff of the changes, then the broker has it', async
   const after = (await brokerCall(stack.broker, 'GET', `/v3/clusters/-/topics/${T}/configs/retention.ms`)).body;
   expect(after.value).toBe('7200000');
   expect(after.source).toBe('DYNAMIC_TOPIC_CONFIG');
-  await page.getByRole('row', { name: /retention\.ms/ }).getByText('topic override').waitFor();
+  await page
+    .getByRole('row', { name: /retention\.ms/ })
+    .getByText('topic override')
+    .waitFor();
 
   // Back to the default: the diff shows the value it returns to.
   await page.getByRole('button', { name: 'Reset to default retention.ms' }).click();
@@ -122,7 +125,11 @@ it('adds partitions', async () => {
   expect((await brokerCall(stack.broker, 'GET', `/v3/clusters/-/topics/${T}`)).body.partitions_count).toBe(4);
   await page.goto(topicUrl());
   await until(
-    () => page.getByRole('table', { name: `Partitions of ${T}` }).locator('tbody tr').count(),
+    () =>
+      page
+        .getByRole('table', { name: `Partitions of ${T}` })
+        .locator('tbody tr')
+        .count(),
     (n) => n === 4,
     'four partition rows',
   );
@@ -139,7 +146,10 @@ it('shows the cluster overview with health, brokers and recent audit events', as
   await audit.waitFor();
   const all = (await brokerCall(stack.broker, 'GET', '/v3/clusters/-/audit-log?limit=1000')).body.data as { resource: string }[];
   expect(all.length).toBeGreaterThan(25);
-  const newest = all.slice(-10).reverse().map((e) => e.resource);
+  const newest = all
+    .slice(-10)
+    .reverse()
+    .map((e) => e.resource);
   expect(await audit.locator('tbody tr td:nth-child(4)').allTextContents()).toEqual(newest);
 });
 

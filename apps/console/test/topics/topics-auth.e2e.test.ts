@@ -17,7 +17,14 @@ beforeAll(async () => {
   [browser, stack] = await Promise.all([launchBrowser(), startStack({ auth: true })]);
   await createUser(stack.broker, 'viewer');
   await createAcls(stack.broker, [
-    { resource_type: 'TOPIC', resource_name: 'seen-', pattern_type: 'PREFIXED', principal: 'User:viewer', operation: 'DESCRIBE', permission: 'ALLOW' },
+    {
+      resource_type: 'TOPIC',
+      resource_name: 'seen-',
+      pattern_type: 'PREFIXED',
+      principal: 'User:viewer',
+      operation: 'DESCRIBE',
+      permission: 'ALLOW',
+    },
     {
       resource_type: 'TOPIC',
       resource_name: 'seen-',

@@ -102,7 +102,11 @@ export function LiveTopics({ rows, head, caption, empty }: { rows: TopicSummary[
     <>
       <div className="mb-2 flex h-9 items-center justify-between gap-3 text-sm">
         <span className="text-zinc-600 dark:text-zinc-400" data-testid="live-state">
-          {live === 'live' ? 'Live: changes appear as they happen' : live === 'connecting' ? 'Connecting to the change stream…' : 'Not live: reload for changes'}
+          {live === 'live'
+            ? 'Live: changes appear as they happen'
+            : live === 'connecting'
+              ? 'Connecting to the change stream…'
+              : 'Not live: reload for changes'}
         </span>
         {pending > 0 ? (
           <div role="status" className="flex items-center gap-2 text-blue-900 dark:text-blue-200">

@@ -45,7 +45,13 @@ export default async function TopicsPage({ searchParams }: { searchParams: Promi
           <Input id="topic-search" name="search" type="search" defaultValue={params.search ?? ''} placeholder="Part of a name" />
         </Field>
         <div className="flex h-9 items-center">
-          <Checkbox id="topic-internal" name="internal" value="true" defaultChecked={params.internal === 'true'} label="Show internal topics" />
+          <Checkbox
+            id="topic-internal"
+            name="internal"
+            value="true"
+            defaultChecked={params.internal === 'true'}
+            label="Show internal topics"
+          />
         </div>
         {params.sort ? <input type="hidden" name="sort" value={params.sort} /> : null}
         {params.order ? <input type="hidden" name="order" value={params.order} /> : null}

@@ -50,7 +50,14 @@ export const TOPIC_CONFIG_DOCS: TopicConfigDoc[] = [
     min: 14,
     doc: 'the size of one log segment file',
   },
-  { name: 'segment.ms', brokerName: 'log.roll.ms', kafkaDefault: '604800000', kind: 'long', min: 1, doc: 'roll a new segment after this long, in ms' },
+  {
+    name: 'segment.ms',
+    brokerName: 'log.roll.ms',
+    kafkaDefault: '604800000',
+    kind: 'long',
+    min: 1,
+    doc: 'roll a new segment after this long, in ms',
+  },
   {
     name: 'max.message.bytes',
     brokerName: 'message.max.bytes',

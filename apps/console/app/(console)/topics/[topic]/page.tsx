@@ -85,7 +85,8 @@ export default async function TopicPage({
         {pages > 1 ? (
           <nav aria-label="Partition pages" className="flex items-center justify-between text-sm text-zinc-600 dark:text-zinc-400">
             <span>
-              Partitions {page * PARTITIONS_PER_PAGE}–{Math.min(partitions.total, (page + 1) * PARTITIONS_PER_PAGE) - 1} of {partitions.total}
+              Partitions {page * PARTITIONS_PER_PAGE}–{Math.min(partitions.total, (page + 1) * PARTITIONS_PER_PAGE) - 1} of{' '}
+              {partitions.total}
             </span>
             <span className="flex gap-2">
               {page > 0 ? (

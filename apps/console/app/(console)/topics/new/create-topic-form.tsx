@@ -25,7 +25,9 @@ function nameProblem(name: string): string | null {
 
 function countProblem(text: string, label: string): string | null {
   if (text.trim() === '') return null; // the broker's default
-  return /^\d+$/.test(text.trim()) && Number(text) >= 1 && Number(text) <= 2147483647 ? null : `${label} must be a whole number of at least 1`;
+  return /^\d+$/.test(text.trim()) && Number(text) >= 1 && Number(text) <= 2147483647
+    ? null
+    : `${label} must be a whole number of at least 1`;
 }
 
 export function CreateTopicForm({ defaults, disabledReason }: { defaults: CreateDefaults; disabledReason?: string }) {
@@ -139,16 +141,22 @@ export function CreateTopicForm({ defaults, disabledReason }: { defaults: Create
           <legend className="text-sm font-medium text-zinc-800 dark:text-zinc-200">Configs</legend>
           <p className="text-xs text-zinc-500 dark:text-zinc-400">
             Only what differs from the defaults.{' '}
-            {defaults.hidden ? `The broker's own defaults are hidden from you (${defaults.hidden}); Kafka's documented defaults are shown.` : ''}
+            {defaults.hidden
+              ? `The broker's own defaults are hidden from you (${defaults.hidden}); Kafka's documented defaults are shown.`
+              : ''}
           </p>
           {configs.map((row, index) => {
             const doc = configDoc(row.name);
             const brokerDefault = defaults.brokerDefaults[row.name];
             const problem = touched ? problems.configs[index] : null;
             const valueId = `config-value-${row.key}`;
-            const update = (patch: Partial<ConfigRow>) => setConfigs((rows) => rows.map((r) => (r.key === row.key ? { ...r, ...patch } : r)));
+            const update = (patch: Partial<ConfigRow>) =>
+              setConfigs((rows) => rows.map((r) => (r.key === row.key ? { ...r, ...patch } : r)));
             return (
-              <div key={row.key} className="grid grid-cols-[16rem_1fr_auto] items-start gap-3 rounded-md border border-zinc-200 p-3 dark:border-zinc-800">
+              <div
+                key={row.key}
+                className="grid grid-cols-[16rem_1fr_auto] items-start gap-3 rounded-md border border-zinc-200 p-3 dark:border-zinc-800"
+              >
                 <Field id={`config-name-${row.key}`} label={`Config ${index + 1}`}>
                   <Select id={`config-name-${row.key}`} value={row.name} onChange={(e) => update({ name: e.target.value, value: '' })}>
                     <option value="">Choose…</option>
@@ -178,7 +186,12 @@ export function CreateTopicForm({ defaults, disabledReason }: { defaults: Create
                   }
                 >
                   {doc?.options ? (
-                    <Select id={valueId} value={row.value} onChange={(e) => update({ value: e.target.value })} aria-invalid={problem ? true : undefined}>
+                    <Select
+                      id={valueId}
+                      value={row.value}
+                      onChange={(e) => update({ value: e.target.value })}
+                      aria-invalid={problem ? true : undefined}
+                    >
                       <option value="">Choose…</option>
                       {doc.options.map((o) => (
                         <option key={o} value={o}>

@@ -31,8 +31,14 @@ export const GROUPS_SHOWN = 50;
  * topic" route, so this takes one page of consumer-group-summaries (each row names the group's
  * topics), keeps the groups that read this topic and asks each one's lags (at most GROUPS_SHOWN).
  */
-export async function topicConsumers(topic: string): Promise<{ consumers: TopicConsumer[]; scanned: number; total: number; more: boolean }> {
-  const list = await broker.get<GroupSummaryList>('/v3/clusters/-/consumer-group-summaries', { sort: 'name', order: 'asc', limit: GROUPS_SCANNED });
+export async function topicConsumers(
+  topic: string,
+): Promise<{ consumers: TopicConsumer[]; scanned: number; total: number; more: boolean }> {
+  const list = await broker.get<GroupSummaryList>('/v3/clusters/-/consumer-group-summaries', {
+    sort: 'name',
+    order: 'asc',
+    limit: GROUPS_SCANNED,
+  });
   const readers = list.data.filter((g) => g.topics.includes(topic));
   const consumers = await Promise.all(
     readers.slice(0, GROUPS_SHOWN).map(async (g): Promise<TopicConsumer> => {

@@ -116,8 +116,8 @@ function DeleteRecords({ topic, partitions, disabledReason }: { topic: string; p
   return (
     <Section title="Delete records">
       <p className="text-sm text-zinc-600 dark:text-zinc-400">
-        Deletes every record of a partition before an offset (Kafka&apos;s DeleteRecords): the partition&apos;s earliest offset moves up. This cannot be
-        undone.
+        Deletes every record of a partition before an offset (Kafka&apos;s DeleteRecords): the partition&apos;s earliest offset moves up.
+        This cannot be undone.
       </p>
       <form
         className="space-y-3"
@@ -164,12 +164,17 @@ function DeleteRecords({ topic, partitions, disabledReason }: { topic: string; p
         </div>
         {chosen ? (
           <p className="text-xs text-zinc-500 dark:text-zinc-400">
-            Partition {chosen.partition_id}: earliest offset {formatNumber(chosen.earliest_offset)}, high watermark {formatNumber(chosen.high_watermark)}.
+            Partition {chosen.partition_id}: earliest offset {formatNumber(chosen.earliest_offset)}, high watermark{' '}
+            {formatNumber(chosen.high_watermark)}.
           </p>
         ) : null}
       </form>
       {confirming && chosen ? (
-        <div role="alertdialog" aria-label="Confirm deleting records" className="space-y-2 rounded-md border border-red-300 p-3 text-sm dark:border-red-900">
+        <div
+          role="alertdialog"
+          aria-label="Confirm deleting records"
+          className="space-y-2 rounded-md border border-red-300 p-3 text-sm dark:border-red-900"
+        >
           <p>
             Delete {formatNumber(Math.max(0, n - chosen.earliest_offset))} records of partition {chosen.partition_id} (offsets{' '}
             {formatNumber(chosen.earliest_offset)} to {formatNumber(n - 1)})?
@@ -231,7 +236,9 @@ function DeleteTopic({ topic, disabledReason }: { topic: string; disabledReason?
           }
         }}
       >
-        <p className="text-sm text-zinc-700 dark:text-zinc-300">Deletes {topic} with all its records and committed offsets. This cannot be undone.</p>
+        <p className="text-sm text-zinc-700 dark:text-zinc-300">
+          Deletes {topic} with all its records and committed offsets. This cannot be undone.
+        </p>
       </TypedConfirm>
       {error ? <ErrorBox error={error} /> : null}
     </Section>
