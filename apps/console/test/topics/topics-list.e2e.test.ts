@@ -152,11 +152,17 @@ describe('live updates', () => {
       'the partitions cell to show 4',
     );
 
-    // Another client creates a topic: the page says so and a refresh shows it.
+    // Another client creates topics: the page counts the one its search would show, and a refresh shows it.
     await createTopic(stack.broker, 'live-b', 2);
     await page.getByRole('status').filter({ hasText: '1 new topic' }).waitFor();
+    await createTopic(stack.broker, 'elsewhere-1', 1); // not matching the search: not counted
+    await createTopic(stack.broker, 'live-c', 1); // changes arrive in order, so this one comes after it
+    const banner = page.getByRole('status').filter({ hasText: 'new topics' });
+    await banner.waitFor();
+    expect(await banner.locator('span').first().textContent()).toBe('2 new topics');
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.getByRole('link', { name: 'live-b' }).waitFor();
+    await page.getByRole('link', { name: 'live-c' }).waitFor();
     expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(42); // never reloaded
 
     // Deleted elsewhere: the row is marked.

@@ -25,7 +25,20 @@ const MAX_PENDING = 1000;
  * so, and topics created or deleted elsewhere are counted in a "refresh" banner that re-renders
  * just this page (never the whole list).
  */
-export function LiveTopics({ rows, head, caption, empty }: { rows: TopicSummary[]; head: ReactNode; caption: string; empty: string }) {
+export function LiveTopics({
+  rows,
+  head,
+  caption,
+  empty,
+  search,
+}: {
+  rows: TopicSummary[];
+  head: ReactNode;
+  caption: string;
+  empty: string;
+  /** The list's search: creations and deletions of topics it would not show are not counted. */
+  search?: string;
+}) {
   const router = useRouter();
   const [patches, setPatches] = useState<Record<string, { partitions_count?: number; deleted?: boolean }>>({});
   const [created, setCreated] = useState<string[]>([]);
@@ -33,6 +46,10 @@ export function LiveTopics({ rows, head, caption, empty }: { rows: TopicSummary[
   const [live, setLive] = useState<'connecting' | 'live' | 'off'>('connecting');
 
   const shownRef = useRef(new Set<string>());
+  const needleRef = useRef('');
+  useEffect(() => {
+    needleRef.current = (search ?? '').toLowerCase();
+  }, [search]);
 
   // New server rows (after a refresh or a new page): forget what they already show.
   useEffect(() => {
@@ -66,6 +83,7 @@ export function LiveTopics({ rows, head, caption, empty }: { rows: TopicSummary[
         } else if (frame.type === 'changes' && Array.isArray(frame.changes)) {
           const changes = frame.changes.filter((c) => c.resource === 'topic');
           const shown = shownRef.current;
+          const matches = (name: string) => name.toLowerCase().includes(needleRef.current);
           setPatches((old) => {
             const next = { ...old };
             for (const c of changes) {
@@ -76,9 +94,9 @@ export function LiveTopics({ rows, head, caption, empty }: { rows: TopicSummary[
             }
             return next;
           });
-          const fresh = changes.filter((c) => c.op === 'created' && !shown.has(c.name)).map((c) => c.name);
+          const fresh = changes.filter((c) => c.op === 'created' && !shown.has(c.name) && matches(c.name)).map((c) => c.name);
           if (fresh.length > 0) setCreated((old) => Array.from(new Set([...old, ...fresh])).slice(0, MAX_PENDING));
-          const gone = changes.filter((c) => c.op === 'deleted' && !shown.has(c.name)).length;
+          const gone = changes.filter((c) => c.op === 'deleted' && !shown.has(c.name) && matches(c.name)).length;
           if (gone > 0) setDeletedElsewhere((n) => n + gone);
         }
       };

@@ -61,6 +61,7 @@ export default async function TopicsPage({ searchParams }: { searchParams: Promi
       </form>
       <LiveTopics
         rows={list.data}
+        search={params.search}
         caption={`Topics${params.search ? ` matching "${params.search}"` : ''}, sorted by ${effective.sort} ${effective.order === 'desc' ? 'descending' : 'ascending'}`}
         empty={params.search ? `No topic matches "${params.search}".` : 'No topics yet.'}
         head={
