@@ -1,5 +1,7 @@
 import Link from 'next/link';
 import { unstable_rethrow } from 'next/navigation';
+import { Suspense } from 'react';
+import { Skeleton, TableSkeleton } from '@/components/ui/skeleton';
 import { ErrorBox, Notice } from '@/components/ui/error-box';
 import { LineChart } from '@/components/ui/line-chart';
 import { Badge, PageHeader, Section, Stat } from '@/components/ui/page-header';
@@ -10,7 +12,37 @@ import { timeZone } from '@/lib/settings';
 import { brokers, clusterStats, health, recentAudit } from './data';
 
 /** The cluster at a glance: brokers, health, partitions, throughput and storage, recent audit events. */
-export default async function OverviewPage() {
+export default function OverviewPage() {
+  return (
+    <Suspense fallback={<OverviewSkeleton />}>
+      <Overview />
+    </Suspense>
+  );
+}
+
+/** The overview's final layout, empty, so nothing shifts when the broker answers. */
+function OverviewSkeleton() {
+  return (
+    <div role="status" aria-live="polite">
+      <span className="sr-only">Loading the overview…</span>
+      <Skeleton className="mb-6 h-8 w-48" />
+      <div className="grid grid-cols-2 gap-4 md:grid-cols-5">
+        {Array.from({ length: 5 }, (_, i) => (
+          <Skeleton key={i} className="h-[104px]" />
+        ))}
+      </div>
+      <Skeleton className="mt-8 mb-3 h-6 w-32" />
+      <TableSkeleton rows={1} columns={5} label="Loading brokers" />
+      <Skeleton className="mt-8 mb-3 h-6 w-56" />
+      <div className="grid gap-4 lg:grid-cols-2">
+        <Skeleton className="h-[232px]" />
+        <Skeleton className="h-[232px]" />
+      </div>
+    </div>
+  );
+}
+
+async function Overview() {
   const zone = await timeZone();
   let cluster, stats, ready, audit;
   try {
