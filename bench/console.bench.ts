@@ -170,6 +170,11 @@ async function main(): Promise<void> {
       console.error(`done: ${c.name}`);
     }
     notes.push(`broker RSS after the timed requests: ${fmt(rssMb(broker.process.pid))} MiB`);
+    const metrics = await (await fetch(`${broker.baseUrl}/metrics`)).text();
+    const sampleSeconds = Number(/^runnel_history_last_sample_seconds (\S+)$/m.exec(metrics)?.[1] ?? NaN);
+    notes.push(
+      `latest history sample of ${fmt(TOPICS)} topics and ${fmt(GROUPS)} groups: ${fmt(sampleSeconds * 1000)} ms (yielding to requests)`,
+    );
   } finally {
     await broker?.process.stop();
     const file = path.join(dataDir, 'history.bin');

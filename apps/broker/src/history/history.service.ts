@@ -12,6 +12,7 @@ import { GroupsService } from '../groups/groups.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { TopicsService } from '../topics/topics.service';
 import { Aggregate, HistoryStore } from './history-store';
+import { LagPart, combineLags } from './group-lag';
 import { RecordTimestamps } from './record-timestamps';
 
 /**
@@ -44,7 +45,8 @@ export interface GroupLag {
   totalLag: number;
   /** null while unknown (the records' timestamps not read yet). */
   lagMs: number | null;
-  topics: string[];
+  /** The same per topic (undefined for a group restored from the file and not sampled since). */
+  byTopic: Map<string, LagPart> | undefined;
 }
 
 const TOPIC_FIELDS: Aggregate[] = ['mean', 'mean', 'mean', 'mean'];
@@ -116,6 +118,7 @@ export class HistoryService implements OnModuleInit, OnModuleDestroy, OnApplicat
     });
     this.metrics.gaugeFrom('runnel_history_series', 'Series held by the console history', () => this.store.seriesCount);
     this.metrics.gaugeFrom('runnel_history_reserved_bytes', 'Bytes the console history series may take at most', () => this.store.reserved);
+    this.metrics.gaugeFrom('runnel_history_last_sample_seconds', 'Duration of the latest history sample', () => this.lastSampleMs / 1000);
     this.metrics.counterFrom(
       'runnel_history_refused_series_total',
       'Series the console history refused (memory bound)',
@@ -253,21 +256,16 @@ export class HistoryService implements OnModuleInit, OnModuleDestroy, OnApplicat
         if (!positions.has(key)) positions.set(key, { topic: p.topic, partition: p.partition, committed: undefined });
       }
     }
-    const topics = new Set<string>();
+    const parts = new Map<string, LagPart[]>();
     const keys = new Set<string>();
-    let totalLag = 0;
-    /** The largest lag in time among lagging partitions whose timestamps are known (undefined: none known). */
-    let maxLagMs: number | undefined;
     const reads = () => this.timestamps.reads - readsBefore;
     for (const [tp, { topic, partition: partitionId, committed }] of positions) {
       const partition = this.replicas.get(topic, partitionId);
       if (!partition) continue;
-      topics.add(topic);
       const hw = partition.highWatermark as number;
       const start = partition.logStartOffset as number;
       const current = Math.max(committed ?? start, start);
       const lag = Math.max(0, hw - current);
-      totalLag += lag;
       const seriesKey = partitionKey(id, topic, partitionId);
       let partitionLagMs: number | null = 0;
       if (lag > 0) {
@@ -284,16 +282,19 @@ export class HistoryService implements OnModuleInit, OnModuleDestroy, OnApplicat
         } else {
           partitionLagMs = this.partitionLagMs.get(seriesKey) ?? null;
         }
-        if (partitionLagMs !== null) maxLagMs = Math.max(maxLagMs ?? 0, partitionLagMs);
       } else {
         this.partitionLagMs.set(seriesKey, 0);
       }
+      parts.set(topic, [...(parts.get(topic) ?? []), { lag, lagMs: partitionLagMs }]);
       if (keys.size < PARTITIONS_PER_GROUP) {
         keys.add(seriesKey);
         this.store.put(seriesKey, slot, [lag, partitionLagMs ?? NaN], LAG_FIELDS);
       }
     }
-    const lagMs = totalLag === 0 ? 0 : (maxLagMs ?? null);
+    const byTopic = new Map<string, LagPart>();
+    for (const [topic, topicParts] of [...parts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      byTopic.set(topic, combineLags(topicParts));
+    const { lag: totalLag, lagMs } = combineLags(byTopic.values());
     this.store.put(groupKey(id), slot, [totalLag, lagMs ?? NaN], LAG_FIELDS);
     const before = this.partitionKeys.get(id);
     for (const key of before ?? []) {
@@ -302,7 +303,7 @@ export class HistoryService implements OnModuleInit, OnModuleDestroy, OnApplicat
       this.partitionLagMs.delete(key);
     }
     this.partitionKeys.set(id, keys);
-    this.lags.set(id, { totalLag, lagMs, topics: [...topics].sort() });
+    this.lags.set(id, { totalLag, lagMs, byTopic });
   }
 
   private forgetGroup(group: string): void {
@@ -341,7 +342,8 @@ export class HistoryService implements OnModuleInit, OnModuleDestroy, OnApplicat
     for (const key of this.store.keys()) {
       if (!key.startsWith('g:')) continue;
       const latest = this.store.latest(key);
-      if (latest) this.lags.set(key.slice(2), { totalLag: latest[0], lagMs: Number.isNaN(latest[1]) ? null : latest[1], topics: [] });
+      if (latest)
+        this.lags.set(key.slice(2), { totalLag: latest[0], lagMs: Number.isNaN(latest[1]) ? null : latest[1], byTopic: undefined });
     }
     this.logger.log(`history restored: ${this.store.seriesCount} series from ${this.file}`);
   }

@@ -6,8 +6,9 @@ import { GroupsService } from '../groups/groups.service';
 import { AccessControl } from '../security/access-control.service';
 import type { Caller } from '../security/caller';
 import { TopicsService } from '../topics/topics.service';
+import { LagPart, combineLags } from './group-lag';
 import { HistoryService } from './history.service';
-import { PageRow, invalidParameter, parseListQuery, pageOf } from './summary-pages';
+import { PageRow, invalidParameter, parseListQuery, pageOf, single } from './summary-pages';
 
 /**
  * The console's list views and charts (contracts §3): topic-summaries and
@@ -113,22 +114,22 @@ export class SummariesService {
       let value: number | string = group.groupId;
       if (query.sort === 'state') value = group.state;
       else if (query.sort === 'members') value = group.members.length;
-      else if (query.sort === 'lag') value = this.history.groupLag(group.groupId)?.totalLag ?? -1;
-      else if (query.sort === 'lag_time') value = this.history.groupLag(group.groupId)?.lagMs ?? -1;
+      else if (query.sort === 'lag') value = this.visibleLag(caller, group.groupId)?.lag ?? -1;
+      else if (query.sort === 'lag_time') value = this.visibleLag(caller, group.groupId)?.lagMs ?? -1;
       rows.push({ name: group.groupId, value, group });
     }
     const page = pageOf(rows, query);
     return {
       kind: 'RunnelConsumerGroupSummaryList',
       data: page.rows.map(({ group }) => {
-        const lag = this.history.groupLag(group.groupId);
+        const lag = this.visibleLag(caller, group.groupId);
         const { topics, totalLag } = this.liveTopicsAndLag(caller, group);
         return {
           consumer_group_id: group.groupId,
           state: group.state,
           members: group.members.length,
           topics,
-          total_lag: lag?.totalLag ?? totalLag,
+          total_lag: lag?.lag ?? totalLag,
           lag_ms: lag ? lag.lagMs : null,
         };
       }),
@@ -166,19 +167,25 @@ export class SummariesService {
     const visible = partitions.filter((p) => this.access.allows(caller, 'DESCRIBE', 'TOPIC', p.topic));
     visible.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
     const byTime = visible.map((p) => new Map(p.points.map((point) => [point.timestamp, point.values])));
+    // With a partition hidden from the caller, the totals are those of the partitions it may see.
+    const hidden = visible.length < partitions.length;
     return {
       kind: 'RunnelGroupLagHistory',
       resolution_ms: total.resolutionMs,
       retention_ms: this.history.retentionMs,
-      data: total.points.map(({ timestamp, values: [totalLag, lagMs] }) => ({
-        timestamp,
-        total_lag: totalLag,
-        lag_ms: lagMs,
-        partitions: visible.flatMap((p, i) => {
+      data: total.points.map(({ timestamp, values: [totalLag, lagMs] }) => {
+        const shown = visible.flatMap((p, i) => {
           const values = byTime[i].get(timestamp);
           return values ? [{ topic_name: p.topic, partition_id: p.partition, lag: values[0], lag_ms: values[1] }] : [];
-        }),
-      })),
+        });
+        const visibleTotal = hidden ? combineLags(shown.map((p) => ({ lag: p.lag ?? 0, lagMs: p.lag_ms }))) : undefined;
+        return {
+          timestamp,
+          total_lag: visibleTotal ? visibleTotal.lag : totalLag,
+          lag_ms: visibleTotal ? visibleTotal.lagMs : lagMs,
+          partitions: shown,
+        };
+      }),
     };
   }
 
@@ -194,7 +201,21 @@ export class SummariesService {
     return { size, records };
   }
 
-  /** The group's topics the caller may DESCRIBE (committed or assigned) and its lag now, for a row not sampled yet. */
+  /**
+   * The sampled lag of `group` over the topics the caller may DESCRIBE (the lag of a topic it may
+   * not see is not shown, as the lags route leaves it out); undefined before a sample knows it.
+   */
+  private visibleLag(caller: Caller, group: string): LagPart | undefined {
+    const lag = this.history.groupLag(group);
+    if (!lag) return undefined;
+    if (!this.access.enabled) return { lag: lag.totalLag, lagMs: lag.lagMs };
+    if (!lag.byTopic) return undefined;
+    return combineLags(
+      [...lag.byTopic].filter(([topic]) => this.access.allows(caller, 'DESCRIBE', 'TOPIC', topic)).map(([, part]) => part),
+    );
+  }
+
+  /** The group's topics the caller may DESCRIBE (committed or assigned) and their lag now, for a row not sampled yet. */
   private liveTopicsAndLag(caller: Caller, group: GroupDescription): { topics: string[]; totalLag: number } {
     const offsets = new Map<string, number | undefined>();
     for (const c of this.groups.committedOffsets(group.groupId)) offsets.set(`${c.topic}\u0000${c.partition}`, c.offset);
@@ -207,7 +228,8 @@ export class SummariesService {
       const [topic, partitionText] = key.split('\u0000');
       const partition = this.replicas.get(topic, Number(partitionText));
       if (!partition) continue;
-      if (this.access.allows(caller, 'DESCRIBE', 'TOPIC', topic)) topics.add(topic);
+      if (!this.access.allows(caller, 'DESCRIBE', 'TOPIC', topic)) continue;
+      topics.add(topic);
       const start = partition.logStartOffset as number;
       totalLag += Math.max(0, (partition.highWatermark as number) - Math.max(committed ?? start, start));
     }
@@ -215,11 +237,7 @@ export class SummariesService {
   }
 }
 
-function stringParam(raw: RawQuery, name: string): string | undefined {
-  const value = raw[name];
-  if (Array.isArray(value)) throw invalidParameter(`${name} must be given once`);
-  return value;
-}
+const stringParam = single;
 
 function booleanParam(raw: RawQuery, name: string, fallback: boolean): boolean {
   const value = stringParam(raw, name);

@@ -40,10 +40,11 @@ const MAX_SEARCH = 256;
 
 type RawQuery = Record<string, string | string[] | undefined>;
 
-function single(query: RawQuery, name: string): string | undefined {
+/** A parameter given at most once; empty (`sort=`, as a form sends it) is the same as absent. */
+export function single(query: RawQuery, name: string): string | undefined {
   const value = query[name];
   if (Array.isArray(value)) throw invalidParameter(`${name} must be given once`);
-  return value;
+  return value === '' ? undefined : value;
 }
 
 /** Parses the query string shared by the list views; 400/40002 naming the bad parameter. */

@@ -18,12 +18,21 @@ describe('console list views with auth on (real broker process)', () => {
     for (const topic of ['vis-a', 'vis-b', 'hidden']) {
       expect((await call(broker, admin, 'POST', '/v3/clusters/-/topics', { topic_name: topic, partitions_count: 1 })).status).toBe(201);
     }
+    // 3 records on the hidden topic, 2 on a visible one; both groups are behind on all of them.
+    for (const [topic, count] of [
+      ['hidden', 3],
+      ['vis-a', 2],
+    ] as const) {
+      for (let i = 0; i < count; i++) {
+        const produced = await call(broker, admin, 'POST', `/v3/clusters/-/topics/${topic}/records`, { value: { type: 'JSON', data: i } });
+        expect(produced.status).toBe(200);
+      }
+    }
     for (const group of ['team-1', 'other']) {
-      const reset = await call(broker, admin, 'POST', `/v3/clusters/-/consumer-groups/${group}/offsets:reset`, {
-        topic: 'hidden',
-        to: 'earliest',
-      });
-      expect(reset.status).toBe(200);
+      for (const topic of ['hidden', 'vis-a']) {
+        const reset = await call(broker, admin, 'POST', `/v3/clusters/-/consumer-groups/${group}/offsets:reset`, { topic, to: 'earliest' });
+        expect(reset.status).toBe(200);
+      }
     }
     await createUser(broker, 'alice');
     await createAcls(broker, [
@@ -53,15 +62,19 @@ describe('console list views with auth on (real broker process)', () => {
     const all = await call(broker, admin, 'GET', '/v3/clusters/-/topic-summaries');
     expect(all.body.total).toBe(3);
 
-    const groups = await call(broker, alice, 'GET', '/v3/clusters/-/consumer-group-summaries');
-    expect(groups.body).toMatchObject({ total: 1, data: [{ consumer_group_id: 'team-1' }] });
-    // The group's topic is one alice may not DESCRIBE: it is not named to her.
-    expect(groups.body.data[0].topics).toEqual([]);
+    // Lags are sampled: wait until the admin's list shows them.
+    await eventually(async () => {
+      const answer = await call(broker!, admin, 'GET', '/v3/clusters/-/consumer-group-summaries?sort=lag&order=desc');
+      return answer.body.data[0]?.total_lag === 5;
+    });
     const adminGroups = await call(broker, admin, 'GET', '/v3/clusters/-/consumer-group-summaries');
-    expect(adminGroups.body.data.map((g: any) => [g.consumer_group_id, g.topics])).toEqual([
-      ['other', ['hidden']],
-      ['team-1', ['hidden']],
+    expect(adminGroups.body.data.map((g: any) => [g.consumer_group_id, g.topics, g.total_lag])).toEqual([
+      ['other', ['hidden', 'vis-a'], 5],
+      ['team-1', ['hidden', 'vis-a'], 5],
     ]);
+    // Alice sees one group, and of it only the topic she may DESCRIBE and its lag.
+    const groups = await call(broker, alice, 'GET', '/v3/clusters/-/consumer-group-summaries?sort=lag');
+    expect(groups.body).toMatchObject({ total: 1, data: [{ consumer_group_id: 'team-1', topics: ['vis-a'], total_lag: 2 }] });
 
     // Histories: 40301 without DESCRIBE (existing or not), 40403 / 40404 for what she may see but does not exist.
     expect((await call(broker, alice, 'GET', '/v3/clusters/-/topics/hidden/stats')).body.error_code).toBe(40301);
@@ -69,11 +82,15 @@ describe('console list views with auth on (real broker process)', () => {
     expect((await call(broker, alice, 'GET', '/v3/clusters/-/topics/vis-none/stats')).body.error_code).toBe(40403);
     expect((await call(broker, alice, 'GET', '/v3/clusters/-/consumer-groups/other/lag-history')).body.error_code).toBe(40301);
     expect((await call(broker, alice, 'GET', '/v3/clusters/-/consumer-groups/team-9/lag-history')).body.error_code).toBe(40404);
-    await eventually(async () => {
-      const answer = await call(broker!, alice, 'GET', '/v3/clusters/-/consumer-groups/team-1/lag-history');
-      // Points are there, but the partition of the hidden topic is not.
-      return answer.status === 200 && answer.body.data.length > 0 && answer.body.data.every((p: any) => p.partitions.length === 0);
+    const history = await call(broker, alice, 'GET', '/v3/clusters/-/consumer-groups/team-1/lag-history');
+    expect(history.status).toBe(200);
+    expect(history.body.data.at(-1)).toMatchObject({
+      total_lag: 2,
+      partitions: [{ topic_name: 'vis-a', partition_id: 0, lag: 2 }],
     });
+    const adminHistory = await call(broker, admin, 'GET', '/v3/clusters/-/consumer-groups/team-1/lag-history');
+    expect(adminHistory.body.data.at(-1)).toMatchObject({ total_lag: 5 });
+    expect(adminHistory.body.data.at(-1).partitions).toHaveLength(2);
     await eventually(async () => {
       const answer = await call(broker!, alice, 'GET', '/v3/clusters/-/topics/vis-a/stats');
       return answer.status === 200 && answer.body.data.length > 0;

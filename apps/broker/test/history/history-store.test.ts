@@ -148,5 +148,14 @@ describe('HistoryStore', () => {
       HistoryStore.decode(deflateRawSync(Buffer.from('RNHS\u0001\u0000\u0000\u0000\u0002\u0000\u0000\u0000{}')), options()),
     ).toThrow(/malformed/);
     expect(() => HistoryStore.decode(deflateRawSync(Buffer.from('XXXX')), options())).toThrow(/not a history file/);
+    // A header whose next sample would land before what it holds is refused too.
+    const raw = store.encodeRaw();
+    const jsonLength = raw.readUInt32LE(8);
+    const header = JSON.parse(raw.toString('utf8', 12, 12 + jsonLength));
+    const json = Buffer.from(JSON.stringify({ ...header, nextSlot: 0 }));
+    const head = Buffer.from(raw.subarray(0, 12));
+    head.writeUInt32LE(json.length, 8);
+    const rewound = deflateRawSync(Buffer.concat([head, json, raw.subarray(12 + jsonLength)]));
+    expect(() => HistoryStore.decode(rewound, options())).toThrow(/malformed/);
   });
 });

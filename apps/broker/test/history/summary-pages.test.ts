@@ -52,6 +52,17 @@ describe('list views: sort and keyset paging', () => {
     expect(second.rows.map((r) => r.name)).toEqual(['c', 'd']);
   });
 
+  it('takes empty parameters (as a form sends them) for absent ones', () => {
+    expect(parseListQuery({ search: '', sort: '', order: '', limit: '', page_token: '' }, SORTS, {})).toEqual({
+      search: '',
+      sort: 'name',
+      order: 'asc',
+      limit: 50,
+      filters: {},
+      after: undefined,
+    });
+  });
+
   it('answers 40002 for bad parameters and tokens of another query', () => {
     const token = pageOf(
       [
