@@ -78,8 +78,9 @@ export function LiveTopics({
           retries = 0;
           setLive('live');
         } else if (frame.type === 'error' && frame.sub === 'topics-list') {
-          // The broker stopped the watch (this browser fell behind): re-render the page.
+          // The broker stopped the watch (this browser fell behind): re-render the page and watch again.
           router.refresh();
+          socket?.send(JSON.stringify({ type: 'watch', sub: 'topics-list', resources: ['topics'] }));
         } else if (frame.type === 'changes' && Array.isArray(frame.changes)) {
           const changes = frame.changes.filter((c) => c.resource === 'topic');
           const shown = shownRef.current;
