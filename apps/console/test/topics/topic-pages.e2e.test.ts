@@ -63,6 +63,16 @@ it('edits a config through a diff of the changes, then the broker has it', async
   expect(await page.getByRole('button', { name: /^Review/ }).isDisabled()).toBe(true);
   await page.getByRole('button', { name: 'Discard changes' }).click();
 
+  // A value only the broker can tell is wrong: its refusal is shown with its message, nothing changes.
+  await page.getByLabel('compression.zstd.level', { exact: true }).fill('99');
+  await page.getByRole('button', { name: 'Review 1 change' }).click();
+  await page.getByRole('button', { name: 'Apply changes' }).click();
+  const refusal = page.getByRole('alert').filter({ hasText: 'compression.zstd.level' });
+  await refusal.waitFor();
+  expect(await refusal.textContent()).toContain('HTTP 4');
+  expect((await brokerCall(stack.broker, 'GET', `/v3/clusters/-/topics/${T}/configs/compression.zstd.level`)).body.value).toBe('3');
+  await page.getByRole('button', { name: 'Discard changes' }).click();
+
   await retention.fill('7200000');
   await page.getByRole('button', { name: 'Review 1 change' }).click();
   const diff = page.getByRole('table', { name: 'Config changes to apply' });
