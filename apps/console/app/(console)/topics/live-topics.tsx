@@ -115,6 +115,7 @@ export function LiveTopics({
     };
   }, [router]);
 
+  // Rows link without prefetching: a page of 50 topics must not render 50 topic pages on the server.
   const deletedHere = Object.values(patches).filter((p) => p.deleted).length;
   const pending = created.length + deletedElsewhere + deletedHere;
   return (
@@ -151,7 +152,11 @@ export function LiveTopics({
             return (
               <TR key={row.topic_name} className={patch.deleted ? 'text-zinc-400 line-through dark:text-zinc-600' : ''}>
                 <TD className="font-medium">
-                  <Link href={`/topics/${encodeURIComponent(row.topic_name)}`} className="text-blue-700 hover:underline dark:text-blue-400">
+                  <Link
+                    href={`/topics/${encodeURIComponent(row.topic_name)}`}
+                    prefetch={false}
+                    className="text-blue-700 hover:underline dark:text-blue-400"
+                  >
                     {row.topic_name}
                   </Link>{' '}
                   {row.is_internal ? <Badge>internal</Badge> : null}

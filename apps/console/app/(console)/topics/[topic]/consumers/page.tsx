@@ -40,7 +40,11 @@ export default async function TopicConsumersPage({ params }: { params: Promise<{
           {result.consumers.map((c) => (
             <TR key={c.group}>
               <TD className="font-medium">
-                <Link href={`/groups/${encodeURIComponent(c.group)}`} className="text-blue-700 hover:underline dark:text-blue-400">
+                <Link
+                  href={`/groups/${encodeURIComponent(c.group)}`}
+                  prefetch={false}
+                  className="text-blue-700 hover:underline dark:text-blue-400"
+                >
                   {c.group}
                 </Link>
               </TD>
