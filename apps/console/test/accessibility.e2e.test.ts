@@ -67,6 +67,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** The page is drawn: its heading is there and no skeleton (`.animate-pulse`) is left. */
+async function drawn(page: Page): Promise<void> {
+  await page.locator('h1').first().waitFor();
+  await page.waitForFunction(() => !(globalThis as any).document.querySelector('.animate-pulse'));
+}
+
 /** What a page gets wrong for assistive technology, as readable strings. */
 function problems(page: Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -110,7 +116,7 @@ describe('console accessibility', () => {
     for (const path of PAGES) {
       const answer = await page.goto(`${stack.console.baseUrl}${path}`);
       expect({ path, status: answer?.status() }).toEqual({ path, status: 200 });
-      await page.waitForLoadState('networkidle');
+      await drawn(page);
       const found = await problems(page);
       if (found.length > 0) report[path] = found;
     }
@@ -130,7 +136,7 @@ describe('console accessibility', () => {
     const shifts: Record<string, number> = {};
     for (const path of ['/', '/topics', '/topics/a11y-orders', '/topics/a11y-orders/messages', '/groups', '/groups/a11y-billing']) {
       await page.goto(`${stack.console.baseUrl}${path}`);
-      await page.waitForLoadState('networkidle');
+      await drawn(page);
       const cls = await page.evaluate(() => (globalThis as any).cls as number);
       if (cls >= 0.1) shifts[path] = cls;
     }

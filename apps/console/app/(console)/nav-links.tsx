@@ -23,6 +23,8 @@ export function NavLinks() {
           <Link
             key={link.href}
             href={link.href}
+            // Rendering every section ahead of a click costs the broker work nobody asked for.
+            prefetch={false}
             aria-current={current ? 'page' : undefined}
             className={`block rounded-md px-3 py-1.5 text-sm ${
               current
