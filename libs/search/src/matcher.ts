@@ -22,21 +22,27 @@ const INVALID: unique symbol = Symbol('invalid JSON');
 
 /**
  * Evaluates a validated Filter against records. A key or value is parsed as JSON at most once
- * per record, and only when a `json` test reaches it (all / any stop early); text that is not
- * JSON simply does not match a `json` test, nor does null. One Matcher per scan; not re-entrant.
+ * per record, and only when a `json` test reaches it: all / any stop at the first answer and try
+ * their cheapest members first (ranges, then headers, then text, then JSON; the tests have no
+ * side effects, so the order changes only the cost). Text that is not JSON simply does not match
+ * a `json` test, nor does null. One Matcher per scan; not re-entrant.
  */
 export class Matcher {
   private record!: SearchRecord;
   private keyJson: unknown = UNPARSED;
   private valueJson: unknown = UNPARSED;
 
-  constructor(readonly filter: Filter) {}
+  private readonly plan: Filter;
+
+  constructor(readonly filter: Filter) {
+    this.plan = cheapestFirst(filter);
+  }
 
   matches(record: SearchRecord): boolean {
     this.record = record;
     this.keyJson = UNPARSED;
     this.valueJson = UNPARSED;
-    return this.test(this.filter);
+    return this.test(this.plan);
   }
 
   private test(filter: Filter): boolean {
@@ -97,5 +103,40 @@ export class Matcher {
     if (field === 'key') this.keyJson = parsed;
     else this.valueJson = parsed;
     return parsed;
+  }
+}
+
+/** Relative cost of evaluating a filter on one record (JSON parsing dominates). */
+function costOf(filter: Filter): number {
+  switch (filter.kind) {
+    case 'range':
+      return 1;
+    case 'header':
+      return 2;
+    case 'text':
+      return 3;
+    case 'json':
+      return 100;
+    case 'not':
+      return costOf(filter.filter);
+    case 'all':
+    case 'any':
+      return filter.filters.reduce((sum, f) => sum + costOf(f), 0);
+  }
+}
+
+/** The same filter with every all / any trying its cheapest members first (stable otherwise). */
+function cheapestFirst(filter: Filter): Filter {
+  switch (filter.kind) {
+    case 'not':
+      return { kind: 'not', filter: cheapestFirst(filter.filter) };
+    case 'all':
+    case 'any': {
+      const filters = filter.filters.map(cheapestFirst);
+      const costs = new Map(filters.map((f) => [f, costOf(f)]));
+      return { kind: filter.kind, filters: [...filters].sort((a, b) => costs.get(a)! - costs.get(b)!) };
+    }
+    default:
+      return filter;
   }
 }

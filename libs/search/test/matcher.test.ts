@@ -79,6 +79,16 @@ describe('Matcher', () => {
       parse.mockClear();
       expect(early.matches(record({ key: 'k', value: '1' }))).toBe(true); // any stopped at the key
       expect(parse).not.toHaveBeenCalled();
+
+      // Written JSON first, but the header is tested first: a record without it is never parsed.
+      const reordered = new Matcher(
+        parseFilter({ all: [{ value: { json: { path: '$.a', equals: 1 } } }, { header: 'type', equals: 'audit' }] }),
+      );
+      parse.mockClear();
+      expect(reordered.matches(record({ value: '{"a":1}', headers: [['type', 'order']] }))).toBe(false);
+      expect(parse).not.toHaveBeenCalled();
+      expect(reordered.matches(record({ value: '{"a":1}', headers: [['type', 'audit']] }))).toBe(true);
+      expect(parse).toHaveBeenCalledTimes(1);
     } finally {
       parse.mockRestore();
     }
