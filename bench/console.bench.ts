@@ -13,11 +13,15 @@
  * Timed: REQUESTS requests per case, one at a time, of `topic-summaries` and
  * `consumer-group-summaries` first pages (limit 50) in several sort orders; median and p99 of
  * the round trip on loopback (an upper bound of the server time), plus the broker's RSS and the
- * size of its history file after a sample.
+ * size of its history file after a sample. Then the console itself (apps/console, built, started
+ * in front of the broker): PAGE_REQUESTS requests per case of the topics and groups pages, each
+ * timed until the whole server-rendered page has arrived (its data fetched from the broker and
+ * rendered; what a browser waits for before the first page of rows).
  *
  *   RUNNEL_BENCH_CONSOLE_TOPICS        topics (default 10000)
  *   RUNNEL_BENCH_CONSOLE_GROUPS        groups (default 10000)
  *   RUNNEL_BENCH_CONSOLE_REQUESTS      requests per case (default 200)
+ *   RUNNEL_BENCH_CONSOLE_PAGE_REQUESTS console page requests per case (default 50)
  *   RUNNEL_BENCH_CONSOLE_CONCURRENCY   set-up requests in flight (default 16)
  *   RUNNEL_BENCH_SOURCE                1 runs the broker from source even when dist/ is built
  */
@@ -28,10 +32,12 @@ import { performance } from 'node:perf_hooks';
 import { encodeRecordBatch } from '@runnel/protocol';
 import { envInt, fmt, machine, median, table } from './harness';
 import { startRunnelBroker } from './peers/process';
+import { startConsole } from '../apps/console/test/support/console-process';
 
 const TOPICS = envInt('RUNNEL_BENCH_CONSOLE_TOPICS', 10_000);
 const GROUPS = envInt('RUNNEL_BENCH_CONSOLE_GROUPS', 10_000);
 const REQUESTS = envInt('RUNNEL_BENCH_CONSOLE_REQUESTS', 200);
+const PAGE_REQUESTS = envInt('RUNNEL_BENCH_CONSOLE_PAGE_REQUESTS', 50);
 const CONCURRENCY = envInt('RUNNEL_BENCH_CONSOLE_CONCURRENCY', 16);
 const LAGGED_TOPICS = Math.min(100, TOPICS);
 const RECORDS = 20;
@@ -127,6 +133,31 @@ const CASES: Case[] = [
   { name: 'groups, search "01"', route: '/consumer-group-summaries?limit=50&search=01' },
 ];
 
+/** The console's pages: the first page of each list, as a user opens it. */
+const PAGE_CASES: Case[] = [
+  { name: 'console /topics', route: '/topics' },
+  { name: 'console /topics by throughput', route: '/topics?sort=throughput&order=desc' },
+  { name: 'console /topics search "01"', route: '/topics?search=01' },
+  { name: 'console /groups', route: '/groups' },
+  { name: 'console /groups by lag time', route: '/groups?sort=lag_time&order=desc' },
+];
+
+async function timePage(base: string, c: Case, requests: number): Promise<{ median: number; p99: number; bytes: number }> {
+  const times: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < requests; i++) {
+    const started = performance.now();
+    const response = await fetch(`${base}${c.route}`);
+    const html = await response.text();
+    times.push(performance.now() - started);
+    if (response.status !== 200) throw new Error(`${c.name}: ${response.status} ${html.slice(0, 300)}`);
+    if (!html.includes('topic-0') && !html.includes('group-0')) throw new Error(`${c.name}: the page holds no rows`);
+    bytes = html.length;
+  }
+  times.sort((a, b) => a - b);
+  return { median: median(times), p99: times[Math.min(times.length - 1, Math.ceil(times.length * 0.99) - 1)], bytes };
+}
+
 async function timeCase(base: string, c: Case): Promise<{ median: number; p99: number; total: number }> {
   const times: number[] = [];
   let total = 0;
@@ -151,7 +182,9 @@ function rssMb(pid: number): number {
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runnel-bench-console-'));
   let broker: Awaited<ReturnType<typeof startRunnelBroker>> | undefined;
+  let consoleProcess: Awaited<ReturnType<typeof startConsole>> | undefined;
   const rows: (string | number)[][] = [];
+  const pageRows: (string | number)[][] = [];
   const notes: string[] = [];
   try {
     broker = await startRunnelBroker(ROOT, dataDir, {
@@ -170,12 +203,20 @@ async function main(): Promise<void> {
       console.error(`done: ${c.name}`);
     }
     notes.push(`broker RSS after the timed requests: ${fmt(rssMb(broker.process.pid))} MiB`);
+    consoleProcess = await startConsole(broker.baseUrl);
+    for (const c of PAGE_CASES) {
+      await timePage(consoleProcess.baseUrl, c, 3); // warm-up
+      const result = await timePage(consoleProcess.baseUrl, c, PAGE_REQUESTS);
+      pageRows.push([c.name, fmt(result.median, 1), fmt(result.p99, 1), fmt(result.bytes / 1024, 1)]);
+      console.error(`done: ${c.name}`);
+    }
     const metrics = await (await fetch(`${broker.baseUrl}/metrics`)).text();
     const sampleSeconds = Number(/^runnel_history_last_sample_seconds (\S+)$/m.exec(metrics)?.[1] ?? NaN);
     notes.push(
       `latest history sample of ${fmt(TOPICS)} topics and ${fmt(GROUPS)} groups: ${fmt(sampleSeconds * 1000)} ms (yielding to requests)`,
     );
   } finally {
+    await consoleProcess?.stop();
     await broker?.process.stop();
     const file = path.join(dataDir, 'history.bin');
     if (fs.existsSync(file)) notes.push(`history file at shutdown: ${fmt(fs.statSync(file).size / 1024)} KiB`);
@@ -185,6 +226,8 @@ async function main(): Promise<void> {
   console.log(machine());
   console.log('Round trip on loopback, one request at a time (an upper bound of the server time); target < 300 ms.\n');
   console.log(table(['case', 'median ms', 'p99 ms', 'total rows'], rows));
+  console.log(`\nThe console's pages (auth off), ${PAGE_REQUESTS} requests per case: until the whole server-rendered page has arrived.\n`);
+  console.log(table(['page', 'median ms', 'p99 ms', 'page KiB'], pageRows));
   console.log();
   for (const note of notes) console.log(`- ${note}`);
 }
