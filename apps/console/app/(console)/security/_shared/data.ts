@@ -1,0 +1,178 @@
+import 'server-only';
+import { broker, deniedReason, permissions, type PermissionCheck, withQuery } from '@/lib/broker';
+import {
+  CLUSTER_NAME,
+  type Acl,
+  type AclCheckAnswer,
+  type ApiKeyView,
+  type AuditEvent,
+  type EffectiveQuotas,
+  type QuotaItem,
+  type UserView,
+} from './types';
+
+/**
+ * Reads of the security pages, with the signed-in user's credentials. Every security route needs
+ * DESCRIBE on the CLUSTER to read and ALTER on the CLUSTER to change (Kafka's
+ * Describe/AlterUserScramCredentials, Describe/CreateAcls, Describe/AlterClientQuotas).
+ */
+const CLUSTER_DESCRIBE: PermissionCheck = { resource_type: 'CLUSTER', resource_name: CLUSTER_NAME, operation: 'DESCRIBE' };
+const CLUSTER_ALTER: PermissionCheck = { resource_type: 'CLUSTER', resource_name: CLUSTER_NAME, operation: 'ALTER' };
+
+export interface ClusterRights {
+  /** Undefined when allowed, else why not (shown on the disabled action). */
+  describe?: string;
+  alter?: string;
+}
+
+export async function clusterRights(): Promise<ClusterRights> {
+  const [describe, alter] = await permissions([CLUSTER_DESCRIBE, CLUSTER_ALTER]);
+  return {
+    describe: describe ? undefined : deniedReason(CLUSTER_DESCRIBE),
+    alter: alter ? undefined : deniedReason(CLUSTER_ALTER),
+  };
+}
+
+export const PAGE_SIZE = 50;
+
+/** One page of a list the broker answers whole, paged on the console's server (never shipped whole to the browser). */
+export interface Slice<T> {
+  rows: T[];
+  total: number;
+  page: number;
+  pages: number;
+  size: number;
+}
+
+export function slice<T>(all: T[], page: number, size = PAGE_SIZE): Slice<T> {
+  const pages = Math.max(1, Math.ceil(all.length / size));
+  const current = Math.min(Math.max(1, Number.isFinite(page) ? Math.floor(page) : 1), pages);
+  return { rows: all.slice((current - 1) * size, current * size), total: all.length, page: current, pages, size };
+}
+
+export async function listUsers(): Promise<UserView[]> {
+  return (await broker.get<{ data: UserView[] }>('/v3/clusters/-/users')).data;
+}
+
+/** A user, or null when no SCRAM user has that name. */
+export async function getUser(name: string): Promise<UserView | null> {
+  try {
+    return await broker.get<UserView>(`/v3/clusters/-/users/${encodeURIComponent(name)}`);
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return null;
+    throw error;
+  }
+}
+
+export async function listApiKeys(name: string): Promise<ApiKeyView[]> {
+  return (await broker.get<{ data: ApiKeyView[] }>(`/v3/clusters/-/users/${encodeURIComponent(name)}/api-keys`)).data;
+}
+
+export interface AclFilters {
+  principal?: string;
+  resource_type?: string;
+  resource_name?: string;
+  pattern_type?: string;
+  operation?: string;
+  permission?: string;
+  host?: string;
+}
+
+export const ACL_FILTER_NAMES = ['principal', 'resource_type', 'resource_name', 'pattern_type', 'operation', 'permission', 'host'] as const;
+
+/** The broker filters (Confluent v3 list parameters); the answer is sorted as Confluent sorts. */
+export async function listAcls(filters: AclFilters): Promise<Acl[]> {
+  const answer = await broker.get<{ data: (Acl & { kind: string })[] }>('/v3/clusters/-/acls', { ...filters });
+  return answer.data.map((a) => ({
+    resource_type: a.resource_type,
+    resource_name: a.resource_name,
+    pattern_type: a.pattern_type,
+    principal: a.principal,
+    host: a.host,
+    operation: a.operation,
+    permission: a.permission,
+  }));
+}
+
+export function checkAcl(query: { principal: string; host?: string; resource_type: string; resource_name: string; operation: string }) {
+  return broker.get<AclCheckAnswer>(withQuery('/v3/clusters/-/acls:check', query));
+}
+
+export async function listQuotas(): Promise<QuotaItem[]> {
+  return (await broker.get<{ data: QuotaItem[] }>('/v3/clusters/-/quotas')).data;
+}
+
+export function effectiveQuotas(user?: string, clientId?: string): Promise<EffectiveQuotas> {
+  return broker.get<EffectiveQuotas>('/v3/clusters/-/quotas/effective', { user, client_id: clientId });
+}
+
+// --- the audit log: the broker pages it oldest first by id (`after`); the console shows it newest first ---
+
+const AUDIT_MAX_PAGE = 1000;
+
+async function auditAfter(after: number, limit: number): Promise<AuditEvent[]> {
+  return (await broker.get<{ data: AuditEvent[] }>('/v3/clusters/-/audit-log', { after, limit })).data;
+}
+
+/**
+ * The newest record's id: the broker pages only forward from an id, so the console finds the end
+ * by doubling `after` until nothing follows and then bisecting (about 2·log2(id) one-record reads).
+ */
+export async function latestAuditId(): Promise<number> {
+  const first = await auditAfter(0, 1);
+  if (first.length === 0) return 0;
+  // some(x): a record with an id above x exists; true below the newest id, false from it on.
+  const some = async (x: number) => (await auditAfter(x, 1)).length > 0;
+  let low = first[0].id - 1;
+  let step = 1024;
+  let high = low + step;
+  while (await some(high)) {
+    low = high;
+    step *= 2;
+    high = low + step;
+  }
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    if (await some(mid)) low = mid;
+    else high = mid;
+  }
+  return high;
+}
+
+export interface AuditSlice {
+  events: AuditEvent[];
+  /** `before` for the next older page, null at the oldest. */
+  older: number | null;
+  newest: number;
+}
+
+/** Up to `size` events with id < before (default: the newest), newest first. */
+export async function auditPage(before: number | undefined, size = PAGE_SIZE): Promise<AuditSlice> {
+  const newest = await latestAuditId();
+  const end = before === undefined || !(before > 0) ? newest + 1 : Math.min(before, newest + 1);
+  const after = Math.max(0, end - 1 - size);
+  const events = (await auditAfter(after, size)).filter((e) => e.id < end).reverse();
+  const oldest = await auditAfter(0, 1);
+  const lowest = events.length > 0 ? events[events.length - 1].id : end;
+  const older = oldest.length > 0 && oldest[0].id < lowest && after > 0 ? lowest : null;
+  return { events, older, newest };
+}
+
+/**
+ * A principal's recent denials. The audit route cannot filter by principal, so the console's server
+ * reads the newest `scan` records (at most 2,000, two broker pages) and keeps the principal's DENIED ones.
+ */
+export async function recentDenials(principal: string, scan = 2000): Promise<{ events: AuditEvent[]; scanned: number }> {
+  const newest = await latestAuditId();
+  let after = Math.max(0, newest - scan);
+  const found: AuditEvent[] = [];
+  let scanned = 0;
+  while (scanned < scan) {
+    const page = await auditAfter(after, Math.min(AUDIT_MAX_PAGE, scan - scanned));
+    if (page.length === 0) break;
+    scanned += page.length;
+    for (const event of page) if (event.principal === principal && event.outcome === 'DENIED') found.push(event);
+    after = page[page.length - 1].id;
+  }
+  return { events: found.reverse().slice(0, 100), scanned };
+}
