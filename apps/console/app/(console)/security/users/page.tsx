@@ -22,17 +22,13 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
   const params = await searchParams;
   const zone = await timeZone();
   const rights = await clusterRights();
-  let users: UserView[];
+  let users: UserView[] = [];
+  let failure: unknown = null;
   try {
     users = await listUsers();
   } catch (error) {
     unstable_rethrow(error);
-    return (
-      <>
-        <PageHeader title="Users" />
-        <ErrorBox error={error} />
-      </>
-    );
+    failure = error;
   }
   const q = (params.q ?? '').trim().toLowerCase();
   const sort = params.sort === 'created' ? 'created' : 'name';
@@ -56,6 +52,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
         {params.order ? <input type="hidden" name="order" value={params.order} /> : null}
         <Button type="submit">Search</Button>
       </form>
+      {failure ? <ErrorBox error={failure} /> : null}
       <Table caption="Users">
         <THead>
           <tr>
@@ -65,7 +62,11 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
           </tr>
         </THead>
         <TBody>
-          {page.rows.length === 0 ? <EmptyRow columns={3}>{q ? 'No user matches this search.' : 'No users yet.'}</EmptyRow> : null}
+          {page.rows.length === 0 ? (
+            <EmptyRow columns={3}>
+              {failure ? 'The users could not be read.' : q ? 'No user matches this search.' : 'No users yet.'}
+            </EmptyRow>
+          ) : null}
           {page.rows.map((user) => (
             <TR key={user.name}>
               <TD>

@@ -12,10 +12,10 @@ import { useBrokerAction } from '../../_shared/use-action';
 import type { ApiKeyView, NewApiKey } from '../../_shared/types';
 
 /**
- * A user's API keys: the list (never a secret), create with an optional expiry entered in the
+ * A user's API keys: the list (never a secret; null when it could not be read), create with an optional expiry entered in the
  * user's time zone, the new key's secret shown once with a copy button, and revoke.
  */
-export function ApiKeys({ user, keys, disabledReason }: { user: string; keys: ApiKeyView[]; disabledReason?: string }) {
+export function ApiKeys({ user, keys, disabledReason }: { user: string; keys: ApiKeyView[] | null; disabledReason?: string }) {
   const zone = useTimeZone();
   const { run, busy, errorBox } = useBrokerAction();
   const [expiry, setExpiry] = useState('');
@@ -25,40 +25,42 @@ export function ApiKeys({ user, keys, disabledReason }: { user: string; keys: Ap
   const base = `/v3/clusters/-/users/${encodeURIComponent(user)}/api-keys`;
   return (
     <div className="space-y-4">
-      <Table caption={`API keys of ${user}`}>
-        <THead>
-          <tr>
-            <TH>Key id</TH>
-            <TH>Created</TH>
-            <TH>Expires</TH>
-            <TH>
-              <span className="sr-only">Actions</span>
-            </TH>
-          </tr>
-        </THead>
-        <TBody>
-          {keys.length === 0 ? <EmptyRow columns={4}>No API keys.</EmptyRow> : null}
-          {keys.map((key) => (
-            <TR key={key.key_id}>
-              <TD className="font-mono">{key.key_id}</TD>
-              <TD>
-                <ZonedTime ms={key.created_at} />
-              </TD>
-              <TD>{key.expires_at === null ? 'Never' : <ZonedTime ms={key.expires_at} />}</TD>
-              <TD className="text-right">
-                <ConfirmButton
-                  label={`Revoke API key ${key.key_id}`}
-                  confirmText="Revoke this key? Clients using it are refused at once."
-                  disabledReason={disabledReason}
-                  onConfirm={() => api('DELETE', `${base}/${encodeURIComponent(key.key_id)}`)}
-                >
-                  Revoke
-                </ConfirmButton>
-              </TD>
-            </TR>
-          ))}
-        </TBody>
-      </Table>
+      {keys === null ? null : (
+        <Table caption={`API keys of ${user}`}>
+          <THead>
+            <tr>
+              <TH>Key id</TH>
+              <TH>Created</TH>
+              <TH>Expires</TH>
+              <TH>
+                <span className="sr-only">Actions</span>
+              </TH>
+            </tr>
+          </THead>
+          <TBody>
+            {keys.length === 0 ? <EmptyRow columns={4}>No API keys.</EmptyRow> : null}
+            {keys.map((key) => (
+              <TR key={key.key_id}>
+                <TD className="font-mono">{key.key_id}</TD>
+                <TD>
+                  <ZonedTime ms={key.created_at} />
+                </TD>
+                <TD>{key.expires_at === null ? 'Never' : <ZonedTime ms={key.expires_at} />}</TD>
+                <TD className="text-right">
+                  <ConfirmButton
+                    label={`Revoke API key ${key.key_id}`}
+                    confirmText="Revoke this key? Clients using it are refused at once."
+                    disabledReason={disabledReason}
+                    onConfirm={() => api('DELETE', `${base}/${encodeURIComponent(key.key_id)}`)}
+                  >
+                    Revoke
+                  </ConfirmButton>
+                </TD>
+              </TR>
+            ))}
+          </TBody>
+        </Table>
+      )}
       <form
         className="flex flex-wrap items-end gap-2"
         aria-label="Create an API key"

@@ -11,7 +11,7 @@ import { timeZone } from '@/lib/settings';
 import { AclTable } from '../../_shared/acl-table';
 import { checkAcl, clusterRights, effectiveQuotas, getUser, listAcls, listApiKeys, listQuotas, recentDenials } from '../../_shared/data';
 import { EffectiveQuotaTable, QuotaTable } from '../../_shared/quota-tables';
-import { CLUSTER_NAME, OPERATIONS, RESOURCE_TYPES, userOf, type AclCheckAnswer } from '../../_shared/types';
+import { CLUSTER_NAME, OPERATIONS, RESOURCE_TYPES, userOf, type AclCheckAnswer, type UserView } from '../../_shared/types';
 import { ApiKeys } from './api-keys';
 import { DeleteUser, SetPasswordForm } from './user-forms';
 
@@ -57,39 +57,48 @@ export default async function PrincipalPage({
   }
   const rights = await clusterRights();
 
-  const credentials = user
-    ? await part(async () => {
-        const found = await getUser(user);
-        if (!found)
-          return <Notice>No password user named {user}: this principal signs in with a certificate or is named only in ACLs.</Notice>;
-        return (
-          <div className="space-y-4">
-            <dl className="grid grid-cols-1 gap-2 text-sm sm:grid-cols-3">
-              <div>
-                <dt className="text-zinc-500 dark:text-zinc-400">Mechanisms</dt>
-                <dd data-testid="mechanisms">
-                  {found.mechanisms.map((m) => `${m.mechanism} (${m.iterations.toLocaleString('en-US')} iterations)`).join(', ')}
-                </dd>
-              </div>
-              <div>
-                <dt className="text-zinc-500 dark:text-zinc-400">Created</dt>
-                <dd>
-                  <Time ms={found.created_at} zone={zone} />
-                </dd>
-              </div>
-            </dl>
-            <SetPasswordForm user={user} disabledReason={rights.alter} />
+  // Read failures (a caller without DESCRIBE on the cluster) show in place; the forms stay, disabled with the reason.
+  let found: UserView | null | undefined;
+  let userFailure: unknown = null;
+  if (user) {
+    try {
+      found = await getUser(user);
+    } catch (error) {
+      unstable_rethrow(error);
+      userFailure = error;
+    }
+  }
+  const credentials = user ? (
+    <div className="space-y-4">
+      {userFailure ? <ErrorBox error={userFailure} /> : null}
+      {found === null ? (
+        <Notice>No password user named {user}: this principal signs in with a certificate or is named only in ACLs.</Notice>
+      ) : null}
+      {found ? (
+        <dl className="grid grid-cols-1 gap-2 text-sm sm:grid-cols-3">
+          <div>
+            <dt className="text-zinc-500 dark:text-zinc-400">Mechanisms</dt>
+            <dd data-testid="mechanisms">
+              {found.mechanisms.map((m) => `${m.mechanism} (${m.iterations.toLocaleString('en-US')} iterations)`).join(', ')}
+            </dd>
           </div>
-        );
-      })
-    : null;
-  const keys = user
-    ? await part(async () => {
-        if (!(await getUser(user)))
-          return <p className="text-sm text-zinc-500 dark:text-zinc-400">API keys belong to password users only.</p>;
-        return <ApiKeys user={user} keys={await listApiKeys(user)} disabledReason={rights.alter} />;
-      })
-    : null;
+          <div>
+            <dt className="text-zinc-500 dark:text-zinc-400">Created</dt>
+            <dd>
+              <Time ms={found.created_at} zone={zone} />
+            </dd>
+          </div>
+        </dl>
+      ) : null}
+      {found !== null ? <SetPasswordForm user={user} disabledReason={rights.alter} /> : null}
+    </div>
+  ) : null;
+  const keys =
+    user && found !== null ? (
+      await part(async () => <ApiKeys user={user} keys={found ? await listApiKeys(user) : null} disabledReason={rights.alter} />)
+    ) : user ? (
+      <p className="text-sm text-zinc-500 dark:text-zinc-400">API keys belong to password users only.</p>
+    ) : null;
   const acls = await part(async () => (
     <AclTable
       acls={await listAcls({ principal })}
@@ -218,7 +227,7 @@ export default async function PrincipalPage({
       <Section title="ACLs">{acls}</Section>
       <Section title="Quotas">{quotas}</Section>
       <Section title="Recent denials">{denials}</Section>
-      {user ? (
+      {user && found !== null ? (
         <Section title="Delete user">
           <DeleteUser user={user} disabledReason={rights.alter} />
         </Section>
