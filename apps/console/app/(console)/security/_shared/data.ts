@@ -1,4 +1,5 @@
 import 'server-only';
+import { PAGE_SIZE } from './slice';
 import { broker, deniedReason, permissions, type PermissionCheck, withQuery } from '@/lib/broker';
 import {
   CLUSTER_NAME,
@@ -33,22 +34,7 @@ export async function clusterRights(): Promise<ClusterRights> {
   };
 }
 
-export const PAGE_SIZE = 50;
-
-/** One page of a list the broker answers whole, paged on the console's server (never shipped whole to the browser). */
-export interface Slice<T> {
-  rows: T[];
-  total: number;
-  page: number;
-  pages: number;
-  size: number;
-}
-
-export function slice<T>(all: T[], page: number, size = PAGE_SIZE): Slice<T> {
-  const pages = Math.max(1, Math.ceil(all.length / size));
-  const current = Math.min(Math.max(1, Number.isFinite(page) ? Math.floor(page) : 1), pages);
-  return { rows: all.slice((current - 1) * size, current * size), total: all.length, page: current, pages, size };
-}
+export { PAGE_SIZE, slice, type Slice } from './slice';
 
 export async function listUsers(): Promise<UserView[]> {
   return (await broker.get<{ data: UserView[] }>('/v3/clusters/-/users')).data;

@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { buttonClass } from '@/components/ui/button';
-import type { Slice } from './data';
+import type { Slice } from './slice';
 
 /** Previous / next page links for a list paged on the console's server (`page=`), keeping the other parameters. */
 export function SlicePager({ path, params, slice }: { path: string; params: Record<string, string | undefined>; slice: Slice<unknown> }) {

@@ -55,7 +55,7 @@ export default async function PrincipalPage({
       </>
     );
   }
-  const rights = await clusterRights();
+  const rightsAsked = clusterRights();
 
   // Read failures (a caller without DESCRIBE on the cluster) show in place; the forms stay, disabled with the reason.
   let found: UserView | null | undefined;
@@ -68,6 +68,7 @@ export default async function PrincipalPage({
       userFailure = error;
     }
   }
+  const rights = await rightsAsked;
   const credentials = user ? (
     <div className="space-y-4">
       {userFailure ? <ErrorBox error={userFailure} /> : null}
@@ -93,13 +94,14 @@ export default async function PrincipalPage({
       {found !== null ? <SetPasswordForm user={user} disabledReason={rights.alter} /> : null}
     </div>
   ) : null;
-  const keys =
+  // The remaining reads are independent: asked at once.
+  const keysAsked =
     user && found !== null ? (
-      await part(async () => <ApiKeys user={user} keys={found ? await listApiKeys(user) : null} disabledReason={rights.alter} />)
+      part(async () => <ApiKeys user={user} keys={found ? await listApiKeys(user) : null} disabledReason={rights.alter} />)
     ) : user ? (
       <p className="text-sm text-zinc-500 dark:text-zinc-400">API keys belong to password users only.</p>
     ) : null;
-  const acls = await part(async () => (
+  const aclsAsked = part(async () => (
     <AclTable
       acls={await listAcls({ principal })}
       caption={`ACLs of ${principal}`}
@@ -107,7 +109,7 @@ export default async function PrincipalPage({
       empty="No ACL names this principal (ACLs for User:* still apply)."
     />
   ));
-  const quotas = await part(async () => {
+  const quotasAsked = part(async () => {
     const own = (await listQuotas()).filter((q) => q.entity.user === user);
     const effective = user ? await effectiveQuotas(user) : null;
     return (
@@ -122,7 +124,7 @@ export default async function PrincipalPage({
       </div>
     );
   });
-  const denials = await part(async () => {
+  const denialsAsked = part(async () => {
     const { events, scanned } = await recentDenials(principal);
     return (
       <div className="space-y-2">
@@ -158,8 +160,8 @@ export default async function PrincipalPage({
   });
 
   const asking = search.check_type && search.check_op;
-  const answer = asking
-    ? await part(async () => {
+  const answerAsked = asking
+    ? part(async () => {
         const result = await checkAcl({
           principal,
           host: search.check_host || undefined,
@@ -171,6 +173,7 @@ export default async function PrincipalPage({
       })
     : null;
 
+  const [keys, acls, quotas, denials, answer] = await Promise.all([keysAsked, aclsAsked, quotasAsked, denialsAsked, answerAsked]);
   return (
     <>
       <PageHeader
