@@ -56,9 +56,13 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                 <Time ms={event.time} zone={zone} />
               </TD>
               <TD>
-                <Link href={principalHref(event.principal)} className="text-blue-700 hover:underline dark:text-blue-400">
-                  {event.principal}
-                </Link>
+                {event.principal.startsWith('User:') ? (
+                  <Link href={principalHref(event.principal)} className="text-blue-700 hover:underline dark:text-blue-400">
+                    {event.principal}
+                  </Link>
+                ) : (
+                  event.principal
+                )}
               </TD>
               <TD className="font-mono">{event.source}</TD>
               <TD className="font-mono break-all">{event.resource}</TD>
@@ -76,7 +80,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       <nav aria-label="Pages" className="flex items-center justify-between gap-2 py-3 text-sm text-zinc-600 dark:text-zinc-400">
         <span>
           {page.events.length > 0
-            ? `Events ${page.events[page.events.length - 1].id}–${page.events[0].id} of the newest ${page.newest}`
+            ? `Events ${page.events[page.events.length - 1].id}–${page.events[0].id} (the newest is ${page.newest})`
             : ''}
         </span>
         <span className="flex gap-2">

@@ -54,8 +54,8 @@ export default async function QuotasPage({ searchParams }: { searchParams: Promi
       <section id="effective" aria-label="Effective quota" className="mt-8 space-y-3">
         <h2 className="text-lg font-semibold">Effective quota</h2>
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
-          Which quota applies to a caller (Kafka&apos;s order: user + client id, user, default user, client id, default client id) and how
-          close it is now.
+          Which entity&apos;s quota applies to a caller (Kafka&apos;s precedence: the most specific entity first, from user and client id
+          down to the default client id), its limit, the rate measured now and the throttle.
         </p>
         <form
           method="get"

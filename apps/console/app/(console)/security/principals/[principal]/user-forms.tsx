@@ -15,7 +15,7 @@ export function SetPasswordForm({ user, disabledReason }: { user: string; disabl
   const off = disabledReason !== undefined;
   return (
     <form
-      className="flex max-w-2xl flex-wrap items-end gap-2"
+      className="flex max-w-2xl flex-wrap items-start gap-2"
       aria-label="Set password"
       onSubmit={async (event) => {
         event.preventDefault();
@@ -42,9 +42,11 @@ export function SetPasswordForm({ user, disabledReason }: { user: string; disabl
           <option value="SCRAM-SHA-512">SCRAM-SHA-512</option>
         </Select>
       </Field>
-      <Button type="submit" variant="primary" disabledReason={disabledReason} disabled={busy}>
-        Set password
-      </Button>
+      <div className="pt-6">
+        <Button type="submit" variant="primary" disabledReason={disabledReason} disabled={busy}>
+          Set password
+        </Button>
+      </div>
       <div className="w-full">
         {errorBox}
         {saved ? <Notice tone="success">Password changed.</Notice> : null}
