@@ -1,4 +1,5 @@
 import { jsonDiff, MAX_DIFF_LINES } from '../../app/(console)/security/audit/diff';
+import { newestId } from '../../app/(console)/security/_shared/newest-id';
 import { slice } from '../../app/(console)/security/_shared/slice';
 import { templateBindings, type TemplateInput } from '../../app/(console)/security/_shared/templates';
 import { aclDeleteQuery, entityLabel, userOf } from '../../app/(console)/security/_shared/types';
@@ -101,5 +102,20 @@ describe('names', () => {
     });
     expect(new URLSearchParams(query.split('?')[1]).get('resource_name')).toBe('a&b');
     expect(query).toContain('operation=WRITE');
+  });
+});
+
+describe('the newest audit id (the log reads only forward)', () => {
+  const log = (newest: number) => {
+    const asked: number[] = [];
+    return { asked, some: async (after: number) => (asked.push(after), after < newest) };
+  };
+
+  it('finds the newest id past the first page in about 2·log2 questions', async () => {
+    for (const newest of [1000, 1001, 2024, 5000, 123_456, 9_999_999]) {
+      const { asked, some } = log(newest);
+      expect(await newestId(1000, some)).toBe(newest);
+      expect(asked.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(newest)) + 2);
+    }
   });
 });

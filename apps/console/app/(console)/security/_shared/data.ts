@@ -1,4 +1,5 @@
 import 'server-only';
+import { newestId } from './newest-id';
 import { PAGE_SIZE } from './slice';
 import { broker, deniedReason, permissions, type PermissionCheck, withQuery } from '@/lib/broker';
 import {
@@ -101,28 +102,17 @@ async function auditAfter(after: number, limit: number): Promise<AuditEvent[]> {
 }
 
 /**
- * The newest record's id: the broker pages only forward from an id, so the console finds the end
- * by doubling `after` until nothing follows and then bisecting (about 2·log2(id) one-record reads).
+ * The newest record's id: the broker pages only forward from an id, so past one page the console
+ * finds the end by doubling `after` until nothing follows and then bisecting (about 2·log2(id)
+ * one-record reads).
  */
 export async function latestAuditId(): Promise<number> {
-  const first = await auditAfter(0, 1);
+  // A short log (the usual case) is read whole in one call.
+  const first = await auditAfter(0, AUDIT_MAX_PAGE);
   if (first.length === 0) return 0;
-  // some(x): a record with an id above x exists; true below the newest id, false from it on.
-  const some = async (x: number) => (await auditAfter(x, 1)).length > 0;
-  let low = first[0].id - 1;
-  let step = 1024;
-  let high = low + step;
-  while (await some(high)) {
-    low = high;
-    step *= 2;
-    high = low + step;
-  }
-  while (high - low > 1) {
-    const mid = Math.floor((low + high) / 2);
-    if (await some(mid)) low = mid;
-    else high = mid;
-  }
-  return high;
+  if (first.length < AUDIT_MAX_PAGE) return first[first.length - 1].id;
+  // The last id of a full page is known to exist: search upward from it.
+  return newestId(first[first.length - 1].id, async (x) => (await auditAfter(x, 1)).length > 0);
 }
 
 export interface AuditSlice {
