@@ -153,6 +153,22 @@ describe('security pages with authentication on', () => {
     const list = page.getByRole('table', { name: 'ACLs', exact: true });
     await list.getByRole('cell', { name: 'IDEMPOTENT_WRITE', exact: true }).waitFor();
 
+    // The list follows the broker's change stream: an ACL created and deleted elsewhere appears and goes without a reload.
+    await page.getByText('Live: ACL changes appear as they happen').waitFor();
+    const elsewhere = {
+      resource_type: 'TOPIC',
+      resource_name: 'elsewhere',
+      pattern_type: 'LITERAL',
+      principal: 'User:dave',
+      host: '*',
+      operation: 'READ',
+      permission: 'DENY',
+    };
+    expect((await asAdmin('POST', '/v3/clusters/-/acls', elsewhere)).status).toBe(201);
+    await list.getByRole('cell', { name: 'elsewhere', exact: true }).waitFor();
+    expect((await asAdmin('DELETE', `/v3/clusters/-/acls?${new URLSearchParams(elsewhere).toString()}`)).status).toBe(200);
+    await list.getByRole('cell', { name: 'elsewhere', exact: true }).waitFor({ state: 'detached' });
+
     const stored = await asAdmin('GET', `/v3/clusters/-/acls?principal=User:${USER}`);
     expect(stored.body.data.map((a: { operation: string; resource_type: string }) => `${a.resource_type}:${a.operation}`).sort()).toEqual([
       'CLUSTER:IDEMPOTENT_WRITE',
@@ -221,8 +237,9 @@ describe('security pages with authentication on', () => {
     const at = (text: string) => operations.findIndex((row) => row.includes(text));
     expect(at('DELETE_QUOTAS')).toBeLessThan(at('CREATE_ACLS'));
     expect(at('CREATE_ACLS')).toBeLessThan(operations.findIndex((row) => row.includes('CREATE_USER') && row.includes(`USER:${USER}`)));
-    await acls.first().getByText('Diff').click();
-    await acls.first().getByText('"operation": "IDEMPOTENT_WRITE"').waitFor();
+    // The oldest CREATE_ACLS is the producer template's (newer ones are the ACL made elsewhere).
+    await acls.last().getByText('Diff').click();
+    await acls.last().getByText('"operation": "IDEMPOTENT_WRITE"').waitFor();
     expect(await created.textContent()).toContain('User:admin');
   });
 

@@ -4,6 +4,7 @@ import { Button, LinkButton } from '@/components/ui/button';
 import { ErrorBox } from '@/components/ui/error-box';
 import { Field, Input, Select } from '@/components/ui/field';
 import { PageHeader, Section } from '@/components/ui/page-header';
+import { AclLive } from '../_shared/acl-live';
 import { AclTable } from '../_shared/acl-table';
 import { ACL_FILTER_NAMES, clusterRights, listAcls, slice, type AclFilters } from '../_shared/data';
 import { SlicePager } from '../_shared/slice-pager';
@@ -28,6 +29,7 @@ export default async function AclsPage({ searchParams }: { searchParams: Promise
     const page = slice(await listAcls(filters), Number(params.page ?? 1));
     list = (
       <>
+        <AclLive />
         <AclTable
           acls={page.rows}
           caption="ACLs"
