@@ -43,7 +43,12 @@ export function ConfirmButton({
           </Button>
         </span>
       ) : (
-        <Button variant="ghost" aria-label={label} disabledReason={disabledReason} onClick={() => setAsking(true)}>
+        <Button
+          variant="ghost"
+          aria-label={disabledReason ? `${label} (${disabledReason})` : label}
+          disabledReason={disabledReason}
+          onClick={() => setAsking(true)}
+        >
           {children}
         </Button>
       )}
