@@ -4,9 +4,10 @@ import * as path from 'node:path';
 import { makeDataDir } from '../../apps/broker/test/support/broker-process';
 
 /**
- * `npm start` as a user or a supervisor runs it: a real npm, a real broker. What they observe:
- * the broker answers, a signal to npm stops the broker cleanly (exit 0), and a second start
- * with nothing changed does not rebuild (dist/.build-stamp untouched).
+ * `npm start` as a user or a supervisor runs it: a real npm, a real broker and console. What they
+ * observe: the broker and the console answer (the start line says where the console is), a
+ * signal to npm stops both cleanly (exit 0), a second start with nothing changed does not rebuild
+ * (dist/.build-stamp untouched), and RUNNEL_CONSOLE=off starts the broker alone.
  */
 const ROOT = path.resolve(__dirname, '../..');
 const STAMP = path.join(ROOT, 'dist/.build-stamp');
@@ -20,6 +21,8 @@ interface NpmStart {
   exited: Promise<number | null>;
   brokerPid: number;
   baseUrl: string;
+  consolePid: number;
+  consoleUrl: string;
 }
 
 /** Every pid whose parent chain leads to `ancestor`, read from /proc. */
@@ -68,10 +71,18 @@ async function until(what: string, deadlineMs: number, check: () => boolean): Pr
 const started: NpmStart[] = [];
 
 /** `npm start` in its own process group (as a terminal or supervisor would run it), until the broker listens. */
-async function npmStart(): Promise<NpmStart> {
+async function npmStart(env: Record<string, string> = {}): Promise<NpmStart> {
+  const withConsole = env.RUNNEL_CONSOLE !== 'off';
   const npm = spawn('npm', ['start'], {
     cwd: ROOT,
-    env: { ...process.env, RUNNEL_DATA_DIR: makeDataDir('runnel-npm-start-'), RUNNEL_HTTP_PORT: '0', RUNNEL_HOST: '127.0.0.1' },
+    env: {
+      ...process.env,
+      RUNNEL_DATA_DIR: makeDataDir('runnel-npm-start-'),
+      RUNNEL_HTTP_PORT: '0',
+      RUNNEL_HOST: '127.0.0.1',
+      RUNNEL_CONSOLE_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -79,14 +90,24 @@ async function npmStart(): Promise<NpmStart> {
   npm.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   npm.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
-  const entry: NpmStart = { npm, output: () => output, exited, brokerPid: 0, baseUrl: '' };
+  const entry: NpmStart = { npm, output: () => output, exited, brokerPid: 0, baseUrl: '', consolePid: 0, consoleUrl: '' };
   started.push(entry);
   let port = 0;
   await until(`the broker's "listening" line; output so far:\n${output}`, START_DEADLINE_MS, () => {
     if (npm.exitCode !== null) throw new Error(`npm start exited with ${npm.exitCode}:\n${output}`);
-    port = Number(/listening on http:\/\/[^:]+:(\d+)/.exec(output)?.[1] ?? 0);
+    port = Number(/runnel broker listening on http:\/\/[^:]+:(\d+)/.exec(output)?.[1] ?? 0);
     return port > 0;
   });
+  if (withConsole) {
+    await until(`the "console on" start line; output so far:\n${output}`, START_DEADLINE_MS, () => {
+      if (npm.exitCode !== null) throw new Error(`npm start exited with ${npm.exitCode}:\n${output}`);
+      entry.consoleUrl = /runnel: console on (http:\/\/\S+)/.exec(output)?.[1].replace('localhost', '127.0.0.1') ?? '';
+      return entry.consoleUrl !== '';
+    });
+    const consolePid = descendants(npm.pid!).find((pid) => commandLine(pid).includes('apps/console/server.js'));
+    if (consolePid === undefined) throw new Error(`no console process under npm (pid ${npm.pid})`);
+    entry.consolePid = consolePid;
+  }
   const broker = descendants(npm.pid!).find((pid) => commandLine(pid).includes('dist/apps/broker/src/main.js'));
   if (broker === undefined) throw new Error(`no broker process under npm (pid ${npm.pid})`);
   entry.brokerPid = broker;
@@ -96,23 +117,29 @@ async function npmStart(): Promise<NpmStart> {
 
 afterEach(() => {
   // Whatever a failed test left behind is stopped by its own pid.
-  for (const { npm, brokerPid } of started.splice(0)) {
-    for (const pid of [brokerPid, ...descendants(npm.pid!), npm.pid!]) if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const { npm, brokerPid, consolePid } of started.splice(0)) {
+    for (const pid of [brokerPid, consolePid, ...descendants(npm.pid!), npm.pid!]) if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
   }
 });
 
 describe('npm start', () => {
   it(
-    'stops the broker it started when npm gets SIGTERM, and does not rebuild a current build',
+    'starts the console beside the broker and stops both when npm gets SIGTERM, and does not rebuild a current build',
     async () => {
       const first = await npmStart(); // builds if needed, so the second start finds a current build
+      // The console answers and talks to this broker: its proxy reaches the broker's API.
+      const clusters = await fetch(`${first.consoleUrl}/api/broker/v3/clusters`, { headers: { 'x-runnel-console': '1' } });
+      expect(clusters.status).toBe(200);
+      expect((await fetch(first.consoleUrl)).status).toBe(200);
       process.kill(first.npm.pid!, 'SIGTERM');
       expect(await first.exited).toBe(0);
       await until(`broker pid ${first.brokerPid} gone after SIGTERM to npm`, STOP_DEADLINE_MS, () => !alive(first.brokerPid));
+      await until(`console pid ${first.consolePid} gone after SIGTERM to npm`, STOP_DEADLINE_MS, () => !alive(first.consolePid));
 
       const stampBefore = fs.statSync(STAMP).mtimeMs;
       const second = await npmStart();
       expect(second.output()).toContain('build is current');
+      expect(second.output()).toContain('console build is current');
       expect(fs.statSync(STAMP).mtimeMs).toBe(stampBefore);
       expect((await fetch(`${second.baseUrl}/health/live`)).status).toBe(200);
       process.kill(second.npm.pid!, 'SIGTERM');
@@ -129,6 +156,20 @@ describe('npm start', () => {
       process.kill(-run.npm.pid!, 'SIGINT'); // what a terminal does: every process of the foreground group
       expect(await run.exited).toBe(0); // a doubled SIGINT would make the broker exit 1 without flushing
       await until(`broker pid ${run.brokerPid} gone after SIGINT`, STOP_DEADLINE_MS, () => !alive(run.brokerPid));
+      await until(`console pid ${run.consolePid} gone after SIGINT`, STOP_DEADLINE_MS, () => !alive(run.consolePid));
+    },
+    START_DEADLINE_MS + 2 * STOP_DEADLINE_MS,
+  );
+
+  it(
+    'starts the broker alone with RUNNEL_CONSOLE=off',
+    async () => {
+      const run = await npmStart({ RUNNEL_CONSOLE: 'off' });
+      expect((await fetch(`${run.baseUrl}/health/live`)).status).toBe(200);
+      expect(descendants(run.npm.pid!).some((pid) => commandLine(pid).includes('apps/console/server.js'))).toBe(false);
+      expect(run.output()).not.toContain('console on');
+      process.kill(run.npm.pid!, 'SIGTERM');
+      expect(await run.exited).toBe(0);
     },
     START_DEADLINE_MS + 2 * STOP_DEADLINE_MS,
   );
