@@ -110,7 +110,8 @@ export default async function PrincipalPage({
     />
   ));
   const quotasAsked = part(async () => {
-    const own = (await listQuotas()).filter((q) => q.entity.user === user);
+    // Quotas are set per user name: a wildcard principal has none of its own.
+    const own = user ? (await listQuotas()).filter((q) => q.entity.user === user) : [];
     const effective = user ? await effectiveQuotas(user) : null;
     return (
       <div className="space-y-3">
