@@ -1,4 +1,5 @@
 import 'server-only';
+import { scanAudit, type AuditFilter, type AuditScan } from './audit-scan';
 import { newestId } from './newest-id';
 import { PAGE_SIZE } from './slice';
 import { broker, deniedReason, permissions, type PermissionCheck, withQuery } from '@/lib/broker';
@@ -115,23 +116,26 @@ export async function latestAuditId(): Promise<number> {
   return newestId(first[first.length - 1].id, async (x) => (await auditAfter(x, 1)).length > 0);
 }
 
-export interface AuditSlice {
-  events: AuditEvent[];
-  /** `before` for the next older page, null at the oldest. */
-  older: number | null;
+export interface AuditSlice extends AuditScan {
   newest: number;
 }
 
-/** Up to `size` events with id < before (default: the newest), newest first. */
-export async function auditPage(before: number | undefined, size = PAGE_SIZE): Promise<AuditSlice> {
-  const newest = await latestAuditId();
-  const end = before === undefined || !(before > 0) ? newest + 1 : Math.min(before, newest + 1);
-  const after = Math.max(0, end - 1 - size);
-  const events = (await auditAfter(after, size)).filter((e) => e.id < end).reverse();
-  const oldest = await auditAfter(0, 1);
-  const lowest = events.length > 0 ? events[events.length - 1].id : end;
-  const older = oldest.length > 0 && oldest[0].id < lowest && after > 0 ? lowest : null;
-  return { events, older, newest };
+/** Records read at most for one filtered page (five broker pages). */
+export const AUDIT_SCAN_BUDGET = 5000;
+
+/** Up to `size` events with id < before (default: the newest), newest first, matching the filter. */
+export async function auditPage(before: number | undefined, filter: AuditFilter = {}, size = PAGE_SIZE): Promise<AuditSlice> {
+  const [newest, first] = await Promise.all([latestAuditId(), auditAfter(0, 1)]);
+  const scan = await scanAudit(auditAfter, {
+    newest,
+    oldest: first.length > 0 ? first[0].id : 0,
+    before,
+    filter,
+    size,
+    chunk: AUDIT_MAX_PAGE,
+    budget: AUDIT_SCAN_BUDGET,
+  });
+  return { ...scan, newest };
 }
 
 /**

@@ -1,26 +1,41 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { unstable_rethrow } from 'next/navigation';
-import { buttonClass } from '@/components/ui/button';
+import { Button, buttonClass, LinkButton } from '@/components/ui/button';
 import { ErrorBox } from '@/components/ui/error-box';
+import { Field, Input, Select } from '@/components/ui/field';
 import { Badge, PageHeader } from '@/components/ui/page-header';
 import { Time } from '@/components/ui/time';
 import { EmptyRow, TBody, TD, TH, THead, TR, Table } from '@/components/ui/table';
 import { timeZone } from '@/lib/settings';
-import { auditPage, type AuditSlice } from '../_shared/data';
+import { isFiltered, type AuditFilter } from '../_shared/audit-scan';
+import { AUDIT_SCAN_BUDGET, auditPage, type AuditSlice } from '../_shared/data';
 import { principalHref, type AuditEvent } from '../_shared/types';
 import { jsonDiff } from './diff';
 
 export const metadata: Metadata = { title: 'Audit log' };
 
 /** The audit log newest first, paged by id (`before`): who changed or was refused what, with the change's before/after. */
-export default async function AuditPage({ searchParams }: { searchParams: Promise<{ before?: string }> }) {
+export default async function AuditPage({ searchParams }: { searchParams: Promise<AuditFilter & { before?: string }> }) {
   const params = await searchParams;
   const zone = await timeZone();
   const before = params.before && /^\d{1,16}$/.test(params.before) ? Number(params.before) : undefined;
+  const filter: AuditFilter = {
+    principal: params.principal?.trim() || undefined,
+    outcome: params.outcome || undefined,
+    operation: params.operation?.trim() || undefined,
+  };
+  const keep = new URLSearchParams();
+  for (const [name, value] of Object.entries(filter)) if (value) keep.set(name, value);
+  const href = (cursor?: number) => {
+    const query = new URLSearchParams(keep);
+    if (cursor !== undefined) query.set('before', String(cursor));
+    const text = query.toString();
+    return text ? `/security/audit?${text}` : '/security/audit';
+  };
   let page: AuditSlice;
   try {
-    page = await auditPage(before);
+    page = await auditPage(before, filter);
   } catch (error) {
     unstable_rethrow(error);
     return (
@@ -36,6 +51,35 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         title="Audit log"
         description="Every security change (users, API keys, ACLs, quotas) and every refused request, newest first. Kept for RUNNEL_AUDIT_RETENTION_MS."
       />
+      <form method="get" role="search" aria-label="Filter the audit log" className="mb-3 flex flex-wrap items-end gap-2">
+        <Field id="audit-principal" label="Principal" className="w-56">
+          <Input id="audit-principal" name="principal" defaultValue={filter.principal ?? ''} placeholder="User:alice" />
+        </Field>
+        <Field id="audit-outcome" label="Outcome" className="w-40">
+          <Select id="audit-outcome" name="outcome" defaultValue={filter.outcome ?? ''}>
+            <option value="">Any</option>
+            <option value="SUCCESS">SUCCESS</option>
+            <option value="DENIED">DENIED</option>
+            <option value="FAILED">FAILED</option>
+          </Select>
+        </Field>
+        <Field id="audit-operation" label="Operation" className="w-48">
+          <Input id="audit-operation" name="operation" defaultValue={filter.operation ?? ''} placeholder="CREATE_ACLS" />
+        </Field>
+        <Button type="submit">Filter</Button>
+        {isFiltered(filter) ? (
+          <LinkButton href="/security/audit" variant="ghost">
+            Clear
+          </LinkButton>
+        ) : null}
+      </form>
+      {isFiltered(filter) ? (
+        <p className="mb-2 text-xs text-zinc-500 dark:text-zinc-400">
+          The broker&apos;s audit route pages by id only, so the console&apos;s server filters: this page read{' '}
+          {page.scanned.toLocaleString('en-US')} records (at most {AUDIT_SCAN_BUDGET.toLocaleString('en-US')} a page); &quot;Older&quot;
+          reads on from there.
+        </p>
+      ) : null}
       <Table caption="Audit events, newest first">
         <THead>
           <tr>
@@ -49,7 +93,11 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           </tr>
         </THead>
         <TBody>
-          {page.events.length === 0 ? <EmptyRow columns={7}>No audit events.</EmptyRow> : null}
+          {page.events.length === 0 ? (
+            <EmptyRow columns={7}>
+              {isFiltered(filter) ? 'No event in the records read matches these filters.' : 'No audit events.'}
+            </EmptyRow>
+          ) : null}
           {page.events.map((event) => (
             <TR key={event.id}>
               <TD>
@@ -85,12 +133,12 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         </span>
         <span className="flex gap-2">
           {before !== undefined ? (
-            <Link className={buttonClass('secondary')} href="/security/audit">
+            <Link className={buttonClass('secondary')} href={href()}>
               Newest
             </Link>
           ) : null}
           {page.older !== null ? (
-            <Link className={buttonClass('secondary')} href={`/security/audit?before=${page.older}`}>
+            <Link className={buttonClass('secondary')} href={href(page.older)}>
               Older
             </Link>
           ) : null}
