@@ -241,6 +241,21 @@ describe('security pages with authentication on', () => {
     await acls.last().getByText('Diff').click();
     await acls.last().getByText('"operation": "IDEMPOTENT_WRITE"').waitFor();
     expect(await created.textContent()).toContain('User:admin');
+
+    // Filtered (on the console's server): carol's denials only.
+    const filters = page.getByRole('search', { name: 'Filter the audit log' });
+    await filters.getByLabel('Principal').fill(`User:${USER}`);
+    await filters.getByLabel('Outcome').selectOption('DENIED');
+    await filters.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/outcome=DENIED/);
+    await table
+      .getByRole('row')
+      .filter({ hasText: `TOPIC:${TOPIC}` })
+      .first()
+      .waitFor();
+    const rows = await table.getByRole('row').evaluateAll((all) => all.slice(1).map((r) => r.textContent ?? ''));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((row) => row.includes(`User:${USER}`) && row.includes('DENIED'))).toBe(true);
   });
 
   it('shows a non-admin every admin action disabled with the reason', async () => {
