@@ -47,6 +47,7 @@ export function ConfirmButton({
           variant="ghost"
           aria-label={disabledReason ? `${label} (${disabledReason})` : label}
           disabledReason={disabledReason}
+          disabled={busy}
           onClick={() => setAsking(true)}
         >
           {children}

@@ -139,20 +139,10 @@ export async function auditPage(before: number | undefined, filter: AuditFilter 
 }
 
 /**
- * A principal's recent denials. The audit route cannot filter by principal, so the console's server
- * reads the newest `scan` records (at most 2,000, two broker pages) and keeps the principal's DENIED ones.
+ * A principal's recent denials: the audit route cannot filter by principal, so the console's server
+ * reads back from the newest record (at most AUDIT_SCAN_BUDGET records) and keeps its DENIED ones.
  */
-export async function recentDenials(principal: string, scan = 2000): Promise<{ events: AuditEvent[]; scanned: number }> {
-  const newest = await latestAuditId();
-  let after = Math.max(0, newest - scan);
-  const found: AuditEvent[] = [];
-  let scanned = 0;
-  while (scanned < scan) {
-    const page = await auditAfter(after, Math.min(AUDIT_MAX_PAGE, scan - scanned));
-    if (page.length === 0) break;
-    scanned += page.length;
-    for (const event of page) if (event.principal === principal && event.outcome === 'DENIED') found.push(event);
-    after = page[page.length - 1].id;
-  }
-  return { events: found.reverse().slice(0, 100), scanned };
+export async function recentDenials(principal: string, size = 100): Promise<{ events: AuditEvent[]; scanned: number }> {
+  const page = await auditPage(undefined, { principal, outcome: 'DENIED' }, size);
+  return { events: page.events, scanned: page.scanned };
 }

@@ -1,6 +1,6 @@
 'use client';
 import { useRouter } from 'next/navigation';
-import { useState } from 'react';
+import { useState, useSyncExternalStore } from 'react';
 import { ErrorBox } from '@/components/ui/error-box';
 
 /**
@@ -27,5 +27,17 @@ export function useBrokerAction() {
     }
   }
   const errorBox = error ? <ErrorBox error={error} /> : null;
-  return { run, busy, error, errorBox, clearError: () => setError(null) };
+  // `busy` also before hydration: a form submitted then would be the browser's own GET, with its fields in the URL.
+  return { run, busy: busy || !useHydrated(), error, errorBox, clearError: () => setError(null) };
+}
+
+const noSubscription = () => () => {};
+
+/** False on the server and while hydrating, true once React handles events. */
+export function useHydrated(): boolean {
+  return useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
 }

@@ -60,6 +60,7 @@ export function AclCreator({ disabledReason, defaultPrincipal }: { disabledReaso
 
   return (
     <form
+      method="post"
       className="space-y-4"
       aria-label="Create ACLs"
       onSubmit={async (event) => {

@@ -26,6 +26,7 @@ export function SetQuotaForm({ disabledReason }: { disabledReason?: string }) {
   const off = disabledReason !== undefined;
   return (
     <form
+      method="post"
       className="max-w-3xl space-y-3"
       aria-label="Set a quota"
       onSubmit={async (event) => {

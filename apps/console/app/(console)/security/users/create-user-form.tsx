@@ -14,6 +14,7 @@ export function CreateUserForm({ disabledReason }: { disabledReason?: string }) 
   const [created, setCreated] = useState<string | null>(null);
   return (
     <form
+      method="post"
       className="max-w-xl space-y-3"
       onSubmit={async (event) => {
         event.preventDefault();

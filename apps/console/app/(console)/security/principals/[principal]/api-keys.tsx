@@ -62,6 +62,7 @@ export function ApiKeys({ user, keys, disabledReason }: { user: string; keys: Ap
         </Table>
       )}
       <form
+        method="post"
         className="flex flex-wrap items-end gap-2"
         aria-label="Create an API key"
         onSubmit={async (event) => {

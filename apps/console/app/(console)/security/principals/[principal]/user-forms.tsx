@@ -15,6 +15,7 @@ export function SetPasswordForm({ user, disabledReason }: { user: string; disabl
   const off = disabledReason !== undefined;
   return (
     <form
+      method="post"
       className="flex max-w-2xl flex-wrap items-start gap-2"
       aria-label="Set password"
       onSubmit={async (event) => {
