@@ -26,9 +26,10 @@ export function useBrokerAction() {
       setBusy(false);
     }
   }
-  const errorBox = error ? <ErrorBox error={error} /> : null;
   // `busy` also before hydration: a form submitted then would be the browser's own GET, with its fields in the URL.
-  return { run, busy: busy || !useHydrated(), error, errorBox, clearError: () => setError(null) };
+  const hydrated = useHydrated();
+  const errorBox = error ? <ErrorBox error={error} /> : null;
+  return { run, busy: busy || !hydrated, error, errorBox, clearError: () => setError(null) };
 }
 
 const noSubscription = () => () => {};
