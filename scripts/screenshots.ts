@@ -3,9 +3,11 @@
  * broker and console with sample data, in Debian's Chromium. Everything runs on 127.0.0.1 and
  * stops by itself.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encodeRecordBatch } from '@runnel/protocol';
 import { ADMIN_PASSWORD } from '../apps/broker/test/support/acl-helpers';
+import type { Page } from 'playwright-core';
 import { launchBrowser, signIn } from '../apps/console/test/support/browser';
 import { startStack } from '../apps/console/test/support/console-process';
 
@@ -19,7 +21,8 @@ async function call(base: string, method: string, route: string, body?: unknown)
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!answer.ok) throw new Error(`${method} ${route}: ${answer.status} ${await answer.text()}`);
-  return answer.status === 204 ? undefined : answer.json();
+  const text = await answer.text();
+  return text ? JSON.parse(text) : undefined;
 }
 
 async function produce(base: string, topic: string, partition: number, values: object[], start: number): Promise<void> {
@@ -81,24 +84,53 @@ async function seed(base: string): Promise<void> {
   await call(base, 'POST', '/quotas', { entity: { user: 'alice' }, producer_byte_rate: 1048576 });
 }
 
-/** The pages shown in the README: [file, path, what to wait for]. */
-const PAGES: [string, string, string][] = [
-  ['overview', '/', 'Overview'],
+/** Runs a search on the search page so the picture shows matches and the finished progress. */
+async function runSearch(page: Page): Promise<void> {
+  const form = page.getByRole('form', { name: 'Search' });
+  await form.getByLabel('Condition 1: match').selectOption('json');
+  await form.getByLabel('Condition 1: JSON path').fill('$.items');
+  await form.getByLabel('Condition 1: JSON value').fill('3');
+  await form.getByRole('button', { name: 'Search' }).click();
+  await page.getByTestId('matches').getByTestId('record').first().waitFor();
+  await form.getByRole('button', { name: 'Cancel' }).waitFor({ state: 'detached' });
+}
+
+/** Asks the principal page whether alice may write to orders. */
+async function checkPrincipal(page: Page): Promise<void> {
+  await page.goto(page.url().split('?')[0] + '?check_op=WRITE&check_type=TOPIC&check_name=orders');
+  await page.getByText('Allowed').first().waitFor();
+}
+
+/** The pages shown in the README: [file, path, text to wait for, what to do before the picture]. */
+const PAGES: [string, string, string, ((page: Page) => Promise<void>)?][] = [
   ['topics', '/topics', 'orders'],
   ['topic', '/topics/orders', 'Partitions'],
-  ['messages', '/topics/orders/messages', 'Messages'],
-  ['search', '/topics/orders/search', 'Search'],
+  ['messages', '/topics/orders/messages', 'customer-'],
+  ['search', '/topics/orders/search', 'Search', runSearch],
   ['groups', '/groups', 'billing'],
   ['group', '/groups/billing', 'billing'],
   ['users', '/security/users', 'alice'],
   ['acls', '/security/acls', 'User:alice'],
-  ['principal', '/security/principals/User%3Aalice', 'User:alice'],
+  ['principal', '/security/principals/User%3Aalice', 'User:alice', checkPrincipal],
   ['quotas', '/security/quotas', 'alice'],
   ['audit', '/security/audit', 'Audit'],
+  ['overview', '/', 'Overview'], // last: its charts need a few of the broker's 10 s samples
 ];
 
+/** Waits until the broker's cluster history has a few samples, so the overview's charts have lines. */
+async function untilSampled(base: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const stats = (await call(base, 'GET', '/stats')) as { data: unknown[] };
+    if (stats.data.length >= 3) return;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
 async function main(): Promise<void> {
-  const stack = await startStack({ auth: true });
+  // Samples every second, so the charts have points after the few seconds of seeding.
+  fs.mkdirSync(OUT, { recursive: true });
+  const stack = await startStack({ auth: true, brokerEnv: { RUNNEL_HISTORY_INTERVAL_MS: '1000' } });
   const browser = await launchBrowser();
   try {
     await seed(stack.broker.baseUrl);
@@ -107,10 +139,18 @@ async function main(): Promise<void> {
     await page.goto(`${stack.console.baseUrl}/signin`);
     await page.screenshot({ path: path.join(OUT, 'signin.png') });
     await signIn(page, stack.console.baseUrl, 'admin', ADMIN_PASSWORD);
-    for (const [file, route, text] of PAGES) {
+    for (const [file, route, text, before] of PAGES) {
       await page.goto(`${stack.console.baseUrl}${route}`);
       await page.getByText(text).first().waitFor({ timeout: 15_000 });
-      await page.waitForLoadState('networkidle');
+      await page.waitForFunction(
+        () => !(globalThis as { document?: { querySelector(s: string): unknown } }).document?.querySelector('.animate-pulse'),
+      );
+      if (file === 'overview') {
+        await untilSampled(stack.broker.baseUrl);
+        await page.reload();
+        await page.getByText(text).first().waitFor();
+      }
+      if (before) await before(page);
       await page.screenshot({ path: path.join(OUT, `${file}.png`) });
       console.log(`docs/console/${file}.png  ${route}`);
     }

@@ -31,7 +31,7 @@ describe('console with authentication off', () => {
   it('opens without sign-in, shows the banner and the anonymous principal; /signin sends you back', async () => {
     const page = await browser.newPage();
     await page.goto(stack.console.baseUrl);
-    await page.getByText('Authentication is off').waitFor();
+    await page.getByText(/^Authentication is off: anyone who can reach this broker may do anything/).waitFor();
     expect(await page.getByTestId('principal').textContent()).toContain('User:ANONYMOUS');
     expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
     await page.goto(`${stack.console.baseUrl}/signin`);
@@ -78,7 +78,7 @@ describe('console with authentication on', () => {
     const page = await context.newPage();
     await page.goto(`${stack.console.baseUrl}/settings`);
     await page.waitForURL(/\/signin\?next=%2Fsettings/);
-    expect(await page.getByText('Authentication is off').count()).toBe(0);
+    expect(await page.getByText(/^Authentication is off/).count()).toBe(0);
 
     await page.getByLabel('User', { exact: true }).fill('admin');
     await page.getByLabel('Password', { exact: true }).fill('wrong-password');

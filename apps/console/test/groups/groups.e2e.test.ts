@@ -194,6 +194,7 @@ describe('consumer group pages', () => {
     // A group with a member lists it with its partitions; it cannot be deleted while it has one.
     await page.goto(`${stack.console.baseUrl}/groups/live`);
     const memberRows = page.getByRole('table', { name: 'Members of the group and their partitions' }).getByRole('row');
+    await memberRows.filter({ hasText: 'orders: 0, 1' }).first().waitFor(); // the page streams in
     expect(await memberRows.count()).toBe(2);
     expect(await memberRows.nth(1).textContent()).toContain('orders: 0, 1');
     const remove = page.getByRole('button', { name: /Delete group/ });

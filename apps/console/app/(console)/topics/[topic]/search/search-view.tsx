@@ -215,7 +215,13 @@ export function SearchView({ topic, partitions, readDenied }: { topic: string; p
           bytes_scanned: last.bytes_scanned,
           partitions_total: total,
           partitions_done: end ? total : (p?.partitions_done ?? 0),
-          percent: end ? 100 : (p?.percent ?? 0),
+          // Stopped early before any progress line (a fast search): the share of the estimated bytes scanned.
+          percent: end
+            ? 100
+            : Math.max(
+                p?.percent ?? 0,
+                estimateRef.current?.bytes ? Math.min(100, (100 * last.bytes_scanned) / estimateRef.current.bytes) : 0,
+              ),
         };
       });
       setState('done');
