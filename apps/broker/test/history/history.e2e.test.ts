@@ -7,6 +7,7 @@ import { encodeRecordBatch } from '@runnel/protocol';
 import { readOpenApi } from '../docs/openapi-document';
 import { eventually } from '../support/acl-helpers';
 import { BrokerProcess, makeDataDir, startBroker } from '../support/broker-process';
+import { Member } from '../groups/group-support';
 import { jsonCall } from '../support/json-call';
 import { createTopicOn, produceStrings } from '../support/topic-helpers';
 
@@ -311,6 +312,25 @@ describe('console list views and history (real broker process)', () => {
         next: null,
       });
     }
+    // A member's assignment counts without a committed offset.
+    const member = await Member.join(broker!, { group: 'live-reader', topics: ['clicks'], from: 'latest', auto_commit: false });
+    try {
+      await member.untilOwns(1);
+      let clicks: any;
+      await eventually(
+        async () => {
+          clicks = await get(broker!, '/consumer-group-summaries?topic=clicks');
+          return clicks.body.data[0]?.state === 'STABLE';
+        },
+        20_000,
+        'live-reader to be stable',
+      );
+      expect(clicks.body).toMatchObject({ total: 1, data: [{ consumer_group_id: 'live-reader', members: 1, topics: ['clicks'] }] });
+      expect(clicks.body.data[0].topic_lag).toEqual(expect.any(Number));
+    } finally {
+      member.close();
+    }
+
     // Without topic the rows carry no topic lag.
     expect((await get(broker!, '/consumer-group-summaries?search=two-topics')).body.data[0]).not.toHaveProperty('topic_lag');
   });
