@@ -5,6 +5,7 @@ import { REPLICA_MANAGER } from '../config/tokens';
 import { GroupsService } from '../groups/groups.service';
 import { AccessControl } from '../security/access-control.service';
 import type { Caller } from '../security/caller';
+import { isValidTopicName } from '@runnel/protocol';
 import { TopicsService } from '../topics/topics.service';
 import { LagPart, combineLags } from './group-lag';
 import { HistoryService } from './history.service';
@@ -39,6 +40,9 @@ export interface GroupSummary {
   topics: string[];
   total_lag: number;
   lag_ms: number | null;
+  /** With `?topic=`: the group's lag on that topic only (offsets, and in time as `lag_ms`). */
+  topic_lag?: number;
+  topic_lag_ms?: number | null;
 }
 
 export interface SummaryList<T> {
@@ -100,22 +104,35 @@ export class SummariesService {
     };
   }
 
+  /**
+   * One page of the groups the caller may DESCRIBE. `topic` keeps the groups with a committed
+   * offset or an assignment on that topic (exact name; none when the caller may not DESCRIBE it),
+   * adds each row's `topic_lag` / `topic_lag_ms`, and makes `sort=lag|lag_time` sort by them.
+   */
   groupSummaries(caller: Caller, cid: string, raw: RawQuery): SummaryList<GroupSummary> {
     this.topics.checkCluster(cid);
     const rawState = stringParam(raw, 'state');
     const state = rawState ? rawState.toUpperCase() : '';
     if (state && !GROUP_STATES.includes(state)) throw invalidParameter(`state must be one of ${GROUP_STATES.join(', ')}`);
-    const query = parseListQuery(raw, GROUP_SORTS, { state });
+    const topic = stringParam(raw, 'topic') ?? '';
+    if (topic && !isValidTopicName(topic)) {
+      throw invalidParameter('topic must be a topic name (1 to 249 characters among a-z, A-Z, 0-9, ".", "_" and "-")');
+    }
+    const query = parseListQuery(raw, GROUP_SORTS, topic ? { state, topic } : { state });
     const needle = query.search.toLowerCase();
+    const topicVisible = !topic || this.access.allows(caller, 'DESCRIBE', 'TOPIC', topic);
+    const lagOf = (groupId: string, group: GroupDescription): LagPart | undefined =>
+      topic ? this.topicLag(group, topic) : this.visibleLag(caller, groupId);
     const rows: (PageRow & { group: GroupDescription })[] = [];
-    for (const group of this.groups.listVisible(caller)) {
+    for (const group of topicVisible ? this.groups.listVisible(caller) : []) {
       if (needle && !group.groupId.toLowerCase().includes(needle)) continue;
       if (state && group.state !== state) continue;
+      if (topic && !this.readsTopic(group, topic)) continue;
       let value: number | string = group.groupId;
       if (query.sort === 'state') value = group.state;
       else if (query.sort === 'members') value = group.members.length;
-      else if (query.sort === 'lag') value = this.visibleLag(caller, group.groupId)?.lag ?? -1;
-      else if (query.sort === 'lag_time') value = this.visibleLag(caller, group.groupId)?.lagMs ?? -1;
+      else if (query.sort === 'lag') value = lagOf(group.groupId, group)?.lag ?? -1;
+      else if (query.sort === 'lag_time') value = lagOf(group.groupId, group)?.lagMs ?? -1;
       rows.push({ name: group.groupId, value, group });
     }
     const page = pageOf(rows, query);
@@ -124,7 +141,7 @@ export class SummariesService {
       data: page.rows.map(({ group }) => {
         const lag = this.visibleLag(caller, group.groupId);
         const { topics, totalLag } = this.liveTopicsAndLag(caller, group);
-        return {
+        const row: GroupSummary = {
           consumer_group_id: group.groupId,
           state: group.state,
           members: group.members.length,
@@ -132,6 +149,12 @@ export class SummariesService {
           total_lag: lag?.lag ?? totalLag,
           lag_ms: lag ? lag.lagMs : null,
         };
+        if (topic) {
+          const onTopic = this.topicLag(group, topic);
+          row.topic_lag = onTopic.lag;
+          row.topic_lag_ms = onTopic.lagMs;
+        }
+        return row;
       }),
       total: page.total,
       next: page.next,
@@ -213,6 +236,33 @@ export class SummariesService {
     return combineLags(
       [...lag.byTopic].filter(([topic]) => this.access.allows(caller, 'DESCRIBE', 'TOPIC', topic)).map(([, part]) => part),
     );
+  }
+
+  /** Whether `group` has a committed offset or a member's assignment on `topic`. */
+  private readsTopic(group: GroupDescription, topic: string): boolean {
+    if (group.members.some((m) => m.assignment.some((p) => p.topic === topic))) return true;
+    return this.groups.committedOffsets(group.groupId).some((c) => c.topic === topic);
+  }
+
+  /**
+   * The group's lag on `topic`: the latest sample's when it knows the topic; else counted now from
+   * the committed offsets (lag in time unknown until a sample reads the timestamps).
+   */
+  private topicLag(group: GroupDescription, topic: string): LagPart {
+    const sampled = this.history.groupLag(group.groupId)?.byTopic?.get(topic);
+    if (sampled) return sampled;
+    const committed = new Map<number, number | undefined>();
+    for (const c of this.groups.committedOffsets(group.groupId)) if (c.topic === topic) committed.set(c.partition, c.offset);
+    for (const m of group.members)
+      for (const p of m.assignment) if (p.topic === topic && !committed.has(p.partition)) committed.set(p.partition, undefined);
+    let lag = 0;
+    for (const [partitionId, offset] of committed) {
+      const partition = this.replicas.get(topic, partitionId);
+      if (!partition) continue;
+      const start = partition.logStartOffset as number;
+      lag += Math.max(0, (partition.highWatermark as number) - Math.max(offset ?? start, start));
+    }
+    return { lag, lagMs: lag === 0 ? 0 : null };
   }
 
   /** The group's topics the caller may DESCRIBE (committed or assigned) and their lag now, for a row not sampled yet. */

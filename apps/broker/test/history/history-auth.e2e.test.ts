@@ -75,6 +75,19 @@ describe('console list views with auth on (real broker process)', () => {
     // Alice sees one group, and of it only the topic she may DESCRIBE and its lag.
     const groups = await call(broker, alice, 'GET', '/v3/clusters/-/consumer-group-summaries?sort=lag');
     expect(groups.body).toMatchObject({ total: 1, data: [{ consumer_group_id: 'team-1', topics: ['vis-a'], total_lag: 2 }] });
+    // The groups of one topic: of a topic she may DESCRIBE, the groups she may DESCRIBE and their lag
+    // on it; of a topic she may not, nothing (whether groups read it or not).
+    const ofTopic = await call(broker, alice, 'GET', '/v3/clusters/-/consumer-group-summaries?topic=vis-a');
+    expect(ofTopic.body).toMatchObject({ total: 1, data: [{ consumer_group_id: 'team-1', topics: ['vis-a'], topic_lag: 2 }] });
+    expect((await call(broker, alice, 'GET', '/v3/clusters/-/consumer-group-summaries?topic=hidden')).body).toMatchObject({
+      data: [],
+      total: 0,
+    });
+    const adminOfHidden = await call(broker, admin, 'GET', '/v3/clusters/-/consumer-group-summaries?topic=hidden');
+    expect(adminOfHidden.body.data.map((g: any) => [g.consumer_group_id, g.topic_lag])).toEqual([
+      ['other', 3],
+      ['team-1', 3],
+    ]);
 
     // Histories: 40301 without DESCRIBE (existing or not), 40403 / 40404 for what she may see but does not exist.
     expect((await call(broker, alice, 'GET', '/v3/clusters/-/topics/hidden/stats')).body.error_code).toBe(40301);

@@ -7,6 +7,7 @@ import { encodeRecordBatch } from '@runnel/protocol';
 import { readOpenApi } from '../docs/openapi-document';
 import { eventually } from '../support/acl-helpers';
 import { BrokerProcess, makeDataDir, startBroker } from '../support/broker-process';
+import { Member } from '../groups/group-support';
 import { jsonCall } from '../support/json-call';
 import { createTopicOn, produceStrings } from '../support/topic-helpers';
 
@@ -151,6 +152,10 @@ describe('console list views and history (real broker process)', () => {
       `/topic-summaries?page_token=${Buffer.from('{"q":"x","v":1,"n":"a"}').toString('base64url')}`,
       '/consumer-group-summaries?sort=size',
       '/consumer-group-summaries?state=SLEEPING',
+      '/consumer-group-summaries?topic=no%20spaces',
+      '/consumer-group-summaries?topic=..',
+      `/consumer-group-summaries?topic=${'t'.repeat(250)}`,
+      '/consumer-group-summaries?topic=a&topic=b',
       '/topics/orders/stats?since=yesterday',
       '/consumer-groups/g/lag-history?since=-5',
     ];
@@ -243,6 +248,91 @@ describe('console list views and history (real broker process)', () => {
     expect(stats.body.data.at(-1).size_bytes).toBeGreaterThan(0);
     const timestamps = stats.body.data.map((p: any) => p.timestamp);
     expect(timestamps).toEqual([...timestamps].sort((a: number, b: number) => a - b));
+  });
+
+  it('lists the groups of one topic with their lag on it', async () => {
+    // two-topics reads lagged from the start (14 behind, 9 s) and orders from the start (2 behind);
+    // orders-only is caught up on orders. The groups of the test above read lagged only.
+    await resetGroup(broker!, 'two-topics', 'lagged', 'earliest');
+    await resetGroup(broker!, 'two-topics', 'orders', 'earliest');
+    await resetGroup(broker!, 'orders-only', 'orders', 'latest');
+    let lagged: any;
+    await eventually(
+      async () => {
+        lagged = await get(broker!, '/consumer-group-summaries?topic=lagged&sort=lag_time&order=desc');
+        const row = lagged.body.data.find((g: any) => g.consumer_group_id === 'two-topics');
+        // A sample after both resets: 9 s behind on lagged, 14 + 2 behind in all.
+        return row?.topic_lag_ms === 9000 && row.total_lag === 16;
+      },
+      20_000,
+      'the lag of two-topics to be sampled',
+    );
+    expect(lagged.status).toBe(200);
+    expectSchema('HistoryConsumerGroupSummaryList', lagged.body);
+    expect(lagged.body).toMatchObject({ total: 4, next: null });
+    expect(lagged.body.data.map((g: any) => [g.consumer_group_id, g.topic_lag, g.topic_lag_ms])).toEqual([
+      ['also-behind', 14, 9000],
+      ['two-topics', 14, 9000],
+      ['behind', 10, 6000],
+      ['caught-up', 0, 0],
+    ]);
+    const twoTopics = lagged.body.data.find((g: any) => g.consumer_group_id === 'two-topics');
+    expect(twoTopics).toMatchObject({ topics: ['lagged', 'orders'], total_lag: 16 });
+
+    // On orders: only the groups that read it, sorted by their lag on orders.
+    const orders = await get(broker!, '/consumer-group-summaries?topic=orders&sort=lag&order=desc');
+    expectSchema('HistoryConsumerGroupSummaryList', orders.body);
+    expect(orders.body).toMatchObject({ total: 2, next: null });
+    expect(orders.body.data.map((g: any) => [g.consumer_group_id, g.topic_lag, g.total_lag])).toEqual([
+      ['two-topics', 2, 16],
+      ['orders-only', 0, 0],
+    ]);
+
+    // Combined with search, state and paging; the token belongs to its topic.
+    const paged = await walk(
+      broker!,
+      '/consumer-group-summaries?topic=lagged&search=BEHIND&sort=lag&order=desc&limit=1',
+      (g) => g.consumer_group_id,
+    );
+    expect(paged).toEqual({ names: ['also-behind', 'behind'], totals: [2, 2] });
+    expect((await get(broker!, '/consumer-group-summaries?topic=lagged&state=empty&search=two')).body.data).toEqual([
+      expect.objectContaining({ consumer_group_id: 'two-topics', topic_lag: 14 }),
+    ]);
+    const token = (await get(broker!, '/consumer-group-summaries?topic=lagged&limit=1')).body.next;
+    expect(token).toEqual(expect.any(String));
+    expect((await get(broker!, `/consumer-group-summaries?topic=orders&limit=1&page_token=${token}`)).body.error_code).toBe(40002);
+    expect((await get(broker!, `/consumer-group-summaries?limit=1&page_token=${token}`)).body.error_code).toBe(40002);
+
+    // The name is exact; a topic nobody reads (or that does not exist) lists nothing.
+    for (const route of ['?topic=Lagged', '?topic=lag', '?topic=Payments', '?topic=missing']) {
+      expect((await get(broker!, `/consumer-group-summaries${route}`)).body).toEqual({
+        kind: 'RunnelConsumerGroupSummaryList',
+        data: [],
+        total: 0,
+        next: null,
+      });
+    }
+    // A member's assignment counts without a committed offset.
+    const member = await Member.join(broker!, { group: 'live-reader', topics: ['clicks'], from: 'latest', auto_commit: false });
+    try {
+      await member.untilOwns(1);
+      let clicks: any;
+      await eventually(
+        async () => {
+          clicks = await get(broker!, '/consumer-group-summaries?topic=clicks');
+          return clicks.body.data[0]?.state === 'STABLE';
+        },
+        20_000,
+        'live-reader to be stable',
+      );
+      expect(clicks.body).toMatchObject({ total: 1, data: [{ consumer_group_id: 'live-reader', members: 1, topics: ['clicks'] }] });
+      expect(clicks.body.data[0].topic_lag).toEqual(expect.any(Number));
+    } finally {
+      member.close();
+    }
+
+    // Without topic the rows carry no topic lag.
+    expect((await get(broker!, '/consumer-group-summaries?search=two-topics')).body.data[0]).not.toHaveProperty('topic_lag');
   });
 
   it('keeps the history over a restart, and starts empty from an unreadable file', async () => {

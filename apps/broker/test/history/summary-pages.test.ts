@@ -74,6 +74,20 @@ describe('list views: sort and keyset paging', () => {
     expect(code(() => parseListQuery({ limit: '1', sort: 'size', page_token: token }, SORTS, { state: 'EMPTY' }))).toBeUndefined();
     expect(code(() => parseListQuery({ limit: '1', sort: 'size', page_token: token }, SORTS, { state: 'STABLE' }))).toBe(40002);
     expect(code(() => parseListQuery({ sort: 'name', page_token: token }, SORTS, { state: 'EMPTY' }))).toBe(40002);
+    // The topic filter of consumer-group-summaries is part of the token: another topic, or none, refuses it.
+    const ofTopic = pageOf(
+      [
+        { name: 'a', value: 1 },
+        { name: 'b', value: 2 },
+      ],
+      parseListQuery({ limit: '1' }, SORTS, { state: '', topic: 'orders' }),
+    ).next!;
+    expect(parseListQuery({ limit: '1', page_token: ofTopic }, SORTS, { state: '', topic: 'orders' }).after).toEqual({
+      value: 1,
+      name: 'a',
+    });
+    expect(code(() => parseListQuery({ limit: '1', page_token: ofTopic }, SORTS, { state: '', topic: 'payments' }))).toBe(40002);
+    expect(code(() => parseListQuery({ limit: '1', page_token: ofTopic }, SORTS, { state: '' }))).toBe(40002);
     expect(code(() => parseListQuery({ page_token: 'not base64 {' }, SORTS, {}))).toBe(40002);
     expect(code(() => parseListQuery({ page_token: Buffer.from('[1,2]').toString('base64url') }, SORTS, {}))).toBe(40002);
     expect(code(() => parseListQuery({ sort: 'members' }, SORTS, {}))).toBe(40002);

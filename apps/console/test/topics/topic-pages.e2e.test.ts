@@ -102,12 +102,41 @@ it('edits a config through a diff of the changes, then the broker has it', async
   );
 });
 
-it('lists the consumer groups of the topic with their lag on it', async () => {
+it('lists the consumer groups of the topic with their lag on it, searched, sorted and paged by the broker', async () => {
+  // audit-reader is caught up on this topic; other-reader reads another topic only.
+  for (const [group, topic, to] of [
+    ['audit-reader', T, 'latest'],
+    ['other-reader', 'older-0', 'earliest'],
+  ]) {
+    expect((await brokerCall(stack.broker, 'POST', `/v3/clusters/-/consumer-groups/${group}/offsets:reset`, { topic, to })).status).toBe(
+      200,
+    );
+  }
   await page.goto(`${topicUrl()}/consumers`);
   const row = page.getByRole('row').filter({ hasText: 'billing' });
   await row.waitFor();
   expect(await row.getByTestId('topic-lag').textContent()).toBe('3');
   await row.getByText('p0: 2 / 5 / 3').waitFor();
+  expect(await page.getByRole('row').filter({ hasText: 'audit-reader' }).getByTestId('topic-lag').textContent()).toBe('0');
+  expect(await page.getByRole('row').filter({ hasText: 'other-reader' }).count()).toBe(0);
+  await page.getByText('2 shown of 2').waitFor();
+
+  // Sorted by the lag on this topic, highest first (the second click on the header).
+  await page.getByRole('link', { name: /Lag on this topic/ }).click();
+  await page.waitForURL(/sort=lag&order=asc/);
+  await page.getByRole('link', { name: /Lag on this topic/ }).click();
+  await page.waitForURL(/sort=lag&order=desc/);
+  await until(
+    () => page.getByRole('row').nth(1).textContent(),
+    (text) => text?.includes('billing') === true,
+    'billing first by lag',
+  );
+
+  await page.getByLabel('Search groups').fill('audit');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByText('1 shown of 1').waitFor();
+  expect(await page.getByRole('row').filter({ hasText: 'billing' }).count()).toBe(0);
+  await page.getByRole('row').filter({ hasText: 'audit-reader' }).waitFor();
 });
 
 it('deletes records before an offset, after confirming', async () => {

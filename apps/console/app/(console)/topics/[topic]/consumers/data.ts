@@ -1,8 +1,25 @@
 import 'server-only';
 import { broker } from '@/lib/broker';
 
+/**
+ * The consumer groups reading one topic: the broker lists them (consumer-group-summaries?topic=,
+ * searched, sorted and paged on the server, each row with its lag on this topic), and the
+ * per-partition detail is read for the groups of the page only (at most PAGE_SIZE lags calls).
+ */
+export const PAGE_SIZE = 50;
+export const CONSUMER_SORTS = ['name', 'state', 'members', 'lag', 'lag_time'] as const;
+
 interface GroupSummaryList {
-  data: { consumer_group_id: string; state: string; members: number; topics: string[]; total_lag: number | null; lag_ms: number | null }[];
+  data: {
+    consumer_group_id: string;
+    state: string;
+    members: number;
+    topics: string[];
+    total_lag: number;
+    lag_ms: number | null;
+    topic_lag?: number;
+    topic_lag_ms?: number | null;
+  }[];
   total: number;
   next: string | null;
 }
@@ -15,42 +32,60 @@ export interface TopicConsumer {
   group: string;
   state: string;
   members: number;
-  /** The group's lag on this topic only (sum over its partitions), null when the broker refused the lags. */
-  lag: number | null;
+  /** The group's lag on this topic only, in records and in time (null while unknown). */
+  lag: number;
   lagMs: number | null;
   partitions: { partition_id: number; current_offset: number; log_end_offset: number; lag: number; consumer_id: string }[];
+  /** Why the per-partition detail could not be read (the row's lag still shows). */
   error?: string;
 }
 
-/** Groups scanned (one page of consumer-group-summaries) and groups whose lags are read, at most. */
-export const GROUPS_SCANNED = 1000;
-export const GROUPS_SHOWN = 50;
+export interface ConsumerParams {
+  search?: string;
+  sort?: string;
+  order?: string;
+  page_token?: string;
+}
 
-/**
- * The consumer groups reading this topic and their lag on it. The broker has no "groups of a
- * topic" route, so this takes one page of consumer-group-summaries (each row names the group's
- * topics), keeps the groups that read this topic and asks each one's lags (at most GROUPS_SHOWN).
- */
+/** Keeps only the list parameters the broker knows, so a hand-edited URL cannot smuggle others. */
+export function consumerParams(raw: Record<string, string | string[] | undefined>): ConsumerParams {
+  const one = (name: string) => {
+    const value = raw[name];
+    return (Array.isArray(value) ? value[0] : value) || undefined;
+  };
+  const sort = one('sort');
+  const order = one('order');
+  return {
+    search: one('search'),
+    sort: sort && (CONSUMER_SORTS as readonly string[]).includes(sort) ? sort : undefined,
+    order: order === 'desc' || order === 'asc' ? order : undefined,
+    page_token: one('page_token'),
+  };
+}
+
 export async function topicConsumers(
   topic: string,
-): Promise<{ consumers: TopicConsumer[]; scanned: number; total: number; more: boolean }> {
+  params: ConsumerParams,
+): Promise<{ consumers: TopicConsumer[]; total: number; next: string | null }> {
   const list = await broker.get<GroupSummaryList>('/v3/clusters/-/consumer-group-summaries', {
-    sort: 'name',
-    order: 'asc',
-    limit: GROUPS_SCANNED,
+    topic,
+    search: params.search,
+    sort: params.sort ?? 'name',
+    order: params.order ?? 'asc',
+    limit: PAGE_SIZE,
+    page_token: params.page_token,
   });
-  const readers = list.data.filter((g) => g.topics.includes(topic));
   const consumers = await Promise.all(
-    readers.slice(0, GROUPS_SHOWN).map(async (g): Promise<TopicConsumer> => {
-      const base = { group: g.consumer_group_id, state: g.state, members: g.members, lagMs: g.lag_ms };
+    list.data.map(async (g): Promise<TopicConsumer> => {
+      const base = { group: g.consumer_group_id, state: g.state, members: g.members, lag: g.topic_lag ?? 0, lagMs: g.topic_lag_ms ?? null };
       try {
         const lags = await broker.get<LagList>(`/v3/clusters/-/consumer-groups/${encodeURIComponent(g.consumer_group_id)}/lags`);
         const partitions = lags.data.filter((l) => l.topic_name === topic).sort((a, b) => a.partition_id - b.partition_id);
-        return { ...base, lag: partitions.reduce((sum, p) => sum + p.lag, 0), partitions };
+        return { ...base, partitions };
       } catch (error) {
-        return { ...base, lag: null, partitions: [], error: (error as Error).message };
+        return { ...base, partitions: [], error: (error as Error).message };
       }
     }),
   );
-  return { consumers, scanned: list.data.length, total: list.total, more: readers.length > GROUPS_SHOWN || list.next !== null };
+  return { consumers, total: list.total, next: list.next };
 }

@@ -1,42 +1,65 @@
 import Link from 'next/link';
 import { unstable_rethrow } from 'next/navigation';
-import { ErrorBox, Notice } from '@/components/ui/error-box';
+import { Button } from '@/components/ui/button';
+import { ErrorBox } from '@/components/ui/error-box';
+import { Field, Input } from '@/components/ui/field';
 import { Badge } from '@/components/ui/page-header';
-import { EmptyRow, Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
+import { Pager } from '@/components/ui/pager';
+import { EmptyRow, SortHeader, Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { formatDuration, formatNumber } from '@/lib/format';
-import { GROUPS_SHOWN, topicConsumers } from './data';
+import { consumerParams, topicConsumers } from './data';
 
-/** The consumer groups reading this topic, with their lag on it per partition. */
-export default async function TopicConsumersPage({ params }: { params: Promise<{ topic: string }> }) {
+/**
+ * The consumer groups reading this topic (a committed offset or an assignment on it), with their
+ * lag on it in records and in time and per partition; searched, sorted and paged by the broker.
+ */
+export default async function TopicConsumersPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ topic: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const topic = decodeURIComponent((await params).topic);
+  const query = consumerParams(await searchParams);
+  const path = `/topics/${encodeURIComponent(topic)}/consumers`;
   let result;
   try {
-    result = await topicConsumers(topic);
+    result = await topicConsumers(topic, query);
   } catch (error) {
     unstable_rethrow(error);
     return <ErrorBox error={error} />;
   }
+  const linkParams = { ...query } as Record<string, string | undefined>;
   return (
     <div className="space-y-4">
-      {result.more ? (
-        <Notice tone="info">
-          Showing the groups reading {topic} among the first {formatNumber(result.scanned)} of {formatNumber(result.total)} groups (at most{' '}
-          {GROUPS_SHOWN}). The Consumer groups page searches all of them.
-        </Notice>
-      ) : null}
+      <form method="get" action={path} role="search" aria-label="Filter consumer groups" className="flex flex-wrap items-end gap-3">
+        <Field id="consumer-search" label="Search groups" className="w-72">
+          <Input id="consumer-search" name="search" type="search" defaultValue={query.search ?? ''} placeholder="Part of a group id" />
+        </Field>
+        {query.sort ? <input type="hidden" name="sort" value={query.sort} /> : null}
+        {query.order ? <input type="hidden" name="order" value={query.order} /> : null}
+        <Button type="submit" variant="secondary">
+          Apply
+        </Button>
+      </form>
       <Table caption={`Consumer groups reading ${topic}`}>
         <THead>
           <tr>
-            <TH>Group</TH>
-            <TH>State</TH>
-            <TH className="text-right">Members</TH>
-            <TH className="text-right">Lag on this topic</TH>
-            <TH className="text-right">Lag in time (group)</TH>
+            <SortHeader label="Group" column="name" params={linkParams} path={path} />
+            <SortHeader label="State" column="state" params={linkParams} path={path} />
+            <SortHeader label="Members" column="members" params={linkParams} path={path} className="text-right" />
+            <SortHeader label="Lag on this topic" column="lag" params={linkParams} path={path} className="text-right" />
+            <SortHeader label="Lag in time" column="lag_time" params={linkParams} path={path} className="text-right" />
             <TH>Partitions (committed / end / lag)</TH>
           </tr>
         </THead>
         <TBody>
-          {result.consumers.length === 0 ? <EmptyRow columns={6}>No consumer group reads {topic}.</EmptyRow> : null}
+          {result.consumers.length === 0 ? (
+            <EmptyRow columns={6}>
+              {query.search ? `No group matching “${query.search}” reads ${topic}.` : `No consumer group reads ${topic}.`}
+            </EmptyRow>
+          ) : null}
           {result.consumers.map((c) => (
             <TR key={c.group}>
               <TD className="font-medium">
@@ -53,9 +76,11 @@ export default async function TopicConsumersPage({ params }: { params: Promise<{
               </TD>
               <TD className="text-right tabular-nums">{c.members}</TD>
               <TD className="text-right tabular-nums" data-testid="topic-lag">
-                {c.error ? <span title={c.error}>—</span> : formatNumber(c.lag)}
+                {formatNumber(c.lag)}
               </TD>
-              <TD className="text-right tabular-nums">{c.lagMs === null ? '—' : formatDuration(c.lagMs)}</TD>
+              <TD className="text-right tabular-nums" data-testid="topic-lag-time">
+                {c.lagMs === null ? <span title="Not sampled yet">—</span> : formatDuration(c.lagMs)}
+              </TD>
               <TD className="text-xs tabular-nums">
                 {c.error ? (
                   <span className="text-red-700 dark:text-red-400">{c.error}</span>
@@ -71,6 +96,7 @@ export default async function TopicConsumersPage({ params }: { params: Promise<{
           ))}
         </TBody>
       </Table>
+      <Pager path={path} params={linkParams} next={result.next} total={result.total} shown={result.consumers.length} />
     </div>
   );
 }
