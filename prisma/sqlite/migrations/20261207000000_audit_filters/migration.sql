@@ -2,6 +2,9 @@
 CREATE INDEX "audit_event_principal_idx" ON "audit_event"("principal");
 
 -- CreateIndex
+CREATE INDEX "audit_event_principal_outcome_idx" ON "audit_event"("principal", "outcome");
+
+-- CreateIndex
 CREATE INDEX "audit_event_outcome_idx" ON "audit_event"("outcome");
 
 -- CreateIndex
