@@ -21,7 +21,8 @@ export const metadata: Metadata = { title: 'Audit log' };
 export default async function AuditPage({ searchParams }: { searchParams: Promise<AuditFilter & { before?: string }> }) {
   const params = await searchParams;
   const zone = await timeZone();
-  const before = params.before && /^\d{1,16}$/.test(params.before) ? Number(params.before) : undefined;
+  // A cursor the broker would refuse (0, not a number) reads from the newest instead.
+  const before = params.before && /^[1-9]\d{0,15}$/.test(params.before) ? Number(params.before) : undefined;
   const filter: AuditFilter = {
     principal: params.principal?.trim() || undefined,
     outcome: (AUDIT_OUTCOMES as readonly string[]).includes(params.outcome ?? '') ? params.outcome : undefined,

@@ -135,7 +135,7 @@ export default async function PrincipalPage({
     return (
       <div className="space-y-2">
         <p className="text-xs text-zinc-500 dark:text-zinc-400">
-          The newest {DENIALS_SHOWN} denials;{' '}
+          At most the {DENIALS_SHOWN} newest denials;{' '}
           <Link href={all} className="text-blue-700 hover:underline dark:text-blue-400">
             all of them in the audit log
           </Link>
