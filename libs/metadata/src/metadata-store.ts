@@ -103,6 +103,18 @@ export interface AuditRecord {
 
 export type NewAuditRecord = Omit<AuditRecord, 'id' | 'time'> & { time?: Date };
 
+/** One page of the audit log: ordered by id, after (`asc`) or before (`desc`) a cursor, filtered by exact values. */
+export interface AuditQuery {
+  order: 'asc' | 'desc';
+  /** `asc`: ids greater than this (0 = from the oldest); `desc`: ids less than this (0 = from the newest). */
+  cursor: number;
+  limit: number;
+  principal?: string;
+  outcome?: string;
+  operation?: string;
+  resource?: string;
+}
+
 export class UserExistsError extends Error {
   override readonly name = 'UserExistsError';
   constructor(readonly userName: string) {
@@ -203,8 +215,8 @@ export interface MetadataStore {
    */
   alterQuotas(entity: QuotaEntity, set: Record<string, number>, remove: string[]): Promise<Record<string, number>>;
   appendAudit(events: NewAuditRecord[]): Promise<void>;
-  /** Audit records with id > `afterId`, oldest first, at most `limit`. */
-  listAudit(afterId: number, limit: number): Promise<AuditRecord[]>;
+  /** At most `limit` audit records past the cursor in `order`, matching every filter given (indexed columns). */
+  listAudit(query: AuditQuery): Promise<AuditRecord[]>;
   /** Deletes audit records older than `before`; returns how many. */
   trimAudit(before: Date): Promise<number>;
   close(): Promise<void>;

@@ -124,6 +124,7 @@ describe('SqliteMetadataStore (real SQLite file)', () => {
       { migration_name: '20261122000000_init' },
       { migration_name: '20261205000000_dynamic_broker_configs' },
       { migration_name: '20261206000000_security' },
+      { migration_name: '20261207000000_audit_filters' },
     ]);
   });
 
@@ -205,10 +206,31 @@ describe('SqliteMetadataStore (real SQLite file)', () => {
       { ...event, before: null, after: '{}', time: new Date(1000) },
       { ...event, before: null, after: null },
     ]);
-    const [old, recent] = await store.listAudit(0, 10);
+    const oldestFirst = { order: 'asc', cursor: 0, limit: 10 } as const;
+    const [old, recent] = await store.listAudit(oldestFirst);
     expect(old).toMatchObject({ ...event, after: '{}', time: new Date(1000) });
-    expect(await store.listAudit(old.id, 10)).toEqual([recent]);
+    expect(await store.listAudit({ ...oldestFirst, cursor: old.id })).toEqual([recent]);
+    expect(await store.listAudit({ order: 'desc', cursor: 0, limit: 10 })).toEqual([recent, old]);
+    expect(await store.listAudit({ order: 'desc', cursor: recent.id, limit: 10 })).toEqual([old]);
+    expect(await store.listAudit({ order: 'desc', cursor: 0, limit: 1 })).toEqual([recent]);
     expect(await store.trimAudit(new Date(2000))).toBe(1);
-    expect(await store.listAudit(0, 10)).toEqual([recent]);
+    expect(await store.listAudit(oldestFirst)).toEqual([recent]);
+  });
+
+  it('filters the audit log by exact principal, outcome, operation and resource, in either order', async () => {
+    const base = { source: '127.0.0.1', before: null, after: null };
+    await store.appendAudit([
+      { ...base, principal: 'User:a', resource: 'TOPIC:t', operation: 'CREATE_TOPIC', outcome: 'SUCCESS' },
+      { ...base, principal: 'User:b', resource: 'TOPIC:t', operation: 'DELETE_TOPIC', outcome: 'DENIED' },
+      { ...base, principal: 'User:a', resource: 'TOPIC:u', operation: 'DELETE_TOPIC', outcome: 'DENIED' },
+      { ...base, principal: 'User:a2', resource: 'TOPIC:t', operation: 'CREATE_TOPIC', outcome: 'SUCCESS' },
+    ]);
+    const pick = async (query: Partial<Parameters<typeof store.listAudit>[0]>) =>
+      (await store.listAudit({ order: 'asc', cursor: 0, limit: 10, ...query })).map((r) => `${r.principal} ${r.resource} ${r.operation}`);
+    expect(await pick({ principal: 'User:a' })).toEqual(['User:a TOPIC:t CREATE_TOPIC', 'User:a TOPIC:u DELETE_TOPIC']);
+    expect(await pick({ principal: 'User:a', order: 'desc' })).toEqual(['User:a TOPIC:u DELETE_TOPIC', 'User:a TOPIC:t CREATE_TOPIC']);
+    expect(await pick({ outcome: 'DENIED', resource: 'TOPIC:t' })).toEqual(['User:b TOPIC:t DELETE_TOPIC']);
+    expect(await pick({ operation: 'CREATE_TOPIC', limit: 1, order: 'desc' })).toEqual(['User:a2 TOPIC:t CREATE_TOPIC']);
+    expect(await pick({ principal: 'User:%' })).toEqual([]);
   });
 });

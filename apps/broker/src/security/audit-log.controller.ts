@@ -4,7 +4,7 @@ import { advertisedUrl } from '../http/advertised-url';
 import { AuditLogService } from './audit-log.service';
 import { Caller, CurrentCaller } from './caller';
 
-/** `GET /v3/clusters/{cid}/audit-log?after=&limit=` → `{"data": [...], "next": url | null}` (API.md "Security admin"). */
+/** `GET /v3/clusters/{cid}/audit-log?order=&after=&before=&limit=&principal=&outcome=&operation=&resource=` → `{"data": [...], "next": url | null}` (API.md "Security admin"). */
 @Controller('v3/clusters')
 export class AuditLogController {
   constructor(private readonly auditLog: AuditLogService) {}
@@ -18,6 +18,6 @@ export class AuditLogController {
   ) {
     const page = await this.auditLog.page(caller, cid, query);
     const self = `${advertisedUrl(req)}/v3/clusters/${this.auditLog.cluster}/audit-log`;
-    return { data: page.events, next: page.nextAfter === undefined ? null : `${self}?after=${page.nextAfter}&limit=${page.limit}` };
+    return { data: page.events, next: page.next === undefined ? null : `${self}?${page.next}` };
   }
 }

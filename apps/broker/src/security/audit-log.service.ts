@@ -4,6 +4,7 @@ import { badRequest, RunnelError } from '../common/errors';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, METADATA_STORE } from '../config/tokens';
 import { AccessControl } from './access-control.service';
+import type { AuditOutcome } from './audit.service';
 import type { Caller } from './caller';
 
 export const DEFAULT_AUDIT_PAGE = 100;
@@ -27,16 +28,23 @@ export interface AuditEvent {
 
 export interface AuditPage {
   events: AuditEvent[];
-  /** The id to continue after, when more records follow. */
-  nextAfter: number | undefined;
-  limit: number;
+  /** The query string of the next page in the same order and with the same filters, when more records follow. */
+  next: string | undefined;
 }
+
+/** The values `outcome=` may filter by (AuditService writes no others). */
+export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ['SUCCESS', 'DENIED', 'FAILED'];
+const FILTERS = ['principal', 'outcome', 'operation', 'resource'] as const;
+/** Longer than any principal, resource or operation the broker records. */
+const MAX_FILTER_LENGTH = 1024;
 
 /**
  * Reading the audit log (needs DESCRIBE on the cluster) and its retention: records older than
  * RUNNEL_AUDIT_RETENTION_MS are deleted at start and then periodically (an unref'd timer, so it
- * never holds the process open). Records are paged by id, oldest first: `after` is the last id a
- * client has seen, so a page never skips or repeats a record while new ones are appended.
+ * never holds the process open). Records are paged by id, oldest first (`after` = the last id a
+ * client has seen) or with `order=desc` newest first (`before` = the last id seen), so a page never
+ * skips or repeats a record while new ones are appended. `principal`, `outcome`, `operation` and
+ * `resource` filter by exact value in the store's query (each column is indexed).
  */
 @Injectable()
 export class AuditLogService implements OnModuleInit, OnModuleDestroy {
@@ -83,16 +91,47 @@ export class AuditLogService implements OnModuleInit, OnModuleDestroy {
     return this.trimming;
   }
 
-  /** `GET .../audit-log?after=&limit=`. */
+  /** `GET .../audit-log?order=&after=&before=&limit=&principal=&outcome=&operation=&resource=`. */
   async page(caller: Caller, cid: string, query: Record<string, unknown>): Promise<AuditPage> {
     this.access.requireCluster(caller, 'DESCRIBE');
     if (cid !== '-' && cid !== this.clusterId) throw new RunnelError('NOT_FOUND', `cluster '${cid}' not found`);
-    const after = integerParam(query, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
+    const order = orderParam(query);
     const limit = integerParam(query, 'limit', DEFAULT_AUDIT_PAGE, 1, MAX_AUDIT_PAGE);
-    const records = await this.store.listAudit(after, limit + 1);
+    // `after` continues an oldest-first read, `before` a newest-first one; the other is refused, not ignored.
+    const [cursorName, wrongName] = order === 'asc' ? (['after', 'before'] as const) : (['before', 'after'] as const);
+    if (query[wrongName] !== undefined) throw badRequest(`${wrongName} cannot be used with order=${order}; use ${cursorName}`);
+    const cursor = integerParam(query, cursorName, 0, order === 'asc' ? 0 : 1, Number.MAX_SAFE_INTEGER);
+    const filters: Partial<Record<(typeof FILTERS)[number], string>> = {};
+    for (const name of FILTERS) filters[name] = filterParam(query, name);
+    if (filters.outcome !== undefined && !(AUDIT_OUTCOMES as readonly string[]).includes(filters.outcome)) {
+      throw badRequest(`outcome must be one of ${AUDIT_OUTCOMES.join(', ')}`);
+    }
+    const records = await this.store.listAudit({ order, cursor, limit: limit + 1, ...filters });
     const events = records.slice(0, limit).map(toEvent);
-    return { events, nextAfter: records.length > limit ? events[events.length - 1].id : undefined, limit };
+    if (records.length <= limit) return { events, next: undefined };
+    const next = new URLSearchParams();
+    if (order === 'desc') next.set('order', 'desc');
+    next.set(cursorName, String(events[events.length - 1].id));
+    next.set('limit', String(limit));
+    for (const name of FILTERS) if (filters[name] !== undefined) next.set(name, filters[name]);
+    return { events, next: next.toString() };
   }
+}
+
+function orderParam(query: Record<string, unknown>): 'asc' | 'desc' {
+  const raw = query.order;
+  if (raw === undefined || raw === 'asc') return 'asc';
+  if (raw === 'desc') return 'desc';
+  throw badRequest('order must be asc or desc');
+}
+
+function filterParam(query: Record<string, unknown>, name: string): string | undefined {
+  const raw = query[name];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_FILTER_LENGTH) {
+    throw badRequest(`${name} must be one non-empty value of at most ${MAX_FILTER_LENGTH} characters`);
+  }
+  return raw;
 }
 
 function integerParam(query: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {

@@ -42,7 +42,7 @@ export function reportingMetadataWrites(store: MetadataStore, health: StorageHea
     listQuotas: () => store.listQuotas(),
     alterQuotas: report((entity, set, remove) => store.alterQuotas(entity, set, remove)),
     appendAudit: report((events) => store.appendAudit(events)),
-    listAudit: (afterId, limit) => store.listAudit(afterId, limit),
+    listAudit: (query) => store.listAudit(query),
     trimAudit: report((before) => store.trimAudit(before)),
     close: () => store.close(),
   };

@@ -56,6 +56,8 @@ describe('docs/openapi.json: the ACL and audit-log answers of a real broker', ()
       [`get ${C}/audit-log`, `${root}/audit-log?limit=2`],
       [`get ${C}/audit-log`, `${root}/audit-log`],
       [`get ${C}/audit-log`, `${root}/audit-log?limit=0`],
+      [`get ${C}/audit-log`, `${root}/audit-log?order=desc&limit=1&operation=CREATE_ACLS&resource=ACL&outcome=SUCCESS`],
+      [`get ${C}/audit-log`, `${root}/audit-log?order=desc&after=1`],
     ];
     const problems: string[] = [];
     for (const [operation, url, body] of calls) {

@@ -1,10 +1,12 @@
 import { BrokerProcess, startBroker } from '../support/broker-process';
-import { acl, call } from './acls-support';
+import { acl, basic, call, until } from './acls-support';
 
 /**
  * `GET /v3/clusters/{cid}/audit-log` on a real broker (auth off: the caller is User:ANONYMOUS):
  * every ACL change is recorded with its before/after bindings, pages follow `next` by id without
- * gaps or repeats, bad parameters are 400/40001, and a restart keeps ACLs and audit records.
+ * gaps or repeats (oldest first with `after`, newest first with `order=desc&before`), the exact
+ * filters `principal`, `outcome`, `operation`, `resource` apply in the broker and survive paging,
+ * bad parameters are 400/40001, and a restart keeps ACLs and audit records.
  */
 describe('audit log: ACL changes recorded, paged, kept across a restart (real broker)', () => {
   let broker: BrokerProcess;
@@ -95,6 +97,107 @@ describe('audit log: ACL changes recorded, paged, kept across a restart (real br
     expect((await call('GET', `${root}/audit-log`)).body.data.length).toBe(Math.min(100, everything.length));
   });
 
+  /** Every record newest first, following `next` links from `first`. */
+  const allDesc = async (first: string) => {
+    const events = [];
+    let url: string | null = first;
+    while (url) {
+      const page: { status: number; body: { data: { id: number }[]; next: string | null } } = await call('GET', url);
+      expect(page.status).toBe(200);
+      events.push(...page.body.data);
+      url = page.body.next;
+    }
+    return events as { id: number; operation: string; resource: string; principal: string }[];
+  };
+
+  it('pages newest first with order=desc and before: next keeps the order, nothing skipped or repeated', async () => {
+    for (let i = 0; i < 5; i++) expect((await call('POST', `${root}/acls`, acl({ principal: `User:desc-${i}` }))).status).toBe(201);
+    const everything = await allAfter(0, 1000);
+    const newestFirst = [...everything].reverse();
+
+    const first = await call('GET', `${root}/audit-log?order=desc&limit=2`);
+    expect(first.status).toBe(200);
+    expect(first.body.data).toEqual(newestFirst.slice(0, 2));
+    expect(first.body.next).toBe(`${root}/audit-log?order=desc&before=${newestFirst[1].id}&limit=2`);
+
+    // A record appended while a client pages back is newer than its cursor: no page repeats or skips one.
+    expect((await call('POST', `${root}/acls`, acl({ principal: 'User:desc-late' }))).status).toBe(201);
+    const rest = await allDesc(first.body.next);
+    expect([...first.body.data, ...rest].map((e) => e.id)).toEqual(newestFirst.map((e) => e.id));
+    // From the newest again, the late record leads.
+    const again = await call('GET', `${root}/audit-log?order=desc&limit=1`);
+    expect(again.body.data[0]).toMatchObject({
+      operation: 'CREATE_ACLS',
+      after: expect.arrayContaining([acl({ principal: 'User:desc-late' })]),
+    });
+    expect(again.body.data[0].id).toBeGreaterThan(newestFirst[0].id);
+
+    // before is exclusive; the oldest page ends with null; order=asc is the default's explicit form.
+    const older = await call('GET', `${root}/audit-log?order=desc&before=${newestFirst[2].id}&limit=1`);
+    expect(older.body.data).toEqual([newestFirst[3]]);
+    const oldest = newestFirst[newestFirst.length - 1];
+    expect(await call('GET', `${root}/audit-log?order=desc&before=${oldest.id}`)).toMatchObject({
+      status: 200,
+      body: { data: [], next: null },
+    });
+    const last = await call('GET', `${root}/audit-log?order=desc&before=${newestFirst[newestFirst.length - 2].id}&limit=1`);
+    expect(last.body).toEqual({ data: [oldest], next: null });
+    expect((await call('GET', `${root}/audit-log?order=asc&limit=3`)).body.data).toEqual(everything.slice(0, 3));
+  });
+
+  it('filters by operation and resource in either order, and next links keep the filters', async () => {
+    expect((await call('POST', `${root}/acls`, acl({ principal: 'User:filtered-0' }))).status).toBe(201);
+    expect((await call('POST', `${root}/acls`, acl({ principal: 'User:filtered-1' }))).status).toBe(201);
+    const query = (principal: string) =>
+      `resource_type=TOPIC&pattern_type=LITERAL&principal=${encodeURIComponent(principal)}&operation=ANY&permission=ANY`;
+    expect((await call('DELETE', `${root}/acls?${query('User:filtered-0')}`)).status).toBe(200);
+    expect((await call('DELETE', `${root}/acls?${query('User:filtered-1')}`)).status).toBe(200);
+    const everything = await allAfter(0, 1000);
+    const deletes = everything.filter((e) => e.operation === 'DELETE_ACLS');
+    expect(deletes.length).toBeGreaterThanOrEqual(2);
+
+    const first = await call('GET', `${root}/audit-log?operation=DELETE_ACLS&limit=1`);
+    expect(first.body.data).toEqual([deletes[0]]);
+    expect(first.body.next).toBe(`${root}/audit-log?after=${deletes[0].id}&limit=1&operation=DELETE_ACLS`);
+    const ascending = await allDesc(first.body.next);
+    expect([...first.body.data, ...ascending]).toEqual(deletes);
+
+    const descending = await allDesc(`${root}/audit-log?order=desc&operation=DELETE_ACLS&resource=ACL&limit=1`);
+    expect(descending).toEqual([...deletes].reverse());
+    expect(await allDesc(`${root}/audit-log?resource=ACL&operation=CREATE_ACLS&order=desc&limit=3`)).toEqual(
+      everything.filter((e) => e.operation === 'CREATE_ACLS').reverse(),
+    );
+    // Exact match: no prefixes, patterns or case folding.
+    for (const filter of ['resource=AC', 'resource=acl', 'operation=DELETE%25', 'principal=User%3AANONYMOU', 'outcome=DENIED']) {
+      expect({ filter, body: (await call('GET', `${root}/audit-log?${filter}`)).body }).toEqual({ filter, body: { data: [], next: null } });
+    }
+    expect((await call('GET', `${root}/audit-log?principal=User%3AANONYMOUS&outcome=SUCCESS&limit=1000`)).body.data).toEqual(everything);
+  });
+
+  it('refuses bad order, cursor and filter values with 400/40001', async () => {
+    for (const [query, message] of [
+      ['order=up', /^order must be asc or desc/],
+      ['order=DESC', /^order must be asc or desc/],
+      ['order=desc&after=1', /^after cannot be used with order=desc; use before/],
+      ['before=5', /^before cannot be used with order=asc; use after/],
+      ['order=asc&before=5', /^before cannot be used with order=asc/],
+      ['order=desc&before=0', /^before must be an integer from 1/],
+      ['order=desc&before=x', /^before must be an integer from 1/],
+      ['order=desc&before=-3', /^before must be an integer from 1/],
+      ['order=desc&order=asc', /^order must be asc or desc/],
+      ['outcome=MAYBE', /^outcome must be one of SUCCESS, DENIED, FAILED/],
+      ['outcome=denied', /^outcome must be one of/],
+      ['principal=', /^principal must be one non-empty value/],
+      ['principal=a&principal=b', /^principal must be one non-empty value/],
+      ['operation=', /^operation must be one non-empty value/],
+      [`resource=${'r'.repeat(1025)}`, /^resource must be one non-empty value of at most 1024 characters/],
+    ] as const) {
+      const answer = await call('GET', `${root}/audit-log?${query}`);
+      expect({ query, status: answer.status, code: answer.body.error_code }).toEqual({ query, status: 400, code: 40001 });
+      expect(answer.body.message).toMatch(message);
+    }
+  });
+
   it('refuses bad parameters with 400/40001, an unknown cluster with 404', async () => {
     for (const query of [
       'after=-1',
@@ -131,5 +234,68 @@ describe('audit log: ACL changes recorded, paged, kept across a restart (real br
     expect(await allAfter()).toEqual(auditBefore);
     const check = await call('GET', `${root}/acls:check?principal=User%3Akeeper&resource_type=TOPIC&resource_name=kept&operation=READ`);
     expect(check.body.if_enabled).toMatchObject({ allowed: true, decided_by: { kind: 'ACL', acl: { principal: 'User:keeper' } } });
+  });
+});
+
+/**
+ * The `principal` and `outcome` filters with authentication on: denials of one user are found by
+ * `principal=…&outcome=DENIED&order=desc` (what the console's principal page asks), the admin's
+ * own changes by `principal=User:admin`.
+ */
+describe('audit log filters by principal and outcome (real broker, RUNNEL_AUTH=on)', () => {
+  const ADMIN_PASSWORD = 'admin-secret-123';
+  const admin = basic('admin', ADMIN_PASSWORD);
+  const carol = basic('carol', 'carol-secret-123');
+  let broker: BrokerProcess;
+  let root: string;
+  let self: string;
+
+  beforeAll(async () => {
+    broker = await startBroker({ env: { RUNNEL_AUTH: 'on', RUNNEL_ADMIN_PASSWORD: ADMIN_PASSWORD } });
+    root = `${broker.baseUrl}/v3/clusters/-`;
+    const cid = (await call('GET', `${broker.baseUrl}/v3/clusters`, undefined, admin)).body.data[0].cluster_id;
+    self = `${broker.baseUrl}/v3/clusters/${cid}/audit-log`;
+  });
+  afterAll(async () => {
+    await broker?.stop();
+  });
+
+  it('answers only the matching records, newest first with order=desc, paged without skips', async () => {
+    expect((await call('POST', `${root}/users`, { name: 'carol', password: 'carol-secret-123' }, admin)).status).toBe(201);
+    for (let i = 0; i < 3; i++) expect((await call('POST', `${root}/acls`, acl({ resource_name: `c-${i}` }), carol)).status).toBe(403);
+    expect((await call('POST', `${root}/acls`, acl({ principal: 'User:carol' }), admin)).status).toBe(201);
+    const read = async (query: string) => {
+      const answer = await call('GET', `${root}/audit-log?${query}`, undefined, admin);
+      expect(answer.status).toBe(200);
+      return answer.body as {
+        data: { id: number; principal: string; outcome: string; operation: string; resource: string }[];
+        next: string | null;
+      };
+    };
+    // Denials are written by the audit writer in the background: wait until all three are there.
+    await until(async () => (await read('principal=User%3Acarol&outcome=DENIED&limit=1000')).data.length === 3, 'three denials audited');
+
+    const denials = await read('principal=User%3Acarol&outcome=DENIED&order=desc&limit=100');
+    expect(denials.next).toBeNull();
+    expect(denials.data.map((e) => [e.principal, e.outcome, e.operation, e.resource])).toEqual([
+      ['User:carol', 'DENIED', 'ALTER', 'CLUSTER:kafka-cluster'],
+      ['User:carol', 'DENIED', 'ALTER', 'CLUSTER:kafka-cluster'],
+      ['User:carol', 'DENIED', 'ALTER', 'CLUSTER:kafka-cluster'],
+    ]);
+    expect(denials.data[0].id).toBeGreaterThan(denials.data[1].id);
+    expect(denials.data[1].id).toBeGreaterThan(denials.data[2].id);
+
+    const page1 = await read('principal=User%3Acarol&outcome=DENIED&order=desc&limit=2');
+    expect(page1.data).toEqual(denials.data.slice(0, 2));
+    expect(page1.next).toBe(`${self}?order=desc&before=${denials.data[1].id}&limit=2&principal=User%3Acarol&outcome=DENIED`);
+    const page2 = await call('GET', page1.next!, undefined, admin);
+    expect(page2.body).toEqual({ data: [denials.data[2]], next: null });
+
+    const adminOnly = (await read('principal=User%3Aadmin&order=desc&limit=1000')).data;
+    expect(adminOnly.length).toBeGreaterThanOrEqual(2);
+    expect(adminOnly.every((e) => e.principal === 'User:admin' && e.outcome === 'SUCCESS')).toBe(true);
+    expect(adminOnly[0].operation).toBe('CREATE_ACLS');
+    expect((await read('outcome=SUCCESS&principal=User%3Acarol')).data).toEqual([]);
+    expect((await read('outcome=DENIED&limit=1000')).data.every((e) => e.outcome === 'DENIED')).toBe(true);
   });
 });

@@ -189,7 +189,9 @@ describe('quota admin endpoints', () => {
     await broker.stop();
     const store = await SqliteMetadataStore.open(path.join(dataDir, 'meta.db'));
     try {
-      const records = (await store.listAudit(0, 1000)).filter((record) => record.resource.startsWith('QUOTA:'));
+      const records = (await store.listAudit({ order: 'asc', cursor: 0, limit: 1000 })).filter((record) =>
+        record.resource.startsWith('QUOTA:'),
+      );
       const carol = records.filter((record) => record.resource === 'QUOTA:user=carol,client_id=<default>');
       expect(carol.map((record) => [record.operation, record.outcome, JSON.parse(record.before!), JSON.parse(record.after!)])).toEqual([
         ['ALTER_QUOTAS', 'SUCCESS', {}, { producer_byte_rate: 300 }],

@@ -1,9 +1,7 @@
-import { scanAudit } from '../../app/(console)/security/_shared/audit-scan';
 import { jsonDiff, MAX_DIFF_LINES } from '../../app/(console)/security/audit/diff';
-import { newestId } from '../../app/(console)/security/_shared/newest-id';
 import { slice } from '../../app/(console)/security/_shared/slice';
 import { templateBindings, type TemplateInput } from '../../app/(console)/security/_shared/templates';
-import { aclDeleteQuery, entityLabel, userOf, type AuditEvent } from '../../app/(console)/security/_shared/types';
+import { aclDeleteQuery, entityLabel, userOf } from '../../app/(console)/security/_shared/types';
 
 /** The security pages' pure parts: ACL templates, the audit diff, server-side paging, names. */
 const input: TemplateInput = {
@@ -103,78 +101,5 @@ describe('names', () => {
     });
     expect(new URLSearchParams(query.split('?')[1]).get('resource_name')).toBe('a&b');
     expect(query).toContain('operation=WRITE');
-  });
-});
-
-describe('the newest audit id (the log reads only forward)', () => {
-  const log = (newest: number) => {
-    const asked: number[] = [];
-    return { asked, some: async (after: number) => (asked.push(after), after < newest) };
-  };
-
-  it('finds the newest id past the first page in about 2·log2 questions', async () => {
-    for (const newest of [1000, 1001, 2024, 5000, 123_456, 9_999_999]) {
-      const { asked, some } = log(newest);
-      expect(await newestId(1000, some)).toBe(newest);
-      expect(asked.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(newest)) + 2);
-    }
-  });
-});
-
-describe('audit log pages (newest first, filtered on the console server)', () => {
-  // ids 101..400 (older ones trimmed); every third record is a denial of carol.
-  const log: AuditEvent[] = Array.from({ length: 300 }, (_, i) => {
-    const id = 101 + i;
-    return {
-      id,
-      time: id,
-      principal: id % 3 === 0 ? 'User:carol' : 'User:admin',
-      source: '127.0.0.1',
-      resource: 'TOPIC:t',
-      operation: 'WRITE',
-      outcome: id % 3 === 0 ? 'DENIED' : 'SUCCESS',
-    };
-  });
-  const read = async (after: number, limit: number) => {
-    return log.filter((e) => e.id > after).slice(0, limit);
-  };
-  const base = { newest: 400, oldest: 101, size: 50, chunk: 100, budget: 250 };
-
-  it('pages the whole log newest first without skipping or repeating a record', async () => {
-    const seen: number[] = [];
-    let before: number | undefined;
-    for (let i = 0; i < 10; i++) {
-      const page = await scanAudit(read, { ...base, before, filter: {} });
-      seen.push(...page.events.map((e) => e.id));
-      if (page.older === null) break;
-      before = page.older;
-    }
-    expect(seen).toEqual(log.map((e) => e.id).reverse());
-  });
-
-  it('keeps only matching events, reads at most the budget a page, and resumes where it stopped', async () => {
-    const filter = { principal: 'User:carol', outcome: 'DENIED' };
-    const first = await scanAudit(read, { ...base, filter });
-    expect(first.events).toHaveLength(50);
-    expect(first.events.every((e) => e.principal === 'User:carol')).toBe(true);
-    expect(first.events[0].id).toBe(399);
-    expect(first.scanned).toBeLessThanOrEqual(250);
-    const rest = await scanAudit(read, { ...base, filter, before: first.older! });
-    const all = [...first.events, ...rest.events].map((e) => e.id);
-    expect(all).toEqual(
-      log
-        .filter((e) => e.id % 3 === 0)
-        .map((e) => e.id)
-        .reverse(),
-    );
-    // The page filled at id 102: id 101 is still unread, so "Older" stays, and finds nothing more.
-    expect(rest.older).toBe(102);
-    const last = await scanAudit(read, { ...base, filter, before: rest.older! });
-    expect(last).toEqual({ events: [], older: null, scanned: 1 });
-
-    const none = await scanAudit(read, { ...base, filter: { outcome: 'FAILED' } });
-    expect(none.events).toEqual([]);
-    expect(none.scanned).toBe(300); // the budget (250) is checked per chunk of 100
-    expect(none.older).toBeNull(); // every record was read
   });
 });

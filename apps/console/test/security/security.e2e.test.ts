@@ -135,6 +135,10 @@ describe('security pages with authentication on', () => {
       20_000,
       'the denial on the principal page',
     );
+    // The principal page shows the newest denials; its link opens the whole filtered audit log.
+    await page.getByRole('link', { name: 'all of them in the audit log' }).click();
+    await page.waitForURL(/\/security\/audit\?principal=User%3Acarol&outcome=DENIED$/);
+    await page.getByRole('table', { name: 'Audit events, newest first' }).getByText(`TOPIC:${TOPIC}`).first().waitFor();
   });
 
   it('creates the producer template ACLs after showing them; the produce is then allowed and the check names the ACL', async () => {
@@ -242,7 +246,7 @@ describe('security pages with authentication on', () => {
     await acls.last().getByText('"operation": "IDEMPOTENT_WRITE"').waitFor();
     expect(await created.textContent()).toContain('User:admin');
 
-    // Filtered (on the console's server): carol's denials only.
+    // Filtered by the broker: carol's denials only.
     const filters = page.getByRole('search', { name: 'Filter the audit log' });
     await filters.getByLabel('Principal').fill(`User:${USER}`);
     await filters.getByLabel('Outcome').selectOption('DENIED');
@@ -256,6 +260,47 @@ describe('security pages with authentication on', () => {
     const rows = await table.getByRole('row').evaluateAll((all) => all.slice(1).map((r) => r.textContent ?? ''));
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((row) => row.includes(`User:${USER}`) && row.includes('DENIED'))).toBe(true);
+  });
+
+  it('pages a filtered audit log newest first with Older and Newest, as the broker orders it', async () => {
+    // More matching events than a page (50): ACL creations, each its own audit record.
+    for (let i = 0; i < 55; i++) {
+      const binding = { resource_type: 'TOPIC', resource_name: `pager-${i}`, pattern_type: 'LITERAL', principal: 'User:pager' };
+      expect((await asAdmin('POST', '/v3/clusters/-/acls', { ...binding, host: '*', operation: 'READ', permission: 'ALLOW' })).status).toBe(
+        201,
+      );
+    }
+    const expected: number[] = [];
+    for (let next: string | null = '/v3/clusters/-/audit-log?order=desc&operation=CREATE_ACLS&resource=ACL&limit=1000'; next;) {
+      const answer = await asAdmin('GET', next.replace(/^https?:\/\/[^/]+/, ''));
+      expected.push(...answer.body.data.map((e: { id: number }) => e.id));
+      next = answer.body.next;
+    }
+    expect(expected.length).toBeGreaterThanOrEqual(56);
+
+    await page.goto(url('/security/audit'));
+    const filters = page.getByRole('search', { name: 'Filter the audit log' });
+    await filters.getByLabel('Operation').fill('create_acls'); // operations are matched upper-case
+    await filters.getByLabel('Resource').fill('ACL');
+    await filters.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/resource=ACL/);
+    const pager = page.getByRole('navigation', { name: 'Pages' });
+    const range = (ids: number[]) => `Events ${ids[ids.length - 1]}–${ids[0]}`;
+    await pager.getByText(range(expected.slice(0, 50))).waitFor();
+    const table = page.getByRole('table', { name: 'Audit events, newest first' });
+    const operations = await table.locator('tbody tr td:nth-child(5)').allTextContents();
+    expect(operations).toEqual(Array(50).fill('CREATE_ACLS'));
+    expect(await pager.getByRole('link', { name: 'Newest' }).count()).toBe(0);
+
+    await pager.getByRole('link', { name: 'Older' }).click();
+    await page.waitForURL(new RegExp(`before=${expected[49]}`));
+    await pager.getByText(range(expected.slice(50, 100))).waitFor();
+    expect(page.url()).toContain('operation=CREATE_ACLS');
+    if (expected.length <= 100) expect(await pager.getByRole('link', { name: 'Older' }).count()).toBe(0);
+
+    await pager.getByRole('link', { name: 'Newest' }).click();
+    await pager.getByText(range(expected.slice(0, 50))).waitFor();
+    expect(page.url()).not.toContain('before=');
   });
 
   it('shows a non-admin every admin action disabled with the reason', async () => {

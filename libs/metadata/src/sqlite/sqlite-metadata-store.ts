@@ -4,6 +4,7 @@ import { Prisma, PrismaClient } from '../generated/sqlite/client';
 import {
   AclRecord,
   ApiKeyRecord,
+  AuditQuery,
   AuditRecord,
   BrokerConfigScope,
   NewAuditRecord,
@@ -293,8 +294,14 @@ export class SqliteMetadataStore implements MetadataStore {
     await this.write('append to the audit log', (prisma) => prisma.auditEvent.createMany({ data: events }));
   }
 
-  listAudit(afterId: number, limit: number): Promise<AuditRecord[]> {
-    return this.prisma.auditEvent.findMany({ where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit });
+  listAudit(query: AuditQuery): Promise<AuditRecord[]> {
+    const { order, cursor, limit, principal, outcome, operation, resource } = query;
+    const id = order === 'asc' ? { gt: cursor } : cursor > 0 ? { lt: cursor } : undefined;
+    return this.prisma.auditEvent.findMany({
+      where: { id, principal, outcome, operation, resource },
+      orderBy: { id: order },
+      take: limit,
+    });
   }
 
   async trimAudit(before: Date): Promise<number> {

@@ -1,6 +1,4 @@
 import 'server-only';
-import { scanAudit, type AuditFilter, type AuditScan } from './audit-scan';
-import { newestId } from './newest-id';
 import { PAGE_SIZE } from './slice';
 import { broker, deniedReason, permissions, type PermissionCheck, withQuery } from '@/lib/broker';
 import {
@@ -94,55 +92,42 @@ export function effectiveQuotas(user?: string, clientId?: string): Promise<Effec
   return broker.get<EffectiveQuotas>('/v3/clusters/-/quotas/effective', { user, client_id: clientId });
 }
 
-// --- the audit log: the broker pages it oldest first by id (`after`); the console shows it newest first ---
+// --- the audit log: newest first (`order=desc`, paged by `before`), filtered by the broker ---
 
-const AUDIT_MAX_PAGE = 1000;
+/** The outcomes the broker records (and accepts as `outcome=`). */
+export const AUDIT_OUTCOMES = ['SUCCESS', 'DENIED', 'FAILED'] as const;
 
-async function auditAfter(after: number, limit: number): Promise<AuditEvent[]> {
-  return (await broker.get<{ data: AuditEvent[] }>('/v3/clusters/-/audit-log', { after, limit })).data;
+/** Exact-match filters the broker applies to the audit log. */
+export interface AuditFilter {
+  principal?: string;
+  outcome?: string;
+  operation?: string;
+  resource?: string;
 }
 
-/**
- * The newest record's id: the broker pages only forward from an id, so past one page the console
- * finds the end by doubling `after` until nothing follows and then bisecting (about 2·log2(id)
- * one-record reads).
- */
-export async function latestAuditId(): Promise<number> {
-  // A short log (the usual case) is read whole in one call.
-  const first = await auditAfter(0, AUDIT_MAX_PAGE);
-  if (first.length === 0) return 0;
-  if (first.length < AUDIT_MAX_PAGE) return first[first.length - 1].id;
-  // The last id of a full page is known to exist: search upward from it.
-  return newestId(first[first.length - 1].id, async (x) => (await auditAfter(x, 1)).length > 0);
+export function isFiltered(filter: AuditFilter): boolean {
+  return Boolean(filter.principal || filter.outcome || filter.operation || filter.resource);
 }
 
-export interface AuditSlice extends AuditScan {
-  newest: number;
+export interface AuditSlice {
+  /** Newest first. */
+  events: AuditEvent[];
+  /** `before` for the next older page; null when nothing older matches. */
+  older: number | null;
 }
-
-/** Records read at most for one filtered page (five broker pages). */
-export const AUDIT_SCAN_BUDGET = 5000;
 
 /** Up to `size` events with id < before (default: the newest), newest first, matching the filter. */
 export async function auditPage(before: number | undefined, filter: AuditFilter = {}, size = PAGE_SIZE): Promise<AuditSlice> {
-  const [newest, first] = await Promise.all([latestAuditId(), auditAfter(0, 1)]);
-  const scan = await scanAudit(auditAfter, {
-    newest,
-    oldest: first.length > 0 ? first[0].id : 0,
+  const page = await broker.get<{ data: AuditEvent[]; next: string | null }>('/v3/clusters/-/audit-log', {
+    order: 'desc',
     before,
-    filter,
-    size,
-    chunk: AUDIT_MAX_PAGE,
-    budget: AUDIT_SCAN_BUDGET,
+    limit: size,
+    ...filter,
   });
-  return { ...scan, newest };
+  return { events: page.data, older: page.next !== null && page.data.length > 0 ? page.data[page.data.length - 1].id : null };
 }
 
-/**
- * A principal's recent denials: the audit route cannot filter by principal, so the console's server
- * reads back from the newest record (at most AUDIT_SCAN_BUDGET records) and keeps its DENIED ones.
- */
-export async function recentDenials(principal: string, size = 100): Promise<{ events: AuditEvent[]; scanned: number }> {
-  const page = await auditPage(undefined, { principal, outcome: 'DENIED' }, size);
-  return { events: page.events, scanned: page.scanned };
+/** A principal's newest denials (the broker filters by principal and outcome). */
+export async function recentDenials(principal: string, size = 100): Promise<AuditEvent[]> {
+  return (await auditPage(undefined, { principal, outcome: 'DENIED' }, size)).events;
 }

@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { unstable_rethrow } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { Button } from '@/components/ui/button';
@@ -31,9 +32,12 @@ async function part(render: () => Promise<ReactNode>): Promise<ReactNode> {
   }
 }
 
+/** Denials shown on the page (the broker answers the newest, filtered by principal and outcome). */
+const DENIALS_SHOWN = 100;
+
 /**
  * Everything about one principal: its SCRAM credentials and API keys (when it is a user), its
- * ACLs (filtered by the broker), its quotas and effective quota, its recent denials from the audit
+ * ACLs (filtered by the broker), its quotas and effective quota, its newest denials from the audit
  * log, and "can it do X on Y?" answered by the broker's acls:check.
  */
 export default async function PrincipalPage({
@@ -126,12 +130,16 @@ export default async function PrincipalPage({
     );
   });
   const denialsAsked = part(async () => {
-    const { events, scanned } = await recentDenials(principal);
+    const events = await recentDenials(principal, DENIALS_SHOWN);
+    const all = `/security/audit?${new URLSearchParams({ principal, outcome: 'DENIED' })}`;
     return (
       <div className="space-y-2">
         <p className="text-xs text-zinc-500 dark:text-zinc-400">
-          From the newest {scanned.toLocaleString('en-US')} audit records (the audit log cannot be filtered by principal, so the console
-          reads a bounded number of recent records).
+          At most the {DENIALS_SHOWN} newest denials;{' '}
+          <Link href={all} className="text-blue-700 hover:underline dark:text-blue-400">
+            all of them in the audit log
+          </Link>
+          .
         </p>
         <Table caption={`Recent denials of ${principal}`}>
           <THead>
