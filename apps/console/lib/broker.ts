@@ -1,6 +1,7 @@
 import 'server-only';
 import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
+import type { Operation, ResourceType } from '@runnel/security/acl';
 import { consoleConfig } from './config';
 import { currentSession } from './session';
 
@@ -104,9 +105,9 @@ export function whoami(): Promise<WhoAmI> {
 }
 
 export interface PermissionCheck {
-  resource_type: 'TOPIC' | 'GROUP' | 'CLUSTER' | 'TRANSACTIONAL_ID';
+  resource_type: ResourceType;
   resource_name: string;
-  operation: string;
+  operation: Operation;
 }
 
 /**

@@ -20,36 +20,12 @@ export interface NewApiKey extends ApiKeyView {
   secret: string;
 }
 
-export const RESOURCE_TYPES = ['TOPIC', 'GROUP', 'CLUSTER', 'TRANSACTIONAL_ID'] as const;
-export type ResourceType = (typeof RESOURCE_TYPES)[number];
-export const PATTERN_TYPES = ['LITERAL', 'PREFIXED'] as const;
-export type PatternType = (typeof PATTERN_TYPES)[number];
-export const OPERATIONS = [
-  'ALL',
-  'READ',
-  'WRITE',
-  'CREATE',
-  'DELETE',
-  'ALTER',
-  'DESCRIBE',
-  'CLUSTER_ACTION',
-  'DESCRIBE_CONFIGS',
-  'ALTER_CONFIGS',
-  'IDEMPOTENT_WRITE',
-] as const;
-export type Operation = (typeof OPERATIONS)[number];
-export const PERMISSIONS = ['ALLOW', 'DENY'] as const;
-export type Permission = (typeof PERMISSIONS)[number];
+// Kafka's ACL enums: the broker's own definitions (libs/security, plain TypeScript), not a copy.
+import { CLUSTER_RESOURCE_NAME, type Operation, type PatternType, type Permission, type ResourceType } from '@runnel/security/acl';
+export { OPERATIONS, PATTERN_TYPES, PERMISSIONS, RESOURCE_TYPES, VALID_OPERATIONS } from '@runnel/security/acl';
+export type { Operation, PatternType, Permission, ResourceType };
 /** The one name a CLUSTER resource has. */
-export const CLUSTER_NAME = 'kafka-cluster';
-
-/** Operations Kafka accepts in an ACL per resource type (ALL is valid everywhere). */
-export const VALID_OPERATIONS: Readonly<Record<ResourceType, readonly Operation[]>> = {
-  TOPIC: ['ALL', 'READ', 'WRITE', 'CREATE', 'DESCRIBE', 'DELETE', 'ALTER', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS'],
-  GROUP: ['ALL', 'READ', 'DESCRIBE', 'DELETE'],
-  CLUSTER: ['ALL', 'CREATE', 'CLUSTER_ACTION', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS', 'IDEMPOTENT_WRITE', 'ALTER', 'DESCRIBE'],
-  TRANSACTIONAL_ID: ['ALL', 'DESCRIBE', 'WRITE'],
-};
+export const CLUSTER_NAME = CLUSTER_RESOURCE_NAME;
 
 /** One ACL binding in the API's field names. */
 export interface Acl {
