@@ -1,7 +1,7 @@
-import { RunnelError } from '../common/errors';
+import { RunnelError, badRequest } from '../common/errors';
 
-/** A bad query parameter of the console routes: 400/40002, as contracts §3 fixes for them. */
-export const invalidParameter = (message: string): RunnelError => new RunnelError('KAFKA_BAD_REQUEST', message);
+/** A bad query parameter of the console's list views: 400/40001, as every other list route answers a bad limit or page token. */
+export const invalidParameter = (message: string): RunnelError => badRequest(message);
 
 /**
  * Server-side sort, search and paging of the console's list views (topic-summaries,
@@ -47,7 +47,7 @@ export function single(query: RawQuery, name: string): string | undefined {
   return value === '' ? undefined : value;
 }
 
-/** Parses the query string shared by the list views; 400/40002 naming the bad parameter. */
+/** Parses the query string shared by the list views; 400/40001 naming the bad parameter. */
 export function parseListQuery(query: RawQuery, sorts: readonly string[], filters: Record<string, string>): ListQuery {
   const search = single(query, 'search') ?? '';
   if (search.length > MAX_SEARCH) throw invalidParameter(`search must have at most ${MAX_SEARCH} characters`);

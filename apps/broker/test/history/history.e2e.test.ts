@@ -140,7 +140,7 @@ describe('console list views and history (real broker process)', () => {
     );
   });
 
-  it('answers 400/40002 for bad parameters and 404 for an unknown cluster', async () => {
+  it('answers 400/40001 for bad parameters and 404 for an unknown cluster', async () => {
     const bad = [
       '/topic-summaries?sort=bogus',
       '/topic-summaries?order=up',
@@ -161,12 +161,12 @@ describe('console list views and history (real broker process)', () => {
     ];
     for (const route of bad) {
       const answer = await get(broker!, route);
-      expect({ route, status: answer.status, code: answer.body.error_code }).toEqual({ route, status: 400, code: 40002 });
+      expect({ route, status: answer.status, code: answer.body.error_code }).toEqual({ route, status: 400, code: 40001 });
       expect(typeof answer.body.message).toBe('string');
     }
     // A token of one sort is refused by another.
     const token = (await get(broker!, '/topic-summaries?limit=1')).body.next;
-    expect((await get(broker!, `/topic-summaries?limit=1&sort=size&page_token=${token}`)).body.error_code).toBe(40002);
+    expect((await get(broker!, `/topic-summaries?limit=1&sort=size&page_token=${token}`)).body.error_code).toBe(40001);
     const unknownCluster = await jsonCall('GET', `${broker!.baseUrl}/v3/clusters/nope/topic-summaries`);
     expect(unknownCluster.status).toBe(404);
     expect((await get(broker!, '/topics/missing/stats')).body).toMatchObject({ error_code: 40403 });
@@ -300,8 +300,8 @@ describe('console list views and history (real broker process)', () => {
     ]);
     const token = (await get(broker!, '/consumer-group-summaries?topic=lagged&limit=1')).body.next;
     expect(token).toEqual(expect.any(String));
-    expect((await get(broker!, `/consumer-group-summaries?topic=orders&limit=1&page_token=${token}`)).body.error_code).toBe(40002);
-    expect((await get(broker!, `/consumer-group-summaries?limit=1&page_token=${token}`)).body.error_code).toBe(40002);
+    expect((await get(broker!, `/consumer-group-summaries?topic=orders&limit=1&page_token=${token}`)).body.error_code).toBe(40001);
+    expect((await get(broker!, `/consumer-group-summaries?limit=1&page_token=${token}`)).body.error_code).toBe(40001);
 
     // The name is exact; a topic nobody reads (or that does not exist) lists nothing.
     for (const route of ['?topic=Lagged', '?topic=lag', '?topic=Payments', '?topic=missing']) {

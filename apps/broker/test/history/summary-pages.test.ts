@@ -63,7 +63,7 @@ describe('list views: sort and keyset paging', () => {
     });
   });
 
-  it('answers 40002 for bad parameters and tokens of another query', () => {
+  it('answers 40001 for bad parameters and tokens of another query', () => {
     const token = pageOf(
       [
         { name: 'a', value: 1 },
@@ -72,8 +72,8 @@ describe('list views: sort and keyset paging', () => {
       parseListQuery({ limit: '1', sort: 'size' }, SORTS, { state: 'EMPTY' }),
     ).next!;
     expect(code(() => parseListQuery({ limit: '1', sort: 'size', page_token: token }, SORTS, { state: 'EMPTY' }))).toBeUndefined();
-    expect(code(() => parseListQuery({ limit: '1', sort: 'size', page_token: token }, SORTS, { state: 'STABLE' }))).toBe(40002);
-    expect(code(() => parseListQuery({ sort: 'name', page_token: token }, SORTS, { state: 'EMPTY' }))).toBe(40002);
+    expect(code(() => parseListQuery({ limit: '1', sort: 'size', page_token: token }, SORTS, { state: 'STABLE' }))).toBe(40001);
+    expect(code(() => parseListQuery({ sort: 'name', page_token: token }, SORTS, { state: 'EMPTY' }))).toBe(40001);
     // The topic filter of consumer-group-summaries is part of the token: another topic, or none, refuses it.
     const ofTopic = pageOf(
       [
@@ -86,13 +86,13 @@ describe('list views: sort and keyset paging', () => {
       value: 1,
       name: 'a',
     });
-    expect(code(() => parseListQuery({ limit: '1', page_token: ofTopic }, SORTS, { state: '', topic: 'payments' }))).toBe(40002);
-    expect(code(() => parseListQuery({ limit: '1', page_token: ofTopic }, SORTS, { state: '' }))).toBe(40002);
-    expect(code(() => parseListQuery({ page_token: 'not base64 {' }, SORTS, {}))).toBe(40002);
-    expect(code(() => parseListQuery({ page_token: Buffer.from('[1,2]').toString('base64url') }, SORTS, {}))).toBe(40002);
-    expect(code(() => parseListQuery({ sort: 'members' }, SORTS, {}))).toBe(40002);
-    expect(code(() => parseListQuery({ limit: '0' }, SORTS, {}))).toBe(40002);
-    expect(code(() => parseListQuery({ search: 'x'.repeat(257) }, SORTS, {}))).toBe(40002);
-    expect(code(() => parseListQuery({ order: ['asc', 'desc'] as unknown as string }, SORTS, {}))).toBe(40002);
+    expect(code(() => parseListQuery({ limit: '1', page_token: ofTopic }, SORTS, { state: '', topic: 'payments' }))).toBe(40001);
+    expect(code(() => parseListQuery({ limit: '1', page_token: ofTopic }, SORTS, { state: '' }))).toBe(40001);
+    expect(code(() => parseListQuery({ page_token: 'not base64 {' }, SORTS, {}))).toBe(40001);
+    expect(code(() => parseListQuery({ page_token: Buffer.from('[1,2]').toString('base64url') }, SORTS, {}))).toBe(40001);
+    expect(code(() => parseListQuery({ sort: 'members' }, SORTS, {}))).toBe(40001);
+    expect(code(() => parseListQuery({ limit: '0' }, SORTS, {}))).toBe(40001);
+    expect(code(() => parseListQuery({ search: 'x'.repeat(257) }, SORTS, {}))).toBe(40001);
+    expect(code(() => parseListQuery({ order: ['asc', 'desc'] as unknown as string }, SORTS, {}))).toBe(40001);
   });
 });
