@@ -1,4 +1,5 @@
 import 'server-only';
+import { firstParam, sortedListParams, type SearchParams } from '@/lib/list-params';
 import { BrokerError, broker, deniedReason, permissions, type PermissionCheck } from '@/lib/broker';
 
 /**
@@ -39,21 +40,12 @@ export interface ListParams {
   page_token?: string;
 }
 
-/** Keeps only the list parameters the broker knows, so a hand-edited URL cannot smuggle others. */
-export function listParams(raw: Record<string, string | string[] | undefined>): ListParams {
-  const one = (name: string) => {
-    const value = raw[name];
-    return (Array.isArray(value) ? value[0] : value) || undefined;
-  };
-  const sort = one('sort');
-  const order = one('order');
-  const state = one('state')?.toUpperCase();
+/** Keeps only the list parameters the broker knows (lib/list-params.ts), and a known state. */
+export function listParams(raw: SearchParams): ListParams {
+  const state = firstParam(raw, 'state')?.toUpperCase();
   return {
-    search: one('search'),
+    ...sortedListParams(raw, GROUP_SORTS),
     state: state && (GROUP_STATES as readonly string[]).includes(state) ? state : undefined,
-    sort: sort && (GROUP_SORTS as readonly string[]).includes(sort) ? sort : undefined,
-    order: order === 'desc' || order === 'asc' ? order : undefined,
-    page_token: one('page_token'),
   };
 }
 

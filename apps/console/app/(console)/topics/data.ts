@@ -1,4 +1,5 @@
 import 'server-only';
+import { firstParam, sortedListParams, type SearchParams } from '@/lib/list-params';
 import { broker, deniedReason, permissions, type PermissionCheck } from '@/lib/broker';
 
 /** One row of `GET /v3/clusters/-/topic-summaries` (contracts §3). */
@@ -32,20 +33,8 @@ export interface TopicListParams {
   [name: string]: string | undefined;
 }
 
-export function listParams(raw: Record<string, string | string[] | undefined>): TopicListParams {
-  const one = (name: string) => {
-    const value = raw[name];
-    return (Array.isArray(value) ? value[0] : value) || undefined;
-  };
-  const sort = one('sort');
-  const order = one('order');
-  return {
-    search: one('search'),
-    sort: sort && (TOPIC_SORTS as readonly string[]).includes(sort) ? sort : undefined,
-    order: order === 'desc' || order === 'asc' ? order : undefined,
-    internal: one('internal') === 'true' ? 'true' : undefined,
-    page_token: one('page_token'),
-  };
+export function listParams(raw: SearchParams): TopicListParams {
+  return { ...sortedListParams(raw, TOPIC_SORTS), internal: firstParam(raw, 'internal') === 'true' ? 'true' : undefined };
 }
 
 export function topicSummaries(params: TopicListParams): Promise<TopicSummaryList> {

@@ -1,4 +1,5 @@
 import 'server-only';
+import { sortedListParams, type SearchParams } from '@/lib/list-params';
 import { broker } from '@/lib/broker';
 
 /**
@@ -48,19 +49,8 @@ export interface ConsumerParams {
 }
 
 /** Keeps only the list parameters the broker knows, so a hand-edited URL cannot smuggle others. */
-export function consumerParams(raw: Record<string, string | string[] | undefined>): ConsumerParams {
-  const one = (name: string) => {
-    const value = raw[name];
-    return (Array.isArray(value) ? value[0] : value) || undefined;
-  };
-  const sort = one('sort');
-  const order = one('order');
-  return {
-    search: one('search'),
-    sort: sort && (CONSUMER_SORTS as readonly string[]).includes(sort) ? sort : undefined,
-    order: order === 'desc' || order === 'asc' ? order : undefined,
-    page_token: one('page_token'),
-  };
+export function consumerParams(raw: SearchParams): ConsumerParams {
+  return sortedListParams(raw, CONSUMER_SORTS);
 }
 
 export async function topicConsumers(
