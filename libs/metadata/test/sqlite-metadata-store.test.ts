@@ -125,6 +125,7 @@ describe('SqliteMetadataStore (real SQLite file)', () => {
       { migration_name: '20261205000000_dynamic_broker_configs' },
       { migration_name: '20261206000000_security' },
       { migration_name: '20261207000000_audit_filters' },
+      { migration_name: '20261208000000_cluster' },
     ]);
   });
 

@@ -1,2 +1,4 @@
 export * from './partition';
 export * from './replica-manager';
+export * from './partition-handle';
+export * from './replica-fetch';

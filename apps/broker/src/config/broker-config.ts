@@ -80,6 +80,40 @@ export interface BrokerConfig {
   search: SearchConfig;
   /** Test-only fault injection: while this file exists, log writes fail with ENOSPC (see libs/log io.ts). */
   testEnospcFlagFile: string | undefined;
+  /** Cluster mode (RUNNEL_METADATA_URL=postgresql://...); undefined on a single node (SQLite). */
+  cluster: ClusterConfig | undefined;
+}
+
+/**
+ * Cluster mode (DESIGN.md "Cluster mode"). The broker's id is `brokerId` (RUNNEL_NODE_ID, or its
+ * older name RUNNEL_BROKER_ID); `host` (RUNNEL_HOST) is both the bind address of every listener and
+ * the source address of every outgoing inter-broker connection, so links can be cut per node.
+ */
+export interface ClusterConfig {
+  /** postgresql://... of the metadata store (RUNNEL_METADATA_URL). */
+  metadataUrl: string;
+  /** This broker's rack (RUNNEL_RACK), for rack-aware replica placement; null when unset. */
+  rack: string | null;
+  /** Port of the inter-broker listener on `host` (RUNNEL_INTER_BROKER_PORT). */
+  interBrokerPort: number;
+  /**
+   * host:port other brokers connect to for the inter-broker channel (RUNNEL_INTER_BROKER_ADVERTISED);
+   * default `<host>:<interBrokerPort>` (127.0.0.1 when host is 0.0.0.0). The fault suite points it at a TCP proxy.
+   */
+  interBrokerAdvertised: string;
+  /** Broker lease, renewed by heartbeat every `heartbeatMs` (RUNNEL_BROKER_LEASE_MS, RUNNEL_BROKER_HEARTBEAT_MS). */
+  brokerLeaseMs: number;
+  heartbeatMs: number;
+  /** Controller lease (RUNNEL_CONTROLLER_LEASE_MS), renewed every `heartbeatMs`. */
+  controllerLeaseMs: number;
+  /** Kafka's replica.lag.time.max.ms: a follower not caught up for this long leaves the ISR (RUNNEL_REPLICA_LAG_TIME_MAX_MS). */
+  replicaLagTimeMaxMs: number;
+  /** Kafka's default.replication.factor for topics created without one (RUNNEL_DEFAULT_REPLICATION_FACTOR). */
+  defaultReplicationFactor: number;
+  /** Kafka's auto.leader.rebalance.enable / leader.imbalance.check.interval.seconds (RUNNEL_LEADER_REBALANCE_INTERVAL_MS; 0 = off). */
+  leaderRebalanceIntervalMs: number;
+  /** How long controlled shutdown waits for leadership to move away (RUNNEL_CONTROLLED_SHUTDOWN_TIMEOUT_MS). */
+  controlledShutdownTimeoutMs: number;
 }
 
 /** Searches running at once (more: 429/42901), and the stored bytes per second all of them may read together. */
@@ -117,6 +151,18 @@ function brokerSchema(fileLimit: number | undefined) {
       RUNNEL_HTTP_PORT: integerVar(8080, 0, 65535, 'a TCP port (0-65535)'),
       RUNNEL_HOST: stringVar('0.0.0.0'),
       RUNNEL_BROKER_ID: integerVar(0, 0, INT32_MAX),
+      RUNNEL_NODE_ID: optionalIntegerVar(0, INT32_MAX),
+      RUNNEL_METADATA_URL: stringVar(''),
+      RUNNEL_RACK: stringVar(''),
+      RUNNEL_INTER_BROKER_PORT: integerVar(9093, 0, 65535, 'a TCP port (0-65535)'),
+      RUNNEL_INTER_BROKER_ADVERTISED: stringVar(''),
+      RUNNEL_BROKER_LEASE_MS: integerVar(6_000, 100, INT32_MAX),
+      RUNNEL_BROKER_HEARTBEAT_MS: integerVar(1_000, 10, INT32_MAX),
+      RUNNEL_CONTROLLER_LEASE_MS: integerVar(6_000, 100, INT32_MAX),
+      RUNNEL_REPLICA_LAG_TIME_MAX_MS: integerVar(10_000, 100, INT32_MAX),
+      RUNNEL_DEFAULT_REPLICATION_FACTOR: integerVar(1, 1, 32),
+      RUNNEL_LEADER_REBALANCE_INTERVAL_MS: integerVar(300_000, 0, INT32_MAX),
+      RUNNEL_CONTROLLED_SHUTDOWN_TIMEOUT_MS: integerVar(30_000, 0, INT32_MAX),
       RUNNEL_DEFAULT_PARTITIONS: integerVar(1, 1, 100_000),
       RUNNEL_MAX_PARTITIONS: integerVar(10_000, 1, 1_000_000),
       RUNNEL_MAX_REQUEST_BYTES: integerVar(64 * 1024 * 1024, 1024, INT32_MAX),
@@ -211,7 +257,7 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv, fileLimit: number | und
     dataDir: path.resolve(v.RUNNEL_DATA_DIR),
     httpPort: v.RUNNEL_HTTP_PORT,
     host: v.RUNNEL_HOST,
-    brokerId: v.RUNNEL_BROKER_ID,
+    brokerId: v.RUNNEL_NODE_ID ?? v.RUNNEL_BROKER_ID,
     defaultPartitions: v.RUNNEL_DEFAULT_PARTITIONS,
     maxPartitions: v.RUNNEL_MAX_PARTITIONS,
     maxRequestBytes: v.RUNNEL_MAX_REQUEST_BYTES,
@@ -245,6 +291,36 @@ export function loadBrokerConfig(env: NodeJS.ProcessEnv, fileLimit: number | und
     security: securityConfigOf(v),
     history: { intervalMs: v.RUNNEL_HISTORY_INTERVAL_MS, retentionMs: v.RUNNEL_HISTORY_RETENTION_MS, maxBytes: v.RUNNEL_HISTORY_MAX_BYTES },
     search: { concurrency: v.RUNNEL_SEARCH_CONCURRENCY, bytesPerSecond: v.RUNNEL_SEARCH_BYTES_PER_SEC },
+    cluster: clusterConfigOf(v),
+  };
+}
+
+function clusterConfigOf(v: Parsed): ClusterConfig | undefined {
+  const url = v.RUNNEL_METADATA_URL.trim();
+  if (url === '') return undefined;
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new ConfigError(`RUNNEL_METADATA_URL must be a postgresql:// URL (cluster mode); leave it unset for the embedded SQLite store`);
+  }
+  if (v.RUNNEL_BROKER_HEARTBEAT_MS * 2 > v.RUNNEL_BROKER_LEASE_MS || v.RUNNEL_BROKER_HEARTBEAT_MS * 2 > v.RUNNEL_CONTROLLER_LEASE_MS) {
+    throw new ConfigError('RUNNEL_BROKER_HEARTBEAT_MS must be at most half of RUNNEL_BROKER_LEASE_MS and of RUNNEL_CONTROLLER_LEASE_MS');
+  }
+  const advertised = v.RUNNEL_INTER_BROKER_ADVERTISED.trim();
+  if (advertised !== '' && !/^[^\s:/]+:\d{1,5}$/.test(advertised)) {
+    throw new ConfigError(`RUNNEL_INTER_BROKER_ADVERTISED=${shown(advertised)} must be host:port`);
+  }
+  const host = v.RUNNEL_HOST === '0.0.0.0' || v.RUNNEL_HOST === '::' ? '127.0.0.1' : v.RUNNEL_HOST;
+  return {
+    metadataUrl: url,
+    rack: v.RUNNEL_RACK.trim() || null,
+    interBrokerPort: v.RUNNEL_INTER_BROKER_PORT,
+    interBrokerAdvertised: advertised || `${host}:${v.RUNNEL_INTER_BROKER_PORT}`,
+    brokerLeaseMs: v.RUNNEL_BROKER_LEASE_MS,
+    heartbeatMs: v.RUNNEL_BROKER_HEARTBEAT_MS,
+    controllerLeaseMs: v.RUNNEL_CONTROLLER_LEASE_MS,
+    replicaLagTimeMaxMs: v.RUNNEL_REPLICA_LAG_TIME_MAX_MS,
+    defaultReplicationFactor: v.RUNNEL_DEFAULT_REPLICATION_FACTOR,
+    leaderRebalanceIntervalMs: v.RUNNEL_LEADER_REBALANCE_INTERVAL_MS,
+    controlledShutdownTimeoutMs: v.RUNNEL_CONTROLLED_SHUTDOWN_TIMEOUT_MS,
   };
 }
 
