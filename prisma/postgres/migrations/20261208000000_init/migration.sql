@@ -213,3 +213,6 @@ ALTER TABLE "scram_credential" ADD CONSTRAINT "scram_credential_user_name_fkey" 
 
 -- AddForeignKey
 ALTER TABLE "api_key" ADD CONSTRAINT "api_key_user_name_fkey" FOREIGN KEY ("user_name") REFERENCES "user"("name") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- The change log's head row: every writer takes its seqs from here (libs/metadata/src/postgres/change-log.ts).
+INSERT INTO "metadata_log_head" ("id", "seq") VALUES (1, 0);
