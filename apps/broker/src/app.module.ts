@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ClusterModule } from './cluster/cluster.module';
+import { MetadataSyncService } from './cluster/metadata-sync.service';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { BrokerConfig } from './config/broker-config';
 import { BROKER_CONFIG } from './config/tokens';
@@ -25,6 +27,7 @@ export class AppModule {
       global: true,
       imports: [
         StorageModule,
+        ClusterModule,
         SecurityModule,
         MetricsModule,
         TopicsModule,
@@ -41,6 +44,7 @@ export class AppModule {
       providers: [
         { provide: BROKER_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
+        MetadataSyncService,
       ],
       exports: [BROKER_CONFIG],
     };

@@ -5,6 +5,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
+import { ClusterService } from './cluster/cluster.service';
 import { BrokerConfig, ConfigError, loadBrokerConfig } from './config/broker-config';
 import { configureOpenApi } from './docs/openapi';
 import { advertisedUrlFor, setAdvertisedUrl } from './http/advertised-url';
@@ -48,7 +49,10 @@ async function bootstrap(): Promise<void> {
   await listen(app, config);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address !== null ? address.port : config.httpPort;
-  setAdvertisedUrl(fastify, advertisedUrlFor(config.advertisedUrl, config.host, port, schemeOf(config)));
+  const advertisedUrl = advertisedUrlFor(config.advertisedUrl, config.host, port, schemeOf(config));
+  setAdvertisedUrl(fastify, advertisedUrl);
+  // Cluster mode: the brokers' list shows the address the listener really got.
+  await app.get(ClusterService).announce(advertisedUrl);
   // One line a supervisor or test harness can wait for; with RUNNEL_HTTP_PORT=0 it names the real port.
   appLogger.announce(
     'Broker',

@@ -49,6 +49,11 @@ export class ConfigsService implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
+    await this.reload();
+  }
+
+  /** Re-reads the dynamic broker and cluster configs (at start; in cluster mode after another broker changed them). */
+  async reload(): Promise<void> {
     this.layers = {
       broker: await this.metadata.dynamicBrokerConfigs(this.config.brokerId),
       cluster: await this.metadata.dynamicBrokerConfigs('default'),

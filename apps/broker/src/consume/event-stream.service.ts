@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { LogClosedError, OffsetOutOfRangeError } from '@runnel/log';
 import { asOffset } from '@runnel/protocol';
-import type { Partition, PartitionReadResult } from '@runnel/replication';
+import type { PartitionHandle, PartitionReadResult } from '@runnel/replication';
 import { ReadFormat, parseReadFormat } from '../common/encodings';
 import { CorruptRecordBatchError, corruptBatchAnswer } from '../common/corrupt-batch';
 import { unknownPartition } from '../common/errors';
@@ -51,7 +51,7 @@ export interface EventStream {
   caller: Caller;
   topic: string;
   partitionIds: number[];
-  partitions: Partition[];
+  partitions: PartitionHandle[];
   /** Next offset to deliver, per stream partition (same index as partitionIds). */
   positions: number[];
   format: ReadFormat;

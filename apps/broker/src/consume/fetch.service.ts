@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { OffsetOutOfRangeError } from '@runnel/log';
 import { BATCH_HEADER_SIZE, LOG_OVERHEAD, OFFSET_BATCH_LENGTH, OFFSET_RECORD_COUNT, asOffset } from '@runnel/protocol';
-import type { Partition } from '@runnel/replication';
+import type { PartitionHandle } from '@runnel/replication';
 import { ReadFormat } from '../common/encodings';
 import { CorruptRecordBatchError, corruptBatchAnswer } from '../common/corrupt-batch';
 import { RunnelError, offsetOutOfRange } from '../common/errors';
@@ -139,7 +139,7 @@ export class FetchService implements BeforeApplicationShutdown {
   }
 
   /** Checks the range, and at HW waits for data; returns the offset to read from. */
-  private async startOffset(partition: Partition, params: FetchParams, signal: AbortSignal): Promise<number> {
+  private async startOffset(partition: PartitionHandle, params: FetchParams, signal: AbortSignal): Promise<number> {
     const offset = params.offset ?? partition.logStartOffset;
     checkRange(partition, offset);
     if (offset === partition.highWatermark && params.timeoutMs > 0) {
@@ -148,7 +148,7 @@ export class FetchService implements BeforeApplicationShutdown {
     return offset;
   }
 
-  private async read(partition: Partition, offset: number, maxBytes: number) {
+  private async read(partition: PartitionHandle, offset: number, maxBytes: number) {
     try {
       return await partition.read(asOffset(offset), maxBytes);
     } catch (error) {
@@ -160,11 +160,11 @@ export class FetchService implements BeforeApplicationShutdown {
 }
 
 /** 416 unless logStartOffset <= offset <= HW. */
-export function checkRange(partition: Partition, offset: number): void {
+export function checkRange(partition: PartitionHandle, offset: number): void {
   if (offset < partition.logStartOffset || offset > partition.highWatermark) throw outOfRange(partition, offset);
 }
 
-export function outOfRange(partition: Partition, offset: number): RunnelError {
+export function outOfRange(partition: PartitionHandle, offset: number): RunnelError {
   return offsetOutOfRange(`${partition.topic}-${partition.partition}`, offset, partition.logStartOffset, partition.highWatermark);
 }
 

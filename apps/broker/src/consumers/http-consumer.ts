@@ -9,7 +9,7 @@ import type {
   OffsetCommit,
   TopicPartition,
 } from '@runnel/groups';
-import type { Partition } from '@runnel/replication';
+import type { PartitionHandle } from '@runnel/replication';
 import { RunnelError } from '../common/errors';
 import { type ConsumerFormat, type PollOutput, type Position, readPartition } from './poll-reader';
 
@@ -62,7 +62,7 @@ export interface ConsumerGroups {
 
 export interface ConsumerTopics {
   /** The led partition; throws 40403 for an unknown topic or partition. */
-  partition(topic: string, partition: number): Partition;
+  partition(topic: string, partition: number): PartitionHandle;
 }
 
 export interface ConsumerContext {
@@ -329,7 +329,7 @@ export class HttpConsumer implements MemberListener {
 
   private addPositions(partitions: readonly AssignedPartition[]): void {
     for (const p of partitions) {
-      let partition: Partition;
+      let partition: PartitionHandle;
       try {
         partition = this.ctx.topics.partition(p.topic, p.partition);
       } catch {
@@ -350,13 +350,13 @@ export class HttpConsumer implements MemberListener {
     if (!position) {
       throw new RunnelError(
         'UNKNOWN_TOPIC_OR_PARTITION',
-        `Partition ${topic}-${partition} is not assigned to consumer instance ${this.name}`,
+        `PartitionHandle ${topic}-${partition} is not assigned to consumer instance ${this.name}`,
       );
     }
     return position;
   }
 
-  private seekToEdge(partitions: readonly TopicPartition[], edge: (partition: Partition) => number): void {
+  private seekToEdge(partitions: readonly TopicPartition[], edge: (partition: PartitionHandle) => number): void {
     const positions = partitions.map((p) => this.assigned(p.topic, p.partition));
     for (const position of positions) {
       try {
@@ -368,7 +368,7 @@ export class HttpConsumer implements MemberListener {
   }
 
   /** auto.offset.reset: where to read without a usable position. */
-  private reset(partition: Partition): number {
+  private reset(partition: PartitionHandle): number {
     return this.settings.autoOffsetReset === 'earliest' ? partition.logStartOffset : partition.highWatermark;
   }
 
@@ -378,14 +378,14 @@ export class HttpConsumer implements MemberListener {
     const start = this.rotation++ % Math.max(1, positions.length);
     for (let i = 0; i < positions.length && !out.full; i++) {
       const position = positions[(start + i) % positions.length];
-      let partition: Partition;
+      let partition: PartitionHandle;
       try {
         partition = this.ctx.topics.partition(position.topic, position.partition);
       } catch {
         continue; // deleted meanwhile
       }
       const owned = (): boolean => this.positions.get(keyOf(position.topic, position.partition)) === position;
-      const reader = { format: this.settings.format, reset: (p: Partition) => this.reset(p), owned };
+      const reader = { format: this.settings.format, reset: (p: PartitionHandle) => this.reset(p), owned };
       if (!(await readPartition(partition, position, out, reader))) return;
     }
   }

@@ -1,6 +1,6 @@
 import { OffsetOutOfRangeError } from '@runnel/log';
 import { asOffset } from '@runnel/protocol';
-import type { Partition } from '@runnel/replication';
+import type { PartitionHandle } from '@runnel/replication';
 import { CorruptRecordBatchError, corruptBatchAnswer } from '../common/corrupt-batch';
 import type { RenderedData } from '../common/encodings';
 import { RunnelError } from '../common/errors';
@@ -36,7 +36,7 @@ export interface PollOutput {
 export interface PartitionReader {
   readonly format: ConsumerFormat;
   /** auto.offset.reset: the position to use when the current one is out of range. */
-  reset(partition: Partition): number;
+  reset(partition: PartitionHandle): number;
   /** Whether the instance still owns the position (it may be revoked during an await). */
   owned(): boolean;
 }
@@ -50,7 +50,12 @@ export interface PartitionReader {
  * record this format cannot return follows what was read (the next poll starts at it, and gets
  * its error when it is first).
  */
-export async function readPartition(partition: Partition, position: Position, out: PollOutput, reader: PartitionReader): Promise<boolean> {
+export async function readPartition(
+  partition: PartitionHandle,
+  position: Position,
+  out: PollOutput,
+  reader: PartitionReader,
+): Promise<boolean> {
   const { owned } = reader;
   while (!out.full && owned()) {
     // Out of range (retention passed it, or a seek beyond the end): auto.offset.reset, as Kafka.

@@ -1,5 +1,5 @@
 import { MAX_DECOMPRESSED_BATCH_BYTES, asOffset, scanRecordBatches } from '@runnel/protocol';
-import type { Partition } from '@runnel/replication';
+import type { PartitionHandle } from '@runnel/replication';
 
 /**
  * The timestamp of the record at an offset, for lag in time: one read of the batch holding it
@@ -10,14 +10,14 @@ import type { Partition } from '@runnel/replication';
  */
 export class RecordTimestamps {
   private readonly cache = new Map<string, number>();
-  private readonly ids = new WeakMap<Partition, number>();
+  private readonly ids = new WeakMap<PartitionHandle, number>();
   private nextId = 0;
   reads = 0;
 
   constructor(readonly maxEntries = 100_000) {}
 
   /** A cached timestamp, or undefined when finding it would read the log. */
-  cached(partition: Partition, offset: number): number | undefined {
+  cached(partition: PartitionHandle, offset: number): number | undefined {
     const key = this.keyOf(partition, offset);
     const hit = this.cache.get(key);
     if (hit !== undefined) {
@@ -28,7 +28,7 @@ export class RecordTimestamps {
   }
 
   /** The timestamp of the first record at or after `offset` below the high watermark, or null (none, or unreadable). */
-  async at(partition: Partition, offset: number): Promise<number | null> {
+  async at(partition: PartitionHandle, offset: number): Promise<number | null> {
     const hit = this.cached(partition, offset);
     if (hit !== undefined) return hit;
     if (offset >= partition.highWatermark || offset < partition.logStartOffset) return null;
@@ -55,7 +55,7 @@ export class RecordTimestamps {
     return this.cache.size;
   }
 
-  private keyOf(partition: Partition, offset: number): string {
+  private keyOf(partition: PartitionHandle, offset: number): string {
     let id = this.ids.get(partition);
     if (id === undefined) {
       id = this.nextId++;

@@ -11,7 +11,7 @@ import {
   validateProducerBatches,
   type ValidatedBatches,
 } from '@runnel/protocol';
-import { Acks, Partition } from '@runnel/replication';
+import { Acks, type PartitionHandle } from '@runnel/replication';
 import { RunnelError, badRequest, toApiError } from '../common/errors';
 import { parseRecordListText } from '../common/raw-json';
 import { BrokerConfig } from '../config/broker-config';
@@ -57,7 +57,7 @@ interface TopicContext {
   maxMessageBytes: number;
   /** The topic's compression.type for the batches the broker builds ('producer': none). */
   compression: CompressionCodec;
-  partitions: (Partition | undefined)[];
+  partitions: (PartitionHandle | undefined)[];
 }
 
 const TOPIC_CODECS: Record<string, CompressionCodec | undefined> = {
@@ -333,7 +333,7 @@ export class ProduceService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /** Kafka's sticky partitioner moves on when the batch it was filling closes. */
-  private moveSticky(closed: Partition): void {
+  private moveSticky(closed: PartitionHandle): void {
     const sticky = this.sticky.get(closed.topic);
     if (sticky !== undefined && sticky.partitioner.partition(null, sticky.count) === closed.partition)
       sticky.partitioner.onNewBatch(sticky.count);

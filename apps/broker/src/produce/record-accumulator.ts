@@ -1,5 +1,5 @@
 import { BATCH_HEADER_SIZE, BatchRecord, CompressionCodec, encodeRecordBatch, encodeRecordBatchAsync, isSyncCodec } from '@runnel/protocol';
-import type { Acks, Partition } from '@runnel/replication';
+import type { Acks, PartitionHandle } from '@runnel/replication';
 import type { RunnelError } from '../common/errors';
 
 /**
@@ -9,7 +9,7 @@ import type { RunnelError } from '../common/errors';
  * they share one write and one group-commit fsync. A batch is closed on `setImmediate` or as soon
  * as the next record would take it past its byte cap (the topic's max.message.bytes) or past
  * `maxBatchRecords`; records keep their arrival order per partition, and appends are issued in
- * close order (Partition applies them in call order), so a stream's order survives batching.
+ * close order (PartitionHandle applies them in call order), so a stream's order survives batching.
  *
  * acks=all records and acks 0/1 records go to separate batches (one `Partition.append` takes one
  * acks), so a fire-and-forget record never waits for an fsync it did not ask for.
@@ -40,7 +40,7 @@ export class PendingBatch {
   private resolveDone!: () => void;
 
   constructor(
-    readonly partition: Partition,
+    readonly partition: PartitionHandle,
     readonly acks: 1 | -1,
     readonly compression: CompressionCodec,
   ) {
@@ -62,7 +62,7 @@ export interface AccumulatorHooks {
   /** A batch was appended (metrics). */
   appended(topic: string, records: number, bytes: number): void;
   /** A batch of `partition` was closed (the sticky partitioner moves on). */
-  closed(partition: Partition): void;
+  closed(partition: PartitionHandle): void;
   /** Maps an encode/append failure to the error every record of the batch reports. */
   toError(error: unknown): RunnelError;
 }
@@ -73,11 +73,11 @@ export interface Ticket {
 }
 
 export class RecordAccumulator {
-  private readonly durable = new Map<Partition, PendingBatch>();
-  private readonly local = new Map<Partition, PendingBatch>();
+  private readonly durable = new Map<PartitionHandle, PendingBatch>();
+  private readonly local = new Map<PartitionHandle, PendingBatch>();
   private scheduled = false;
   /** Per partition: the last asynchronously encoded batch, until its append is issued. */
-  private readonly encoding = new Map<Partition, Promise<void>>();
+  private readonly encoding = new Map<PartitionHandle, Promise<void>>();
   private readonly flushAll = (): void => {
     this.scheduled = false;
     for (const batch of this.durable.values()) this.close(batch);
@@ -94,7 +94,7 @@ export class RecordAccumulator {
    * `batchBytesMax` alone) to the open batch of `partition`.
    */
   add(
-    partition: Partition,
+    partition: PartitionHandle,
     record: BatchRecord,
     recordBytes: number,
     acks: Acks,
@@ -163,7 +163,7 @@ export class RecordAccumulator {
     });
   }
 
-  /** Issues the append (synchronously: Partition applies appends in call order) and settles the batch when it completes. */
+  /** Issues the append (synchronously: PartitionHandle applies appends in call order) and settles the batch when it completes. */
   private append(batch: PendingBatch, bytes: Buffer, count: number): void {
     let appending: Promise<{ baseOffset: number; logAppendTimeMs: number; records: number }>;
     try {

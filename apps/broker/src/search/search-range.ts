@@ -1,4 +1,4 @@
-import type { Partition } from '@runnel/replication';
+import type { PartitionHandle } from '@runnel/replication';
 import { startOffset } from '../consume/start-position';
 import type { RangeSpec } from './search-requests';
 
@@ -12,13 +12,13 @@ import type { RangeSpec } from './search-requests';
  * offsets, summed over the part of each segment the range covers (no file is read).
  */
 export interface PartitionRange {
-  partition: Partition;
+  partition: PartitionHandle;
   id: number;
   start: number;
   end: number;
 }
 
-export async function resolveRange(partition: Partition, topic: string, from: RangeSpec, to: RangeSpec): Promise<PartitionRange> {
+export async function resolveRange(partition: PartitionHandle, topic: string, from: RangeSpec, to: RangeSpec): Promise<PartitionRange> {
   const start = await startOffset(partition, from, undefined, topic);
   const hw = partition.highWatermark;
   let end: number;

@@ -3,6 +3,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { LogClosedError, OffsetOutOfRangeError } from '@runnel/log';
 import { asOffset, scanRecordBatches, type RecordView } from '@runnel/protocol';
+import { Partition, type PartitionHandle } from '@runnel/replication';
 import { CursorError, Matcher, decodeCursor, encodeCursor, filterHash } from '@runnel/search';
 import { BatchCheckpoints, CorruptRecordBatchError, corruptBatchAnswer } from '../common/corrupt-batch';
 import { badRequest, unknownPartition } from '../common/errors';
@@ -257,13 +258,20 @@ export class SearchService {
   }
 }
 
+/** Bytes of [start, end): from the segment layout when the partition is local, else pro rata of its size (a remote leader's). */
+function estimateBytesOf(partition: PartitionHandle, start: number, end: number): number {
+  if (partition instanceof Partition) return estimateBytes(partition.log, start, end);
+  const records = partition.logEndOffset - partition.logStartOffset;
+  return records > 0 ? Math.round((partition.sizeBytes * Math.max(0, end - start)) / records) : 0;
+}
+
 function estimateOf(ranges: readonly PartitionRange[]): RangeEstimate {
   const partitions = ranges.map((r) => ({
     partition_id: r.id,
     start_offset: r.start,
     end_offset: r.end,
     records: r.end - r.start,
-    bytes: estimateBytes(r.partition.log, r.start, r.end),
+    bytes: estimateBytesOf(r.partition, r.start, r.end),
   }));
   return {
     partitions,

@@ -36,6 +36,11 @@ export class QuotaService implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
+    await this.reload();
+  }
+
+  /** Re-reads every quota from the metadata store (at start; in cluster mode after another broker changed one). */
+  async reload(): Promise<void> {
     const records = await this.store.listQuotas();
     this.manager.setAll(records.map((record) => ({ entity: record.entity, values: knownValues(record.values) })));
   }

@@ -12,10 +12,10 @@ import {
   prepareDataDir,
   readOpenFilesLimit,
 } from '@runnel/log';
-import { MetadataStore, SqliteMetadataStore } from '@runnel/metadata';
+import { MetadataStore, PostgresClusterStore, openMetadataStore } from '@runnel/metadata';
 import { ReplicaManager } from '@runnel/replication';
 import { BrokerConfig } from '../config/broker-config';
-import { BROKER_CONFIG, LOG_MANAGER, METADATA_STORE, REPLICA_MANAGER } from '../config/tokens';
+import { BROKER_CONFIG, CLUSTER_STORE, LOG_MANAGER, METADATA_STORE, REPLICA_MANAGER } from '../config/tokens';
 import { reportingMetadataWrites } from './storage-errors';
 
 /**
@@ -176,8 +176,17 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     {
       provide: METADATA_STORE,
       inject: [BROKER_CONFIG, LOG_MANAGER, DATA_DIR_LOCK],
+      // One node: SQLite at <data dir>/meta.db. Cluster mode: the shared PostgreSQL (migrated at start).
       useFactory: async (config: BrokerConfig, logs: LogManager) =>
-        reportingMetadataWrites(await SqliteMetadataStore.open(path.join(config.dataDir, 'meta.db')), logs.health),
+        reportingMetadataWrites(
+          await openMetadataStore({ url: config.cluster?.metadataUrl, sqliteFile: path.join(config.dataDir, 'meta.db') }),
+          logs.health,
+        ),
+    },
+    {
+      provide: CLUSTER_STORE,
+      inject: [BROKER_CONFIG],
+      useFactory: async (config: BrokerConfig) => (config.cluster ? PostgresClusterStore.open(config.cluster.metadataUrl) : null),
     },
     {
       provide: LOG_MANAGER,
@@ -191,6 +200,6 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     },
     StorageLifecycle,
   ],
-  exports: [METADATA_STORE, LOG_MANAGER, REPLICA_MANAGER],
+  exports: [METADATA_STORE, CLUSTER_STORE, LOG_MANAGER, REPLICA_MANAGER],
 })
 export class StorageModule {}

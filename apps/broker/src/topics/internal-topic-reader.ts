@@ -1,5 +1,5 @@
 import { asOffset, decodeRecordBatchesSync } from '@runnel/protocol';
-import type { Partition } from '@runnel/replication';
+import type { PartitionHandle } from '@runnel/replication';
 
 /** One read of an internal topic at a time: large enough to load quickly, small enough to bound memory. */
 const READ_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -12,7 +12,10 @@ const MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
  * time, so loading state at start costs the visitor's memory, not the log's. The key and value are
  * views into the read chunk: a visitor that keeps them must copy them.
  */
-export async function forEachKeyedRecord(partition: Partition, visit: (key: Uint8Array, value: Uint8Array | null) => void): Promise<void> {
+export async function forEachKeyedRecord(
+  partition: PartitionHandle,
+  visit: (key: Uint8Array, value: Uint8Array | null) => void,
+): Promise<void> {
   let offset = partition.logStartOffset as number;
   while (offset < partition.highWatermark) {
     const read = await partition.read(asOffset(offset), READ_CHUNK_BYTES);

@@ -5,15 +5,26 @@ import type { CreateTopicRequest } from './topics.service';
 export interface TopicLayout {
   partitionsCount: number;
   replicationFactor: number;
+  /** The replicas of each partition when the request gave them (`replicas_assignments`); else placed by the broker. */
+  assignments?: number[][];
+}
+
+/** The brokers a create may use (the live ones; one node: itself) and the defaults of absent counts. */
+export interface TopicLayoutContext {
+  brokerIds: number[];
+  defaultPartitions: number;
+  defaultReplicationFactor: number;
 }
 
 /**
  * Partition count and replication factor of a create: from `replicas_assignments` when given
- * (its keys), else from `partitions_count` / `replication_factor` (absent or -1: the broker's
- * defaults, as Confluent). Anything beyond this one node is Kafka's invalid-request family, 400/40002.
+ * (its keys and lists, every broker a live one, no duplicates, one length), else from
+ * `partitions_count` / `replication_factor` (absent or -1: the broker's defaults, as Confluent).
+ * A replication factor above the live brokers, as anything else Kafka refuses, is 400/40002.
  */
-export function topicLayout(request: CreateTopicRequest, node: { brokerId: number; defaultPartitions: number }): TopicLayout {
+export function topicLayout(request: CreateTopicRequest, context: TopicLayoutContext): TopicLayout {
   const assignments = parseReplicasAssignments(request.replicas_assignments);
+  const live = new Set(context.brokerIds);
   if (assignments) {
     if (request.partitions_count !== undefined && request.partitions_count !== null && request.partitions_count !== -1) {
       if (request.partitions_count !== assignments.length) {
@@ -21,19 +32,24 @@ export function topicLayout(request: CreateTopicRequest, node: { brokerId: numbe
       }
     }
     for (const [partition, replicas] of assignments.entries()) {
-      const unknown = replicas.find((id) => id !== node.brokerId);
+      const unknown = replicas.find((id) => !live.has(id));
       if (unknown !== undefined) {
-        const message = `Unknown broker ${unknown} in the replicas of partition ${partition}: the only broker is ${node.brokerId}`;
+        const message = `Unknown broker ${unknown} in the replicas of partition ${partition}: the live brokers are ${[...live].join(', ')}`;
         throw new RunnelError('KAFKA_BAD_REQUEST', message);
       }
-      if (replicas.length !== 1) throw new RunnelError('KAFKA_BAD_REQUEST', `Duplicate brokers in the replicas of partition ${partition}`);
+      if (new Set(replicas).size !== replicas.length) {
+        throw new RunnelError('KAFKA_BAD_REQUEST', `Duplicate brokers in the replicas of partition ${partition}`);
+      }
+      if (replicas.length !== assignments[0].length) {
+        throw new RunnelError('KAFKA_BAD_REQUEST', 'All partitions must have the same number of replicas');
+      }
     }
-    return { partitionsCount: assignments.length, replicationFactor: 1 };
+    return { partitionsCount: assignments.length, replicationFactor: assignments[0].length, assignments };
   }
-  const partitionsCount = optionalInteger('partitions_count', request.partitions_count, node.defaultPartitions);
-  const replicationFactor = optionalInteger('replication_factor', request.replication_factor, 1);
-  if (replicationFactor > 1) {
-    throw new RunnelError('KAFKA_BAD_REQUEST', `Replication factor: ${replicationFactor} larger than available brokers: 1.`);
+  const partitionsCount = optionalInteger('partitions_count', request.partitions_count, context.defaultPartitions);
+  const replicationFactor = optionalInteger('replication_factor', request.replication_factor, context.defaultReplicationFactor);
+  if (replicationFactor > live.size) {
+    throw new RunnelError('KAFKA_BAD_REQUEST', `Replication factor: ${replicationFactor} larger than available brokers: ${live.size}.`);
   }
   return { partitionsCount, replicationFactor };
 }

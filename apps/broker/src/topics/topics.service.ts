@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { MetadataStore, PartitionRecord, TopicExistsError, TopicNotFoundError, TopicRecord } from '@runnel/metadata';
-import { Partition, ReplicaManager } from '@runnel/replication';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { MetadataStore, PartitionRecord, TopicExistsError, TopicNotFoundError, TopicRecord, placeReplicas } from '@runnel/metadata';
+import type { LogConfig } from '@runnel/log';
+import { ReplicaManager, type PartitionHandle } from '@runnel/replication';
 import { asOffset } from '@runnel/protocol';
 import { CLUSTER_RESOURCE_NAME, Operation } from '@runnel/security';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, METADATA_STORE, REPLICA_MANAGER } from '../config/tokens';
 import { RunnelError, badRequest, unknownPartition, unknownTopic } from '../common/errors';
+import { ClusterService, type TopicCatalog } from '../cluster/cluster.service';
 import { AccessControl } from '../security/access-control.service';
 import { AuditService, auditEntry } from '../security/audit.service';
 import type { Caller } from '../security/caller';
@@ -60,7 +62,8 @@ export interface DeleteRecordsResult {
 }
 
 @Injectable()
-export class TopicsService implements OnModuleInit {
+export class TopicsService implements OnModuleInit, TopicCatalog {
+  private readonly logger = new Logger('Topics');
   private readonly topics = new Map<string, TopicRecord>();
   /** Topic names in order, kept sorted on create/delete so a page is a binary search plus a slice. */
   private readonly sortedNames: string[] = [];
@@ -80,17 +83,22 @@ export class TopicsService implements OnModuleInit {
     @Inject(REPLICA_MANAGER) private readonly replicas: ReplicaManager,
     private readonly access: AccessControl,
     private readonly audit: AuditService,
+    private readonly cluster: ClusterService,
   ) {}
 
-  /** Loads every topic and leads its partitions (one node leads all). */
+  /**
+   * Loads every topic; on one node it leads all their partitions, in cluster mode the
+   * ClusterService applies each partition's replicated state (lead, follow) once it has joined.
+   */
   async onModuleInit(): Promise<void> {
     this.cachedClusterId = await this.metadata.clusterId();
+    if (this.cluster.enabled) this.cluster.attachCatalog(this);
     let afterName: string | undefined;
     for (;;) {
       const page = await this.metadata.listTopics({ includeInternal: true, afterName, limit: 1000 });
       for (const topic of page) {
         this.remember(topic);
-        if (!topic.isInternal) this.partitionTotal += topic.partitionsCount;
+        if (this.cluster.enabled) continue;
         for (const p of await this.metadata.listPartitions(topic.name)) {
           await this.replicas.becomeLeader(topic.name, p.partitionId, p.leaderEpoch, this.logConfigFor(topic));
         }
@@ -98,6 +106,8 @@ export class TopicsService implements OnModuleInit {
       if (page.length < 1000) break;
       afterName = page[page.length - 1].name;
     }
+    // Cluster mode: join now, before the services that start after the catalog (groups) read partitions.
+    await this.cluster.start();
   }
 
   get clusterId(): string {
@@ -188,11 +198,15 @@ export class TopicsService implements OnModuleInit {
     return topic;
   }
 
-  /** The led partition, or 40403 for an unknown topic or partition id. */
-  partition(topicName: string, partitionId: number): Partition {
+  /**
+   * The partition to produce to and read from — led here, or in cluster mode a forwarder to its
+   * leader on another broker — or 40403 for an unknown topic or partition id.
+   */
+  partition(topicName: string, partitionId: number): PartitionHandle {
     const topic = this.get(topicName);
     if (!Number.isInteger(partitionId) || partitionId < 0 || partitionId >= topic.partitionsCount)
       throw unknownPartition(topicName, partitionId);
+    if (this.cluster.enabled) return this.cluster.resolve(topicName, partitionId);
     const state = this.replicas.get(topicName, partitionId);
     if (!state) throw new RunnelError('RETRIABLE', `partition ${topicName}-${partitionId} has no leader yet`);
     return state;
@@ -218,11 +232,43 @@ export class TopicsService implements OnModuleInit {
    * the topic it would create without creating anything.
    */
   async create(request: CreateTopicRequest, options: { internal?: boolean } = {}): Promise<TopicRecord> {
+    if (options.internal && this.cluster.enabled) return this.createInternalInCluster(request);
+    return this.createChecked(request, options);
+  }
+
+  /**
+   * A broker's own topic in a cluster (`__consumer_offsets`, idempotency): replicated with the
+   * default replication factor, as Kafka's offsets.topic.replication.factor, once that many
+   * brokers are alive (waited for, bounded; fewer if they never come, with a warning); when
+   * another broker created it first, this broker's catalog takes that one.
+   */
+  private async createInternalInCluster(request: CreateTopicRequest): Promise<TopicRecord> {
+    const name = checkTopicName(request.topic_name);
+    const wanted = this.config.cluster!.defaultReplicationFactor;
+    const alive = await this.cluster.awaitBrokers(wanted);
+    const replicationFactor = Math.max(1, Math.min(wanted, alive));
+    if (replicationFactor < wanted) {
+      this.logger.warn(`creating ${name} with replication factor ${replicationFactor}: only ${alive} broker(s) alive, not ${wanted}`);
+    }
+    try {
+      return await this.createChecked({ ...request, replication_factor: replicationFactor }, { internal: true });
+    } catch (error) {
+      if (!(error instanceof RunnelError && error.kind === 'TOPIC_EXISTS')) throw error;
+      await this.reloadTopic(name);
+      return this.get(name);
+    }
+  }
+
+  private async createChecked(request: CreateTopicRequest, options: { internal?: boolean }): Promise<TopicRecord> {
     const name = checkTopicName(request.topic_name);
     if (!options.internal) checkClientMutation(name, 'create it');
     if (request.validate_only !== undefined && typeof request.validate_only !== 'boolean')
       throw badRequest('validate_only must be a boolean');
-    const layout = topicLayout(request, { brokerId: this.config.brokerId, defaultPartitions: this.config.defaultPartitions });
+    const layout = topicLayout(request, {
+      brokerIds: this.placeableBrokers().map((broker) => broker.brokerId),
+      defaultPartitions: this.config.defaultPartitions,
+      defaultReplicationFactor: this.config.cluster?.defaultReplicationFactor ?? 1,
+    });
     const configs = parseConfigList(request.configs);
     validateTopicConfigs(configs, this.topicDefaults);
     checkPartitionDirNameFits(name, layout.partitionsCount);
@@ -230,15 +276,16 @@ export class TopicsService implements OnModuleInit {
       if (this.topics.has(name)) throw topicExists(name);
       // The broker's own topics (__consumer_offsets) do not use up the partitions users may create.
       if (!options.internal) this.checkPartitionLimit(layout.partitionsCount, 'Creating');
-      const record = { name, topicId: randomUUID(), ...layout, isInternal: isInternalTopicName(name), configs };
+      const { assignments, ...counts } = layout;
+      const record = { name, topicId: randomUUID(), ...counts, isInternal: isInternalTopicName(name), configs };
       if (request.validate_only === true) return { ...record, topicId: VALIDATE_ONLY_TOPIC_ID, createdAt: new Date() };
-      return this.createNow(record, options);
+      return this.createNow(record, assignments);
     });
   }
 
-  private async createNow(record: Omit<TopicRecord, 'createdAt'>, options: { internal?: boolean }): Promise<TopicRecord> {
+  private async createNow(record: Omit<TopicRecord, 'createdAt'>, assignments: number[][] | undefined): Promise<TopicRecord> {
     const { name, partitionsCount } = record;
-    const partitions = this.newPartitions(name, 0, partitionsCount);
+    const partitions = this.newPartitions(name, 0, partitionsCount, record.replicationFactor, assignments);
     let topic: TopicRecord;
     try {
       topic = await this.metadata.createTopic(record, partitions);
@@ -247,8 +294,8 @@ export class TopicsService implements OnModuleInit {
       throw error;
     }
     this.remember(topic);
-    if (!options.internal) this.partitionTotal += partitionsCount;
-    for (const p of partitions) await this.replicas.becomeLeader(name, p.partitionId, p.leaderEpoch, this.logConfigFor(topic));
+    if (this.cluster.enabled) await this.cluster.caughtUp();
+    else for (const p of partitions) await this.replicas.becomeLeader(name, p.partitionId, p.leaderEpoch, this.logConfigFor(topic));
     this.changed({ kind: 'created', topic: name });
     return topic;
   }
@@ -288,7 +335,7 @@ export class TopicsService implements OnModuleInit {
       if (requested === current) throw new RunnelError('KAFKA_BAD_REQUEST', `Topic already has ${current} partitions.`);
       this.checkPartitionLimit(requested - current, 'Adding');
       checkPartitionDirNameFits(name, requested);
-      const added = this.newPartitions(name, current, requested);
+      const added = this.newPartitions(name, current, requested, topic.replicationFactor);
       let updated: TopicRecord;
       try {
         updated = await this.metadata.addPartitions(name, added);
@@ -297,12 +344,14 @@ export class TopicsService implements OnModuleInit {
         throw error;
       }
       // Led before they are visible: a key hashed to a new partition never finds it leaderless.
-      for (const p of added) await this.replicas.becomeLeader(name, p.partitionId, p.leaderEpoch, this.logConfigFor(updated));
+      if (!this.cluster.enabled) {
+        for (const p of added) await this.replicas.becomeLeader(name, p.partitionId, p.leaderEpoch, this.logConfigFor(updated));
+      }
       // A configs:alter that ran meanwhile left the newest configs in the map: every partition takes them.
       updated = { ...updated, configs: this.get(name).configs };
       this.replicas.updateConfig(name, updated.partitionsCount, this.logConfigFor(updated));
       this.remember(updated);
-      this.partitionTotal += added.length;
+      if (this.cluster.enabled) await this.cluster.caughtUp();
       this.changed({ kind: 'partitions', topic: name });
       return updated;
     });
@@ -319,12 +368,44 @@ export class TopicsService implements OnModuleInit {
   private async deleteNow(name: string): Promise<void> {
     const topic = this.get(name);
     await this.metadata.deleteTopic(name);
-    this.topics.delete(name);
-    this.sortedNames.splice(upperBound(this.sortedNames, name) - 1, 1);
-    this.partitionTotal -= topic.partitionsCount;
+    this.forget(name);
     // Groups revoke the topic's partitions (their delivery stops) before the partitions close.
     this.changed({ kind: 'deleted', topic: name });
-    for (let p = 0; p < topic.partitionsCount; p++) await this.replicas.stopReplica(name, p, true);
+    // In cluster mode every replica (this one too) stops when its broker applies the deletion.
+    if (this.cluster.enabled) await this.cluster.caughtUp();
+    else for (let p = 0; p < topic.partitionsCount; p++) await this.replicas.stopReplica(name, p, true);
+  }
+
+  /**
+   * Cluster mode: another broker created, deleted, altered or grew `name`; re-read it so this
+   * broker's catalog (and everything listening to it) follows. A no-op when nothing changed.
+   */
+  async reloadTopic(name: string): Promise<void> {
+    const stored = await this.metadata.getTopic(name);
+    const known = this.topics.get(name);
+    if (!stored) {
+      if (!known) return;
+      this.forget(name);
+      this.changed({ kind: 'deleted', topic: name });
+      return;
+    }
+    this.remember(stored);
+    if (!known) this.changed({ kind: 'created', topic: name });
+    else if (known.partitionsCount !== stored.partitionsCount) this.changed({ kind: 'partitions', topic: name });
+    else if (JSON.stringify(known.configs) !== JSON.stringify(stored.configs)) {
+      this.replicas.updateConfig(name, stored.partitionsCount, this.logConfigFor(stored));
+      this.changed({ kind: 'configs', topic: name });
+    }
+  }
+
+  logConfigOf(name: string): LogConfig | undefined {
+    const topic = this.topics.get(name);
+    return topic && this.logConfigFor(topic);
+  }
+
+  uncleanLeaderElection(name: string): boolean {
+    const topic = this.topics.get(name);
+    return topic !== undefined && this.configValue(name, 'unclean.leader.election.enable') === 'true';
   }
 
   /**
@@ -470,16 +551,32 @@ export class TopicsService implements OnModuleInit {
     }
   }
 
-  /** Partitions `from` to `to - 1` of `name`, led by this node, its only replica. */
-  private newPartitions(name: string, from: number, to: number): PartitionRecord[] {
-    return Array.from({ length: to - from }, (_, i) => ({
+  /** Brokers new replicas may go to: the live, running brokers (one node: this one). */
+  private placeableBrokers(): { brokerId: number; rack: string | null }[] {
+    return this.cluster.enabled ? this.cluster.placeableBrokers() : [{ brokerId: this.config.brokerId, rack: null }];
+  }
+
+  /**
+   * Partitions `from` to `to - 1` of `name`: replicas as given, else placed round-robin and
+   * rack-aware over the live brokers (one node: this one); the first replica leads, all in sync.
+   */
+  private newPartitions(name: string, from: number, to: number, replicationFactor: number, assignments?: number[][]): PartitionRecord[] {
+    let placed = assignments;
+    if (!placed) {
+      try {
+        placed = placeReplicas(this.placeableBrokers(), to - from, replicationFactor, { firstPartitionId: from });
+      } catch (error) {
+        throw new RunnelError('KAFKA_BAD_REQUEST', (error as Error).message);
+      }
+    }
+    return placed.map((replicas, i) => ({
       topicName: name,
       partitionId: from + i,
-      leader: this.config.brokerId,
+      leader: replicas[0],
       leaderEpoch: 0,
       partitionEpoch: 0,
-      replicas: [this.config.brokerId],
-      isr: [this.config.brokerId],
+      replicas: [...replicas],
+      isr: [...replicas],
     }));
   }
 
@@ -488,9 +585,20 @@ export class TopicsService implements OnModuleInit {
     for (const listener of this.changeListeners) listener(change);
   }
 
+  /** Adds or replaces a topic in the catalog; user topics' partitions count against RUNNEL_MAX_PARTITIONS. */
   private remember(topic: TopicRecord): void {
-    if (!this.topics.has(topic.name)) this.sortedNames.splice(upperBound(this.sortedNames, topic.name), 0, topic.name);
+    const known = this.topics.get(topic.name);
+    if (!known) this.sortedNames.splice(upperBound(this.sortedNames, topic.name), 0, topic.name);
+    if (!topic.isInternal) this.partitionTotal += topic.partitionsCount - (known?.partitionsCount ?? 0);
     this.topics.set(topic.name, topic);
+  }
+
+  private forget(name: string): void {
+    const known = this.topics.get(name);
+    if (!known) return;
+    this.topics.delete(name);
+    this.sortedNames.splice(upperBound(this.sortedNames, name) - 1, 1);
+    if (!known.isInternal) this.partitionTotal -= known.partitionsCount;
   }
 
   private logConfigFor(topic: TopicRecord) {

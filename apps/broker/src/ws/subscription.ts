@@ -1,6 +1,6 @@
 import { OffsetOutOfRangeError } from '@runnel/log';
 import type { Offset } from '@runnel/protocol';
-import type { Partition } from '@runnel/replication';
+import type { PartitionHandle } from '@runnel/replication';
 import { ReadFormat, RenderedData } from '../common/encodings';
 import { CorruptRecordBatchError, corruptBatchAnswer } from '../common/corrupt-batch';
 import { JsonTextBuffer, renderRecordsText } from '../common/record-render';
@@ -22,7 +22,7 @@ import { encodeCursor } from '../consume/cursor';
  * `remove`/`close`, after which nothing more is sent for it.
  */
 export type SubscriptionPartition = Pick<
-  Partition,
+  PartitionHandle,
   'partition' | 'highWatermark' | 'logStartOffset' | 'read' | 'onHighWatermark' | 'isClosed'
 >;
 
@@ -159,7 +159,7 @@ export class Subscription {
     return this.credit;
   }
 
-  /** Partition → next offset, as sent in `subscribed` (with the topic for a group member). */
+  /** PartitionHandle → next offset, as sent in `subscribed` (with the topic for a group member). */
   assignment(): { topic?: string; partition: number; offset: number }[] {
     return this.positions.map((p) =>
       this.mode.recordTopics

@@ -1,5 +1,5 @@
 import { CompressionCodec, checkBatches, compressionOf, decodeRecordBatches } from '@runnel/protocol';
-import type { Acks, Partition } from '@runnel/replication';
+import type { Acks, PartitionHandle } from '@runnel/replication';
 import { RunnelError } from '../../src/common/errors';
 import { RecordAccumulator, Ticket } from '../../src/produce/record-accumulator';
 
@@ -19,12 +19,12 @@ function fakePartition(name = 't', failWith?: Error) {
       return { baseOffset, lastOffset: next - 1, logAppendTimeMs: -1, records };
     },
   };
-  return { partition: partition as unknown as Partition, appends };
+  return { partition: partition as unknown as PartitionHandle, appends };
 }
 
 function accumulator() {
   const appended: [string, number, number][] = [];
-  const closed: Partition[] = [];
+  const closed: PartitionHandle[] = [];
   const acc = new RecordAccumulator({
     appended: (topic, records, bytes) => appended.push([topic, records, bytes]),
     closed: (p) => closed.push(p),

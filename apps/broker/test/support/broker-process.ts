@@ -51,5 +51,7 @@ export async function startBroker(options: { dataDir?: string; env?: Record<stri
     if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, signal);
     return exited;
   };
-  return { pid: child.pid!, baseUrl: `${scheme}://127.0.0.1:${port}`, dataDir, output: () => output, stop };
+  // A broker bound to one loopback address (cluster tests use 127.0.0.1-3) is reached there.
+  const host = options.env?.RUNNEL_HOST && options.env.RUNNEL_HOST !== '0.0.0.0' ? options.env.RUNNEL_HOST : '127.0.0.1';
+  return { pid: child.pid!, baseUrl: `${scheme}://${host}:${port}`, dataDir, output: () => output, stop };
 }
