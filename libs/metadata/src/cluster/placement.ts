@@ -69,12 +69,14 @@ export function placeReplicas(
   if (fixed !== undefined && (!Number.isInteger(fixed) || fixed < 0))
     throw new RangeError(`startIndex must be a non-negative integer (got ${fixed})`);
   const startIndex = fixed ?? Math.floor(random() * brokerCount);
-  let replicaShift = fixed ?? Math.floor(random() * brokerCount);
+  const baseShift = fixed ?? Math.floor(random() * brokerCount);
   let partitionId = Math.max(0, options.firstPartitionId ?? 0);
 
   const result: number[][] = [];
   for (let i = 0; i < partitions; i++, partitionId++) {
-    if (partitionId > 0 && partitionId % brokerCount === 0) replicaShift++;
+    // Grows by one per round of brokerCount partitions, counted from partition 0 (not from the first
+    // placed, as Kafka does), so partitions added later land where a topic created whole would have them.
+    const replicaShift = baseShift + Math.floor(partitionId / brokerCount);
     const firstIndex = (partitionId + startIndex) % brokerCount;
     const leader = arranged[firstIndex];
     const replicas = [leader];
