@@ -120,6 +120,10 @@ export class Controller {
   private readonly seenBrokerEpochs = new Map<number, number>();
   /** Restarted brokers whose fencing has not yet been written completely. */
   private readonly restarted = new Set<number>();
+  /** The last pass over the partitions that left nothing to do, to skip re-reading them while nothing changes. */
+  private lastPass: { signature: string; at: number } | null = null;
+  /** Reads every partition at least this often anyway (topic configs such as unclean election come from the caller). */
+  private readonly fullPassIntervalMs: number;
 
   constructor(
     private readonly store: ClusterStore,
@@ -129,6 +133,7 @@ export class Controller {
     const marginMs = Math.max(options.leaseMs / 4, 2 * options.tickMs);
     this.timer = new LeaseTimer({ leaseMs: options.leaseMs, marginMs, now: this.now });
     this.batchSize = Math.max(1, options.updateBatchSize ?? 200);
+    this.fullPassIntervalMs = Math.max(1000, options.leaseMs);
   }
 
   /** The controller epoch while this broker holds the lease, else null. */
@@ -189,11 +194,13 @@ export class Controller {
       this.controllerEpoch = lease.epoch;
       this.seenBrokerEpochs.clear();
       this.restarted.clear();
+      this.lastPass = null;
     }
     const wasActive = this.timer.isValid();
     this.timer.renewed(sentAt);
     if (!wasActive && this.timer.isValid()) {
       this.lastRebalanceAt = this.now();
+      this.lastPass = null;
       this.options.log.info(`controller: active with epoch ${lease.epoch}; fencing by lease expiry after ${this.options.leaseMs} ms`);
     }
   }
@@ -205,11 +212,21 @@ export class Controller {
   }
 
   private async act(): Promise<void> {
-    const [brokers, partitions] = await Promise.all([this.store.brokers(), this.store.partitions()]);
+    // lastSeq before partitions: a change written after this read shows as a higher seq next tick.
+    const [lastSeq, brokers] = await Promise.all([this.store.lastSeq(), this.store.brokers()]);
     if (!this.isActive()) return;
-    const eligibility = this.eligibility(brokers);
-    const rebalanceDue = this.now() - this.lastRebalanceAt >= this.options.leaderRebalanceIntervalMs;
+    const fenceByLease = this.timer.heldForMs() >= this.options.leaseMs;
+    const eligibility = this.eligibility(brokers, fenceByLease);
+    const now = this.now();
+    const rebalanceDue = now - this.lastRebalanceAt >= this.options.leaderRebalanceIntervalMs;
+    const signature = passSignature(brokers, lastSeq, fenceByLease);
+    const last = this.lastPass;
+    if (!rebalanceDue && this.restarted.size === 0 && last && last.signature === signature && now - last.at < this.fullPassIntervalMs) {
+      return; // nothing written and no broker changed since a pass that left nothing to do
+    }
 
+    const partitions = await this.store.partitions();
+    if (!this.isActive()) return;
     const updates: PartitionUpdate[] = [];
     for (const state of partitions) {
       const next = computePartitionChange(state, eligibility, {
@@ -225,9 +242,11 @@ export class Controller {
         });
       }
     }
-    if (rebalanceDue) this.lastRebalanceAt = this.now();
+    if (rebalanceDue) this.lastRebalanceAt = now;
 
     const complete = await this.write(updates, partitions);
+    // A pass that fenced restarted brokers is followed by one without that fence (they may lead again).
+    this.lastPass = complete && this.restarted.size === 0 ? { signature, at: now } : null;
     if (complete) this.restarted.clear();
   }
 
@@ -265,8 +284,7 @@ export class Controller {
     return allApplied;
   }
 
-  private eligibility(brokers: BrokerRegistration[]): BrokerEligibility {
-    const fenceByLease = this.timer.heldForMs() >= this.options.leaseMs;
+  private eligibility(brokers: BrokerRegistration[], fenceByLease: boolean): BrokerEligibility {
     for (const b of brokers) {
       const seen = this.seenBrokerEpochs.get(b.brokerId);
       if (seen !== undefined && b.epoch > seen) this.restarted.add(b.brokerId);
@@ -297,6 +315,12 @@ export class Controller {
       return false;
     }
   }
+}
+
+/** What a pass's outcome depends on besides the partitions: broker liveness, states and epochs, and the change log's head. */
+function passSignature(brokers: BrokerRegistration[], lastSeq: number, fenceByLease: boolean): string {
+  const parts = [...brokers].sort((a, b) => a.brokerId - b.brokerId).map((b) => `${b.brokerId}:${b.epoch}:${b.alive ? 1 : 0}:${b.state}`);
+  return `${lastSeq}|${fenceByLease ? 1 : 0}|${parts.join(',')}`;
 }
 
 function describe(err: unknown): string {

@@ -16,6 +16,8 @@
  * min(replicationFactor, racks) racks. Pure: no I/O; random only where no start index is given.
  */
 
+import type { BrokerRegistration } from './cluster-store';
+
 export interface PlacementBroker {
   brokerId: number;
   rack: string | null;
@@ -43,6 +45,11 @@ export class InvalidReplicationFactorError extends Error {
         : `Replication factor: ${replicationFactor} larger than available brokers: ${availableBrokers}.`,
     );
   }
+}
+
+/** The brokers new replicas may be placed on: alive and RUNNING (Kafka places on unfenced brokers only). */
+export function placeableBrokers(brokers: Pick<BrokerRegistration, 'brokerId' | 'rack' | 'alive' | 'state'>[]): PlacementBroker[] {
+  return brokers.filter((b) => b.alive && b.state === 'RUNNING').map((b) => ({ brokerId: b.brokerId, rack: b.rack }));
 }
 
 /** Answers the replica lists of partitions firstPartitionId .. firstPartitionId + partitions - 1, in that order. */

@@ -30,6 +30,10 @@ export class FakeClusterStore implements ClusterStore {
   /** Runs inside updatePartitions before its checks (to race a concurrent writer). */
   beforeUpdatePartitions: (() => void) | null = null;
   readonly calls = { acquire: 0, updatePartitions: 0, brokers: 0, partitions: 0 };
+  /** Test setup: a topic config change (what makes the real store append a `topic` change). */
+  appendTopicChange(topicName: string): void {
+    this.append('topic', topicName, { op: 'configs' });
+  }
 
   private readonly brokerRows = new Map<number, BrokerRegistration & { leaseMs: number }>();
   private lease: { brokerId: number; epoch: number; expiresAt: number } | null = null;
@@ -69,6 +73,7 @@ export class FakeClusterStore implements ClusterStore {
   touchPartition(topicName: string, partitionId: number, change: Partial<PartitionState> = {}): void {
     const row = this.partitionRows.get(key(topicName, partitionId))!;
     this.partitionRows.set(key(topicName, partitionId), { ...row, ...change, partitionEpoch: row.partitionEpoch + 1 });
+    this.append('partition', topicName, { partition: partitionId });
   }
 
   /** Test setup: the broker's lease runs out now. */

@@ -312,6 +312,39 @@ describe('Controller on broker loss', () => {
   });
 });
 
+describe('Controller reads', () => {
+  it('does not re-read the partitions while nothing changes, and does on any change, lease expiry or after a while', async () => {
+    const c = await threeBrokers();
+    c.store.addPartition(part('t', 0, 1, [1, 2, 3]));
+    c.store.addPartition(part('t', 1, 2, [2, 3]));
+    const controller = c.controller(2);
+    await c.run(1200, [controller]);
+    const reads = () => c.store.calls.partitions;
+
+    let before = reads();
+    await c.run(500, [controller]);
+    expect(reads()).toBe(before);
+
+    // a change in the log (here: a topic config change that could allow unclean election)
+    c.unclean.add('t');
+    c.store.appendTopicChange('t');
+    before = reads();
+    await c.run(100, [controller]);
+    expect(reads()).toBe(before + 1);
+
+    // a lease expiring writes nothing to the log, but is seen in the brokers
+    c.silence(3);
+    await c.run(1100, [controller]);
+    expect(c.store.partition('t', 1)).toMatchObject({ leader: 2, isr: [2] });
+
+    // and everything is read again at least every max(1 s, lease) anyway
+    await c.run(300, [controller]);
+    before = reads();
+    await c.run(1000, [controller]);
+    expect(reads()).toBe(before + 1);
+  });
+});
+
 describe('Controller on controlled shutdown', () => {
   it('moves leadership away and removes the broker from ISRs, keeping a sole leader until it stops', async () => {
     const c = await threeBrokers();

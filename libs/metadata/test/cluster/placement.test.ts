@@ -1,4 +1,10 @@
-import { InvalidReplicationFactorError, placeReplicas, rackAlternated, type PlacementBroker } from '../../src/cluster/placement';
+import {
+  InvalidReplicationFactorError,
+  placeableBrokers,
+  placeReplicas,
+  rackAlternated,
+  type PlacementBroker,
+} from '../../src/cluster/placement';
 
 const noRacks = (ids: number[]): PlacementBroker[] => ids.map((brokerId) => ({ brokerId, rack: null }));
 
@@ -158,5 +164,22 @@ describe('placeReplicas refusals', () => {
   it('rejects duplicate broker ids and bad partition counts', () => {
     expect(() => placeReplicas(noRacks([1, 1]), 1, 1)).toThrow(RangeError);
     expect(() => placeReplicas(noRacks([1]), -1, 1)).toThrow(RangeError);
+  });
+});
+
+describe('placeableBrokers', () => {
+  it('keeps alive RUNNING brokers only', () => {
+    expect(
+      placeableBrokers([
+        { brokerId: 1, rack: 'a', alive: true, state: 'RUNNING' },
+        { brokerId: 2, rack: null, alive: false, state: 'RUNNING' },
+        { brokerId: 3, rack: 'b', alive: true, state: 'CONTROLLED_SHUTDOWN' },
+        { brokerId: 4, rack: null, alive: true, state: 'RUNNING' },
+        { brokerId: 5, rack: null, alive: true, state: 'STOPPED' },
+      ]),
+    ).toEqual([
+      { brokerId: 1, rack: 'a' },
+      { brokerId: 4, rack: null },
+    ]);
   });
 });
