@@ -1,5 +1,5 @@
 import { NotControllerError, type BrokerRegistration, type ClusterStore, type PartitionState, type PartitionUpdate } from './cluster-store';
-import { electLeader, NO_LEADER } from './election';
+import { electLeader, NO_LEADER, type ElectionResult } from './election';
 import { LeaseTimer } from './lease-timer';
 import { completeReassignment } from './reassignment';
 
@@ -71,17 +71,17 @@ export type PartitionNext = PartitionUpdate['next'];
  */
 export function computePartitionChange(state: PartitionState, brokers: BrokerEligibility, options: ChangeOptions): PartitionNext | null {
   if (brokers.suspect(state.leader) || state.isr.some((id) => brokers.suspect(id))) return null;
-  let next: PartitionState = { ...state };
-  const completed = completeReassignment(next);
-  if (completed) next = completed;
-
-  const usable = (id: number) => brokers.usable(id);
-  let election = electLeader(next, usable, { unclean: false, preferred: options.preferred });
-  if (election.kind === 'offline' && state.leader !== NO_LEADER && next.isr.includes(state.leader) && brokers.shuttingDown(state.leader)) {
-    // Controlled shutdown with no one to hand over to: keep leading until the broker really stops.
-    election = electLeader(next, (id) => usable(id) || id === state.leader, { unclean: false });
+  let next: PartitionState = state;
+  let election = elect(state, state, brokers, options);
+  const completed = completeReassignment(state);
+  if (completed) {
+    const afterCompletion = elect(completed, state, brokers, options);
+    // Completing must not cost availability: not when it would leave no clean leader.
+    if (afterCompletion.kind !== 'offline' && afterCompletion.kind !== 'unclean') {
+      next = completed;
+      election = afterCompletion;
+    }
   }
-  if (election.kind === 'offline' && options.unclean) election = electLeader(next, usable, { unclean: true });
 
   const replicasRemoved = state.replicas.some((id) => !next.replicas.includes(id));
   const leaderChanged = election.leader !== state.leader;
@@ -105,6 +105,17 @@ export function computePartitionChange(state: PartitionState, brokers: BrokerEli
   return same ? null : result;
 }
 
+function elect(next: PartitionState, state: PartitionState, brokers: BrokerEligibility, options: ChangeOptions): ElectionResult {
+  const usable = (id: number) => brokers.usable(id);
+  let election = electLeader(next, usable, { unclean: false, preferred: options.preferred });
+  if (election.kind === 'offline' && state.leader !== NO_LEADER && next.isr.includes(state.leader) && brokers.shuttingDown(state.leader)) {
+    // Controlled shutdown with no one to hand over to: keep leading until the broker really stops.
+    election = electLeader(next, (id) => usable(id) || id === state.leader, { unclean: false });
+  }
+  if (election.kind === 'offline' && options.unclean) election = electLeader(next, usable, { unclean: true });
+  return election;
+}
+
 function sameList(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
@@ -114,7 +125,8 @@ export class Controller {
   private readonly now: () => number;
   private readonly batchSize: number;
   private controllerEpoch: number | null = null;
-  private running = false;
+  private running: Promise<void> | null = null;
+  private stopped = false;
   private lastRebalanceAt = Number.NEGATIVE_INFINITY;
   /** Broker epochs seen while active; a higher one is a restart (fenced once, like Kafka's re-registration). */
   private readonly seenBrokerEpochs = new Map<number, number>();
@@ -148,20 +160,28 @@ export class Controller {
 
   /** One round: renew or acquire the lease, then act if active. Never throws; a call during a running one returns at once. */
   async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+    if (this.running || this.stopped) return;
+    this.running = this.round();
+    try {
+      await this.running;
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async round(): Promise<void> {
     try {
       await this.renewLease();
       if (this.isActive()) await this.act();
     } catch (err) {
       this.options.log.error(`controller tick failed: ${describe(err)}`, err);
-    } finally {
-      this.running = false;
     }
   }
 
-  /** Gives the lease up (clean stop). Never throws. */
+  /** Stops for good (clean broker stop): waits for a running tick, then gives the lease up. Never throws. */
   async resign(): Promise<void> {
+    this.stopped = true;
+    await this.running;
     const epoch = this.controllerEpoch;
     this.controllerEpoch = null;
     this.timer.lost();

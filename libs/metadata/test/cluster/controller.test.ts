@@ -156,6 +156,21 @@ describe('Controller lease', () => {
     expect(a.isActive()).toBe(false);
     await c.run(100, [b]);
     expect(b.isActive()).toBe(true);
+    // a resigned controller stays out
+    const acquires = c.store.calls.acquire;
+    await a.tick();
+    expect(c.store.calls.acquire).toBe(acquires);
+  });
+
+  it('waits for a running tick when resigning', async () => {
+    const c = await threeBrokers();
+    const a = c.controller(1);
+    await c.run(100, [a]);
+    const ticking = a.tick();
+    await a.resign();
+    await ticking;
+    expect(a.isActive()).toBe(false);
+    expect(await c.store.controller()).toBeNull();
   });
 
   it('does not overlap ticks', async () => {
@@ -471,6 +486,19 @@ describe('computePartitionChange', () => {
     expect(
       computePartitionChange(state({ leader: 2 }), brokers([2], { suspect: (id) => id === 3 }), { unclean: false, preferred: false }),
     ).toBeNull();
+  });
+
+  it('does not complete a reassignment that would leave the partition without a clean leader', () => {
+    const reassigning = state({ replicas: [4, 1, 2, 3], isr: [1, 2, 3, 4], addingReplicas: [4], removingReplicas: [1, 2, 3] });
+    expect(computePartitionChange(reassigning, brokers([1, 2, 3]), { unclean: true, preferred: false })).toEqual({
+      leader: 1,
+      leaderEpoch: 3,
+      replicas: [4, 1, 2, 3],
+      isr: [1, 2, 3],
+      leaderRecoveryState: 0,
+      addingReplicas: [4],
+      removingReplicas: [1, 2, 3],
+    });
   });
 
   it('answers the whole next state with the leader epoch raised on a leader change', () => {
