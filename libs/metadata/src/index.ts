@@ -4,3 +4,8 @@ export { applySqliteMigrations } from './sqlite/migrate';
 export * from './cluster/cluster-store';
 export { applyPostgresMigrations } from './postgres/migrate';
 export { patchPgNameColumns } from './postgres/pg-name-columns';
+export * from './cluster/placement';
+export * from './cluster/election';
+export * from './cluster/reassignment';
+export * from './cluster/lease-timer';
+export * from './cluster/controller';
