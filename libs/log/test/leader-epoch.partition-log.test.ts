@@ -1,7 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_LOG_CONFIG, FileHandleCache, LEADER_EPOCH_CHECKPOINT_FILE, PartitionLog, type LogConfig } from '@runnel/log';
-import { buildBatch, makeTmpDir, removeTmpDirs } from './batch-builder';
+import { LOG_OVERHEAD, OFFSET_BATCH_LENGTH, OFFSET_PARTITION_LEADER_EPOCH, readInt64AsNumber } from '@runnel/protocol';
+import {
+  DEFAULT_LOG_CONFIG,
+  FileHandleCache,
+  LEADER_EPOCH_CHECKPOINT_FILE,
+  PartitionLog,
+  type EpochEntry,
+  type LogConfig,
+} from '@runnel/log';
+import { buildBatch, makeTmpDir, randomInt, removeTmpDirs, rng } from './batch-builder';
 
 /**
  * The leader epoch cache as a PartitionLog user sees it, on real files: what appends, truncation
@@ -259,4 +267,65 @@ describe('PartitionLog leader epochs', () => {
       await reopened.close();
     });
   });
+
+  /** (epoch, baseOffset) of every batch from the log start. */
+  async function batchesOf(log: PartitionLog): Promise<Array<{ epoch: number; baseOffset: number }>> {
+    const bytes = await readAll(log);
+    const batches: Array<{ epoch: number; baseOffset: number }> = [];
+    for (let pos = 0; pos < bytes.length; pos += LOG_OVERHEAD + bytes.readInt32BE(pos + OFFSET_BATCH_LENGTH)) {
+      batches.push({ epoch: bytes.readInt32BE(pos + OFFSET_PARTITION_LEADER_EPOCH), baseOffset: readInt64AsNumber(bytes, pos) });
+    }
+    return batches;
+  }
+
+  /** The epochs the log's own batches say it holds: each run's first offset, clipped to the log start. */
+  async function epochsOfBytes(log: PartitionLog): Promise<EpochEntry[]> {
+    const entries: EpochEntry[] = [];
+    for (const { epoch, baseOffset } of await batchesOf(log)) {
+      if (epoch >= 0 && entries.at(-1)?.epoch !== epoch) entries.push({ epoch, startOffset: Math.max(log.logStartOffset, baseOffset) });
+    }
+    return entries;
+  }
+
+  it.each([1, 2, 3])(
+    'matches the batch headers under random appends, truncations, log start moves, restarts and crashes (seed %d)',
+    async (seed) => {
+      const next = rng(seed);
+      const pick = (min: number, max: number): number => randomInt(next, min, max);
+      const dir = newDir();
+      let log = await open(dir);
+      let epoch = 0;
+      for (let op = 0; op < 150; op++) {
+        const roll = next();
+        if (roll < 0.45) {
+          if (next() < 0.3) epoch += pick(1, 3);
+          appendInEpoch(log, epoch, pick(1, 3));
+        } else if (roll < 0.55) {
+          await log.flush();
+        } else if (roll < 0.65 && log.logEndOffset > log.logStartOffset) {
+          // A follower cut back to where its leader's epoch ended: always a batch boundary.
+          const bases = (await batchesOf(log)).map((b) => b.baseOffset).filter((b) => b > log.logStartOffset);
+          if (bases.length > 0) log.truncateTo(bases[pick(0, bases.length - 1)]);
+        } else if (roll < 0.7 && log.logEndOffset > log.logStartOffset) {
+          await log.deleteRecordsBefore(pick(log.logStartOffset, log.logEndOffset - 1));
+        } else if (roll < 0.8) {
+          await log.close();
+          log = await open(dir, { recoveryPoint: log.recoveryPoint, logStartOffset: log.logStartOffset, hadCleanShutdown: true });
+        } else if (roll < 0.9) {
+          const { recoveryPoint, logStartOffset } = log;
+          crash(log);
+          log = await open(dir, { recoveryPoint, logStartOffset });
+        } else {
+          // Only the file is lost (an operator deleted it, or an older version wrote the log).
+          await log.close();
+          fs.rmSync(path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE), { force: true });
+          log = await open(dir, { recoveryPoint: log.recoveryPoint, logStartOffset: log.logStartOffset, hadCleanShutdown: true });
+        }
+        const expected = await epochsOfBytes(log);
+        expect({ op, entries: log.epochEntries() }).toEqual({ op, entries: expected });
+        expect(log.latestEpoch()).toBe(expected.at(-1)?.epoch ?? -1);
+      }
+      await log.close();
+    },
+  );
 });
