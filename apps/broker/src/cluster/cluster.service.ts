@@ -187,7 +187,7 @@ export class ClusterService implements BeforeApplicationShutdown, OnApplicationS
       tickMs: cluster.heartbeatMs,
       leaderRebalanceIntervalMs: cluster.leaderRebalanceIntervalMs,
       uncleanAllowed: (topic) => this.catalog?.uncleanLeaderElection(topic) ?? false,
-      log: this.logger,
+      log: { info: (m) => this.logger.log(m), warn: (m) => this.logger.warn(m), error: (m) => this.logger.error(m) },
     });
     this.heartbeatTimer = this.every(cluster.heartbeatMs, this.heartbeatTask);
     this.controllerTimer = this.every(cluster.heartbeatMs, () => this.controller!.tick());
@@ -354,7 +354,8 @@ export class ClusterService implements BeforeApplicationShutdown, OnApplicationS
     clearInterval(this.heartbeatTimer);
     clearInterval(this.controllerTimer);
     await this.follower?.stop();
-    if (this.controller?.isActive()) await this.store!.resignController(this.config.brokerId, this.controller.epoch).catch(() => undefined);
+    const controllerEpoch = this.controller?.epoch;
+    if (controllerEpoch != null) await this.store!.resignController(this.config.brokerId, controllerEpoch).catch(() => undefined);
     await this.store!.setBrokerState(this.config.brokerId, this.epoch, 'STOPPED').catch(() => undefined);
     await this.replicas.stopFetchers();
     await this.server?.close();
