@@ -174,7 +174,7 @@ describe('Controller lease', () => {
     await a.resign();
     await ticking;
     expect(a.isActive()).toBe(false);
-    expect(await c.store.controller()).toBeNull();
+    expect(await c.store.controller()).toMatchObject({ brokerId: 1, alive: false });
   });
 
   it('does not overlap ticks', async () => {
