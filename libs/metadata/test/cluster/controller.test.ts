@@ -310,6 +310,17 @@ describe('Controller on broker loss', () => {
     for (let p = 0; p < 5; p++) expect(c.store.partition('t', p)).toMatchObject({ leader: 2, isr: [2, 3] });
   });
 
+  it('logs at most 20 leader changes one by one per tick, and counts the rest', async () => {
+    const c = await threeBrokers();
+    for (let p = 0; p < 25; p++) c.store.addPartition(part('t', p, 1, [1, 2, 3]));
+    const controller = c.controller(2);
+    await c.run(1200, [controller]);
+    c.silence(1);
+    await c.run(1100, [controller]);
+    expect(c.logs.filter((l) => / leader 1 -> 2 /.test(l))).toHaveLength(20);
+    expect(c.logs).toContain('info controller: ... and 5 more leader changes');
+  });
+
   it('survives the store being down and acts again once it is back', async () => {
     const c = await threeBrokers();
     c.store.addPartition(part('t', 0, 1, [1, 2, 3]));
