@@ -18,10 +18,15 @@ import { completeReassignment } from './reassignment';
  *   period; before that only explicit states do.
  * - reassignment completion (every adding replica in sync: replicas = target, removing dropped);
  * - preferred-leader rebalancing every leaderRebalanceIntervalMs.
+ * While neither the change log's head nor any broker (epoch, liveness, state) changed since a pass that
+ * left nothing to do, the partitions are not read again (a full pass still runs every max(1 s, lease)).
  * A refused compare-and-set is not an error: the next tick re-reads. `tick()` never throws and never
  * overlaps itself. The store re-checks the controller epoch and lease in the same transaction as each
  * write, so a controller that acts a little late is refused, not obeyed.
  */
+
+/** Leader changes logged one by one per tick; the rest are counted (a broker loss may move thousands). */
+const LEADER_CHANGES_LOGGED_MAX = 20;
 
 export interface ControllerLog {
   info(message: string): void;
@@ -275,6 +280,7 @@ export class Controller {
     const epoch = this.controllerEpoch!;
     const previous = new Map(before.map((p) => [`${p.topicName}\u0000${p.partitionId}`, p]));
     let allApplied = true;
+    let leaderChanges = 0;
     for (let i = 0; i < updates.length; i += this.batchSize) {
       if (!this.isActive()) return false;
       const batch = updates.slice(i, i + this.batchSize);
@@ -293,13 +299,16 @@ export class Controller {
           return;
         }
         const old = previous.get(`${update.topicName}\u0000${update.partitionId}`);
-        if (old && old.leader !== outcome.state.leader) {
+        if (old && old.leader !== outcome.state.leader && ++leaderChanges <= LEADER_CHANGES_LOGGED_MAX) {
           this.options.log.info(
             `controller: ${update.topicName}-${update.partitionId} leader ${old.leader} -> ${outcome.state.leader} ` +
               `(epoch ${outcome.state.leaderEpoch}, isr [${outcome.state.isr.join(',')}])`,
           );
         }
       });
+    }
+    if (leaderChanges > LEADER_CHANGES_LOGGED_MAX) {
+      this.options.log.info(`controller: ... and ${leaderChanges - LEADER_CHANGES_LOGGED_MAX} more leader changes`);
     }
     return allApplied;
   }

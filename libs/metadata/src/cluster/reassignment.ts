@@ -20,6 +20,9 @@ import type { PartitionState } from './cluster-store';
  * leader epoch when the leader changes or replicas are removed.
  */
 
+/** Replicas of one partition at most (a bound on what a request can make the controller carry). */
+export const REASSIGNMENT_REPLICAS_MAX = 256;
+
 export class InvalidReassignmentError extends Error {
   override readonly name = 'InvalidReassignmentError';
 }
@@ -66,7 +69,8 @@ export function isReassigning(state: Pick<PartitionState, 'addingReplicas' | 're
 
 function validateTarget(target: number[]): void {
   if (target.length === 0) throw new InvalidReassignmentError('a reassignment needs at least one replica');
-  if (target.some((id) => !Number.isInteger(id) || id < 0)) {
+  if (target.length > REASSIGNMENT_REPLICAS_MAX) throw new InvalidReassignmentError(`at most ${REASSIGNMENT_REPLICAS_MAX} replicas`);
+  if (target.some((id) => !Number.isSafeInteger(id) || id < 0)) {
     throw new InvalidReassignmentError(`replica ids must be non-negative integers (got ${JSON.stringify(target)})`);
   }
   if (new Set(target).size !== target.length) throw new InvalidReassignmentError(`duplicate replica ids in ${JSON.stringify(target)}`);

@@ -140,13 +140,17 @@ export class FakeClusterStore implements ClusterStore {
   async acquireOrRenewController(brokerId: number, brokerEpoch: number, leaseMs: number): Promise<ControllerLeaseState | null> {
     this.check();
     this.calls.acquire++;
-    const broker = this.brokerRows.get(brokerId);
-    if (!broker || broker.epoch !== brokerEpoch || broker.leaseExpiresAt.getTime() <= this.dbNow) return null;
     const lease = this.lease;
-    if (lease && lease.brokerId !== brokerId && lease.expiresAt > this.dbNow) return null;
-    if (lease && lease.brokerId === brokerId) {
+    const holds = lease !== null && lease.brokerId === brokerId && lease.expiresAt > this.dbNow;
+    if (lease && lease.expiresAt > this.dbNow && !holds) return null;
+    const broker = this.brokerRows.get(brokerId);
+    const eligible =
+      broker !== undefined && broker.epoch === brokerEpoch && broker.leaseExpiresAt.getTime() > this.dbNow && broker.state !== 'STOPPED';
+    if (!eligible || (!holds && broker.state !== 'RUNNING')) return null;
+    if (holds) {
       lease.expiresAt = this.dbNow + leaseMs;
     } else {
+      // vacant or expired, also when this broker held it before: a new tenure, a new epoch
       this.lease = { brokerId, epoch: ++this.lastControllerEpoch, expiresAt: this.dbNow + leaseMs };
       this.append('controller', '', { brokerId, epoch: this.lease.epoch });
     }
@@ -155,9 +159,9 @@ export class FakeClusterStore implements ClusterStore {
 
   async resignController(brokerId: number, epoch: number): Promise<void> {
     this.check();
-    if (this.lease && this.lease.brokerId === brokerId && this.lease.epoch === epoch) {
-      this.lease = null;
-      this.append('controller', '', { brokerId: -1 });
+    if (this.lease && this.lease.brokerId === brokerId && this.lease.epoch === epoch && this.lease.expiresAt > this.dbNow) {
+      this.lease.expiresAt = this.dbNow - 1;
+      this.append('controller', '', { brokerId, epoch, resigned: true });
     }
   }
 

@@ -42,6 +42,10 @@ function cluster() {
       epochs.set(brokerId, registration.epoch);
       silent.delete(brokerId);
     },
+    /** The broker heartbeats again with the same incarnation (SIGCONT). */
+    resume(brokerId: number): void {
+      silent.delete(brokerId);
+    },
     /** The broker stops heartbeating (killed, paused, cut off). */
     silence(brokerId: number): void {
       silent.add(brokerId);
@@ -170,7 +174,7 @@ describe('Controller lease', () => {
     await a.resign();
     await ticking;
     expect(a.isActive()).toBe(false);
-    expect(await c.store.controller()).toBeNull();
+    expect(await c.store.controller()).toMatchObject({ brokerId: 1, alive: false });
   });
 
   it('does not overlap ticks', async () => {
@@ -304,6 +308,17 @@ describe('Controller on broker loss', () => {
     await c.run(1100, [controller]);
     expect(c.store.calls.updatePartitions - before).toBe(3);
     for (let p = 0; p < 5; p++) expect(c.store.partition('t', p)).toMatchObject({ leader: 2, isr: [2, 3] });
+  });
+
+  it('logs at most 20 leader changes one by one per tick, and counts the rest', async () => {
+    const c = await threeBrokers();
+    for (let p = 0; p < 25; p++) c.store.addPartition(part('t', p, 1, [1, 2, 3]));
+    const controller = c.controller(2);
+    await c.run(1200, [controller]);
+    c.silence(1);
+    await c.run(1100, [controller]);
+    expect(c.logs.filter((l) => / leader 1 -> 2 /.test(l))).toHaveLength(20);
+    expect(c.logs).toContain('info controller: ... and 5 more leader changes');
   });
 
   it('survives the store being down and acts again once it is back', async () => {
@@ -511,5 +526,132 @@ describe('computePartitionChange', () => {
       addingReplicas: [],
       removingReplicas: [],
     });
+  });
+});
+
+describe('Controller under random faults (model check)', () => {
+  /**
+   * Random broker pauses, restarts, controlled shutdowns, ISR expansions by leaders and controller
+   * pauses; after every tick each partition must satisfy the invariants a client relies on.
+   */
+  it.each([1, 2, 3])('keeps the partition invariants (seed %i)', async (seed) => {
+    let s = seed * 7919;
+    const random = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)];
+
+    const c = cluster();
+    const ids = [1, 2, 3, 4, 5];
+    for (const id of ids) await c.register(id);
+    c.unclean.add('dirty');
+    const topics = ['clean', 'dirty'];
+    for (const topic of topics) {
+      for (let p = 0; p < 4; p++) {
+        const replicas = [1, 2, 3, 4, 5].sort(() => random() - 0.5).slice(0, 3);
+        c.store.addPartition(part(topic, p, replicas[0], replicas));
+      }
+    }
+    const controllers = new Map([4, 5].map((id) => [id, c.controller(id)]));
+    const paused = new Set<number>();
+    const states = new Map<number, 'RUNNING' | 'CONTROLLED_SHUTDOWN'>();
+    const snapshot = async () => new Map((await c.store.partitions()).map((p) => [`${p.topicName}-${p.partitionId}`, p]));
+    let previous = await snapshot();
+    let leaderChanges = 0;
+
+    for (let step = 0; step < 300; step++) {
+      const op = random();
+      const id = pick(ids);
+      if (op < 0.08 && !paused.has(id)) {
+        paused.add(id);
+        c.silence(id);
+      } else if (op < 0.2 && paused.has(id)) {
+        // resumes (SIGCONT: the same incarnation heartbeats again) or restarts (a new one, its old lease run out)
+        paused.delete(id);
+        if (random() < 0.5) {
+          c.resume(id);
+        } else {
+          states.set(id, 'RUNNING');
+          c.store.expireBrokerLease(id);
+          await c.register(id);
+        }
+      } else if (op < 0.24 && !paused.has(id) && states.get(id) !== 'CONTROLLED_SHUTDOWN') {
+        states.set(id, 'CONTROLLED_SHUTDOWN');
+        await c.setState(id, 'CONTROLLED_SHUTDOWN');
+      } else if (op < 0.5) {
+        // a live leader lets its live, running followers back into the ISR (unless recovering)
+        const p = pick([...previous.values()]);
+        const broker = (await c.store.brokers()).find((b) => b.brokerId === p.leader);
+        if (broker && broker.alive && !paused.has(p.leader) && p.leaderRecoveryState === 0) {
+          const live = (await c.store.brokers()).filter((b) => b.alive && b.state === 'RUNNING' && !paused.has(b.brokerId));
+          const newIsr = p.replicas.filter((r) => r === p.leader || live.some((b) => b.brokerId === r));
+          await c.store.alterPartition({
+            brokerId: p.leader,
+            brokerEpoch: broker.epoch,
+            topicName: p.topicName,
+            partitionId: p.partitionId,
+            leaderEpoch: p.leaderEpoch,
+            partitionEpoch: p.partitionEpoch,
+            newIsr: newIsr.map((r) => ({ brokerId: r, brokerEpoch: 0 })),
+            leaderRecoveryState: 0,
+          });
+        } else if (broker && broker.alive && p.leaderRecoveryState === 1) {
+          await c.store.alterPartition({
+            brokerId: p.leader,
+            brokerEpoch: broker.epoch,
+            topicName: p.topicName,
+            partitionId: p.partitionId,
+            leaderEpoch: p.leaderEpoch,
+            partitionEpoch: p.partitionEpoch,
+            newIsr: [{ brokerId: p.leader, brokerEpoch: broker.epoch }],
+            leaderRecoveryState: 0,
+          });
+        }
+        previous = await snapshot();
+      }
+
+      await c.run(
+        TICK_MS,
+        [...controllers].filter(([cid]) => !paused.has(cid)).map(([, controller]) => controller),
+      );
+      const brokersNow = await c.store.brokers();
+      const current = await snapshot();
+      for (const [name, p] of current) {
+        const before = previous.get(name)!;
+        expect(p.isr.length).toBeGreaterThanOrEqual(1);
+        expect(new Set(p.isr).size).toBe(p.isr.length);
+        for (const r of p.isr) expect(p.replicas).toContain(r);
+        expect(p.leaderEpoch).toBeGreaterThanOrEqual(before.leaderEpoch);
+        expect(p.partitionEpoch).toBeGreaterThanOrEqual(before.partitionEpoch);
+        if (p.leader === -1) expect(p.isr).toHaveLength(1);
+        else expect(p.isr).toContain(p.leader);
+        if (p.leader !== before.leader) {
+          leaderChanges++;
+          expect(p.leaderEpoch).toBeGreaterThan(before.leaderEpoch);
+          if (p.leader !== -1) {
+            const leader = brokersNow.find((b) => b.brokerId === p.leader)!;
+            expect(leader.alive).toBe(true);
+            expect(leader.state).toBe('RUNNING');
+            if (!before.isr.includes(p.leader)) {
+              // outside the ISR: only where allowed, and then recovering with an ISR of one
+              expect(p.topicName).toBe('dirty');
+              expect(p.leaderRecoveryState).toBe(1);
+              expect(p.isr).toEqual([p.leader]);
+            }
+          }
+        }
+      }
+      previous = current;
+    }
+
+    // heal: every broker back and running; every partition gets a leader again
+    for (const id of ids) {
+      if (paused.has(id) || states.get(id) === 'CONTROLLED_SHUTDOWN') {
+        c.store.expireBrokerLease(id);
+        await c.register(id);
+      }
+    }
+    await c.run(3000, [...controllers.values()]);
+    for (const p of await c.store.partitions()) expect(p.leader).not.toBe(-1);
+    // the run did exercise elections
+    expect(leaderChanges).toBeGreaterThan(10);
   });
 });

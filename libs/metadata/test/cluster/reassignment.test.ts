@@ -70,6 +70,12 @@ describe('startReassignment', () => {
     expect(() => startReassignment(partition(), [1, 1])).toThrow(InvalidReassignmentError);
     expect(() => startReassignment(partition(), [1, -2])).toThrow(InvalidReassignmentError);
     expect(() => startReassignment(partition(), [1.5])).toThrow(InvalidReassignmentError);
+    expect(() =>
+      startReassignment(
+        partition(),
+        Array.from({ length: 257 }, (_, i) => i),
+      ),
+    ).toThrow('at most 256 replicas');
   });
 });
 
