@@ -4,3 +4,7 @@ export { applySqliteMigrations } from './sqlite/migrate';
 export * from './cluster/cluster-store';
 export { applyPostgresMigrations } from './postgres/migrate';
 export { patchPgNameColumns } from './postgres/pg-name-columns';
+export { PostgresMetadataStore } from './postgres/postgres-metadata-store';
+export type { PostgresMetadataStoreOptions } from './postgres/postgres-metadata-store';
+export { openMetadataStore, isPostgresUrl } from './open-metadata-store';
+export type { OpenMetadataStoreOptions } from './open-metadata-store';
