@@ -12,7 +12,7 @@ import * as vm from 'node:vm';
 function importEsm<T>(specifier: string): Promise<T> {
   const script = new vm.Script('(specifier) => import(specifier)', {
     filename: __filename,
-    importModuleDynamically: (vm.constants as { USE_MAIN_CONTEXT_DEFAULT_LOADER: symbol }).USE_MAIN_CONTEXT_DEFAULT_LOADER as never,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   return (script.runInThisContext() as (specifier: string) => Promise<T>)(specifier);
 }
