@@ -39,6 +39,15 @@ async function changeLog(url: string): Promise<ChangeRow[]> {
   }
 }
 
+/** Polls `condition` until it holds; fails after a deadline generous enough for a loaded machine. */
+async function waitFor(condition: () => Promise<boolean>, deadlineMs = 30_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 const topic = (name: string, partitionsCount = 1) => ({
   name,
   topicId: `id-${name}`,
@@ -273,6 +282,41 @@ describe('PostgresMetadataStore (real PostgreSQL)', () => {
       // The failed writes left nothing behind, neither rows nor changes.
       expect((await changeLog(url)).map((change) => change.subject)).toEqual(['before', 'after']);
     } finally {
+      await link.cut();
+    }
+  });
+
+  it('a write whose connection dies mid-transaction costs no pool slot: with a pool of one the store works again, and closes', async () => {
+    const link = new CuttableLink(pg.host, pg.port);
+    await link.open();
+    const locker = new Client({ connectionString: url });
+    await locker.connect();
+    try {
+      const linked = await PostgresMetadataStore.open(link.urlFor(url), { poolSize: 1, connectTimeoutMs: 2000 });
+      extraStores.push(linked);
+      await linked.createTopic(topic('before'), partitions('before', 0, 1));
+
+      // Hold the change-log head so the next write waits inside its transaction, then cut its connection there.
+      await locker.query('BEGIN');
+      await locker.query('SELECT seq FROM metadata_log_head WHERE id = 1 FOR UPDATE');
+      const blocked = linked.createTopic(topic('cut'), partitions('cut', 0, 1));
+      await waitFor(async () => {
+        const { rows } = await locker.query<{ n: string }>(
+          "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+        );
+        return Number(rows[0].n) === 1;
+      });
+      await link.cut();
+      await expect(blocked).rejects.toBeInstanceOf(MetadataWriteError);
+      await locker.query('ROLLBACK');
+
+      await link.open();
+      await linked.createTopic(topic('after'), partitions('after', 0, 1));
+      await linked.createTopic(topic('after-2'), partitions('after-2', 0, 1));
+      expect((await changeLog(url)).map((change) => change.subject)).toEqual(['before', 'after', 'after-2']);
+      await linked.close();
+    } finally {
+      await locker.end().catch(() => undefined);
       await link.cut();
     }
   });
