@@ -9,3 +9,7 @@ export * from './cluster/election';
 export * from './cluster/reassignment';
 export * from './cluster/lease-timer';
 export * from './cluster/controller';
+export { PostgresMetadataStore } from './postgres/postgres-metadata-store';
+export type { PostgresMetadataStoreOptions } from './postgres/postgres-metadata-store';
+export { openMetadataStore, isPostgresUrl } from './open-metadata-store';
+export type { OpenMetadataStoreOptions } from './open-metadata-store';
