@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ClusterViewModule, ReassignmentsModule } from './cluster/cluster-view.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { BrokerConfig } from './config/broker-config';
 import { BROKER_CONFIG } from './config/tokens';
@@ -25,9 +26,11 @@ export class AppModule {
       global: true,
       imports: [
         StorageModule,
+        ClusterViewModule,
         SecurityModule,
         MetricsModule,
         TopicsModule,
+        ReassignmentsModule,
         ConfigsModule,
         GroupsModule,
         ProduceModule,
