@@ -100,9 +100,12 @@ export class ClustersController {
     for (const topic of this.topics.list({ includeInternal: true })) {
       for (const state of this.view.partitionStates(topic.name)) {
         partitions++;
+        // As Kafka's metrics: an offline partition is counted as offline only (no leader reports it under-replicated).
         if (state.leader < 0 || !alive.has(state.leader)) offline++;
-        else leaders.set(state.leader, (leaders.get(state.leader) ?? 0) + 1);
-        if (isUnderReplicated(state)) underReplicated++;
+        else {
+          leaders.set(state.leader, (leaders.get(state.leader) ?? 0) + 1);
+          if (isUnderReplicated(state)) underReplicated++;
+        }
         for (const id of state.replicas) replicas.set(id, (replicas.get(id) ?? 0) + 1);
       }
     }
