@@ -91,7 +91,7 @@ function fixture() {
   const visible = (name: string) => name !== 'secret';
   const get = (name: string) => {
     const topic = topicRecords.find((t) => t.name === name);
-    if (!topic) throw new RunnelError('NOT_FOUND_TOPIC', `Topic '${name}' not found`);
+    if (!topic) throw new RunnelError('UNKNOWN_TOPIC_OR_PARTITION', `Topic '${name}' not found`);
     return topic;
   };
   const topics = {
