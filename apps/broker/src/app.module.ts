@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { ClusterViewModule, ReassignmentsModule } from './cluster/cluster-view.module';
+import { ClusterViewModule, ClusterRoutesModule } from './cluster/cluster-view.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { BrokerConfig } from './config/broker-config';
 import { BROKER_CONFIG } from './config/tokens';
@@ -30,7 +30,7 @@ export class AppModule {
         SecurityModule,
         MetricsModule,
         TopicsModule,
-        ReassignmentsModule,
+        ClusterRoutesModule,
         ConfigsModule,
         GroupsModule,
         ProduceModule,

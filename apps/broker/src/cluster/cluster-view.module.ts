@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import type { ReplicaManager } from '@runnel/replication';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, REPLICA_MANAGER } from '../config/tokens';
+import { BrokersV2Controller } from '../topics/clusters.controller';
 import { TopicsModule } from '../topics/topics.module';
 import { CLUSTER_ADMIN, SingleNodeClusterAdmin } from './cluster-admin';
 import { CLUSTER_VIEW } from './cluster-view';
@@ -28,6 +29,9 @@ import { SingleNodeClusterView } from './single-node-cluster-view';
 })
 export class ClusterViewModule {}
 
-/** The reassignment routes (Runnel's extension), over whichever CLUSTER_VIEW / CLUSTER_ADMIN the app provides. */
-@Module({ imports: [TopicsModule], controllers: [ReassignmentsController] })
-export class ReassignmentsModule {}
+/**
+ * The routes of the cluster that TopicsModule does not hold (the reassignment extension, REST
+ * Proxy v2's broker list), over whichever CLUSTER_VIEW / CLUSTER_ADMIN the app provides.
+ */
+@Module({ imports: [TopicsModule], controllers: [ReassignmentsController, BrokersV2Controller] })
+export class ClusterRoutesModule {}

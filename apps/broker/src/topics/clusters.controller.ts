@@ -165,3 +165,23 @@ export class ClustersController {
 export function isUnderReplicated(state: Pick<PartitionState, 'replicas' | 'isr' | 'addingReplicas'>): boolean {
   return state.isr.length < state.replicas.length - state.addingReplicas.length;
 }
+
+/**
+ * Confluent REST Proxy v2's broker list, `{"brokers": [ids]}`: the brokers alive now, as Kafka's
+ * Metadata answer lists them (on one node: this one). Shown to every authenticated caller.
+ */
+@Controller('brokers')
+export class BrokersV2Controller {
+  constructor(@Inject(CLUSTER_VIEW) private readonly view: ClusterView) {}
+
+  @Get()
+  list(): { brokers: number[] } {
+    return {
+      brokers: this.view
+        .brokers()
+        .filter((b) => b.alive)
+        .map((b) => b.brokerId)
+        .sort((a, b) => a - b),
+    };
+  }
+}

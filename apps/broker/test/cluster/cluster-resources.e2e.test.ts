@@ -1,7 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { readOpenApi } from '../docs/openapi-document';
-import { admin, as, call, createUser, startSecureBroker, withAcls, type Who } from '../support/acl-helpers';
+import { admin, as, call, createUser, eventually, startSecureBroker, withAcls, type Who } from '../support/acl-helpers';
 import type { BrokerProcess } from '../support/broker-process';
 
 /**
@@ -62,6 +62,11 @@ describe('cluster resources on one node (real broker process, RUNNEL_AUTH=on)', 
     expect((await get('/v3/clusters/foobar/broker-summaries')).status).toBe(404);
   });
 
+  it("REST Proxy v2's broker list: the one broker", async () => {
+    expect(await get('/brokers')).toMatchObject({ status: 200, body: { brokers: [0] } });
+    expect((await call(broker, undefined, 'GET', '/brokers')).status).toBe(401);
+  });
+
   it('partition views: leader, replicas and ISR of the one broker; no reassignment in progress', async () => {
     const partition = await get(`${root}/topics/orders/partitions/2`);
     expect(partition.body.leader.related).toMatch(/\/topics\/orders\/partitions\/2\/replicas\/0$/);
@@ -78,9 +83,18 @@ describe('cluster resources on one node (real broker process, RUNNEL_AUTH=on)', 
       const cancel = await call(broker, as('alice'), 'DELETE', path);
       expect({ status: cancel.status, code: cancel.body.error_code }).toEqual({ status: 403, code: 40301 });
     }
-    const events = (await get(`${root}/audit-log?limit=1000`)).body.data as Record<string, unknown>[];
-    expect(events).toContainEqual(
-      expect.objectContaining({ principal: 'User:alice', operation: 'ALTER', outcome: 'DENIED', resource: 'CLUSTER:kafka-cluster' }),
+    // Denials are noted in the background: wait for them.
+    await eventually(
+      async () => {
+        const events = (await get(`${root}/audit-log?limit=1000`)).body.data as Record<string, unknown>[];
+        const denied = events.filter(
+          (e) =>
+            e.principal === 'User:alice' && e.operation === 'ALTER' && e.outcome === 'DENIED' && e.resource === 'CLUSTER:kafka-cluster',
+        );
+        return denied.length >= 4;
+      },
+      20_000,
+      'four audited denials of ALTER on the cluster',
     );
     // With ALTER on the cluster, alice gets as far as one node's answer.
     await withAcls(
@@ -159,6 +173,8 @@ describe('cluster resources on one node (real broker process, RUNNEL_AUTH=on)', 
     ajv.addSchema(doc, 'openapi.json');
     const P = '/v3/clusters/{cluster_id}/topics/{topic_name}/partitions/{partition_id}/reassignment';
     const calls: [path: string, method: string, url: string, who: Who | undefined, body?: unknown][] = [
+      ['/brokers', 'get', '/brokers', admin],
+      ['/brokers', 'get', '/brokers', undefined],
       ['/v3/clusters/{cluster_id}/broker-summaries', 'get', `${root}/broker-summaries`, admin],
       ['/v3/clusters/{cluster_id}/broker-summaries', 'get', `${root}/broker-summaries`, undefined],
       ['/v3/clusters/{cluster_id}/broker-summaries', 'get', '/v3/clusters/foobar/broker-summaries', admin],

@@ -7,7 +7,7 @@ import { RunnelError } from '../../src/common/errors';
 import type { AccessControl } from '../../src/security/access-control.service';
 import type { AuditEntry, AuditService } from '../../src/security/audit.service';
 import type { Caller } from '../../src/security/caller';
-import { ClustersController } from '../../src/topics/clusters.controller';
+import { BrokersV2Controller, ClustersController } from '../../src/topics/clusters.controller';
 import { TopicsController } from '../../src/topics/topics.controller';
 import type { TopicsService } from '../../src/topics/topics.service';
 
@@ -146,6 +146,7 @@ function fixture() {
   };
   return {
     clusters: new ClustersController(topics, view),
+    v2: new BrokersV2Controller(view),
     topicsController: new TopicsController(topics, view),
     reassignments: new ReassignmentsController(topics, access, audit, view, admin),
     audited,
@@ -165,6 +166,10 @@ describe('v3 cluster resources over a three-broker ClusterView', () => {
     ]);
     expect(clusters.broker('-', '3', req).partition_replicas).toEqual({ related: `${ROOT}/brokers/3/partition-replicas` });
     for (const bad of ['4', '-1', 'x', '01x']) expect(() => clusters.broker('-', bad, req)).toThrow(/Broker .* cannot be found/);
+  });
+
+  it("REST Proxy v2's broker list names the live brokers only", () => {
+    expect(fixture().v2.list()).toEqual({ brokers: [1, 2] });
   });
 
   it("a broker's partition replicas: those it holds, of the topics the caller may DESCRIBE, leader and in-sync flags from the view", () => {

@@ -1,4 +1,4 @@
-import type { BrokerSummary } from './data';
+import type { BrokerSummary } from './types';
 
 /** How a broker's state reads in the console, and the badge tone that goes with it. */
 export function brokerState(b: Pick<BrokerSummary, 'alive' | 'state'>): { label: string; tone: 'green' | 'amber' | 'red' } {
