@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { PartitionState } from '@runnel/metadata';
+import type { ClusterStore, PartitionState } from '@runnel/metadata';
 import { RunnelError } from '../common/errors';
 import type { Caller } from '../security/caller';
+import type { ClusterView } from './cluster-view';
 
 /**
  * The cluster's administrative writes that only a cluster can carry out (Kafka's
@@ -38,5 +39,29 @@ export class SingleNodeClusterAdmin implements ClusterAdmin {
         'Partition reassignment needs cluster mode (RUNNEL_METADATA_URL=postgresql://…): this broker runs alone and holds every replica.',
       ),
     );
+  }
+}
+
+/**
+ * Cluster mode's ClusterAdmin: writes the target through `ClusterStore.reassignPartition` (one
+ * PostgreSQL transaction that sets adding/removing replicas and appends a `partition` change);
+ * the controller then carries the reassignment out and completes it once the new replicas have
+ * joined the ISR. Cancelling answers 404 when the view shows no reassignment in progress (Kafka's
+ * NO_REASSIGNMENT_IN_PROGRESS).
+ */
+export class StoreClusterAdmin implements ClusterAdmin {
+  constructor(
+    private readonly store: Pick<ClusterStore, 'reassignPartition'>,
+    private readonly view: Pick<ClusterView, 'partitionState'>,
+  ) {}
+
+  async reassign(_caller: Caller, topic: string, partition: number, replicas: number[] | null): Promise<PartitionState> {
+    if (replicas === null) {
+      const current = this.view.partitionState(topic, partition);
+      if (!current || (current.addingReplicas.length === 0 && current.removingReplicas.length === 0)) {
+        throw new RunnelError('NOT_FOUND', `No reassignment is in progress for partition ${partition} of topic '${topic}'.`);
+      }
+    }
+    return this.store.reassignPartition(topic, partition, replicas);
   }
 }
