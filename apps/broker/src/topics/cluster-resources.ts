@@ -248,7 +248,13 @@ export function describedState(
 
 /** Broker ids in paths: a non-negative integer naming a registered broker, else 404 (Confluent's "Broker cannot be found"). */
 export function knownBroker(view: ClusterView, raw: string): BrokerRegistration {
-  const broker = /^\d{1,9}$/.test(raw) ? view.broker(Number(raw)) : undefined;
+  const id = parseBrokerId(raw);
+  const broker = id === undefined ? undefined : view.broker(id);
   if (!broker) throw new RunnelError('NOT_FOUND', `Broker ${raw} cannot be found.`);
   return broker;
+}
+
+/** A broker id as paths spell it: digits in canonical form ("0", "12"; not "012" or "-1"), else undefined. */
+export function parseBrokerId(raw: string): number | undefined {
+  return /^(0|[1-9]\d{0,8})$/.test(raw) ? Number(raw) : undefined;
 }

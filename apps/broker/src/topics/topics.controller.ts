@@ -12,6 +12,7 @@ import {
   clusterRef,
   describedState,
   isReassigning,
+  parseBrokerId,
   partitionBody,
   partitionList,
   partitionOffsetsBody,
@@ -163,8 +164,8 @@ export class TopicsController {
     const c = this.cluster(cid, req);
     const id = parsePartitionId(p);
     const state = describedState(this.topics, this.view, caller, name, id);
-    const brokerId = /^\d{1,9}$/.test(broker) ? Number(broker) : NaN;
-    if (!state.replicas.includes(brokerId)) {
+    const brokerId = parseBrokerId(broker);
+    if (brokerId === undefined || !state.replicas.includes(brokerId)) {
       throw new RunnelError('NOT_FOUND', `Replica ${broker} of partition ${id} of topic '${name}' cannot be found.`);
     }
     return replicaBody(c, state, brokerId);

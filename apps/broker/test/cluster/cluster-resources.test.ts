@@ -165,7 +165,7 @@ describe('v3 cluster resources over a three-broker ClusterView', () => {
       [3, 'b3.example', 8083, null],
     ]);
     expect(clusters.broker('-', '3', req).partition_replicas).toEqual({ related: `${ROOT}/brokers/3/partition-replicas` });
-    for (const bad of ['4', '-1', 'x', '01x']) expect(() => clusters.broker('-', bad, req)).toThrow(/Broker .* cannot be found/);
+    for (const bad of ['4', '-1', 'x', '01', '1.0', '']) expect(() => clusters.broker('-', bad, req)).toThrow(/Broker .* cannot be found/);
   });
 
   it("REST Proxy v2's broker list names the live brokers only", () => {
