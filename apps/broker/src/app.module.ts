@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ClusterModule } from './cluster/cluster.module';
 import { MetadataSyncService } from './cluster/metadata-sync.service';
+import { ClusterRoutesModule } from './cluster/cluster-routes.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { BrokerConfig } from './config/broker-config';
 import { BROKER_CONFIG } from './config/tokens';
@@ -31,6 +32,7 @@ export class AppModule {
         SecurityModule,
         MetricsModule,
         TopicsModule,
+        ClusterRoutesModule,
         ConfigsModule,
         GroupsModule,
         ProduceModule,

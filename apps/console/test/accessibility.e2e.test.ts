@@ -14,6 +14,7 @@ let stack: Stack;
 
 const PAGES = [
   '/',
+  '/brokers',
   '/topics',
   '/topics/new',
   '/topics/a11y-orders',

@@ -1,6 +1,9 @@
-import { TopicRecord } from '@runnel/metadata';
+import type { BrokerRegistration, PartitionState, TopicRecord } from '@runnel/metadata';
 import { listResource, related, resourceMetadata, resourceName } from '../common/rest-v3';
-import { PartitionView } from './topics.service';
+import type { ClusterView } from '../cluster/cluster-view';
+import { RunnelError } from '../common/errors';
+import type { Caller } from '../security/caller';
+import type { PartitionView, TopicsService } from './topics.service';
 
 /**
  * The Confluent REST v3 bodies of the cluster, its brokers, topics, partitions, replicas and
@@ -18,12 +21,13 @@ export function clusterRef(baseUrl: string, clusterId: string): ClusterRef {
   return { url: `${baseUrl}/v3/clusters/${clusterId}`, clusterId };
 }
 
-export function clusterBody(c: ClusterRef, controllerId: number) {
+/** The cluster; `controller` is null while no broker holds the controller lease (cluster mode only). */
+export function clusterBody(c: ClusterRef, controllerId: number | null) {
   return {
     kind: 'KafkaCluster',
     metadata: resourceMetadata(c.url, resourceName(c.clusterId)),
     cluster_id: c.clusterId,
-    controller: related(`${c.url}/brokers/${controllerId}`),
+    controller: controllerId === null ? null : related(`${c.url}/brokers/${controllerId}`),
     acls: related(`${c.url}/acls`),
     brokers: related(`${c.url}/brokers`),
     broker_configs: related(`${c.url}/broker-configs`),
@@ -33,19 +37,30 @@ export function clusterBody(c: ClusterRef, controllerId: number) {
   };
 }
 
-/** A broker: `host` and `port` are those clients reach it by (the advertised URL's). */
-export function brokerBody(c: ClusterRef, brokerId: number, advertised: string) {
-  const url = new URL(advertised);
-  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+/**
+ * A broker: `host` and `port` are those clients reach it by (its advertised URL; `advertised`
+ * is the URL to use, which for the broker answering is its own advertised URL).
+ */
+export function brokerBody(c: ClusterRef, broker: Pick<BrokerRegistration, 'brokerId' | 'rack'>, advertised: string) {
+  const brokerId = broker.brokerId;
+  let host: string | null = null;
+  let port: number | null = null;
+  try {
+    const url = new URL(advertised);
+    host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  } catch {
+    // A broker registered without a usable URL: Confluent's schema allows null host and port.
+  }
   const self = `${c.url}/brokers/${brokerId}`;
   return {
     kind: 'KafkaBroker',
     metadata: resourceMetadata(self, resourceName(c.clusterId, ['broker', brokerId])),
     cluster_id: c.clusterId,
     broker_id: brokerId,
-    host: url.hostname,
+    host,
     port,
-    rack: null,
+    rack: broker.rack,
     configs: related(`${self}/configs`),
     partition_replicas: related(`${self}/partition-replicas`),
   };
@@ -81,8 +96,22 @@ export function topicList(c: ClusterRef, topics: TopicRecord[], next: string | n
 
 const partitionUrl = (c: ClusterRef, topic: string, partition: number) => `${c.url}/topics/${topic}/partitions/${partition}`;
 
-/** A partition; `earliest_offset` and `high_watermark` are Runnel's additions (the schema allows them). */
-export function partitionBody(c: ClusterRef, p: PartitionView) {
+/**
+ * A partition as the cluster replicates it: its offsets as its leader reports them (PartitionView)
+ * and its leader, replicas and ISR as the ClusterView knows them.
+ */
+export type ReplicatedPartitionView = PartitionView & Pick<PartitionState, 'leader' | 'replicas' | 'isr'>;
+
+/** The view with the replicated state of the ClusterView, when it knows the partition. */
+export function withState(view: PartitionView, state: PartitionState | undefined): ReplicatedPartitionView {
+  return state ? { ...view, leader: state.leader, replicas: state.replicas, isr: state.isr } : view;
+}
+
+/**
+ * A partition; `earliest_offset` and `high_watermark` are Runnel's additions (the schema allows
+ * them). `leader` is null while the partition has no leader (offline).
+ */
+export function partitionBody(c: ClusterRef, p: ReplicatedPartitionView) {
   const self = partitionUrl(c, p.topicName, p.partitionId);
   return {
     kind: 'KafkaPartition',
@@ -90,7 +119,7 @@ export function partitionBody(c: ClusterRef, p: PartitionView) {
     cluster_id: c.clusterId,
     topic_name: p.topicName,
     partition_id: p.partitionId,
-    leader: related(`${self}/replicas/${p.leader}`),
+    leader: p.leader >= 0 ? related(`${self}/replicas/${p.leader}`) : null,
     replicas: related(`${self}/replicas`),
     isr: related(`${self}/replicas`),
     reassignment: related(`${self}/reassignment`),
@@ -99,7 +128,7 @@ export function partitionBody(c: ClusterRef, p: PartitionView) {
   };
 }
 
-export function partitionList(c: ClusterRef, topic: string, partitions: PartitionView[]) {
+export function partitionList(c: ClusterRef, topic: string, partitions: ReplicatedPartitionView[]) {
   return listResource(
     'KafkaPartitionList',
     `${c.url}/topics/${topic}/partitions`,
@@ -126,7 +155,10 @@ export function partitionOffsetsBody(c: ClusterRef, p: PartitionView) {
   };
 }
 
-export function replicaBody(c: ClusterRef, p: PartitionView, brokerId: number) {
+/** Where a partition's replicas are: the part of PartitionState (or PartitionView) the replica resources read. */
+export type ReplicaPlacement = Pick<PartitionState, 'topicName' | 'partitionId' | 'leader' | 'replicas' | 'isr'>;
+
+export function replicaBody(c: ClusterRef, p: ReplicaPlacement, brokerId: number) {
   const self = `${partitionUrl(c, p.topicName, p.partitionId)}/replicas/${brokerId}`;
   return {
     kind: 'KafkaReplica',
@@ -144,8 +176,8 @@ export function replicaBody(c: ClusterRef, p: PartitionView, brokerId: number) {
   };
 }
 
-/** Every replica of one partition (`self` its replicas URL). */
-export function partitionReplicaList(c: ClusterRef, p: PartitionView) {
+/** Every replica of one partition (`self` its replicas URL), in the partition's replica order. */
+export function partitionReplicaList(c: ClusterRef, p: ReplicaPlacement) {
   return listResource(
     'KafkaReplicaList',
     `${partitionUrl(c, p.topicName, p.partitionId)}/replicas`,
@@ -154,7 +186,7 @@ export function partitionReplicaList(c: ClusterRef, p: PartitionView) {
 }
 
 /** The replicas one broker holds, across topics. */
-export function brokerReplicaList(c: ClusterRef, brokerId: number, partitions: PartitionView[]) {
+export function brokerReplicaList(c: ClusterRef, brokerId: number, partitions: readonly ReplicaPlacement[]) {
   return listResource(
     'KafkaReplicaList',
     `${c.url}/brokers/${brokerId}/partition-replicas`,
@@ -162,7 +194,67 @@ export function brokerReplicaList(c: ClusterRef, brokerId: number, partitions: P
   );
 }
 
-/** Reassignments in progress: there are never any on one node, so the list is empty. */
-export function reassignmentList(c: ClusterRef, topic: string | undefined, reassignments: never[]) {
-  return listResource('KafkaReassignmentList', `${c.url}/topics/${topic ?? '-'}/partitions/-/reassignment`, reassignments);
+/** A reassignment is in progress while replicas are being added or removed (Kafka's AddingReplicas / RemovingReplicas). */
+export function isReassigning(state: Pick<PartitionState, 'addingReplicas' | 'removingReplicas'>): boolean {
+  return state.addingReplicas.length > 0 || state.removingReplicas.length > 0;
+}
+
+/** Confluent's ReassignmentData: the replicas being added and removed; `replicas` links the partition's replica list. */
+export function reassignmentBody(c: ClusterRef, state: PartitionState) {
+  const partition = partitionUrl(c, state.topicName, state.partitionId);
+  return {
+    kind: 'KafkaReassignment',
+    metadata: resourceMetadata(
+      `${partition}/reassignment`,
+      `${resourceName(c.clusterId, ['topic', state.topicName], ['partition', state.partitionId])}/reassignment`,
+    ),
+    cluster_id: c.clusterId,
+    topic_name: state.topicName,
+    partition_id: state.partitionId,
+    adding_replicas: state.addingReplicas,
+    removing_replicas: state.removingReplicas,
+    replicas: related(`${partition}/replicas`),
+  };
+}
+
+/** Reassignments in progress, of one topic or (`topic` undefined) of every topic. */
+export function reassignmentList(c: ClusterRef, topic: string | undefined, reassignments: readonly PartitionState[]) {
+  return listResource(
+    'KafkaReassignmentList',
+    `${c.url}/topics/${topic ?? '-'}/partitions/-/reassignment`,
+    reassignments.map((state) => reassignmentBody(c, state)),
+  );
+}
+
+/**
+ * The replicated state of partition `partitionId` of `name` for `caller`: 40301 without DESCRIBE
+ * on the topic (existing or not), 40403 for an unknown topic, 404 for a partition id the topic
+ * does not have, as Confluent answers them. Reads no offsets, so it answers for an offline
+ * partition too.
+ */
+export function describedState(
+  topics: Pick<TopicsService, 'authorize' | 'get'>,
+  view: ClusterView,
+  caller: Caller,
+  name: string,
+  partitionId: number,
+): PartitionState {
+  topics.authorize(caller, 'DESCRIBE', name);
+  const topic = topics.get(name);
+  const state = partitionId < topic.partitionsCount ? view.partitionState(name, partitionId) : undefined;
+  if (!state) throw new RunnelError('NOT_FOUND', `Partition ${partitionId} of topic '${name}' cannot be found.`);
+  return state;
+}
+
+/** Broker ids in paths: a non-negative integer naming a registered broker, else 404 (Confluent's "Broker cannot be found"). */
+export function knownBroker(view: ClusterView, raw: string): BrokerRegistration {
+  const id = parseBrokerId(raw);
+  const broker = id === undefined ? undefined : view.broker(id);
+  if (!broker) throw new RunnelError('NOT_FOUND', `Broker ${raw} cannot be found.`);
+  return broker;
+}
+
+/** A broker id as paths spell it: digits in canonical form ("0", "12"; not "012" or "-1"), else undefined. */
+export function parseBrokerId(raw: string): number | undefined {
+  return /^(0|[1-9]\d{0,8})$/.test(raw) ? Number(raw) : undefined;
 }

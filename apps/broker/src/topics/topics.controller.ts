@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CLUSTER_VIEW, type ClusterView } from '../cluster/cluster-view';
 import { advertisedUrl } from '../http/advertised-url';
 import { RunnelError, badRequest } from '../common/errors';
 import { CurrentCaller, type Caller } from '../security/caller';
@@ -9,20 +10,28 @@ import {
   ClusterRef,
   OFFSET_TYPE,
   clusterRef,
+  describedState,
+  isReassigning,
+  parseBrokerId,
   partitionBody,
   partitionList,
   partitionOffsetsBody,
   partitionReplicaList,
+  reassignmentBody,
   reassignmentList,
   replicaBody,
   topicBody,
   topicList,
+  withState,
 } from './cluster-resources';
 
 /** Topics, their partitions, offsets, replicas and reassignments, as Confluent REST v3 (API.md "Topics"). */
 @Controller('v3/clusters')
 export class TopicsController {
-  constructor(private readonly topics: TopicsService) {}
+  constructor(
+    private readonly topics: TopicsService,
+    @Inject(CLUSTER_VIEW) private readonly view: ClusterView,
+  ) {}
 
   /**
    * Every topic in one answer, internal ones included (`is_internal: true`), as Confluent lists
@@ -99,7 +108,8 @@ export class TopicsController {
   @Get(':cid/topics/:topic/partitions')
   partitions(@Param('cid') cid: string, @Param('topic') name: string, @Req() req: FastifyRequest, @CurrentCaller() caller: Caller) {
     const c = this.cluster(cid, req);
-    return partitionList(c, name, this.topics.partitions(caller, name));
+    const views = this.topics.partitions(caller, name).map((p) => withState(p, this.view.partitionState(name, p.partitionId)));
+    return partitionList(c, name, views);
   }
 
   @Get(':cid/topics/:topic/partitions/:p')
@@ -111,7 +121,8 @@ export class TopicsController {
     @CurrentCaller() caller: Caller,
   ) {
     const c = this.cluster(cid, req);
-    return partitionBody(c, this.topics.describePartition(caller, name, parsePartitionId(p)));
+    const id = parsePartitionId(p);
+    return partitionBody(c, withState(this.topics.describePartition(caller, name, id), this.view.partitionState(name, id)));
   }
 
   /** The partition's earliest and latest offsets; `offset_type` may only be `earliest_and_latest` (400 otherwise, as Confluent). */
@@ -138,7 +149,7 @@ export class TopicsController {
     @CurrentCaller() caller: Caller,
   ) {
     const c = this.cluster(cid, req);
-    return partitionReplicaList(c, this.topics.describePartition(caller, name, parsePartitionId(p)));
+    return partitionReplicaList(c, describedState(this.topics, this.view, caller, name, parsePartitionId(p)));
   }
 
   @Get(':cid/topics/:topic/partitions/:p/replicas/:broker')
@@ -151,21 +162,37 @@ export class TopicsController {
     @CurrentCaller() caller: Caller,
   ) {
     const c = this.cluster(cid, req);
-    return replicaBody(c, this.topics.replica(caller, name, parsePartitionId(p), broker), Number(broker));
+    const id = parsePartitionId(p);
+    const state = describedState(this.topics, this.view, caller, name, id);
+    const brokerId = parseBrokerId(broker);
+    if (brokerId === undefined || !state.replicas.includes(brokerId)) {
+      throw new RunnelError('NOT_FOUND', `Replica ${broker} of partition ${id} of topic '${name}' cannot be found.`);
+    }
+    return replicaBody(c, state, brokerId);
   }
 
-  /** Reassignments of the topic's partitions in progress: none on one node. */
+  /** Reassignments of the topic's partitions in progress (never any on one node). */
   @Get(':cid/topics/:topic/partitions/-/reassignment')
   reassignments(@Param('cid') cid: string, @Param('topic') name: string, @Req() req: FastifyRequest, @CurrentCaller() caller: Caller) {
     const c = this.cluster(cid, req);
-    return reassignmentList(c, name, this.topics.reassignments(caller, name));
+    this.topics.describe(caller, name);
+    return reassignmentList(c, name, this.view.partitionStates(name).filter(isReassigning));
   }
 
-  /** 404 when no reassignment of the partition is in progress, as Confluent answers; on one node there never is one. */
+  /** The partition's reassignment in progress; 404 when there is none, as Confluent answers. */
   @Get(':cid/topics/:topic/partitions/:p/reassignment')
-  reassignment(@Param('cid') cid: string, @Param('topic') name: string, @Param('p') p: string, @CurrentCaller() caller: Caller): never {
-    this.topics.checkCluster(cid);
-    return this.topics.reassignment(caller, name, parsePartitionId(p));
+  reassignment(
+    @Param('cid') cid: string,
+    @Param('topic') name: string,
+    @Param('p') p: string,
+    @Req() req: FastifyRequest,
+    @CurrentCaller() caller: Caller,
+  ) {
+    const c = this.cluster(cid, req);
+    const id = parsePartitionId(p);
+    const state = describedState(this.topics, this.view, caller, name, id);
+    if (!isReassigning(state)) throw new RunnelError('NOT_FOUND', `No reassignment is in progress for partition ${id} of topic '${name}'.`);
+    return reassignmentBody(c, state);
   }
 
   @Post(':cid/topics/:topic/partitions/:p/records::delete')

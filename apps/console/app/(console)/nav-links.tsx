@@ -4,6 +4,7 @@ import { usePathname } from 'next/navigation';
 
 const LINKS: { href: string; label: string; indent?: boolean }[] = [
   { href: '/', label: 'Overview' },
+  { href: '/brokers', label: 'Brokers' },
   { href: '/topics', label: 'Topics' },
   { href: '/groups', label: 'Consumer groups' },
   { href: '/security/users', label: 'Users' },

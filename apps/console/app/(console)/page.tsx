@@ -9,6 +9,7 @@ import { EmptyRow, Table, TBody, TD, TH, THead, TR } from '@/components/ui/table
 import { Time } from '@/components/ui/time';
 import { formatBytes, formatDuration, formatNumber } from '@/lib/format';
 import { timeZone } from '@/lib/settings';
+import { brokerSummaries } from './brokers/data';
 import { brokers, clusterStats, health, recentAudit } from './data';
 
 /** The cluster at a glance: brokers, health, partitions, throughput and storage, recent audit events. */
@@ -44,9 +45,9 @@ function OverviewSkeleton() {
 
 async function Overview() {
   const zone = await timeZone();
-  let cluster, stats, ready, audit;
+  let cluster, stats, ready, audit, summary;
   try {
-    [cluster, stats, ready, audit] = await Promise.all([brokers(), clusterStats(), health(), recentAudit()]);
+    [cluster, stats, ready, audit, summary] = await Promise.all([brokers(), clusterStats(), health(), recentAudit(), brokerSummaries()]);
   } catch (error) {
     unstable_rethrow(error);
     return (
@@ -57,7 +58,7 @@ async function Overview() {
     );
   }
   const latest = stats.data[stats.data.length - 1];
-  const single = cluster.data.length <= 1;
+  const single = summary.mode === 'single';
   return (
     <>
       <PageHeader title="Overview" description={cluster.cluster_id ? `Cluster ${cluster.cluster_id}` : undefined} />
@@ -73,15 +74,30 @@ async function Overview() {
         />
         <Stat label="Brokers" value={cluster.data.length} />
         <Stat label="Partitions" value={formatNumber(latest?.partitions)} hint={latest ? undefined : 'Counted at the first sample'} />
-        <Stat label="Under-replicated" value={0} hint={single ? 'One broker: every replica is in sync' : undefined} />
-        <Stat label="Offline partitions" value={0} hint={single ? 'One broker leads every partition' : undefined} />
+        <Stat
+          label="Under-replicated"
+          value={formatNumber(summary.under_replicated_partitions)}
+          hint={single ? 'One broker: every replica is in sync' : 'Fewer replicas in sync than assigned'}
+        />
+        <Stat
+          label="Offline partitions"
+          value={formatNumber(summary.offline_partitions)}
+          hint={single ? 'One broker leads every partition' : 'No live leader'}
+        />
       </dl>
       {!ready.ok ? (
         <div className="mt-4">
           <Notice tone="warning">{ready.message}</Notice>
         </div>
       ) : null}
-      <Section title="Brokers">
+      <Section
+        title="Brokers"
+        actions={
+          <Link href="/brokers" className="text-sm text-blue-700 hover:underline dark:text-blue-400">
+            All brokers
+          </Link>
+        }
+      >
         <Table caption="Brokers">
           <THead>
             <tr>

@@ -1,6 +1,7 @@
 import 'server-only';
 import { broker } from '@/lib/broker';
 import type { TopicSummary, TopicSummaryList } from '../data';
+import type { ReassignmentRow } from './reassignment';
 
 export const topicPath = (topic: string) => `/v3/clusters/-/topics/${encodeURIComponent(topic)}`;
 
@@ -18,10 +19,16 @@ export interface PartitionRow {
   isr: number[];
   earliest_offset: number;
   high_watermark: number;
+  /** The reassignment in progress, if any (cluster mode only). */
+  reassignment: ReassignmentRow | null;
 }
 
 interface PartitionList {
-  data: { partition_id: number; leader?: { related: string }; earliest_offset: number; high_watermark: number }[];
+  data: { partition_id: number; leader?: { related: string } | null; earliest_offset: number; high_watermark: number }[];
+}
+
+interface ReassignmentList {
+  data: (ReassignmentRow & { partition_id: number })[];
 }
 
 interface ReplicaList {
@@ -39,13 +46,18 @@ export function topicInfo(topic: string): Promise<TopicInfo> {
  * offsets for all of them in one call; replicas are asked only for the partitions on this page.
  */
 export async function partitionPage(topic: string, page: number): Promise<{ rows: PartitionRow[]; total: number; records: number }> {
-  const list = await broker.get<PartitionList>(`${topicPath(topic)}/partitions`);
+  const [list, reassignments] = await Promise.all([
+    broker.get<PartitionList>(`${topicPath(topic)}/partitions`),
+    broker.get<ReassignmentList>(`${topicPath(topic)}/partitions/-/reassignment`),
+  ]);
+  const moving = new Map(reassignments.data.map((r) => [r.partition_id, r]));
   const sorted = [...list.data].sort((a, b) => a.partition_id - b.partition_id);
   const records = sorted.reduce((sum, p) => sum + Math.max(0, p.high_watermark - p.earliest_offset), 0);
   const slice = sorted.slice(page * PARTITIONS_PER_PAGE, (page + 1) * PARTITIONS_PER_PAGE);
   const rows = await Promise.all(
     slice.map(async (p) => {
       const replicas = await broker.get<ReplicaList>(`${topicPath(topic)}/partitions/${p.partition_id}/replicas`);
+      // No replica is the leader while the partition is offline (its `leader` link is null then).
       const leader = replicas.data.find((r) => r.is_leader)?.broker_id ?? leaderFromLink(p.leader?.related);
       return {
         partition_id: p.partition_id,
@@ -54,6 +66,7 @@ export async function partitionPage(topic: string, page: number): Promise<{ rows
         isr: replicas.data.filter((r) => r.is_in_sync).map((r) => r.broker_id),
         earliest_offset: p.earliest_offset,
         high_watermark: p.high_watermark,
+        reassignment: moving.get(p.partition_id) ?? null,
       };
     }),
   );

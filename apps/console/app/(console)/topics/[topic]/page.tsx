@@ -3,11 +3,12 @@ import { unstable_rethrow } from 'next/navigation';
 import { buttonClass } from '@/components/ui/button';
 import { ErrorBox } from '@/components/ui/error-box';
 import { LineChart } from '@/components/ui/line-chart';
-import { Section, Stat } from '@/components/ui/page-header';
+import { Badge, Section, Stat } from '@/components/ui/page-header';
 import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { formatBytes, formatDuration, formatNumber } from '@/lib/format';
 import { timeZone } from '@/lib/settings';
 import { PARTITIONS_PER_PAGE, partitionPage, topicInfo, topicStats, topicSummary } from './data';
+import { reassignmentProgress } from './reassignment';
 
 const HOUR = 3_600_000;
 
@@ -68,9 +69,23 @@ export default async function TopicPage({
             {partitions.rows.map((p) => (
               <TR key={p.partition_id}>
                 <TD className="tabular-nums">{p.partition_id}</TD>
-                <TD className="tabular-nums">{p.leader ?? 'none'}</TD>
-                <TD className="tabular-nums">{p.replicas.join(', ')}</TD>
-                <TD className="tabular-nums">{p.isr.join(', ')}</TD>
+                <TD className="tabular-nums">{p.leader ?? <Badge tone="red">Offline</Badge>}</TD>
+                <TD className="tabular-nums">
+                  {p.replicas.join(', ')}
+                  {p.reassignment ? (
+                    <span className="ml-2" data-testid={`reassignment-${p.partition_id}`}>
+                      <Badge tone="amber">{reassignmentProgress(p.reassignment, p.isr).text}</Badge>
+                    </span>
+                  ) : null}
+                </TD>
+                <TD className="tabular-nums">
+                  {p.isr.join(', ')}
+                  {p.isr.length < p.replicas.length - (p.reassignment?.adding_replicas.length ?? 0) ? (
+                    <span className="ml-2">
+                      <Badge tone="amber">Under-replicated</Badge>
+                    </span>
+                  ) : null}
+                </TD>
                 <TD className="text-right tabular-nums" data-testid={`earliest-${p.partition_id}`}>
                   {formatNumber(p.earliest_offset)}
                 </TD>
