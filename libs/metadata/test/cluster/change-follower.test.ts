@@ -2,7 +2,6 @@ import { ChangeFollower } from '../../src/cluster/change-follower';
 import type { ClusterStore, MetadataChangeRecord, NewBrokerRegistration } from '../../src/cluster/cluster-store';
 import { PostgresClusterStore } from '../../src/cluster/postgres-cluster-store';
 import { startTestPostgres, TestPostgres } from '../support/postgres';
-import { migratedDatabases } from './migrated-database';
 
 jest.setTimeout(60_000);
 
@@ -211,13 +210,11 @@ describe('ChangeFollower (unit, against a fake log)', () => {
 
 describe('ChangeFollower on PostgreSQL', () => {
   let pg: TestPostgres;
-  let databases: { next(): Promise<string> };
   const stores: PostgresClusterStore[] = [];
   const followers: ChangeFollower[] = [];
 
   beforeAll(async () => {
     pg = await startTestPostgres();
-    databases = await migratedDatabases(pg);
   });
   afterAll(async () => {
     await pg?.stop();
@@ -238,7 +235,7 @@ describe('ChangeFollower on PostgreSQL', () => {
   }
 
   it("is woken by NOTIFY (its poll is an hour away) and receives concurrent writers' changes densely, in order, once", async () => {
-    const url = await databases.next();
+    const url = await pg.database();
     const [a, b] = [await PostgresClusterStore.open(url), await PostgresClusterStore.open(url)];
     stores.push(a, b);
     const received: MetadataChangeRecord[] = [];

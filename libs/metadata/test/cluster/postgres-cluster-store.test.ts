@@ -10,7 +10,6 @@ import {
 import { InvalidReassignmentError, PartitionNotFoundError, PostgresClusterStore } from '../../src/cluster/postgres-cluster-store';
 import { TopicNotFoundError } from '../../src/metadata-store';
 import { startTestPostgres, TestPostgres } from '../support/postgres';
-import { migratedDatabases } from './migrated-database';
 
 jest.setTimeout(60_000);
 
@@ -18,35 +17,31 @@ const LONG_LEASE_MS = 60_000;
 const SHORT_LEASE_MS = 300;
 
 let pg: TestPostgres;
-let url: string;
 let store: PostgresClusterStore;
+/** A second broker's store on the same database (its own pool), for races. */
+let other: PostgresClusterStore;
 let prisma: PrismaClient;
-const opened: PostgresClusterStore[] = [];
 
-let databases: { next(): Promise<string> };
-
+// One database for the file, emptied before each test (a fresh database per test costs ~1 s on a loaded machine).
 beforeAll(async () => {
   pg = await startTestPostgres();
-  databases = await migratedDatabases(pg);
+  const url = await pg.database();
+  store = await PostgresClusterStore.open(url);
+  other = await PostgresClusterStore.open(url);
+  prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 2 }) });
 });
 afterAll(async () => {
+  await store?.close();
+  await other?.close();
+  await prisma?.$disconnect();
   await pg?.stop();
 });
 beforeEach(async () => {
-  url = await databases.next();
-  store = await open();
-  prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 2 }) });
+  await prisma.$transaction([
+    prisma.$executeRaw`TRUNCATE broker, controller_lease, topic, "partition", topic_config, metadata_change, cluster`,
+    prisma.$executeRaw`UPDATE metadata_log_head SET seq = 0`,
+  ]);
 });
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => s.close().catch(() => undefined)));
-  await prisma?.$disconnect();
-});
-
-async function open(): Promise<PostgresClusterStore> {
-  const opening = await PostgresClusterStore.open(url);
-  opened.push(opening);
-  return opening;
-}
 
 function broker(brokerId: number, incarnationId = `inc-${brokerId}`): NewBrokerRegistration {
   return {
@@ -146,7 +141,6 @@ describe('broker registration and leases', () => {
   });
 
   it('two brokers racing to register one new id: one wins, the other is refused', async () => {
-    const other = await open();
     const results = await Promise.allSettled([
       store.registerBroker(broker(1, 'a'), LONG_LEASE_MS),
       other.registerBroker(broker(1, 'b'), LONG_LEASE_MS),
@@ -196,7 +190,6 @@ describe('broker registration and leases', () => {
 
 describe('controller lease', () => {
   it('two brokers racing for a vacant lease: one winner with epoch 1, the other gets null', async () => {
-    const other = await open();
     const b1 = await store.registerBroker(broker(1), LONG_LEASE_MS);
     const b2 = await store.registerBroker(broker(2), LONG_LEASE_MS);
     const [r1, r2] = await Promise.all([
@@ -588,7 +581,6 @@ describe('reassignPartition', () => {
 
 describe('change log, secret and LISTEN', () => {
   it('keeps seqs dense and in commit order under concurrent writers on two stores', async () => {
-    const other = await open();
     const b1 = await store.registerBroker(broker(1), LONG_LEASE_MS);
     const b2 = await other.registerBroker(broker(2), LONG_LEASE_MS);
     const states = ['CONTROLLED_SHUTDOWN', 'RUNNING'] as const;
@@ -606,7 +598,6 @@ describe('change log, secret and LISTEN', () => {
   });
 
   it('creates one inter-broker secret, the same for brokers asking at once, and a Kafka-shaped cluster id', async () => {
-    const other = await open();
     const [a, b] = await Promise.all([store.interBrokerSecret(), other.interBrokerSecret()]);
     expect(a).toBe(b);
     expect(a.length).toBeGreaterThanOrEqual(32);
