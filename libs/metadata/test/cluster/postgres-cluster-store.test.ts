@@ -466,6 +466,15 @@ describe('alterPartition', () => {
     expect(await store.lastSeq()).toBe(seq);
   });
 
+  it('answers the current state without a new partition epoch when nothing changes', async () => {
+    const seq = await store.lastSeq();
+    expect(await store.alterPartition(request({ newIsr: [{ brokerId: 1, brokerEpoch: -1 }] }))).toMatchObject({
+      ok: true,
+      state: { isr: [1], partitionEpoch: 3 },
+    });
+    expect(await store.lastSeq()).toBe(seq);
+  });
+
   it('refuses a request from a broker that is not the leader', async () => {
     expect(await store.alterPartition(request({ brokerId: 2, brokerEpoch: epochs.get(2)! }))).toEqual({
       ok: false,
@@ -649,6 +658,35 @@ describe('change log, secret and LISTEN', () => {
       );
       wakes = 0;
       await store.registerBroker(broker(1), LONG_LEASE_MS);
+      await eventually(
+        async () => wakes,
+        (n) => n >= 1,
+      );
+    } finally {
+      await stop();
+    }
+  });
+});
+
+describe('PostgreSQL restart', () => {
+  it('the store works again once PostgreSQL is back, and the listener reconnects and wakes its caller', async () => {
+    let wakes = 0;
+    const stop = await store.listen(() => wakes++);
+    try {
+      const registered = await store.registerBroker(broker(1), LONG_LEASE_MS);
+      await pg.restart();
+      // The pool's connections died with the server: calls may fail until they are replaced, never for good.
+      await eventually(
+        () => store.heartbeat(1, registered.epoch, LONG_LEASE_MS).catch(() => false),
+        (ok) => ok,
+      );
+      expect(await store.brokers()).toEqual([expect.objectContaining({ brokerId: 1, epoch: registered.epoch, alive: true })]);
+      await eventually(
+        async () => wakes,
+        (n) => n >= 1,
+      );
+      wakes = 0;
+      await store.setBrokerState(1, registered.epoch, 'RUNNING');
       await eventually(
         async () => wakes,
         (n) => n >= 1,
