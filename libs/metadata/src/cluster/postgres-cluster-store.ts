@@ -295,7 +295,7 @@ export class PostgresClusterStore implements ClusterStore {
         SELECT * FROM "partition" WHERE topic_name = ${request.topicName} AND partition_id = ${request.partitionId} FOR UPDATE`;
       if (!row) return fail('UNKNOWN_TOPIC_OR_PARTITION');
       const current = toPartition(row);
-      const brokerIds = request.newIsr.map((member) => member.brokerId);
+      const brokerIds = [...new Set(request.newIsr.map((member) => member.brokerId))].slice(0, MAX_REPLICAS);
       const members =
         brokerIds.length === 0
           ? []
@@ -458,9 +458,9 @@ export function validateAlterPartition(
   if (request.leaderRecoveryState !== 0 && request.leaderRecoveryState !== 1) return 'INVALID_REQUEST';
   if (request.leaderRecoveryState === 1 && newIsr.length > 1) return 'INVALID_REQUEST';
   if (current.leaderRecoveryState === 0 && request.leaderRecoveryState === 1) return 'INVALID_REQUEST';
-  // KIP-903: a member joining must be a live, running incarnation, the one the leader saw fetching (-1: not checked).
+  // KIP-903, for every member as Kafka checks it: a live, running incarnation, the one the leader saw fetching (-1: not checked).
+  // A shrink that keeps a dead member is refused too; the controller removes dead brokers from the ISR itself.
   for (const member of request.newIsr) {
-    if (current.isr.includes(member.brokerId) || member.brokerId === current.leader) continue;
     const broker = brokers.get(member.brokerId);
     const eligible =
       broker !== undefined &&

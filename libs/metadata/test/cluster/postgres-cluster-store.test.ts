@@ -404,7 +404,22 @@ describe('alterPartition', () => {
     ]);
   });
 
-  it('applies a shrink even when a remaining member is not checked again', async () => {
+  it('refuses a shrink that keeps a member in controlled shutdown (Kafka checks every member)', async () => {
+    await store.alterPartition(request({ newIsr: [1, 2, 3].map((id) => ({ brokerId: id, brokerEpoch: epochs.get(id)! })) }));
+    await store.setBrokerState(3, epochs.get(3)!, 'CONTROLLED_SHUTDOWN');
+    const outcome = await store.alterPartition(
+      request({
+        partitionEpoch: 4,
+        newIsr: [
+          { brokerId: 1, brokerEpoch: -1 },
+          { brokerId: 3, brokerEpoch: -1 },
+        ],
+      }),
+    );
+    expect(outcome).toEqual({ ok: false, error: 'INELIGIBLE_REPLICA' });
+  });
+
+  it('applies a shrink with unchecked (-1) member epochs', async () => {
     await store.alterPartition(request({ newIsr: [1, 2, 3].map((id) => ({ brokerId: id, brokerEpoch: epochs.get(id)! })) }));
     const outcome = await store.alterPartition(
       request({
