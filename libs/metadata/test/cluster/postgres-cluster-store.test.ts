@@ -203,6 +203,27 @@ describe('controller lease', () => {
     expect((await store.changesAfter(0, 100)).filter((c) => c.kind === 'controller')).toHaveLength(1);
   });
 
+  it('over repeated races each tenure has one holder and the next epoch', async () => {
+    const b1 = await store.registerBroker(broker(1), LONG_LEASE_MS);
+    const b2 = await other.registerBroker(broker(2), LONG_LEASE_MS);
+    const holders: number[] = [];
+    for (let round = 1; round <= 8; round++) {
+      const results = await Promise.all([
+        store.acquireOrRenewController(1, b1.epoch, LONG_LEASE_MS),
+        other.acquireOrRenewController(2, b2.epoch, LONG_LEASE_MS),
+      ]);
+      const winners = results.filter((r) => r !== null);
+      expect(winners).toHaveLength(1);
+      expect(winners[0]!.epoch).toBe(round);
+      holders.push(winners[0]!.brokerId);
+      await (winners[0]!.brokerId === 1 ? store : other).resignController(winners[0]!.brokerId, round);
+    }
+    const controllerChanges = (await store.changesAfter(0, 1000)).filter((c) => c.kind === 'controller');
+    // One change per acquisition and one per resignation, in order.
+    expect(controllerChanges).toHaveLength(16);
+    expect(controllerChanges.filter((_, i) => i % 2 === 0).map((c) => (c.payload as { brokerId: number }).brokerId)).toEqual(holders);
+  });
+
   it('renews with the same epoch, hands over with epoch + 1 after resign and after expiry', async () => {
     const b1 = await store.registerBroker(broker(1), LONG_LEASE_MS);
     const b2 = await store.registerBroker(broker(2), LONG_LEASE_MS);
