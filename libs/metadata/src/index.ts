@@ -13,3 +13,7 @@ export { PostgresMetadataStore } from './postgres/postgres-metadata-store';
 export type { PostgresMetadataStoreOptions } from './postgres/postgres-metadata-store';
 export { openMetadataStore, isPostgresUrl } from './open-metadata-store';
 export type { OpenMetadataStoreOptions } from './open-metadata-store';
+export { PostgresClusterStore, PartitionNotFoundError } from './cluster/postgres-cluster-store';
+export type { PostgresClusterStoreOptions } from './cluster/postgres-cluster-store';
+export { ChangeFollower } from './cluster/change-follower';
+export type { ChangeFollowerOptions } from './cluster/change-follower';
