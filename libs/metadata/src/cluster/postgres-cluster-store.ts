@@ -22,16 +22,8 @@ import {
   PartitionUpdate,
   PartitionUpdateOutcome,
 } from './cluster-store';
-import {
-  InvalidReassignmentError,
-  MAX_REPLICAS,
-  planReassignment,
-  sameList,
-  validateAlterPartition,
-  validateTarget,
-} from './partition-change-rules';
-
-export { InvalidReassignmentError } from './partition-change-rules';
+import { MAX_REPLICAS, sameList, validateAlterPartition } from './partition-change-rules';
+import { InvalidReassignmentError, startReassignment, validateReassignmentTarget } from './reassignment';
 
 /** The partition id is not one of the topic's partitions. */
 export class PartitionNotFoundError extends Error {
@@ -320,7 +312,7 @@ export class PostgresClusterStore implements ClusterStore {
   }
 
   async reassignPartition(topicName: string, partitionId: number, target: number[] | null): Promise<PartitionState> {
-    if (target !== null) validateTarget(target);
+    if (target !== null) validateReassignmentTarget(target);
     return this.prisma.$transaction(async (tx) => {
       const [row] = await tx.$queryRaw<PartitionRow[]>`
         SELECT * FROM "partition" WHERE topic_name = ${topicName} AND partition_id = ${partitionId} FOR UPDATE`;
@@ -335,8 +327,12 @@ export class PostgresClusterStore implements ClusterStore {
         const unknown = target.filter((id) => !known.has(id));
         if (unknown.length > 0) throw new InvalidReassignmentError(`brokers ${unknown.join(', ')} are not registered`);
       }
-      const next = planReassignment(current, target);
-      if (next === current) return current;
+      const next = startReassignment(current, target);
+      const unchanged =
+        sameList(next.replicas, current.replicas) &&
+        sameList(next.addingReplicas, current.addingReplicas) &&
+        sameList(next.removingReplicas, current.removingReplicas);
+      if (unchanged) return current;
       const [updated] = await tx.$queryRaw<PartitionRow[]>`
         UPDATE "partition" SET leader = ${next.leader}, leader_epoch = ${next.leaderEpoch}, partition_epoch = partition_epoch + 1,
           replicas = ${JSON.stringify(next.replicas)}, isr = ${JSON.stringify(next.isr)},

@@ -33,7 +33,7 @@ type ReassignmentFields = Pick<PartitionState, 'replicas' | 'isr' | 'leader' | '
 export function startReassignment<S extends ReassignmentFields>(state: S, target: number[] | null): S {
   const original = state.replicas.filter((id) => !state.addingReplicas.includes(id));
   const wanted = target ?? original;
-  validateTarget(wanted);
+  validateReassignmentTarget(wanted);
   const adding = wanted.filter((id) => !original.includes(id));
   const removing = state.replicas.filter((id) => !wanted.includes(id));
   if (adding.length === 0 && removing.length === 0) {
@@ -67,7 +67,8 @@ export function isReassigning(state: Pick<PartitionState, 'addingReplicas' | 're
   return state.addingReplicas.length > 0 || state.removingReplicas.length > 0;
 }
 
-function validateTarget(target: number[]): void {
+/** Refuses an empty, oversized, non-integer or duplicated target list with InvalidReassignmentError. */
+export function validateReassignmentTarget(target: number[]): void {
   if (target.length === 0) throw new InvalidReassignmentError('a reassignment needs at least one replica');
   if (target.length > REASSIGNMENT_REPLICAS_MAX) throw new InvalidReassignmentError(`at most ${REASSIGNMENT_REPLICAS_MAX} replicas`);
   if (target.some((id) => !Number.isSafeInteger(id) || id < 0)) {

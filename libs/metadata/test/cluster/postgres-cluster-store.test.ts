@@ -7,7 +7,8 @@ import {
   NotControllerError,
   PartitionState,
 } from '../../src/cluster/cluster-store';
-import { InvalidReassignmentError, PartitionNotFoundError, PostgresClusterStore } from '../../src/cluster/postgres-cluster-store';
+import { PartitionNotFoundError, PostgresClusterStore } from '../../src/cluster/postgres-cluster-store';
+import { InvalidReassignmentError } from '../../src/cluster/reassignment';
 import { TopicNotFoundError } from '../../src/metadata-store';
 import { startTestPostgres, TestPostgres } from '../support/postgres';
 
