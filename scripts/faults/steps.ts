@@ -8,9 +8,9 @@ export class StepError extends Error {
   constructor(
     readonly step: string,
     message: string,
-    readonly cause?: unknown,
+    cause?: unknown,
   ) {
-    super(`step '${step}' ${message}`);
+    super(`step '${step}' ${message}`, { cause });
   }
 }
 

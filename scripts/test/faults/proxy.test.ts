@@ -151,7 +151,7 @@ it('ends the client gracefully when the upstream closes: everything written arri
 
 it('resets connections beyond maxConnections', async () => {
   const listener = await proxy.listen('echo', echoAddress);
-  const open = [];
+  const open: Awaited<ReturnType<typeof connect>>[] = [];
   for (let i = 0; i < 8; i++) {
     const c = await connect(listener, '127.0.0.2');
     c.socket.write(`c${i}`);
