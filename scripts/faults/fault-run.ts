@@ -58,6 +58,7 @@ export async function runFault(settings: RunSettings): Promise<RunResult> {
     cluster = await step('prepare the cluster (ports, proxy)', 30_000, () => Cluster.create({ mode, dir, metadataUrl }));
     const c = cluster;
     await step('start the brokers', START_DEADLINE_MS + 5_000, () => c.startAll(START_DEADLINE_MS));
+    log(`  run ${index}: brokers started: ${c.nodes.map((n) => `broker ${n.id} pid ${n.process.pid}`).join(', ')}`);
     await step(`create topic ${topic} (RF ${replicationFactor}, min.insync ${minInsync})`, 60_000, () =>
       c.createTopic(topic, PARTITIONS, replicationFactor, minInsync, 55_000),
     );

@@ -56,6 +56,7 @@ const restart =
   async () => {
     const down = ids.map((id) => ctx.cluster.node(id).process).filter((p) => !p.running);
     await Promise.all(down.map((p) => p.start(ctx.startDeadlineMs)));
+    ctx.log(`restarted ${down.map((p) => `${p.options.name} pid ${p.pid}`).join(', ')}`);
   };
 
 export const FAULTS: readonly Fault[] = [
