@@ -29,6 +29,11 @@ export interface FaultContext {
   log: (line: string) => void;
   /** Deadline for a broker (re)start. */
   startDeadlineMs: number;
+  /**
+   * Partition 0's leader and followers, read once before the first fault of a run: the faults of
+   * a combination aim at the same brokers (and a paused leader cannot be asked who leads).
+   */
+  targets?: { leader: number; followers: number[] };
 }
 
 export type Heal = () => Promise<void>;
@@ -40,14 +45,20 @@ export interface Fault {
   inject(ctx: FaultContext): Promise<Heal>;
 }
 
+async function targetsOf(ctx: FaultContext): Promise<{ leader: number; followers: number[] }> {
+  if (ctx.targets) return ctx.targets;
+  const leader = await ctx.cluster.leaderOf(ctx.topic, 0, 20_000);
+  const replicas = await ctx.cluster.replicas(ctx.topic, 0);
+  return { leader, followers: replicas.map((r) => r.brokerId).filter((id) => id !== leader) };
+}
+
 async function leader(ctx: FaultContext): Promise<number> {
-  return ctx.cluster.leaderOf(ctx.topic, 0, 20_000);
+  return (await targetsOf(ctx)).leader;
 }
 
 async function follower(ctx: FaultContext): Promise<number> {
-  const replicas = await ctx.cluster.replicas(ctx.topic, 0);
-  const followers = replicas.filter((r) => !r.isLeader).map((r) => r.brokerId);
-  if (followers.length === 0) throw new Error(`${ctx.topic}-0 has no follower: ${JSON.stringify(replicas)}`);
+  const { followers } = await targetsOf(ctx);
+  if (followers.length === 0) throw new Error(`${ctx.topic}-0 has no follower`);
   return followers[Math.floor(ctx.random() * followers.length)];
 }
 
@@ -190,6 +201,7 @@ export function planRuns(options: { dryRun: boolean; only?: string[]; runs?: num
 /** Injects every fault of a combination; answers one heal that undoes them in reverse order. */
 export async function injectAll(faults: readonly Fault[], ctx: FaultContext): Promise<Heal> {
   const heals: Heal[] = [];
+  ctx.targets = await targetsOf(ctx);
   try {
     for (const fault of faults) {
       heals.push(await fault.inject(ctx));
