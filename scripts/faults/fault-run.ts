@@ -98,7 +98,7 @@ export async function runFault(settings: RunSettings): Promise<RunResult> {
     await sleep(settings.afterMs);
     const w = workload;
     workload = undefined;
-    await step('stop the workload', REQUEST_TIMEOUT_MS + 10_000, () => w.stop());
+    await step('stop the workload', 30_000, () => w.stop());
 
     await step('recovery: every partition led and fully in sync after healing', RECOVERY_DEADLINE_MS + 5_000, () =>
       c.waitFullyReplicated(topic, PARTITIONS, replicationFactor, RECOVERY_DEADLINE_MS),

@@ -55,12 +55,22 @@ export class Workload {
     for (let i = 0; i < this.options.consumers; i++) this.loops.push(this.consumeLoop(`consumer-${i}`));
   }
 
-  /** Stops the loops; in-flight requests finish (bounded by the request deadline). */
-  async stop(): Promise<void> {
+  /**
+   * Stops the loops: requests still in flight after `graceMs` are aborted and recorded with an
+   * unknown outcome (which is what they are), so stopping never waits a whole request deadline.
+   */
+  async stop(graceMs = 2_000): Promise<void> {
     this.running = false;
-    await Promise.all(this.loops);
-    this.loops = [];
+    let timer: NodeJS.Timeout | undefined;
+    const all = Promise.all(this.loops);
+    const late = await Promise.race([
+      all.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+    ]);
+    clearTimeout(timer);
     this.http.close();
+    if (late) await all;
+    this.loops = [];
   }
 
   private pick(): Endpoint | undefined {
