@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { TestPostgres } from '../../libs/metadata/test/support/postgres';
 import { label, type Cluster } from './cluster';
 import { sleep } from './steps';
@@ -168,7 +169,32 @@ export const FAULTS: readonly Fault[] = [
       return async () => fs.rmSync(flag, { force: true });
     },
   },
+  {
+    // Not a fault of the plan: the suite's own self-test. It destroys acknowledged data on purpose
+    // (kill -9, then the newest segment of every partition of the leader cut in half), so a run
+    // with it must FAIL with lost writes; scripts/test/faults proves the checkers see it end to end.
+    name: 'sabotage-truncate',
+    clusterOnly: false,
+    inject: async (ctx) => {
+      const id = await leader(ctx);
+      const node = ctx.cluster.node(id);
+      await node.process.crash();
+      for (const entry of fs.readdirSync(node.dataDir)) {
+        if (!entry.startsWith(`${ctx.topic}-`)) continue;
+        const logs = fs.readdirSync(path.join(node.dataDir, entry)).filter((f) => f.endsWith('.log')).sort();
+        const newest = logs.at(-1);
+        if (!newest) continue;
+        const file = path.join(node.dataDir, entry, newest);
+        fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2));
+      }
+      ctx.log(`sabotage: broker ${id} killed and the newest segment of each ${ctx.topic} partition cut in half`);
+      return restart(ctx, [id]);
+    },
+  },
 ];
+
+/** Faults that are never part of a default plan (self-tests of the suite). */
+const SELF_TESTS = new Set(['sabotage-truncate']);
 
 /** The default plan: every fault once, then combinations. */
 export const COMBINED: readonly string[] = ['kill-leader+pg-restart', 'pause-leader+partition-minority', 'disk-full+kill-follower'];
@@ -190,7 +216,7 @@ export function parseFaultSpec(spec: string, dryRun: boolean): Fault[] {
 /** The runs of a suite: FAULTS_FAULTS when given, else every applicable fault once, then combinations; cycled to `runs`. */
 export function planRuns(options: { dryRun: boolean; only?: string[]; runs?: number }): string[] {
   const base = options.only ?? [
-    ...FAULTS.filter((f) => !options.dryRun || !f.clusterOnly).map((f) => f.name),
+    ...FAULTS.filter((f) => !SELF_TESTS.has(f.name) && (!options.dryRun || !f.clusterOnly)).map((f) => f.name),
     ...(options.dryRun ? ['pause-leader+client-to-leader'] : COMBINED),
   ];
   for (const spec of base) parseFaultSpec(spec, options.dryRun);

@@ -13,9 +13,23 @@ const ROOT = path.resolve(__dirname, '../../..');
 const DEADLINE_MS = 240_000;
 let suite: ChildProcess | undefined;
 
-afterAll(() => {
-  if (suite?.pid && suite.exitCode === null) process.kill(suite.pid, 'SIGTERM');
+afterEach(() => {
+  if (suite?.pid && suite.exitCode === null && suite.signalCode === null) process.kill(suite.pid, 'SIGTERM');
 });
+
+/** Runs the dry-run suite with `env`; answers its exit code and output. */
+async function runSuite(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  suite = spawn(process.execPath, ['-r', '@swc-node/register', 'scripts/faults/run.ts', '--dry-run'], {
+    cwd: ROOT,
+    env: { ...process.env, FAULTS_SECONDS: '1', FAULTS_SEED: '1', FAULTS_PRODUCERS: '2', FAULTS_CONSUMERS: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  suite.stdout!.on('data', (chunk) => (output += chunk.toString()));
+  suite.stderr!.on('data', (chunk) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => suite!.once('exit', (c) => resolve(c)));
+  return { code, output };
+}
 
 it(
   'runs a kill -9 fault against one broker and reports lost 0',
@@ -50,6 +64,24 @@ it(
     const pids = [...output.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
     expect(pids.length).toBeGreaterThanOrEqual(2); // the first start and the restart after kill -9
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+    fs.rmSync(dir, { recursive: true, force: true });
+  },
+  DEADLINE_MS,
+);
+
+it(
+  'catches acknowledged writes destroyed on disk (the sabotage self-test): exit 1, lost writes named, the run kept',
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runnel-faults-e2e-'));
+    const { code, output } = await runSuite({ FAULTS_FAULTS: 'sabotage-truncate', FAULTS_DIR: dir });
+    expect(code).toBe(1);
+    const totals = /runs: 1, faults: 1, acknowledged: \d+, lost: (\d+)/.exec(output);
+    expect(totals).not.toBeNull();
+    expect(Number(totals![1])).toBeGreaterThan(0);
+    expect(output).toMatch(/lost at partition \d offset \d+ value "r1:producer-\d:\d+": acknowledged by broker 0/);
+    expect(output).toContain('RESULT: FAIL (1 of 1 runs)');
+    // A failed run keeps its broker logs and data for the reader.
+    expect(fs.existsSync(path.join(dir, 'run-1-sabotage-truncate', 'broker-0.log'))).toBe(true);
     fs.rmSync(dir, { recursive: true, force: true });
   },
   DEADLINE_MS,
