@@ -6,7 +6,7 @@ import { CLIENT_ADDRESS, Cluster } from './cluster';
 import { injectAll, parseFaultSpec, type Heal } from './faults';
 import { History, type FinalState, type ReadRecord } from './history';
 import { compareReplicas, readReplicaLog, type ReplicaDivergence } from './replica-check';
-import { sleep, step, StepError, waitFor } from './steps';
+import { lastStep, sleep, step, StepError, waitFor } from './steps';
 import type { RunResult } from './summary';
 import { Workload } from './workload';
 
@@ -153,4 +153,38 @@ export async function runFault(settings: RunSettings): Promise<RunResult> {
     result.durationMs = Date.now() - startedAt;
   }
   return result;
+}
+
+/**
+ * The suite's budget is a hard bound: a run still going when it runs out is reported as failed
+ * (naming the step it was in) and the suite ends; its brokers are killed by pid on the way out.
+ */
+export async function runWithinBudget(
+  remainingMs: number,
+  fault: string,
+  index: number,
+  root: string,
+  run: () => Promise<RunResult>,
+): Promise<RunResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const startedAt = Date.now();
+  const outOfTime = new Promise<RunResult>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          index,
+          fault,
+          faultCount: fault.split('+').length,
+          durationMs: Date.now() - startedAt,
+          dir: root,
+          error: `the suite's time budget (FAULTS_DEADLINE_MS) ran out during step '${lastStep()}'`,
+        }),
+      remainingMs,
+    );
+  });
+  try {
+    return await Promise.race([run(), outOfTime]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

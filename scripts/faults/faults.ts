@@ -181,7 +181,10 @@ export const FAULTS: readonly Fault[] = [
       await node.process.crash();
       for (const entry of fs.readdirSync(node.dataDir)) {
         if (!entry.startsWith(`${ctx.topic}-`)) continue;
-        const logs = fs.readdirSync(path.join(node.dataDir, entry)).filter((f) => f.endsWith('.log')).sort();
+        const logs = fs
+          .readdirSync(path.join(node.dataDir, entry))
+          .filter((f) => f.endsWith('.log'))
+          .sort();
         const newest = logs.at(-1);
         if (!newest) continue;
         const file = path.join(node.dataDir, entry, newest);

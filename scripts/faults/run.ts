@@ -20,7 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startTestPostgres, type TestPostgres } from '../../libs/metadata/test/support/postgres';
 import { BROKER_MAIN } from './cluster';
-import { runFault } from './fault-run';
+import { runFault, runWithinBudget } from './fault-run';
 import { planRuns } from './faults';
 import { killAllStarted } from './node-process';
 import { seededRandom, step } from './steps';
@@ -84,20 +84,22 @@ async function main(): Promise<number> {
         break;
       }
       log(`run ${i + 1}/${plan.length}: ${fault}`);
-      const result = await runFault({
-        index: i + 1,
-        fault,
-        mode,
-        dir: root,
-        postgres,
-        random,
-        warmupMs: 2_000,
-        holdMs,
-        afterMs: 3_000,
-        producers,
-        consumers,
-        log,
-      });
+      const result = await runWithinBudget(remaining, fault, i + 1, root, () =>
+        runFault({
+          index: i + 1,
+          fault,
+          mode,
+          dir: root,
+          postgres,
+          random,
+          warmupMs: 2_000,
+          holdMs,
+          afterMs: 3_000,
+          producers,
+          consumers,
+          log,
+        }),
+      );
       runs.push(result);
       const c = result.check;
       log(

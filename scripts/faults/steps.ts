@@ -14,8 +14,16 @@ export class StepError extends Error {
   }
 }
 
+let latestStep = '(none yet)';
+
+/** The step started last, for a message when the suite's whole time budget runs out mid-run. */
+export function lastStep(): string {
+  return latestStep;
+}
+
 /** Runs `work` with a deadline; its failure or timeout becomes a StepError naming `step`. */
 export async function step<T>(name: string, deadlineMs: number, work: () => Promise<T>): Promise<T> {
+  latestStep = name;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new StepError(name, `timed out after ${deadlineMs} ms`)), deadlineMs);
