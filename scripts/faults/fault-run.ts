@@ -7,7 +7,7 @@ import { injectAll, parseFaultSpec, type Heal } from './faults';
 import { History, type FinalState, type ReadRecord } from './history';
 import { compareReplicas, readReplicaLog, type ReplicaDivergence } from './replica-check';
 import { lastStep, sleep, step, StepError, waitFor } from './steps';
-import type { RunResult } from './summary';
+import { runFailed, type RunResult } from './summary';
 import { Workload } from './workload';
 
 /**
@@ -51,6 +51,7 @@ export async function runFault(settings: RunSettings): Promise<RunResult> {
   let cluster: Cluster | undefined;
   let workload: Workload | undefined;
   let heal: Heal | undefined;
+  const final = new Map<number, ReadRecord[]>();
   try {
     const metadataUrl = postgres
       ? await step('create the run database', 30_000, () => postgres.database(`faults_${process.pid}_${index}_${Date.now().toString(36)}`))
@@ -103,7 +104,6 @@ export async function runFault(settings: RunSettings): Promise<RunResult> {
     await step('recovery: every partition led and fully in sync after healing', RECOVERY_DEADLINE_MS + 5_000, () =>
       c.waitFullyReplicated(topic, PARTITIONS, replicationFactor, RECOVERY_DEADLINE_MS),
     );
-    const final = new Map<number, ReadRecord[]>();
     const highWatermarks = new Map<number, number>();
     await step('final reads of every partition from every broker', 90_000, async () => {
       for (let p = 0; p < PARTITIONS; p++) {
@@ -151,8 +151,19 @@ export async function runFault(settings: RunSettings): Promise<RunResult> {
     if (workload) await workload.stop().catch(() => undefined);
     if (cluster) await cluster.close().catch(() => undefined);
     result.durationMs = Date.now() - startedAt;
+    if (runFailed(result)) writeEvidence(dir, history, final);
   }
   return result;
+}
+
+/** A failed run keeps what the checkers saw: the history (one operation per line) and the final log. */
+function writeEvidence(dir: string, history: History, final: ReadonlyMap<number, readonly ReadRecord[]>): void {
+  try {
+    fs.writeFileSync(path.join(dir, 'history.jsonl'), history.ops.map((op) => JSON.stringify(op)).join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'final.json'), JSON.stringify(Object.fromEntries(final), null, 1));
+  } catch {
+    // evidence is a convenience: the summary already names the anomalies
+  }
 }
 
 /**

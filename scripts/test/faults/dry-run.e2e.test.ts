@@ -81,7 +81,16 @@ it(
     expect(output).toMatch(/lost at partition \d offset \d+ value "r1:producer-\d:\d+": acknowledged by broker 0/);
     expect(output).toContain('RESULT: FAIL (1 of 1 runs)');
     // A failed run keeps its broker logs and data for the reader.
-    expect(fs.existsSync(path.join(dir, 'run-1-sabotage-truncate', 'broker-0.log'))).toBe(true);
+    const kept = path.join(dir, 'run-1-sabotage-truncate');
+    expect(fs.existsSync(path.join(kept, 'broker-0.log'))).toBe(true);
+    // …and what the checkers saw: every operation, and the final log.
+    const ops = fs
+      .readFileSync(path.join(kept, 'history.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(ops.some((op) => op.kind === 'produce' && op.outcome === 'ok')).toBe(true);
+    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(kept, 'final.json'), 'utf8'))).sort()).toEqual(['0', '1', '2']);
     fs.rmSync(dir, { recursive: true, force: true });
   },
   DEADLINE_MS,
