@@ -48,6 +48,8 @@ export interface ClusterOptions {
   metadataUrl?: string;
   /** Extra environment for every broker. */
   env?: Record<string, string>;
+  /** The broker's entry point (default: the built broker); tests of the wiring pass a stand-in. */
+  main?: string;
 }
 
 export const label = (brokerId: number): string => `b${brokerId}`;
@@ -73,7 +75,8 @@ export class Cluster {
   ) {}
 
   static async create(options: ClusterOptions): Promise<Cluster> {
-    if (!fs.existsSync(BROKER_MAIN)) throw new Error(`${BROKER_MAIN} is missing: run "npm run build" first`);
+    const main = options.main ?? BROKER_MAIN;
+    if (!fs.existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first`);
     if (options.mode === 'cluster' && !options.metadataUrl) throw new Error('cluster mode needs a PostgreSQL URL');
     const ids = options.mode === 'cluster' ? [1, 2, 3] : [0];
     const hostOf = (id: number): string => (options.mode === 'cluster' ? `127.0.0.${id}` : '127.0.0.1');
@@ -133,7 +136,7 @@ export class Cluster {
           clientUrl: `http://${client.host}:${client.port}`,
           process: new NodeProcess({
             name: `broker ${id}`,
-            args: [BROKER_MAIN],
+            args: [main],
             env,
             cwd: ROOT,
             logFile: path.join(options.dir, `broker-${id}.log`),
