@@ -9,7 +9,7 @@
  *                        single-node broker, with the faults that apply to one node
  *   FAULTS_FAULTS        comma-separated runs, e.g. "kill-leader,pause-leader+pg-restart" (default: all, then combinations)
  *   FAULTS_RUNS          number of runs (the plan is cycled; default: one per plan entry)
- *   FAULTS_SECONDS       how long each fault is held, in seconds (default 6; ≥ 5 so SIGSTOP outlasts the 2 s lease)
+ *   FAULTS_SECONDS       how long each fault is held, in seconds (default 5: past the 2 s leases and the 3 s replica lag)
  *   FAULTS_PRODUCERS / FAULTS_CONSUMERS   workload concurrency (default 4 / 2)
  *   FAULTS_SEED          seed of every random choice (default: time-based, printed)
  *   FAULTS_DEADLINE_MS   the whole suite's time budget (default 12 min); runs that would not fit are skipped and listed
@@ -36,13 +36,13 @@ function envInt(name: string, fallback: number, min: number, max: number): numbe
 }
 
 /** A run needs about this long beyond the fault's hold time (start, replication, recovery, checks). */
-const RUN_OVERHEAD_ESTIMATE_MS = 35_000;
+const RUN_OVERHEAD_ESTIMATE_MS = { cluster: 45_000, single: 20_000 } as const;
 
 async function main(): Promise<number> {
   const dryRun = process.argv.includes('--dry-run');
   const mode = dryRun ? 'single' : 'cluster';
   const seed = envInt('FAULTS_SEED', Date.now() % 2 ** 31, 0, 2 ** 31 - 1);
-  const holdMs = envInt('FAULTS_SECONDS', dryRun ? 3 : 6, 1, 600) * 1000;
+  const holdMs = envInt('FAULTS_SECONDS', dryRun ? 3 : 5, 1, 600) * 1000;
   const deadlineMs = envInt('FAULTS_DEADLINE_MS', 12 * 60_000, 10_000, 24 * 3_600_000);
   const only = process.env.FAULTS_FAULTS
     ? process.env.FAULTS_FAULTS.split(',')
@@ -78,7 +78,7 @@ async function main(): Promise<number> {
     }
     for (const [i, fault] of plan.entries()) {
       const remaining = deadlineMs - (Date.now() - startedAt);
-      if (remaining < holdMs + RUN_OVERHEAD_ESTIMATE_MS) {
+      if (remaining < holdMs + RUN_OVERHEAD_ESTIMATE_MS[mode]) {
         skipped.push(...plan.slice(i));
         log(`time budget: ${Math.round(remaining / 1000)}s left, not starting the ${plan.length - i} remaining runs`);
         break;
