@@ -16,7 +16,7 @@ import type { Endpoint } from './workload';
  *   broker (target `b<id>`), RUNNEL_METADATA_URL at a proxy listener of PostgreSQL that only this
  *   broker uses (source `b<id>`, target `pg`), and clients reach broker i through target `http-<i>`
  *   from 127.0.0.10 (source `client`). Leases as contracts §7: broker and controller 2000 ms,
- *   heartbeat 300 ms, replica lag 3000 ms.
+ *   heartbeat 300 ms, replica lag 3000 ms; controlled shutdown bounded to 5 s.
  *   single mode (--dry-run): broker 0 alone on 127.0.0.1 with its embedded SQLite store, clients
  *   through the proxy as above.
  *
@@ -123,6 +123,8 @@ export class Cluster {
             RUNNEL_BROKER_HEARTBEAT_MS: '300',
             RUNNEL_REPLICA_LAG_TIME_MAX_MS: '3000',
             RUNNEL_DEFAULT_REPLICATION_FACTOR: '3',
+            // The suite stops all three at once: the last one has nowhere to move leadership to.
+            RUNNEL_CONTROLLED_SHUTDOWN_TIMEOUT_MS: '5000',
             ...options.env,
           });
         }

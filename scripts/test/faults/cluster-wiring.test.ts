@@ -66,6 +66,7 @@ it('gives brokers 1..3 the environment of contracts §7, each on its own 127.0.0
       RUNNEL_CONTROLLER_LEASE_MS: '2000',
       RUNNEL_BROKER_HEARTBEAT_MS: '300',
       RUNNEL_REPLICA_LAG_TIME_MAX_MS: '3000',
+      RUNNEL_CONTROLLED_SHUTDOWN_TIMEOUT_MS: '5000',
       RUNNEL_DATA_DIR: node.dataDir,
       RUNNEL_TEST_ENOSPC_FLAG_FILE: node.enospcFlagFile,
     });
