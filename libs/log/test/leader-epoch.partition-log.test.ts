@@ -5,6 +5,7 @@ import {
   DEFAULT_LOG_CONFIG,
   FileHandleCache,
   LEADER_EPOCH_CHECKPOINT_FILE,
+  LogManager,
   PartitionLog,
   type EpochEntry,
   type LogConfig,
@@ -328,4 +329,40 @@ describe('PartitionLog leader epochs', () => {
       await log.close();
     },
   );
+
+  describe('through the LogManager', () => {
+    it('keeps the epochs of every partition across a clean restart and across a crash', async () => {
+      const dataDir = makeTmpDir();
+      const first = await LogManager.open(dataDir, { defaultConfig: CONFIG });
+      for (const p of [0, 1]) {
+        const log = await first.getOrCreate('epochs', p);
+        appendInEpoch(log, p, 3);
+        appendInEpoch(log, p + 4, 3);
+      }
+      await first.close();
+      expect(fs.readFileSync(path.join(dataDir, 'epochs-1', LEADER_EPOCH_CHECKPOINT_FILE), 'utf8')).toBe('0\n2\n1 0\n5 6\n');
+
+      const second = await LogManager.open(dataDir, { defaultConfig: CONFIG });
+      expect(second.hadCleanShutdown).toBe(true);
+      const log0 = await second.getOrCreate('epochs', 0);
+      expect(log0.epochEntries()).toEqual([
+        { epoch: 0, startOffset: 0 },
+        { epoch: 4, startOffset: 6 },
+      ]);
+      await second.flushAll();
+      await second.checkpoint();
+      appendInEpoch(log0, 9, 2); // never flushed
+      second.handles.closeAll(); // crash: no close, no marker
+
+      const third = await LogManager.open(dataDir, { defaultConfig: CONFIG });
+      expect(third.hadCleanShutdown).toBe(false);
+      expect((await third.getOrCreate('epochs', 0)).epochEntries()).toEqual([
+        { epoch: 0, startOffset: 0 },
+        { epoch: 4, startOffset: 6 },
+        { epoch: 9, startOffset: 12 },
+      ]);
+      expect((await third.getOrCreate('epochs', 1)).endOffsetForEpoch(1)).toEqual({ epoch: 1, endOffset: 6 });
+      await third.close();
+    });
+  });
 });
