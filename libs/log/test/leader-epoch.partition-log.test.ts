@@ -257,6 +257,31 @@ describe('PartitionLog leader epochs', () => {
       await reopened.close();
     });
 
+    it('rebuilds right whatever the offset indexes say (they only hint where a segment’s last batch is)', async () => {
+      const dir = newDir();
+      const log = await open(dir);
+      // Segments of one epoch, segments where the epoch changes inside, and no epoch at all.
+      appendInEpoch(log, undefined, 4);
+      appendInEpoch(log, 1, 7);
+      appendInEpoch(log, 2, 1);
+      appendInEpoch(log, 3, 9);
+      const expected = await epochsOfBytes(log);
+      await log.close();
+      fs.unlinkSync(path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE));
+      const reopened = await open(dir, { recoveryPoint: log.logEndOffset, hadCleanShutdown: true });
+      expect(reopened.epochEntries()).toEqual(expected);
+      expect(expected.map((e) => e.epoch)).toEqual([1, 2, 3]);
+      await reopened.close();
+      // Garbage in every index: each points somewhere wrong.
+      for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.index'))) {
+        fs.writeFileSync(path.join(dir, name), Buffer.from([0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0, 2, 0, 0, 1, 3]));
+      }
+      fs.unlinkSync(path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE));
+      const again = await open(dir, { recoveryPoint: log.logEndOffset });
+      expect(again.epochEntries()).toEqual(expected);
+      await again.close();
+    });
+
     it('removes a leftover temporary file', async () => {
       const dir = newDir();
       const log = await threeEpochLog(dir);
