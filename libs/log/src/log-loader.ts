@@ -159,7 +159,7 @@ async function loadLeaderEpochs(
   }
   const trustedBelow = stored ? Math.min(recoveryPoint, logEndOffset) : logStartOffset;
   const kept = (stored ?? []).filter((e) => e.startOffset < trustedBelow);
-  const cache = new LeaderEpochCache(ctx.dir, kept, corrupt || kept.length !== (stored ?? []).length);
+  const cache = new LeaderEpochCache(ctx.dir, kept, corrupt || kept.length !== (stored ?? []).length, ctx.handles);
   if (trustedBelow < logEndOffset) {
     walkBatchEpochs(ctx, segments, trustedBelow, logEndOffset, (epoch, baseOffset) => cache.assign(epoch, baseOffset));
   }

@@ -6,6 +6,8 @@ import {
   FileHandleCache,
   LEADER_EPOCH_CHECKPOINT_FILE,
   LogManager,
+  errnoError,
+  injectIoFaults,
   PartitionLog,
   type EpochEntry,
   type LogConfig,
@@ -109,6 +111,32 @@ describe('PartitionLog leader epochs', () => {
     expect(log.epochEntries()).toEqual([]);
     expect(log.endOffsetForEpoch(0)).toEqual({ epoch: -1, endOffset: -1 });
     expect(fs.existsSync(path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE))).toBe(false);
+    await log.close();
+  });
+
+  it('does not advance the recovery point past a new epoch until its file is written (disk full)', async () => {
+    const dir = newDir();
+    const log = await open(dir);
+    appendInEpoch(log, 0, 2);
+    await log.flush();
+    appendInEpoch(log, 1, 2);
+    // The segment bytes were written by the appends above; the only write a flush makes is the epoch file's.
+    let failWrites = true;
+    injectIoFaults((operation) => {
+      if (operation === 'write' && failWrites) throw errnoError('ENOSPC', 'write', 'no space left on device');
+    });
+    try {
+      await expect(log.flush()).rejects.toThrow(/ENOSPC/);
+      expect(log.recoveryPoint).toBe(4);
+      expect(checkpointText(dir)).toBe('0\n1\n0 0\n');
+      failWrites = false;
+      await log.flush();
+    } finally {
+      injectIoFaults(undefined);
+    }
+    expect(log.recoveryPoint).toBe(8);
+    expect(checkpointText(dir)).toBe('0\n2\n0 0\n1 4\n');
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     await log.close();
   });
 
