@@ -2,7 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomically } from './checkpoint-file';
 import { assert, CorruptLogError } from './errors';
-import { isNotFound } from './io';
+import type { FileHandleCache } from './file-handle-cache';
+import { tmpFileName } from './file-names';
+import { fsyncFd, isNotFound, unlinkIfExists, writeFullySync } from './io';
 
 /** The partition directory's leader epoch file (Kafka's name and text format). */
 export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';
@@ -74,7 +76,10 @@ export function parseLeaderEpochCheckpoint(text: string, file: string): EpochEnt
  * append and truncation); they mark the cache dirty and `persist()` writes the whole list
  * atomically (tmp + fsync + rename + directory fsync). The owning log persists before its recovery
  * point passes any offset, so the file always covers the durable part of the log; what lies above
- * the recovery point is rebuilt from batch headers at open. One write in flight at a time.
+ * the recovery point is rebuilt from batch headers at open. One write in flight at a time. With a
+ * FileHandleCache (as PartitionLog passes) the write's descriptors count against the broker's
+ * descriptor bound, waiting for a slot when thousands of partitions write at once (a leader
+ * change storm), and the directory fsync is group-committed with the log's own.
  */
 export class LeaderEpochCache {
   readonly file: string;
@@ -82,7 +87,12 @@ export class LeaderEpochCache {
   private dirty: boolean;
   private writing: Promise<void> | undefined;
 
-  constructor(dir: string, entries: readonly EpochEntry[] = [], dirty = false) {
+  constructor(
+    dir: string,
+    entries: readonly EpochEntry[] = [],
+    dirty = false,
+    private readonly handles?: FileHandleCache,
+  ) {
     this.file = path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE);
     this.entries = entries.map((e) => ({ ...e }));
     this.dirty = dirty;
@@ -196,7 +206,8 @@ export class LeaderEpochCache {
         continue;
       }
       this.dirty = false;
-      const write = writeFileAtomically(this.file, formatLeaderEpochCheckpoint(this.entries));
+      const text = formatLeaderEpochCheckpoint(this.entries);
+      const write = this.handles ? writeAtomicallyThrough(this.handles, this.file, text) : writeFileAtomically(this.file, text);
       this.writing = write;
       try {
         await write;
@@ -216,4 +227,25 @@ export class LeaderEpochCache {
       assert(a.epoch < b.epoch && a.startOffset < b.startOffset, () => `leader epoch entries not increasing at ${i}`);
     }
   }
+}
+
+/** tmp + fsync + rename + directory fsync, with descriptors from the shared cache. */
+async function writeAtomicallyThrough(handles: FileHandleCache, file: string, text: string): Promise<void> {
+  const tmp = tmpFileName(file);
+  await unlinkIfExists(tmp); // left by a write that failed
+  const data = Buffer.from(text, 'utf8');
+  try {
+    await handles.withFile(
+      tmp,
+      async (fd) => {
+        writeFullySync(fd, data, 0, data.length, 0); // a few bytes into the page cache
+        await fsyncFd(fd);
+      },
+      'new',
+    );
+  } finally {
+    handles.evict(tmp);
+  }
+  await fs.promises.rename(tmp, file);
+  await handles.syncDirectory(path.dirname(file));
 }

@@ -5,6 +5,9 @@ import {
   DEFAULT_LOG_CONFIG,
   FileHandleCache,
   LEADER_EPOCH_CHECKPOINT_FILE,
+  LogManager,
+  errnoError,
+  injectIoFaults,
   PartitionLog,
   type EpochEntry,
   type LogConfig,
@@ -108,6 +111,32 @@ describe('PartitionLog leader epochs', () => {
     expect(log.epochEntries()).toEqual([]);
     expect(log.endOffsetForEpoch(0)).toEqual({ epoch: -1, endOffset: -1 });
     expect(fs.existsSync(path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE))).toBe(false);
+    await log.close();
+  });
+
+  it('does not advance the recovery point past a new epoch until its file is written (disk full)', async () => {
+    const dir = newDir();
+    const log = await open(dir);
+    appendInEpoch(log, 0, 2);
+    await log.flush();
+    appendInEpoch(log, 1, 2);
+    // The segment bytes were written by the appends above; the only write a flush makes is the epoch file's.
+    let failWrites = true;
+    injectIoFaults((operation) => {
+      if (operation === 'write' && failWrites) throw errnoError('ENOSPC', 'write', 'no space left on device');
+    });
+    try {
+      await expect(log.flush()).rejects.toThrow(/ENOSPC/);
+      expect(log.recoveryPoint).toBe(4);
+      expect(checkpointText(dir)).toBe('0\n1\n0 0\n');
+      failWrites = false;
+      await log.flush();
+    } finally {
+      injectIoFaults(undefined);
+    }
+    expect(log.recoveryPoint).toBe(8);
+    expect(checkpointText(dir)).toBe('0\n2\n0 0\n1 4\n');
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     await log.close();
   });
 
@@ -256,6 +285,31 @@ describe('PartitionLog leader epochs', () => {
       await reopened.close();
     });
 
+    it('rebuilds right whatever the offset indexes say (they only hint where a segment’s last batch is)', async () => {
+      const dir = newDir();
+      const log = await open(dir);
+      // Segments of one epoch, segments where the epoch changes inside, and no epoch at all.
+      appendInEpoch(log, undefined, 4);
+      appendInEpoch(log, 1, 7);
+      appendInEpoch(log, 2, 1);
+      appendInEpoch(log, 3, 9);
+      const expected = await epochsOfBytes(log);
+      await log.close();
+      fs.unlinkSync(path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE));
+      const reopened = await open(dir, { recoveryPoint: log.logEndOffset, hadCleanShutdown: true });
+      expect(reopened.epochEntries()).toEqual(expected);
+      expect(expected.map((e) => e.epoch)).toEqual([1, 2, 3]);
+      await reopened.close();
+      // Garbage in every index: each points somewhere wrong.
+      for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.index'))) {
+        fs.writeFileSync(path.join(dir, name), Buffer.from([0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0, 2, 0, 0, 1, 3]));
+      }
+      fs.unlinkSync(path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE));
+      const again = await open(dir, { recoveryPoint: log.logEndOffset });
+      expect(again.epochEntries()).toEqual(expected);
+      await again.close();
+    });
+
     it('removes a leftover temporary file', async () => {
       const dir = newDir();
       const log = await threeEpochLog(dir);
@@ -328,4 +382,40 @@ describe('PartitionLog leader epochs', () => {
       await log.close();
     },
   );
+
+  describe('through the LogManager', () => {
+    it('keeps the epochs of every partition across a clean restart and across a crash', async () => {
+      const dataDir = makeTmpDir();
+      const first = await LogManager.open(dataDir, { defaultConfig: CONFIG });
+      for (const p of [0, 1]) {
+        const log = await first.getOrCreate('epochs', p);
+        appendInEpoch(log, p, 3);
+        appendInEpoch(log, p + 4, 3);
+      }
+      await first.close();
+      expect(fs.readFileSync(path.join(dataDir, 'epochs-1', LEADER_EPOCH_CHECKPOINT_FILE), 'utf8')).toBe('0\n2\n1 0\n5 6\n');
+
+      const second = await LogManager.open(dataDir, { defaultConfig: CONFIG });
+      expect(second.hadCleanShutdown).toBe(true);
+      const log0 = await second.getOrCreate('epochs', 0);
+      expect(log0.epochEntries()).toEqual([
+        { epoch: 0, startOffset: 0 },
+        { epoch: 4, startOffset: 6 },
+      ]);
+      await second.flushAll();
+      await second.checkpoint();
+      appendInEpoch(log0, 9, 2); // never flushed
+      second.handles.closeAll(); // crash: no close, no marker
+
+      const third = await LogManager.open(dataDir, { defaultConfig: CONFIG });
+      expect(third.hadCleanShutdown).toBe(false);
+      expect((await third.getOrCreate('epochs', 0)).epochEntries()).toEqual([
+        { epoch: 0, startOffset: 0 },
+        { epoch: 4, startOffset: 6 },
+        { epoch: 9, startOffset: 12 },
+      ]);
+      expect((await third.getOrCreate('epochs', 1)).endOffsetForEpoch(1)).toEqual({ epoch: 1, endOffset: 6 });
+      await third.close();
+    });
+  });
 });
