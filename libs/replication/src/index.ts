@@ -2,3 +2,5 @@ export * from './partition';
 export * from './replica-manager';
 export * from './partition-handle';
 export * from './replica-fetch';
+export * from './replica-fetcher';
+export * from './isr';
