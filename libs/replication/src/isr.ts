@@ -1,5 +1,3 @@
-import type { PartitionLog } from '@runnel/log';
-
 /**
  * The in-sync replica rules of a partition's leader (Kafka's Partition ISR logic, KIP-841/903),
  * as pure functions over the leader's view of its followers, so they are tested without logs.
@@ -107,32 +105,4 @@ export function canJoinIsr(
     remote.logEndOffset >= highWatermark &&
     remote.logEndOffset >= leaderEpochStartOffset
   );
-}
-
-/** The leader-epoch API of PartitionLog (contracts §4), reached through one seam. */
-export interface EpochEndOffset {
-  epoch: number;
-  endOffset: number;
-}
-
-export interface EpochEntry {
-  epoch: number;
-  startOffset: number;
-}
-
-interface LeaderEpochLog {
-  latestEpoch(): number;
-  endOffsetForEpoch(epoch: number): EpochEndOffset;
-  epochEntries(): readonly EpochEntry[];
-}
-
-const NO_EPOCHS: LeaderEpochLog = {
-  latestEpoch: () => -1,
-  endOffsetForEpoch: () => ({ epoch: -1, endOffset: -1 }),
-  epochEntries: () => [],
-};
-
-export function epochsOf(log: PartitionLog): LeaderEpochLog {
-  const epochs = log as unknown as Partial<LeaderEpochLog>;
-  return typeof epochs.latestEpoch === 'function' ? (log as unknown as LeaderEpochLog) : NO_EPOCHS;
 }

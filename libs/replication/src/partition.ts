@@ -7,7 +7,7 @@ import {
   type TimestampLookup,
 } from '@runnel/log';
 import { asLeaderEpoch, type BatchHeader, type LeaderEpoch, type Offset } from '@runnel/protocol';
-import { canJoinIsr, epochsOf, isrHighWatermark, newRemoteReplica, recordFetch, type RemoteReplicaState } from './isr';
+import { canJoinIsr, isrHighWatermark, newRemoteReplica, recordFetch, type RemoteReplicaState } from './isr';
 import { ReplicationError } from './partition-handle';
 import type { ReplicaFetchPartition, ReplicaFetchPartitionResponse } from './replica-fetch';
 
@@ -146,6 +146,8 @@ export class Partition {
   private proposedIsr: readonly number[] | undefined;
   /** The LEO when this broker became leader in the current epoch: a follower joins the ISR only past it. */
   private leaderEpochStartOffset = 0;
+  /** The leader epoch makeLeader last started a term for (-1: none since the last follow). */
+  private leaderTermEpoch = -1;
   private readonly remotes = new Map<number, RemoteReplicaState>();
   minInsyncReplicas: number;
   private readonly ackTimeoutMs: number;
@@ -400,13 +402,16 @@ export class Partition {
    * waits for every ISR member's first fetch). The same epoch only updates replicas / ISR.
    */
   makeLeader(state: PartitionReplicaAssignment): void {
-    const newTerm = this.currentRole !== 'leader' || state.leaderEpoch !== this.leaderEpoch;
+    const newTerm = this.currentRole !== 'leader' || state.leaderEpoch !== this.leaderTermEpoch;
     this.applyAssignment(state);
     this.currentRole = 'leader';
     const now = this.nowMs();
     if (newTerm) {
+      this.leaderTermEpoch = state.leaderEpoch;
       this.remotes.clear();
       this.leaderEpochStartOffset = this.log.logEndOffset;
+      // Followers asking where the previous epoch ended here get this LEO, even before the first append.
+      this.log.assignEpochStartOffset(state.leaderEpoch);
     }
     for (const id of this.currentReplicas) {
       if (id !== this.localBrokerId && !this.remotes.has(id)) this.remotes.set(id, newRemoteReplica(id, now));
@@ -426,6 +431,7 @@ export class Partition {
       this.failWaiters(this.notLeaderError());
     }
     this.currentRole = 'follower';
+    this.leaderTermEpoch = -1;
     this.remotes.clear();
     if (this.hw > this.log.logEndOffset) this.hw = this.log.logEndOffset;
     this.notifyActivity();
@@ -509,7 +515,7 @@ export class Partition {
       // No epoch to compare: a follower past our end can only have diverged.
       return fetch.fetchOffset > this.log.logEndOffset ? { epoch: -1, endOffset: this.log.logEndOffset } : undefined;
     }
-    const end = epochsOf(this.log).endOffsetForEpoch(fetch.lastFetchedEpoch);
+    const end = this.log.endOffsetForEpoch(fetch.lastFetchedEpoch);
     if (end.epoch < 0 || end.endOffset < 0) return { epoch: -1, endOffset: this.log.logStartOffset };
     if (end.epoch < fetch.lastFetchedEpoch || end.endOffset < fetch.fetchOffset) return end;
     return undefined;
@@ -522,7 +528,7 @@ export class Partition {
     const leo = this.log.logEndOffset;
     return {
       fetchOffset: leo,
-      lastFetchedEpoch: epochsOf(this.log).latestEpoch(),
+      lastFetchedEpoch: this.log.latestEpoch(),
       durableOffset: this.durable ? Math.min(this.log.recoveryPoint, leo) : leo,
       logStartOffset: this.log.logStartOffset,
     };

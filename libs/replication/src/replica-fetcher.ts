@@ -1,4 +1,3 @@
-import { epochsOf } from './isr';
 import type { Partition } from './partition';
 import type { ReplicaFetchPartition, ReplicaFetchPartitionResponse, ReplicaFetchRequest, ReplicaFetchResponse } from './replica-fetch';
 
@@ -132,6 +131,8 @@ class LeaderFetcher {
           continue;
         }
         await this.fetchOnce(ready, backoffMs);
+        // An in-process or instantly answering leader must not starve timers and I/O callbacks.
+        await new Promise((resolve) => setImmediate(resolve));
       } catch (error) {
         // A bug or an unexpected storage failure: log, back off, keep the loop alive.
         this.options.log?.warn(`replica fetch from broker ${this.leaderId} failed: ${describe(error)}`);
@@ -229,7 +230,7 @@ class LeaderFetcher {
  */
 export function truncationOffset(p: Partition, diverging: { epoch: number; endOffset: number }): number {
   if (diverging.epoch < 0) return Math.max(0, diverging.endOffset);
-  const own = epochsOf(p.log).endOffsetForEpoch(diverging.epoch);
+  const own = p.log.endOffsetForEpoch(diverging.epoch);
   if (own.epoch < 0 || own.endOffset < 0) return Math.max(0, diverging.endOffset);
   return Math.min(diverging.endOffset, own.endOffset);
 }

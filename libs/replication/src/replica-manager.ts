@@ -252,6 +252,9 @@ export class ReplicaManager {
     if (request.partitions.length > MAX_FETCH_PARTITIONS) {
       throw new RangeError(`a replica fetch may name at most ${MAX_FETCH_PARTITIONS} partitions, got ${request.partitions.length}`);
     }
+    if (this.shutdownSignal.signal.aborted) {
+      return { partitions: request.partitions.map((p) => errorAnswer(p.topic, p.partition, 'NOT_LEADER_OR_FOLLOWER')) };
+    }
     const known = this.options.brokerEpochOf?.(request.replicaId);
     if (known !== undefined && request.brokerEpoch < known) {
       return { partitions: request.partitions.map((p) => errorAnswer(p.topic, p.partition, 'STALE_BROKER_EPOCH')) };
