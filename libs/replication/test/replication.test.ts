@@ -196,3 +196,54 @@ describe('Replication between ReplicaManagers in one process', () => {
     expect((await allBytes(follower)).equals(await allBytes(leader))).toBe(true);
   });
 });
+
+describe('Replication: recovery state and page-cache mode', () => {
+  let cluster: InProcessCluster;
+
+  afterEach(async () => {
+    await cluster?.close();
+  });
+
+  it('a leader elected uncleanly (recovery state 1) reports recovery done and only then lets followers in', async () => {
+    cluster = await InProcessCluster.start({ brokers: 2 });
+    await cluster.setState({
+      topicName: T,
+      partitionId: 0,
+      leader: 1,
+      leaderEpoch: 4,
+      partitionEpoch: 2,
+      replicas: [1, 2],
+      isr: [1],
+      leaderRecoveryState: 1,
+    });
+    const leader = cluster.manager(1).get(T, 0)!;
+    await waitFor(() => leader.isr.length === 2, 'follower joins after recovery');
+    const [recovered, ...rest] = cluster.alterRequests;
+    expect(recovered).toMatchObject({ leaderEpoch: 4, partitionEpoch: 2, leaderRecoveryState: 0 });
+    expect(recovered.newIsr.map((m) => m.brokerId)).toEqual([1]);
+    expect(rest.every((r) => r.leaderRecoveryState === 0)).toBe(true);
+    expect(leader.leaderRecoveryState).toBe(0);
+  });
+
+  it('with flush.ms > 0 the HW follows what the ISR has written, not fsynced', async () => {
+    const { DEFAULT_LOG_CONFIG } = await import('@runnel/log');
+    cluster = await InProcessCluster.start({ brokers: 2, config: { ...DEFAULT_LOG_CONFIG, flushMs: 60_000 } });
+    await cluster.setState({
+      topicName: T,
+      partitionId: 0,
+      leader: 1,
+      leaderEpoch: 0,
+      partitionEpoch: 0,
+      replicas: [1, 2],
+      isr: [1, 2],
+      leaderRecoveryState: 0,
+    });
+    const leader = cluster.manager(1).get(T, 0)!;
+    await leader.append(batch(3), -1);
+    expect(leader.highWatermark).toBe(3);
+    expect(leader.log.recoveryPoint).toBe(0);
+    const follower = cluster.manager(2).get(T, 0)!;
+    await waitFor(() => follower.highWatermark === 3, 'follower HW');
+    expect(follower.log.recoveryPoint).toBe(0);
+  });
+});
