@@ -58,6 +58,7 @@ export class PartitionLog {
   private readonly segments: SegmentSet;
   private readonly epochs: LeaderEpochCache;
   private readonly groupCommit = new GroupCommit(() => this.flushNow());
+  /** Background file work (unlinks, epoch file writes) that close and delete wait for. */
   private readonly pendingUnlinks = new Set<Promise<void>>();
   private leo: number;
   private lso: number;
@@ -392,9 +393,14 @@ export class PartitionLog {
     if (this.epochs.assign(asLeaderEpoch(epoch), this.leo)) this.persistEpochsSoon();
   }
 
-  /** Writes the epoch file now in the background; a failure leaves it dirty for the next flush to report. */
+  /**
+   * Writes the epoch file now in the background (close and delete wait for it); a failure leaves
+   * the cache dirty for the next flush to retry and report.
+   */
   private persistEpochsSoon(): void {
-    this.epochs.persist().catch(() => undefined);
+    const write = this.epochs.persist().catch(() => undefined);
+    this.pendingUnlinks.add(write);
+    void write.finally(() => this.pendingUnlinks.delete(write));
   }
 
   /**

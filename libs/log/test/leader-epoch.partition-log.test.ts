@@ -1,7 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_LOG_CONFIG, FileHandleCache, LEADER_EPOCH_CHECKPOINT_FILE, PartitionLog, type LogConfig } from '@runnel/log';
-import { buildBatch, makeTmpDir, removeTmpDirs } from './batch-builder';
+import { LOG_OVERHEAD, OFFSET_BATCH_LENGTH, OFFSET_PARTITION_LEADER_EPOCH, readInt64AsNumber } from '@runnel/protocol';
+import {
+  DEFAULT_LOG_CONFIG,
+  FileHandleCache,
+  LEADER_EPOCH_CHECKPOINT_FILE,
+  LogManager,
+  PartitionLog,
+  type EpochEntry,
+  type LogConfig,
+} from '@runnel/log';
+import { buildBatch, makeTmpDir, randomInt, removeTmpDirs, rng } from './batch-builder';
 
 /**
  * The leader epoch cache as a PartitionLog user sees it, on real files: what appends, truncation
@@ -248,6 +257,31 @@ describe('PartitionLog leader epochs', () => {
       await reopened.close();
     });
 
+    it('rebuilds right whatever the offset indexes say (they only hint where a segment’s last batch is)', async () => {
+      const dir = newDir();
+      const log = await open(dir);
+      // Segments of one epoch, segments where the epoch changes inside, and no epoch at all.
+      appendInEpoch(log, undefined, 4);
+      appendInEpoch(log, 1, 7);
+      appendInEpoch(log, 2, 1);
+      appendInEpoch(log, 3, 9);
+      const expected = await epochsOfBytes(log);
+      await log.close();
+      fs.unlinkSync(path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE));
+      const reopened = await open(dir, { recoveryPoint: log.logEndOffset, hadCleanShutdown: true });
+      expect(reopened.epochEntries()).toEqual(expected);
+      expect(expected.map((e) => e.epoch)).toEqual([1, 2, 3]);
+      await reopened.close();
+      // Garbage in every index: each points somewhere wrong.
+      for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.index'))) {
+        fs.writeFileSync(path.join(dir, name), Buffer.from([0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0, 2, 0, 0, 1, 3]));
+      }
+      fs.unlinkSync(path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE));
+      const again = await open(dir, { recoveryPoint: log.logEndOffset });
+      expect(again.epochEntries()).toEqual(expected);
+      await again.close();
+    });
+
     it('removes a leftover temporary file', async () => {
       const dir = newDir();
       const log = await threeEpochLog(dir);
@@ -257,6 +291,103 @@ describe('PartitionLog leader epochs', () => {
       expect(fs.existsSync(path.join(dir, `${LEADER_EPOCH_CHECKPOINT_FILE}.tmp`))).toBe(false);
       expect(reopened.epochEntries()).toEqual(THREE_EPOCHS);
       await reopened.close();
+    });
+  });
+
+  /** (epoch, baseOffset) of every batch from the log start. */
+  async function batchesOf(log: PartitionLog): Promise<Array<{ epoch: number; baseOffset: number }>> {
+    const bytes = await readAll(log);
+    const batches: Array<{ epoch: number; baseOffset: number }> = [];
+    for (let pos = 0; pos < bytes.length; pos += LOG_OVERHEAD + bytes.readInt32BE(pos + OFFSET_BATCH_LENGTH)) {
+      batches.push({ epoch: bytes.readInt32BE(pos + OFFSET_PARTITION_LEADER_EPOCH), baseOffset: readInt64AsNumber(bytes, pos) });
+    }
+    return batches;
+  }
+
+  /** The epochs the log's own batches say it holds: each run's first offset, clipped to the log start. */
+  async function epochsOfBytes(log: PartitionLog): Promise<EpochEntry[]> {
+    const entries: EpochEntry[] = [];
+    for (const { epoch, baseOffset } of await batchesOf(log)) {
+      if (epoch >= 0 && entries.at(-1)?.epoch !== epoch) entries.push({ epoch, startOffset: Math.max(log.logStartOffset, baseOffset) });
+    }
+    return entries;
+  }
+
+  it.each([1, 2, 3])(
+    'matches the batch headers under random appends, truncations, log start moves, restarts and crashes (seed %d)',
+    async (seed) => {
+      const next = rng(seed);
+      const pick = (min: number, max: number): number => randomInt(next, min, max);
+      const dir = newDir();
+      let log = await open(dir);
+      let epoch = 0;
+      for (let op = 0; op < 150; op++) {
+        const roll = next();
+        if (roll < 0.45) {
+          if (next() < 0.3) epoch += pick(1, 3);
+          appendInEpoch(log, epoch, pick(1, 3));
+        } else if (roll < 0.55) {
+          await log.flush();
+        } else if (roll < 0.65 && log.logEndOffset > log.logStartOffset) {
+          // A follower cut back to where its leader's epoch ended: always a batch boundary.
+          const bases = (await batchesOf(log)).map((b) => b.baseOffset).filter((b) => b > log.logStartOffset);
+          if (bases.length > 0) log.truncateTo(bases[pick(0, bases.length - 1)]);
+        } else if (roll < 0.7 && log.logEndOffset > log.logStartOffset) {
+          await log.deleteRecordsBefore(pick(log.logStartOffset, log.logEndOffset - 1));
+        } else if (roll < 0.8) {
+          await log.close();
+          log = await open(dir, { recoveryPoint: log.recoveryPoint, logStartOffset: log.logStartOffset, hadCleanShutdown: true });
+        } else if (roll < 0.9) {
+          const { recoveryPoint, logStartOffset } = log;
+          crash(log);
+          log = await open(dir, { recoveryPoint, logStartOffset });
+        } else {
+          // Only the file is lost (an operator deleted it, or an older version wrote the log).
+          await log.close();
+          fs.rmSync(path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE), { force: true });
+          log = await open(dir, { recoveryPoint: log.recoveryPoint, logStartOffset: log.logStartOffset, hadCleanShutdown: true });
+        }
+        const expected = await epochsOfBytes(log);
+        expect({ op, entries: log.epochEntries() }).toEqual({ op, entries: expected });
+        expect(log.latestEpoch()).toBe(expected.at(-1)?.epoch ?? -1);
+      }
+      await log.close();
+    },
+  );
+
+  describe('through the LogManager', () => {
+    it('keeps the epochs of every partition across a clean restart and across a crash', async () => {
+      const dataDir = makeTmpDir();
+      const first = await LogManager.open(dataDir, { defaultConfig: CONFIG });
+      for (const p of [0, 1]) {
+        const log = await first.getOrCreate('epochs', p);
+        appendInEpoch(log, p, 3);
+        appendInEpoch(log, p + 4, 3);
+      }
+      await first.close();
+      expect(fs.readFileSync(path.join(dataDir, 'epochs-1', LEADER_EPOCH_CHECKPOINT_FILE), 'utf8')).toBe('0\n2\n1 0\n5 6\n');
+
+      const second = await LogManager.open(dataDir, { defaultConfig: CONFIG });
+      expect(second.hadCleanShutdown).toBe(true);
+      const log0 = await second.getOrCreate('epochs', 0);
+      expect(log0.epochEntries()).toEqual([
+        { epoch: 0, startOffset: 0 },
+        { epoch: 4, startOffset: 6 },
+      ]);
+      await second.flushAll();
+      await second.checkpoint();
+      appendInEpoch(log0, 9, 2); // never flushed
+      second.handles.closeAll(); // crash: no close, no marker
+
+      const third = await LogManager.open(dataDir, { defaultConfig: CONFIG });
+      expect(third.hadCleanShutdown).toBe(false);
+      expect((await third.getOrCreate('epochs', 0)).epochEntries()).toEqual([
+        { epoch: 0, startOffset: 0 },
+        { epoch: 4, startOffset: 6 },
+        { epoch: 9, startOffset: 12 },
+      ]);
+      expect((await third.getOrCreate('epochs', 1)).endOffsetForEpoch(1)).toEqual({ epoch: 1, endOffset: 6 });
+      await third.close();
     });
   });
 });

@@ -4,3 +4,4 @@ export * from './partition-handle';
 export * from './replica-fetch';
 export * from './replica-fetcher';
 export * from './isr';
+export * from './fetch-codec';
