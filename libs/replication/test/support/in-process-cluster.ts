@@ -4,7 +4,16 @@ import * as path from 'node:path';
 import { DEFAULT_LOG_CONFIG, LogConfig, LogManager } from '@runnel/log';
 import type { AlterPartitionOutcome, AlterPartitionRequest } from '@runnel/metadata';
 import { encodeRecordBatch } from '@runnel/protocol';
-import { ReplicaManager, type PartitionStateLike, type ReplicaFetchRequest, type ReplicaFetchResponse } from '@runnel/replication';
+import {
+  ReplicaManager,
+  decodeFetchRequest,
+  decodeFetchResponse,
+  encodeFetchRequest,
+  encodeFetchResponse,
+  type PartitionStateLike,
+  type ReplicaFetchRequest,
+  type ReplicaFetchResponse,
+} from '@runnel/replication';
 
 export const durableConfig: LogConfig = { ...DEFAULT_LOG_CONFIG, flushMs: 0 };
 
@@ -29,7 +38,8 @@ export interface ClusterOptions {
 }
 
 /**
- * 2–3 ReplicaManagers in one process on temp dirs, connected by an in-process transport whose
+ * 2–3 ReplicaManagers in one process on temp dirs, connected by an in-process transport (through
+ * the fetch codec) whose
  * links can be cut per (follower, leader), and an in-memory controller that validates
  * AlterPartition by epochs (as the ClusterStore does) and pushes every applied state to all
  * brokers, as the change log would.
@@ -96,7 +106,9 @@ export class InProcessCluster {
   private async transport(leaderId: number, request: ReplicaFetchRequest): Promise<ReplicaFetchResponse> {
     const leader = this.managers.get(leaderId);
     if (!leader || this.cut.has(`${request.replicaId}->${leaderId}`)) throw new Error(`broker ${leaderId} unreachable`);
-    return leader.handleReplicaFetch(request);
+    // Through the wire codec, as the inter-broker channel carries it.
+    const response = await leader.handleReplicaFetch(decodeFetchRequest(encodeFetchRequest(request)));
+    return decodeFetchResponse(encodeFetchResponse(response));
   }
 
   private async alterPartition(request: AlterPartitionRequest): Promise<AlterPartitionOutcome> {
