@@ -137,6 +137,10 @@ describe('Replication between ReplicaManagers in one process', () => {
     expect((await fetch(2)).partitions[0].error).toBe('FENCED_LEADER_EPOCH');
     expect((await fetch(4)).partitions[0].error).toBe('UNKNOWN_LEADER_EPOCH');
     expect((await fetch(3)).partitions[0].error).toBe('NONE');
+    // A fetch from an older incarnation of broker 2 (it restarted and registered again).
+    cluster.brokerEpochs.set(2, 2);
+    expect((await fetch(3)).partitions[0].error).toBe('STALE_BROKER_EPOCH');
+    cluster.brokerEpochs.delete(2);
     const follower = cluster.manager(2).get(T, 0)!;
     expect(codeOf(await follower.append(batch(1), 1).catch((e: unknown) => e))).toBe('NOT_LEADER_OR_FOLLOWER');
     expect(codeOf(await follower.read(0 as never, 100).catch((e: unknown) => e))).toBe('NOT_LEADER_OR_FOLLOWER');
@@ -170,6 +174,27 @@ describe('Replication between ReplicaManagers in one process', () => {
     await waitFor(() => leader.isr.includes(1), 'old leader rejoins the ISR');
     await waitFor(() => old.logEndOffset === 7 && old.highWatermark === 7, 'old leader caught up');
     expect((await allBytes(old)).equals(await allBytes(leader))).toBe(true);
+  });
+
+  it('an old leader restarted on its data dir follows the new leader and is cut back by epoch, not by its HW', async () => {
+    cluster = await InProcessCluster.start({ brokers: 2 });
+    await cluster.setState(leaderState(1, 0, [1, 2], 0, [1, 2]));
+    await cluster.manager(1).get(T, 0)!.append(batch(4, 'common'), -1);
+    cluster.cut.add('2->1');
+    await cluster.manager(1).get(T, 0)!.append(batch(3, 'lost'), 1);
+    await cluster.manager(1).get(T, 0)!.flush();
+    await cluster.stopBroker(1);
+    await cluster.setState({ ...leaderState(2, 1, [2], 1, [1, 2]) });
+    const leader = cluster.manager(2).get(T, 0)!;
+    await leader.append(batch(1, 'next'), -1);
+    cluster.cut.delete('2->1');
+    await cluster.startBroker(1);
+    const restarted = cluster.manager(1).get(T, 0)!;
+    expect(restarted.role).toBe('follower');
+    await waitFor(() => leader.isr.includes(1), 'restarted broker rejoins the ISR');
+    await waitFor(() => restarted.logEndOffset === 5 && restarted.highWatermark === 5, 'restarted broker caught up');
+    expect((await allBytes(restarted)).equals(await allBytes(leader))).toBe(true);
+    expect(restarted.log.epochEntries()).toEqual(leader.log.epochEntries());
   });
 
   it('stops and deletes a replica the state no longer names', async () => {

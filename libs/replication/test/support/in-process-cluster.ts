@@ -52,6 +52,8 @@ export class InProcessCluster {
   readonly alterRequests: AlterPartitionRequest[] = [];
   readonly states = new Map<string, PartitionStateLike>();
   minInsyncReplicas = 1;
+  /** Current broker epochs as the leaders know them (fetches with older ones are refused). */
+  readonly brokerEpochs = new Map<number, number>();
   private readonly pending = new Set<Promise<void>>();
   private readonly config: LogConfig;
 
@@ -73,10 +75,13 @@ export class InProcessCluster {
       alterPartition: (request) => this.alterPartition(request),
       replicaFetch: { transport: (leaderId, request) => this.transport(leaderId, request), maxWaitMs: 200, backoffMs: 20 },
       ackTimeoutMs: 30_000,
+      brokerEpochOf: (brokerId) => this.brokerEpochs.get(brokerId),
     });
     manager.brokerEpoch = 1;
     this.logs.set(id, logs);
     this.managers.set(id, manager);
+    for (const state of this.states.values())
+      await manager.applyPartitionState(state, this.config, { minInsyncReplicas: this.minInsyncReplicas });
     return manager;
   }
 
@@ -108,6 +113,8 @@ export class InProcessCluster {
     if (!leader || this.cut.has(`${request.replicaId}->${leaderId}`)) throw new Error(`broker ${leaderId} unreachable`);
     // Through the wire codec, as the inter-broker channel carries it.
     const response = await leader.handleReplicaFetch(decodeFetchRequest(encodeFetchRequest(request)));
+    // A link cut while the fetch was parked at the leader loses the answer too.
+    if (this.cut.has(`${request.replicaId}->${leaderId}`)) throw new Error(`broker ${leaderId} unreachable`);
     return decodeFetchResponse(encodeFetchResponse(response));
   }
 
