@@ -2,4 +2,6 @@ export * from './partition';
 export * from './replica-manager';
 export * from './partition-handle';
 export * from './replica-fetch';
+export * from './replica-fetcher';
+export * from './isr';
 export * from './fetch-codec';
