@@ -1,0 +1,56 @@
+import type { ReplicaFetchRequest, ReplicaFetchResponse } from '@runnel/replication';
+
+/** Where the inter-broker listener binds and connects from (BrokerConfig's `host` and `cluster.interBrokerPort`). */
+export interface InterBrokerConfig {
+  host: string;
+  cluster: { interBrokerPort: number } | undefined;
+}
+
+/** The cluster's inter-broker secret (ClusterStore.interBrokerSecret, cached by the caller). Never logged. */
+export type SecretProvider = () => string | Promise<string>;
+
+export interface InterBrokerLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** libs/replication/src/fetch-codec.ts (logepoch), injected so the channel does not depend on its arrival order. */
+export interface FetchCodec {
+  encodeFetchRequest(request: ReplicaFetchRequest): Buffer;
+  decodeFetchRequest(bytes: Buffer): ReplicaFetchRequest;
+  encodeFetchResponse(response: ReplicaFetchResponse): Buffer;
+  decodeFetchResponse(bytes: Buffer): ReplicaFetchResponse;
+}
+
+/** The route names under POST /internal/v1/. */
+export type InterBrokerRoute =
+  | 'replica-fetch'
+  | 'produce'
+  | 'read'
+  | 'wait-for-data'
+  | 'offset-for-timestamp'
+  | 'delete-records'
+  | 'partition-states';
+
+export const ROUTE_PREFIX = '/internal/v1/';
+
+/** What a leader publishes of a partition it leads (the synchronous getters of a RemotePartition). */
+export interface PartitionStateSnapshot {
+  leaderEpoch: number;
+  highWatermark: number;
+  logStartOffset: number;
+  logEndOffset: number;
+  sizeBytes: number;
+}
+
+export interface PartitionStatesRequest {
+  /** The partitions asked about, each with the state the caller holds (absent: none yet). */
+  partitions: { topic: string; partition: number; known?: PartitionStateSnapshot }[];
+  /** Long poll: answer when any state differs from `known`, else after at most this. */
+  maxWaitMs: number;
+}
+
+export interface PartitionStatesResponse {
+  partitions: { topic: string; partition: number; state?: PartitionStateSnapshot; error?: string }[];
+}
