@@ -41,9 +41,15 @@ export class PartitionRouter {
     if (!state) return leadsHere ? local : undefined;
     if (state.leader === view.localBrokerId) {
       if (leadsHere) return local;
-      throw new ReplicationError('NOT_LEADER_OR_FOLLOWER', topic, partition, `this broker is taking the leadership of ${topic}-${partition}`);
+      throw new ReplicationError(
+        'NOT_LEADER_OR_FOLLOWER',
+        topic,
+        partition,
+        `this broker is taking the leadership of ${topic}-${partition}`,
+      );
     }
-    if (state.leader < 0) throw new ReplicationError('LEADER_NOT_AVAILABLE', topic, partition, `${topic}-${partition} has no leader (offline)`);
+    if (state.leader < 0)
+      throw new ReplicationError('LEADER_NOT_AVAILABLE', topic, partition, `${topic}-${partition} has no leader (offline)`);
     const id = key(topic, partition);
     const cached = this.remotes.get(id);
     if (cached && !cached.isClosed && cached.leaderId === state.leader && cached.leaderEpoch === state.leaderEpoch) return cached;

@@ -189,4 +189,3 @@ export class RemotePartition implements PartitionHandle, StateTarget {
     return { topic: this.topic, partition: this.partition, leaderEpoch: this.leaderEpoch };
   }
 }
-

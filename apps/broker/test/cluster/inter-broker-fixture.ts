@@ -6,11 +6,16 @@ import type { BrokerRegistration, PartitionState } from '@runnel/metadata';
 import { encodeRecordBatch } from '@runnel/protocol';
 import { ReplicaManager, type ReplicaFetchRequest, type ReplicaFetchResponse } from '@runnel/replication';
 import type { ClusterView } from '../../src/cluster/cluster-view';
-import { InterBrokerClient, type InterBrokerClientLimits } from '../../src/cluster/inter-broker/inter-broker-client';
-import { InterBrokerServer, type InterBrokerLimits } from '../../src/cluster/inter-broker/inter-broker-server';
-import { PartitionStateWatcher } from '../../src/cluster/inter-broker/partition-state-watcher';
-import type { FetchCodec } from '../../src/cluster/inter-broker/types';
-import { PartitionRouter } from '../../src/cluster/partition-router';
+import {
+  InterBrokerChannel,
+  type FetchCodec,
+  type InterBrokerClient,
+  type InterBrokerClientLimits,
+  type InterBrokerLimits,
+  type InterBrokerServer,
+  type PartitionStateWatcher,
+} from '../../src/cluster/inter-broker';
+import type { PartitionRouter } from '../../src/cluster/partition-router';
 
 /**
  * In-process brokers for the inter-broker tests: each binds its own loopback address
@@ -85,6 +90,7 @@ export interface TestNode {
   dir: string;
   logs: LogManager;
   replicas: ReplicaManager;
+  channel: InterBrokerChannel;
   server: InterBrokerServer;
   client: InterBrokerClient;
   watcher: PartitionStateWatcher;
@@ -110,9 +116,12 @@ export async function startNode(cluster: StubCluster, id: number, options: NodeO
   const fetches: ReplicaFetchRequest[] = [];
   const secret = options.secret ?? SECRET;
   const config = { host, cluster: { interBrokerPort: 0 } };
-  const server = new InterBrokerServer({
+  const view = cluster.view(id);
+  const channel = new InterBrokerChannel({
     config,
     secret: () => secret,
+    identity: () => ({ brokerId: id, brokerEpoch: 1 }),
+    clusterView: view,
     localPartition: (topic, partition) => replicas.get(topic, partition),
     fetchCodec: options.fetchCodec,
     handleReplicaFetch: options.handleReplicaFetch
@@ -122,30 +131,18 @@ export async function startNode(cluster: StubCluster, id: number, options: NodeO
         }
       : undefined,
     log: silentLog,
-    limits: options.limits,
+    serverLimits: options.limits,
+    clientLimits: options.clientLimits,
+    stateWatcher: { maxWaitMs: options.stateMaxWaitMs ?? 5_000 },
   });
-  await server.listen();
-  cluster.addBroker(id, server.address);
-  const view = cluster.view(id);
-  const client = new InterBrokerClient({
-    config,
-    identity: () => ({ brokerId: id, brokerEpoch: 1 }),
-    secret: () => secret,
-    clusterView: view,
-    fetchCodec: options.fetchCodec,
-    log: silentLog,
-    limits: options.clientLimits,
-  });
-  const watcher = new PartitionStateWatcher(client, silentLog, { maxWaitMs: options.stateMaxWaitMs ?? 5_000 });
-  const router = new PartitionRouter({ clusterView: view, localPartition: (t, p) => replicas.get(t, p), client, watcher });
-  return { id, host, dir, logs, replicas, server, client, watcher, router, fetches };
+  await channel.start();
+  cluster.addBroker(id, channel.server.address);
+  const { server, client, watcher, router } = channel;
+  return { id, host, dir, logs, replicas, channel, server, client, watcher, router, fetches };
 }
 
 export async function stopNode(node: TestNode): Promise<void> {
-  node.router.close();
-  await node.watcher.close();
-  node.client.close();
-  await node.server.close();
+  await node.channel.close();
   await node.replicas.shutdown();
   await node.logs.close();
   fs.rmSync(node.dir, { recursive: true, force: true });

@@ -9,14 +9,22 @@ import type { FetchCodec } from '../../src/cluster/inter-broker/types';
 import { DURABLE, SECRET, StubCluster, TestNode, batch, eventually, startNode, stopNode } from './inter-broker-fixture';
 
 /** Sends raw bytes to a node's inter-broker listener, with whatever headers the test chooses. */
-function rawPost(address: string, path: string, body: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer }> {
+function rawPost(
+  address: string,
+  path: string,
+  body: Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Buffer }> {
   const [host, port] = address.split(':');
   return new Promise((resolve, reject) => {
-    const req = http.request({ host, port: Number(port), method: 'POST', path, headers: { ...headers, 'content-length': body.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-    });
+    const req = http.request(
+      { host, port: Number(port), method: 'POST', path, headers: { ...headers, 'content-length': body.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -227,7 +235,13 @@ describe('inter-broker channel: two brokers on 127.0.0.1 and 127.0.0.2', () => {
     await expect(handle.waitForData(5, 50)).resolves.toBe(false);
 
     // The route itself (a long poll on the leader).
-    const call = two.client.call<{ ready: boolean }>(1, 'wait-for-data', { topic: 't', partition: 0, leaderEpoch: 0, offset: 1, timeoutMs: 60_000 });
+    const call = two.client.call<{ ready: boolean }>(1, 'wait-for-data', {
+      topic: 't',
+      partition: 0,
+      leaderEpoch: 0,
+      offset: 1,
+      timeoutMs: 60_000,
+    });
     await eventually(() => handle.highWatermark === 1, 10_000, 'HW 1 seen');
     await leader.append(batch(['b']), -1);
     expect((await call).params.ready).toBe(true);
@@ -327,7 +341,18 @@ describe('inter-broker channel: two brokers on 127.0.0.1 and 127.0.0.2', () => {
       brokerEpoch: 1,
       maxWaitMs: 500,
       maxBytes: 1 << 20,
-      partitions: [{ topic: 't', partition: 0, currentLeaderEpoch: 1, fetchOffset: 3, lastFetchedEpoch: 1, durableOffset: 3, logStartOffset: 0, maxBytes: 1 << 20 }],
+      partitions: [
+        {
+          topic: 't',
+          partition: 0,
+          currentLeaderEpoch: 1,
+          fetchOffset: 3,
+          lastFetchedEpoch: 1,
+          durableOffset: 3,
+          logStartOffset: 0,
+          maxBytes: 1 << 20,
+        },
+      ],
     };
     const response = await two.client.replicaFetch(1, request);
     expect(one.fetches).toEqual([request]);

@@ -32,7 +32,9 @@ export function signRequest(secret: string, method: string, path: string, caller
 }
 
 /** The headers' shape alone (no secret needed): lets the server refuse anonymous callers before reading a body. */
-export function parseAuthHeaders(headers: Record<string, string | string[] | undefined>): { caller: CallerIdentity; nonce: string; signature: string } | undefined {
+export function parseAuthHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): { caller: CallerIdentity; nonce: string; signature: string } | undefined {
   const broker = single(headers[BROKER_HEADER]);
   const nonce = single(headers[NONCE_HEADER]);
   const authorization = single(headers.authorization);

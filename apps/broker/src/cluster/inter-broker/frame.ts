@@ -16,7 +16,8 @@ export class FrameError extends Error {
 
 export function encodeFrame(params: unknown, body?: Buffer): Buffer[] {
   const header = Buffer.from(JSON.stringify(params ?? null), 'utf8');
-  if (header.length > FRAME_HEADER_BYTES_MAX) throw new FrameError(`frame header of ${header.length} bytes is over ${FRAME_HEADER_BYTES_MAX}`);
+  if (header.length > FRAME_HEADER_BYTES_MAX)
+    throw new FrameError(`frame header of ${header.length} bytes is over ${FRAME_HEADER_BYTES_MAX}`);
   const length = Buffer.allocUnsafe(4);
   length.writeUInt32BE(header.length, 0);
   return body && body.length > 0 ? [length, header, body] : [length, header];
@@ -26,7 +27,8 @@ export function decodeFrame<T>(frame: Buffer, maxHeaderBytes = FRAME_HEADER_BYTE
   if (frame.length < 4) throw new FrameError(`frame of ${frame.length} bytes has no header length`);
   const headerLength = frame.readUInt32BE(0);
   if (headerLength > maxHeaderBytes) throw new FrameError(`frame header of ${headerLength} bytes is over ${maxHeaderBytes}`);
-  if (4 + headerLength > frame.length) throw new FrameError(`frame header of ${headerLength} bytes runs past the end (${frame.length} bytes)`);
+  if (4 + headerLength > frame.length)
+    throw new FrameError(`frame header of ${headerLength} bytes runs past the end (${frame.length} bytes)`);
   let params: T;
   try {
     params = JSON.parse(frame.subarray(4, 4 + headerLength).toString('utf8')) as T;

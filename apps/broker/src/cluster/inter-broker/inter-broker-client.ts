@@ -4,7 +4,14 @@ import { RunnelError } from '../../common/errors';
 import type { ClusterView } from '../cluster-view';
 import { signRequest, type CallerIdentity } from './auth';
 import { decodeFrame, encodeFrame } from './frame';
-import { ROUTE_PREFIX, type FetchCodec, type InterBrokerConfig, type InterBrokerLogger, type InterBrokerRoute, type SecretProvider } from './types';
+import {
+  ROUTE_PREFIX,
+  type FetchCodec,
+  type InterBrokerConfig,
+  type InterBrokerLogger,
+  type InterBrokerRoute,
+  type SecretProvider,
+} from './types';
 import { errorFromWire, type WireError } from './wire-errors';
 
 /**
@@ -71,12 +78,21 @@ export class InterBrokerClient {
   }
 
   /** One framed call: `params` as the JSON header, `body` as raw bytes; answers the leader's frame. */
-  async call<T>(brokerId: number, route: InterBrokerRoute, params: unknown, body?: Buffer, options: CallOptions = {}): Promise<{ params: T; body: Buffer }> {
+  async call<T>(
+    brokerId: number,
+    route: InterBrokerRoute,
+    params: unknown,
+    body?: Buffer,
+    options: CallOptions = {},
+  ): Promise<{ params: T; body: Buffer }> {
     const answer = await this.exchange(brokerId, route, Buffer.concat(encodeFrame(params, body)), options);
     try {
       return decodeFrame<T>(answer);
     } catch (error) {
-      throw new RunnelError('RETRIABLE', `broker ${brokerId} answered ${route} with a malformed frame (${(error as Error).message}); retry`);
+      throw new RunnelError(
+        'RETRIABLE',
+        `broker ${brokerId} answered ${route} with a malformed frame (${(error as Error).message}); retry`,
+      );
     }
   }
 
@@ -113,7 +129,10 @@ export class InterBrokerClient {
         reject(error);
       };
       const onAbort = (): void => fail(new RunnelError('RETRIABLE', `${route} to ${where} was cancelled`));
-      const timer = setTimeout(() => fail(new RunnelError('RETRIABLE', `${where} did not answer ${route} within ${timeoutMs} ms; retry`)), timeoutMs);
+      const timer = setTimeout(
+        () => fail(new RunnelError('RETRIABLE', `${where} did not answer ${route} within ${timeoutMs} ms; retry`)),
+        timeoutMs,
+      );
       const cleanup = (): void => {
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
@@ -127,7 +146,9 @@ export class InterBrokerClient {
         path,
         headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': body.length },
       });
-      req.on('error', (error: NodeJS.ErrnoException) => fail(new RunnelError('RETRIABLE', `${where} is unreachable for ${route} (${error.code ?? error.message}); retry`)));
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        fail(new RunnelError('RETRIABLE', `${where} is unreachable for ${route} (${error.code ?? error.message}); retry`)),
+      );
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         let total = 0;
@@ -139,7 +160,9 @@ export class InterBrokerClient {
           }
           chunks.push(chunk);
         });
-        res.on('error', (error) => fail(new RunnelError('RETRIABLE', `${where} broke off its answer to ${route} (${error.message}); retry`)));
+        res.on('error', (error) =>
+          fail(new RunnelError('RETRIABLE', `${where} broke off its answer to ${route} (${error.message}); retry`)),
+        );
         res.on('end', () => {
           if (settled) return;
           settled = true;
@@ -162,7 +185,9 @@ export class InterBrokerClient {
       throw errorFromWire(wire);
     }
     if (status === 401) {
-      this.deps.log.error(`${where} refused this broker's inter-broker credentials (${route}): do the brokers share one metadata database?`);
+      this.deps.log.error(
+        `${where} refused this broker's inter-broker credentials (${route}): do the brokers share one metadata database?`,
+      );
     }
     throw new RunnelError('RETRIABLE', `${where} answered ${route} with HTTP ${status}; retry`);
   }

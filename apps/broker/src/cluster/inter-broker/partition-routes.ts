@@ -122,17 +122,28 @@ export class PartitionRoutes {
   }
 
   private leader(params: PartitionParams): Partition {
-    if (typeof params?.topic !== 'string' || !Number.isSafeInteger(params.partition)) throw new FrameError('topic and partition are required');
+    if (typeof params?.topic !== 'string' || !Number.isSafeInteger(params.partition))
+      throw new FrameError('topic and partition are required');
     const { topic, partition } = params;
     const local = this.ledHere(topic, partition);
     if (!local) throw new ReplicationError('NOT_LEADER_OR_FOLLOWER', topic, partition, `this broker does not lead ${topic}-${partition}`);
     const epoch = params.leaderEpoch;
     if (epoch !== undefined && epoch !== null) {
       if (epoch < local.leaderEpoch) {
-        throw new ReplicationError('FENCED_LEADER_EPOCH', topic, partition, `leader epoch ${epoch} of ${topic}-${partition} is older than ${local.leaderEpoch}`);
+        throw new ReplicationError(
+          'FENCED_LEADER_EPOCH',
+          topic,
+          partition,
+          `leader epoch ${epoch} of ${topic}-${partition} is older than ${local.leaderEpoch}`,
+        );
       }
       if (epoch > local.leaderEpoch) {
-        throw new ReplicationError('UNKNOWN_LEADER_EPOCH', topic, partition, `leader epoch ${epoch} of ${topic}-${partition} is newer than ${local.leaderEpoch} known here`);
+        throw new ReplicationError(
+          'UNKNOWN_LEADER_EPOCH',
+          topic,
+          partition,
+          `leader epoch ${epoch} of ${topic}-${partition} is newer than ${local.leaderEpoch} known here`,
+        );
       }
     }
     return local;

@@ -24,7 +24,14 @@ export type WireError =
     }
   | { type: 'protocol'; code: ProtocolErrorCode; message: string }
   | { type: 'range'; message: string }
-  | { type: 'api'; kind: ErrorKind; message: string; fields?: Record<string, unknown>; validationErrors?: string[]; retryAfterSeconds?: number };
+  | {
+      type: 'api';
+      kind: ErrorKind;
+      message: string;
+      fields?: Record<string, unknown>;
+      validationErrors?: string[];
+      retryAfterSeconds?: number;
+    };
 
 export function errorToWire(error: unknown): WireError {
   if (error instanceof ReplicationError) {
@@ -45,7 +52,14 @@ export function errorToWire(error: unknown): WireError {
   if (error instanceof RangeError) return { type: 'range', message: error.message };
   if (error instanceof FrameError) return { type: 'api', kind: 'BAD_REQUEST', message: `Malformed inter-broker request: ${error.message}` };
   const api = toApiError(error);
-  return { type: 'api', kind: api.kind, message: api.message, fields: api.extra.fields, validationErrors: api.extra.validationErrors, retryAfterSeconds: api.extra.retryAfterSeconds };
+  return {
+    type: 'api',
+    kind: api.kind,
+    message: api.message,
+    fields: api.extra.fields,
+    validationErrors: api.extra.validationErrors,
+    retryAfterSeconds: api.extra.retryAfterSeconds,
+  };
 }
 
 export function errorFromWire(wire: WireError): Error {
