@@ -24,7 +24,8 @@ export interface RemotePartitionOptions {
   callTimeoutMs: number;
 }
 
-const DEFAULTS: RemotePartitionOptions = { produceTimeoutMs: 60_000, callTimeoutMs: 30_000 };
+// Above the leader's handler bound (60 s), so a slow acks=all gets the leader's REQUEST_TIMED_OUT, not a local guess.
+const DEFAULTS: RemotePartitionOptions = { produceTimeoutMs: 70_000, callTimeoutMs: 30_000 };
 
 export class RemotePartition implements PartitionHandle, StateTarget {
   private state: PartitionStateSnapshot | undefined;
