@@ -67,6 +67,16 @@ export class PartitionRouter {
     return remote;
   }
 
+  /**
+   * `resolve`, and for a remote handle the leader's state fetched now (RemotePartition.sync): for
+   * request paths that compare a client's offset with the synchronous getters.
+   */
+  async resolveFresh(topic: string, partition: number): Promise<PartitionHandle | undefined> {
+    const handle = this.resolve(topic, partition);
+    if (handle instanceof RemotePartition) await handle.sync();
+    return handle;
+  }
+
   /** Remote handles currently cached (metrics, tests). */
   get remoteCount(): number {
     return this.remotes.size;

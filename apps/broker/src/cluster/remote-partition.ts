@@ -1,9 +1,15 @@
 import type { TimestampLookup } from '@runnel/log';
 import { asOffset, type BatchHeader, type LeaderEpoch, type Offset } from '@runnel/protocol';
-import type { Acks, PartitionAppendResult, PartitionHandle, PartitionReadResult } from '@runnel/replication';
+import {
+  ReplicationError,
+  type Acks,
+  type PartitionAppendResult,
+  type PartitionHandle,
+  type PartitionReadResult,
+} from '@runnel/replication';
 import type { InterBrokerClient } from './inter-broker/inter-broker-client';
 import type { PartitionStateWatcher, StateTarget } from './inter-broker/partition-state-watcher';
-import type { PartitionStateSnapshot } from './inter-broker/types';
+import type { PartitionStateSnapshot, PartitionStatesRequest, PartitionStatesResponse } from './inter-broker/types';
 
 /**
  * A partition led by another broker, as the services of this broker use it: every call is
@@ -81,6 +87,31 @@ export class RemotePartition implements PartitionHandle, StateTarget {
     await Promise.race([this.firstState, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timer);
     return this.state !== undefined;
+  }
+
+  /**
+   * Asks the leader for its state now (one round trip) and applies it. For request paths that
+   * check an offset against the synchronous getters (fetch range checks, `latest` offsets): a
+   * client that saw HW n on another broker must not be told n is out of range here because this
+   * broker's copy is a round trip behind. Never coalesced with an earlier call (whose answer could
+   * predate what the client saw).
+   */
+  async sync(): Promise<void> {
+    const { params } = await this.client.call<PartitionStatesResponse>(
+      this.leaderId,
+      'partition-states',
+      { partitions: [{ topic: this.topic, partition: this.partition }], maxWaitMs: 0 } satisfies PartitionStatesRequest,
+      undefined,
+      { timeoutMs: this.options.callTimeoutMs },
+    );
+    const answer = params.partitions?.[0];
+    if (answer?.state) return this.applyState(answer.state);
+    throw new ReplicationError(
+      'NOT_LEADER_OR_FOLLOWER',
+      this.topic,
+      this.partition,
+      `broker ${this.leaderId} no longer leads ${this.topic}-${this.partition}`,
+    );
   }
 
   /** From the watcher or a forwarded answer: newer values only (a stale answer may arrive after a fresher one). */

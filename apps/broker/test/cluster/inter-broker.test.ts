@@ -1,11 +1,12 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { asOffset } from '@runnel/protocol';
+import { asLeaderEpoch, asOffset } from '@runnel/protocol';
 import { PartitionOffsetOutOfRangeError, ReplicationError } from '@runnel/replication';
 import { RunnelError, toApiError } from '../../src/common/errors';
 import { signRequest } from '../../src/cluster/inter-broker/auth';
 import { decodeFrame, encodeFrame } from '../../src/cluster/inter-broker/frame';
 import type { FetchCodec } from '../../src/cluster/inter-broker/types';
+import { RemotePartition } from '../../src/cluster/remote-partition';
 import { DURABLE, SECRET, StubCluster, TestNode, batch, eventually, startNode, stopNode } from './inter-broker-fixture';
 
 /** Sends raw bytes to a node's inter-broker listener, with whatever headers the test chooses. */
@@ -358,6 +359,41 @@ describe('inter-broker channel: two brokers on 127.0.0.1 and 127.0.0.2', () => {
     expect(one.fetches).toEqual([request]);
     expect(response.partitions[0]).toMatchObject({ topic: 't', partition: 0, error: 'NONE', highWatermark: 5 });
     expect(response.partitions[0].records.toString()).toBe('records of t-0');
+  });
+
+  it('refuses a replica fetch made under another broker’s identity, before the replica manager sees it', async () => {
+    const one = await start(1, { fetchCodec: jsonCodec(), handleReplicaFetch: async () => ({ partitions: [] }) });
+    const two = await start(2, { fetchCodec: jsonCodec() });
+    void one;
+    const posing = { replicaId: 3, brokerEpoch: 1, maxWaitMs: 0, maxBytes: 1024, partitions: [] };
+    const error = await two.client.replicaFetch(1, posing).catch((e: unknown) => e);
+    expect(toApiError(error)).toMatchObject({ kind: 'BAD_REQUEST' });
+    const staleEpoch = await two.client.replicaFetch(1, { ...posing, replicaId: 2, brokerEpoch: 0 }).catch((e: unknown) => e);
+    expect(toApiError(staleEpoch)).toMatchObject({ kind: 'BAD_REQUEST' });
+    expect(one.fetches).toEqual([]);
+    await two.client.replicaFetch(1, { ...posing, replicaId: 2 });
+    expect(one.fetches).toHaveLength(1);
+  });
+
+  it('resolveFresh brings a remote handle to the leader’s current state in one round trip', async () => {
+    const one = await start(1);
+    const two = await start(2);
+    const leader = await one.replicas.becomeLeader('t', 0, 0, DURABLE);
+    cluster.setPartition('t', 0, 1, 0);
+    // A handle whose state stream is silent: only sync() can move its getters.
+    const silent = new RemotePartition('t', 0, 1, asLeaderEpoch(0), two.client, { watch: () => () => undefined });
+    await leader.append(batch(['a', 'b', 'c']), -1);
+    expect(silent.highWatermark).toBe(0);
+    await silent.sync();
+    expect({ hw: silent.highWatermark, leo: silent.logEndOffset }).toEqual({ hw: 3, leo: 3 });
+
+    const fresh = await two.router.resolveFresh('t', 0);
+    expect(fresh!.highWatermark).toBe(3);
+    expect(await one.router.resolveFresh('t', 0)).toBe(leader);
+
+    await one.replicas.stopReplica('t', 0, false);
+    const gone = await silent.sync().catch((e: unknown) => e);
+    expect((gone as ReplicationError).code).toBe('NOT_LEADER_OR_FOLLOWER');
   });
 
   it('closing a server answers its long polls at once', async () => {

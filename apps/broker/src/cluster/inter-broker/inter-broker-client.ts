@@ -102,7 +102,14 @@ export class InterBrokerClient {
     if (!codec) throw new Error('InterBrokerClient was built without the fetch codec');
     const timeoutMs = options.timeoutMs ?? request.maxWaitMs + this.limits.timeoutMs;
     const answer = await this.exchange(leaderId, 'replica-fetch', codec.encodeFetchRequest(request), { ...options, timeoutMs });
-    return codec.decodeFetchResponse(answer);
+    try {
+      return codec.decodeFetchResponse(answer);
+    } catch (error) {
+      throw new RunnelError(
+        'RETRIABLE',
+        `broker ${leaderId} answered replica-fetch with bytes that do not decode (${(error as Error).message}); retry`,
+      );
+    }
   }
 
   /** Closes idle keep-alive sockets; calls in flight finish or fail. */

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Partition, ReplicaFetchRequest, ReplicaFetchResponse } from '@runnel/replication';
 import { RunnelError } from '../../common/errors';
 import { parseAuthHeaders, verifySignature, type CallerIdentity } from './auth';
-import { encodeFrame } from './frame';
+import { FrameError, encodeFrame } from './frame';
 import { PartitionRoutes } from './partition-routes';
 import { ROUTE_PREFIX, type FetchCodec, type InterBrokerConfig, type InterBrokerLogger, type SecretProvider } from './types';
 import { errorToWire } from './wire-errors';
@@ -77,8 +77,19 @@ export class InterBrokerServer {
     for (const [name, handler] of Object.entries(partitions.handlers())) this.routes.set(name, handler);
     const { handleReplicaFetch, fetchCodec } = deps;
     if (handleReplicaFetch && fetchCodec) {
-      this.routes.set('replica-fetch', async ({ body }) => {
-        const request = fetchCodec.decodeFetchRequest(body);
+      this.routes.set('replica-fetch', async ({ body, caller }) => {
+        let request: ReplicaFetchRequest;
+        try {
+          request = fetchCodec.decodeFetchRequest(body);
+        } catch (error) {
+          throw new FrameError(`replica fetch request does not decode: ${(error as Error).message}`);
+        }
+        // A broker fetches as itself: the signed identity and the request's replica must agree.
+        if (request.replicaId !== caller.brokerId || request.brokerEpoch !== caller.brokerEpoch) {
+          throw new FrameError(
+            `replica ${request.replicaId} (epoch ${request.brokerEpoch}) fetched with the credentials of broker ${caller.brokerId} (epoch ${caller.brokerEpoch})`,
+          );
+        }
         request.maxWaitMs = Math.max(0, Math.min(request.maxWaitMs, this.limits.maxWaitMs));
         return [fetchCodec.encodeFetchResponse(await handleReplicaFetch(request))];
       });
