@@ -26,6 +26,16 @@ export { SegmentSet } from './segment-set';
 export { GroupCommit } from './group-commit';
 export { PartitionLog } from './partition-log';
 export {
+  LeaderEpochCache,
+  LEADER_EPOCH_CHECKPOINT_FILE,
+  UNDEFINED_EPOCH,
+  UNDEFINED_EPOCH_OFFSET,
+  formatLeaderEpochCheckpoint,
+  parseLeaderEpochCheckpoint,
+  type EpochEndOffset,
+  type EpochEntry,
+} from './leader-epoch-cache';
+export {
   SYSTEM_CLOCK,
   type AppendOptions,
   type AppendResult,

@@ -1,9 +1,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Offset } from '@runnel/protocol';
+import {
+  LOG_OVERHEAD,
+  MAGIC_V2,
+  MIN_BATCH_LENGTH,
+  OFFSET_BATCH_LENGTH,
+  OFFSET_LAST_OFFSET_DELTA,
+  OFFSET_MAGIC,
+  OFFSET_PARTITION_LEADER_EPOCH,
+  readInt64AsNumber,
+  type Offset,
+} from '@runnel/protocol';
 import { CorruptLogError } from './errors';
-import { logFileName, parseSegmentFileName } from './file-names';
-import { unlinkIfExists } from './io';
+import { logFileName, parseSegmentFileName, tmpFileName } from './file-names';
+import { readFullySync, unlinkIfExists } from './io';
+import { LEADER_EPOCH_CHECKPOINT_FILE, LeaderEpochCache, type EpochEntry } from './leader-epoch-cache';
 import { LogSegment, type SegmentContext } from './segment';
 import { SegmentSet } from './segment-set';
 
@@ -27,6 +38,8 @@ export interface LoadedLog {
   dirChanged: boolean;
   /** The partition directory itself was created: its parent wants an fsync. */
   createdDir: boolean;
+  /** Leader epochs of the loaded log (from leader-epoch-checkpoint, completed from batch headers). */
+  epochs: LeaderEpochCache;
 }
 
 /**
@@ -40,7 +53,10 @@ export interface LoadedLog {
  *    batch (framing, CRC32C, increasing offsets), its indexes rebuilt, the file cut at the first
  *    invalid byte, and every later segment deleted;
  * 4. an empty directory gets one empty segment at the log start offset; a log start offset past
- *    the log end offset (data lost below it) restarts the log there.
+ *    the log end offset (data lost below it) restarts the log there;
+ * 5. leader epochs come from leader-epoch-checkpoint for offsets below the recovery point (the
+ *    log writes the file before its recovery point passes an offset) and from the batch headers
+ *    above it; a missing or unreadable file is rebuilt from every batch header of the log.
  * Closed segments before the recovery point are not read: their indexes load lazily.
  */
 export async function loadLog(ctx: SegmentContext, opts: LoadOptions): Promise<LoadedLog> {
@@ -85,6 +101,7 @@ export async function loadLog(ctx: SegmentContext, opts: LoadOptions): Promise<L
       bytesScanned: 0,
       dirChanged: true,
       createdDir,
+      epochs: await loadLeaderEpochs(ctx, segments, requestedStart, requestedStart, requestedStart),
     };
   }
 
@@ -120,7 +137,85 @@ export async function loadLog(ctx: SegmentContext, opts: LoadOptions): Promise<L
     dirChanged = true;
   }
   logStartOffset = Math.min(logStartOffset, logEndOffset);
-  return { segments, logStartOffset, logEndOffset, recoveryPoint, bytesScanned, dirChanged, createdDir };
+  const epochs = await loadLeaderEpochs(ctx, segments, logStartOffset, logEndOffset, recoveryPoint);
+  return { segments, logStartOffset, logEndOffset, recoveryPoint, bytesScanned, dirChanged, createdDir, epochs };
+}
+
+/**
+ * The leader epochs of a loaded log: the file's entries below the recovery point, completed from
+ * the batch headers in [recovery point, log end); everything from the headers when the file is
+ * missing or corrupt. Entries are then clipped to [log start, log end). The cache comes back dirty
+ * (to be written by the next flush) when it differs from the file.
+ */
+async function loadLeaderEpochs(
+  ctx: SegmentContext,
+  segments: SegmentSet,
+  logStartOffset: number,
+  logEndOffset: number,
+  recoveryPoint: number,
+): Promise<LeaderEpochCache> {
+  await unlinkIfExists(tmpFileName(path.join(ctx.dir, LEADER_EPOCH_CHECKPOINT_FILE)));
+  let stored: EpochEntry[] | undefined;
+  let corrupt = false;
+  try {
+    stored = await LeaderEpochCache.read(ctx.dir);
+  } catch (error) {
+    if (!(error instanceof CorruptLogError)) throw error;
+    corrupt = true;
+  }
+  const trustedBelow = stored ? Math.min(recoveryPoint, logEndOffset) : logStartOffset;
+  const kept = (stored ?? []).filter((e) => e.startOffset < trustedBelow);
+  const cache = new LeaderEpochCache(ctx.dir, kept, corrupt || kept.length !== (stored ?? []).length);
+  if (trustedBelow < logEndOffset) {
+    walkBatchHeaders(ctx, segments, trustedBelow, logEndOffset, (epoch, baseOffset) => cache.assign(epoch, baseOffset));
+  }
+  cache.truncateFromEnd(logEndOffset);
+  cache.truncateFromStart(logStartOffset);
+  return cache;
+}
+
+const EPOCH_WALK_CHUNK_BYTES = 64 * 1024;
+const EPOCH_WALK_HEADER_BYTES = OFFSET_LAST_OFFSET_DELTA + 4;
+
+/**
+ * Visits (partitionLeaderEpoch, baseOffset) of every batch with offsets in [from, to), reading
+ * only headers: a 64 KiB window that jumps ahead over big batches. The bytes were checked when
+ * appended or by recovery; a header that does not frame stops the walk of its segment (the read
+ * path reports such a file as corrupt).
+ */
+function walkBatchHeaders(
+  ctx: SegmentContext,
+  segments: SegmentSet,
+  from: number,
+  to: number,
+  visit: (epoch: number, baseOffset: number) => void,
+): void {
+  const buf = Buffer.allocUnsafe(EPOCH_WALK_CHUNK_BYTES);
+  for (let i = Math.max(0, segments.floorIndex(from)); i < segments.count; i++) {
+    const segment = segments.at(i);
+    if (segment.baseOffset >= to) break;
+    const size = segment.size;
+    ctx.handles.withFileSync(segment.logPath, (fd) => {
+      let bufPosition = 0;
+      let bufLength = 0;
+      for (let position = 0; position + EPOCH_WALK_HEADER_BYTES <= size;) {
+        if (position < bufPosition || position + EPOCH_WALK_HEADER_BYTES > bufPosition + bufLength) {
+          bufPosition = position;
+          bufLength = readFullySync(fd, buf, 0, Math.min(buf.length, size - position), position);
+          if (bufLength < EPOCH_WALK_HEADER_BYTES) return;
+        }
+        const at = position - bufPosition;
+        const batchLength = buf.readInt32BE(at + OFFSET_BATCH_LENGTH);
+        if (buf[at + OFFSET_MAGIC] !== MAGIC_V2 || batchLength < MIN_BATCH_LENGTH || position + LOG_OVERHEAD + batchLength > size) return;
+        const baseOffset = readInt64AsNumber(buf, at);
+        if (baseOffset >= to) return;
+        if (baseOffset + buf.readInt32BE(at + OFFSET_LAST_OFFSET_DELTA) >= from) {
+          visit(buf.readInt32BE(at + OFFSET_PARTITION_LEADER_EPOCH), baseOffset);
+        }
+        position += LOG_OVERHEAD + batchLength;
+      }
+    });
+  }
 }
 
 async function recover(

@@ -8,6 +8,7 @@ import { deletedPartitionDirName } from './file-names';
 import { GroupCommit } from './group-commit';
 import { IndexCache } from './index-cache';
 import { unlinkIfExists, unlinkIfExistsSync } from './io';
+import type { EpochEndOffset, EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
 import { retainsByTimeAndSize, rollJitterMs, rollMs, validateLogConfig, type LogConfig } from './log-config';
 import { loadLog } from './log-loader';
 import {
@@ -45,13 +46,19 @@ const RECENT_TRUNCATIONS = 16;
  * tolerate those changes happening while they wait: a read that overlapped a truncation or a
  * segment removal is retried (`generation`), deleted files stay readable through pinned
  * descriptors, and the recovery point only advances if no truncation happened during the fsync.
+ *
+ * Leader epochs (KIP-101): a LeaderEpochCache follows every append (the leader's epoch, or each
+ * replicated batch's), truncation and log start move; a flush writes its file before the recovery
+ * point advances, so the durable part of the log always has its epochs on disk.
  */
 export class PartitionLog {
   readonly dir: string;
   /** Bytes read and CRC-checked while opening (0 after a clean shutdown). */
   readonly bytesScannedAtOpen: number;
   private readonly segments: SegmentSet;
+  private readonly epochs: LeaderEpochCache;
   private readonly groupCommit = new GroupCommit(() => this.flushNow());
+  /** Background file work (unlinks, epoch file writes) that close and delete wait for. */
   private readonly pendingUnlinks = new Set<Promise<void>>();
   private leo: number;
   private lso: number;
@@ -77,6 +84,7 @@ export class PartitionLog {
   ) {
     this.dir = ctx.dir;
     this.segments = loaded.segments;
+    this.epochs = loaded.epochs;
     this.leo = loaded.logEndOffset;
     this.lso = loaded.logStartOffset;
     this.rp = loaded.recoveryPoint;
@@ -173,6 +181,7 @@ export class PartitionLog {
     const logAppendTimeMs = this.config.messageTimestampType === 'LogAppendTime' ? nowMs : undefined;
     const maxTimestampMs = assignOffsets(batches, headers, baseOffset, { leaderEpoch, logAppendTimeMs });
     this.write(batches, headers, lastOffset + 1, nowMs);
+    if (leaderEpoch !== undefined) this.epochs.assign(leaderEpoch, baseOffset);
     return {
       baseOffset: baseOffset as Offset,
       lastOffset: lastOffset as Offset,
@@ -186,7 +195,8 @@ export class PartitionLog {
   /**
    * Appends batches that already carry offsets (replication from the leader): checked as by
    * `append` except the size limit (the leader accepted them), offsets must continue the log
-   * (first base offset >= logEndOffset, increasing), nothing is rewritten.
+   * (first base offset >= logEndOffset, increasing), nothing is rewritten. Each batch's
+   * partitionLeaderEpoch feeds the leader epoch cache.
    */
   appendAsFollower(batches: Buffer): AppendResult {
     this.assertOpen();
@@ -194,6 +204,7 @@ export class PartitionLog {
     const nowMs = this.clock.nowMs();
     this.maybeRoll(batches.length, headers.length, lastOffset, nowMs);
     this.write(batches, headers, lastOffset + 1, nowMs);
+    for (const header of headers) this.epochs.assign(header.partitionLeaderEpoch, header.baseOffset);
     return {
       baseOffset: headers[0].baseOffset as Offset,
       lastOffset: lastOffset as Offset,
@@ -293,6 +304,7 @@ export class PartitionLog {
     }
     if (this.parentDirDirty) await this.syncDirectory(path.dirname(this.dir), (dirty) => (this.parentDirDirty = dirty));
     if (this.dirDirty) await this.syncDirectory(this.dir, (dirty) => (this.dirDirty = dirty));
+    await this.epochs.persist();
     if (truncations === this.truncations) this.rp = Math.max(this.rp, Math.min(target, this.leo));
     this.lastFlushMs = this.clock.nowMs();
   }
@@ -332,6 +344,8 @@ export class PartitionLog {
     this.lso = Math.min(this.lso, offset);
     this.rp = Math.min(this.rp, offset);
     lowerCleanerCheckpointSync(this.dir, offset); // offsets from here on are new: dirty again
+    this.epochs.truncateFromEnd(offset);
+    this.persistEpochsSoon();
   }
 
   /** Deletes all data and restarts the log empty at `offset` (start = end = recovery point). */
@@ -345,6 +359,48 @@ export class PartitionLog {
     this.totalBytes = 0;
     this.leo = this.lso = this.rp = offset;
     lowerCleanerCheckpointSync(this.dir, offset);
+    this.epochs.clear();
+    this.persistEpochsSoon();
+  }
+
+  /** The latest leader epoch that wrote (or, as leader, will write) this log; -1 when none. */
+  latestEpoch(): number {
+    return this.epochs.latestEpoch();
+  }
+
+  /**
+   * Kafka's OffsetsForLeaderEpoch: the largest epoch <= `epoch` this log knows and the offset where
+   * it ended (the next epoch's start, or the log end offset for the latest); {-1, -1} when `epoch`
+   * is below the first known epoch or above the latest, or nothing is known.
+   */
+  endOffsetForEpoch(epoch: number): EpochEndOffset {
+    this.assertOpen();
+    return this.epochs.endOffsetFor(epoch, this.leo);
+  }
+
+  /** The (epoch, startOffset) entries, oldest first (a copy). */
+  epochEntries(): EpochEntry[] {
+    return this.epochs.all();
+  }
+
+  /**
+   * A new leader's epoch starts at the current log end offset even before it appends (Kafka's
+   * maybeAssignEpochStartOffset on becoming leader), so followers asking about the previous epoch
+   * learn where it ended here. No-op when `epoch` is already the latest.
+   */
+  assignEpochStartOffset(epoch: number): void {
+    this.assertOpen();
+    if (this.epochs.assign(asLeaderEpoch(epoch), this.leo)) this.persistEpochsSoon();
+  }
+
+  /**
+   * Writes the epoch file now in the background (close and delete wait for it); a failure leaves
+   * the cache dirty for the next flush to retry and report.
+   */
+  private persistEpochsSoon(): void {
+    const write = this.epochs.persist().catch(() => undefined);
+    this.pendingUnlinks.add(write);
+    void write.finally(() => this.pendingUnlinks.delete(write));
   }
 
   /**
@@ -356,6 +412,7 @@ export class PartitionLog {
     if (!Number.isSafeInteger(offset) || offset > this.leo) throw new OffsetOutOfRangeError(offset, this.logStartOffset, this.logEndOffset);
     if (offset <= this.lso) return;
     this.lso = offset;
+    this.epochs.truncateFromStart(offset);
     let n = 0;
     while (n + 1 < this.segments.count && this.segments.at(n + 1).baseOffset <= offset) n++;
     await this.deleteSegments(this.segments.removeFirst(n));
@@ -470,6 +527,7 @@ export class PartitionLog {
   private async deleteSegments(doomed: LogSegment[]): Promise<void> {
     const files = this.removeSegments(doomed);
     this.lso = Math.max(this.lso, this.segments.first.baseOffset);
+    this.epochs.truncateFromStart(this.lso);
     const unlinks = Promise.all(files.map(unlinkIfExists)).then(() => undefined);
     this.pendingUnlinks.add(unlinks);
     try {

@@ -2,3 +2,4 @@ export * from './partition';
 export * from './replica-manager';
 export * from './partition-handle';
 export * from './replica-fetch';
+export * from './fetch-codec';
