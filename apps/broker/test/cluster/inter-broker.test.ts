@@ -1,11 +1,11 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { asLeaderEpoch, asOffset } from '@runnel/protocol';
+import * as fetchCodec from '@runnel/replication';
 import { PartitionOffsetOutOfRangeError, ReplicationError } from '@runnel/replication';
 import { RunnelError, toApiError } from '../../src/common/errors';
 import { signRequest } from '../../src/cluster/inter-broker/auth';
 import { decodeFrame, encodeFrame } from '../../src/cluster/inter-broker/frame';
-import type { FetchCodec } from '../../src/cluster/inter-broker/types';
 import { RemotePartition } from '../../src/cluster/remote-partition';
 import { DURABLE, SECRET, StubCluster, TestNode, batch, eventually, startNode, stopNode } from './inter-broker-fixture';
 
@@ -320,23 +320,30 @@ describe('inter-broker channel: two brokers on 127.0.0.1 and 127.0.0.2', () => {
     expect((timedOut as RunnelError).message).toMatch(/REQUEST_TIMED_OUT/);
   });
 
-  it('hands replica-fetch requests to handleReplicaFetch through the fetch codec', async () => {
-    const codec = jsonCodec();
+  it('hands replica-fetch requests to handleReplicaFetch through the fetch codec; records arrive byte-identical', async () => {
+    let leaderPartition: fetchCodec.Partition | undefined;
     const one = await start(1, {
-      fetchCodec: codec,
+      fetchCodec,
       handleReplicaFetch: async (request) => ({
-        partitions: request.partitions.map((p) => ({
-          topic: p.topic,
-          partition: p.partition,
-          error: 'NONE' as const,
-          highWatermark: 5,
-          logStartOffset: 0,
-          records: Buffer.from(`records of ${p.topic}-${p.partition}`),
-        })),
+        partitions: await Promise.all(
+          request.partitions.map(async (p) => {
+            const read = await leaderPartition!.log.read(asOffset(p.fetchOffset), p.maxBytes);
+            return {
+              topic: p.topic,
+              partition: p.partition,
+              error: 'NONE' as const,
+              highWatermark: leaderPartition!.highWatermark,
+              logStartOffset: leaderPartition!.logStartOffset,
+              records: read.bytes,
+            };
+          }),
+        ),
       }),
     });
-    const two = await start(2, { fetchCodec: codec });
-    void one;
+    const two = await start(2, { fetchCodec });
+    leaderPartition = await one.replicas.becomeLeader('t', 0, 1, DURABLE);
+    await leaderPartition.append(batch(['a', 'b']), -1);
+    await leaderPartition.append(batch(['c']), -1);
     const request = {
       replicaId: 2,
       brokerEpoch: 1,
@@ -347,9 +354,9 @@ describe('inter-broker channel: two brokers on 127.0.0.1 and 127.0.0.2', () => {
           topic: 't',
           partition: 0,
           currentLeaderEpoch: 1,
-          fetchOffset: 3,
-          lastFetchedEpoch: 1,
-          durableOffset: 3,
+          fetchOffset: 0,
+          lastFetchedEpoch: -1,
+          durableOffset: 0,
           logStartOffset: 0,
           maxBytes: 1 << 20,
         },
@@ -357,19 +364,25 @@ describe('inter-broker channel: two brokers on 127.0.0.1 and 127.0.0.2', () => {
     };
     const response = await two.client.replicaFetch(1, request);
     expect(one.fetches).toEqual([request]);
-    expect(response.partitions[0]).toMatchObject({ topic: 't', partition: 0, error: 'NONE', highWatermark: 5 });
-    expect(response.partitions[0].records.toString()).toBe('records of t-0');
+    expect(response.partitions[0]).toMatchObject({ topic: 't', partition: 0, error: 'NONE', highWatermark: 3, logStartOffset: 0 });
+    const local = await leaderPartition.log.read(asOffset(0), 1 << 20);
+    expect(response.partitions[0].records.equals(local.bytes)).toBe(true);
   });
 
   it('refuses a replica fetch made under another broker’s identity, before the replica manager sees it', async () => {
-    const one = await start(1, { fetchCodec: jsonCodec(), handleReplicaFetch: async () => ({ partitions: [] }) });
-    const two = await start(2, { fetchCodec: jsonCodec() });
+    const one = await start(1, { fetchCodec: fetchCodec, handleReplicaFetch: async () => ({ partitions: [] }) });
+    const two = await start(2, { fetchCodec: fetchCodec });
     void one;
     const posing = { replicaId: 3, brokerEpoch: 1, maxWaitMs: 0, maxBytes: 1024, partitions: [] };
     const error = await two.client.replicaFetch(1, posing).catch((e: unknown) => e);
     expect(toApiError(error)).toMatchObject({ kind: 'BAD_REQUEST' });
     const staleEpoch = await two.client.replicaFetch(1, { ...posing, replicaId: 2, brokerEpoch: 0 }).catch((e: unknown) => e);
     expect(toApiError(staleEpoch)).toMatchObject({ kind: 'BAD_REQUEST' });
+    const garbage = Buffer.from('not a fetch request');
+    const signed = signRequest(SECRET, 'POST', '/internal/v1/replica-fetch', { brokerId: 2, brokerEpoch: 1 }, garbage);
+    const undecodable = await rawPost(one.server.address, '/internal/v1/replica-fetch', garbage, signed);
+    expect(undecodable.status).toBe(409);
+    expect(decodeFrame<{ error: { kind: string } }>(undecodable.body).params.error.kind).toBe('BAD_REQUEST');
     expect(one.fetches).toEqual([]);
     await two.client.replicaFetch(1, { ...posing, replicaId: 2 });
     expect(one.fetches).toHaveLength(1);
@@ -417,18 +430,4 @@ function captured(run: () => unknown): unknown {
     return error;
   }
   return undefined;
-}
-
-/** A stand-in for fetch-codec.ts in this test: JSON header, records base64 (the real codec appends raw bytes). */
-function jsonCodec(): FetchCodec {
-  return {
-    encodeFetchRequest: (request) => Buffer.from(JSON.stringify(request)),
-    decodeFetchRequest: (bytes) => JSON.parse(bytes.toString()),
-    encodeFetchResponse: (response) =>
-      Buffer.from(JSON.stringify({ partitions: response.partitions.map((p) => ({ ...p, records: p.records.toString('base64') })) })),
-    decodeFetchResponse: (bytes) => {
-      const parsed = JSON.parse(bytes.toString()) as { partitions: { records: string }[] };
-      return { partitions: parsed.partitions.map((p) => ({ ...p, records: Buffer.from(p.records, 'base64') })) } as never;
-    },
-  };
 }

@@ -91,7 +91,10 @@ export class InterBrokerServer {
           );
         }
         request.maxWaitMs = Math.max(0, Math.min(request.maxWaitMs, this.limits.maxWaitMs));
-        return [fetchCodec.encodeFetchResponse(await handleReplicaFetch(request))];
+        const response = await handleReplicaFetch(request);
+        return fetchCodec.encodeFetchResponseChunks
+          ? fetchCodec.encodeFetchResponseChunks(response)
+          : [fetchCodec.encodeFetchResponse(response)];
       });
     }
     this.server = http.createServer((req, res) => this.onRequest(req, res));

@@ -15,11 +15,13 @@ export interface InterBrokerLogger {
   error(message: string): void;
 }
 
-/** libs/replication/src/fetch-codec.ts (logepoch), injected so the channel does not depend on its arrival order. */
+/** libs/replication/src/fetch-codec.ts (`import * as fetchCodec from '@runnel/replication'` satisfies it); injected, so tests may stand in. */
 export interface FetchCodec {
   encodeFetchRequest(request: ReplicaFetchRequest): Buffer;
   decodeFetchRequest(bytes: Buffer): ReplicaFetchRequest;
   encodeFetchResponse(response: ReplicaFetchResponse): Buffer;
+  /** The response as chunks (header, then each partition's records as they are): sent without a copy when present. */
+  encodeFetchResponseChunks?(response: ReplicaFetchResponse): Buffer[];
   decodeFetchResponse(bytes: Buffer): ReplicaFetchResponse;
 }
 
