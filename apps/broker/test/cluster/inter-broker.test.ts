@@ -314,6 +314,20 @@ describe('inter-broker channel: two brokers on 127.0.0.1 and 127.0.0.2', () => {
     release();
     await Promise.all(held);
 
+    // The client bounds what it queues for one broker, too.
+    const three = await start(3, { clientLimits: { maxPendingPerBroker: 1 } });
+    let releaseOne = (): void => undefined;
+    const holdOne = new Promise<void>((resolve) => (releaseOne = resolve));
+    one.server.addRoute('hold-one', async () => {
+      await holdOne;
+      return encodeFrame({});
+    });
+    const first = three.client.call(1, 'hold-one' as never, {});
+    const refused = await three.client.call(1, 'read', { topic: 't', partition: 0, offset: 0, maxBytes: 10 }).catch((e: unknown) => e);
+    expect((refused as RunnelError).message).toContain('pending');
+    releaseOne();
+    await first.catch(() => undefined);
+
     // A handler that never finishes is answered with a retriable timeout.
     one.server.addRoute('never', () => new Promise<Buffer[]>(() => undefined));
     const timedOut = await two.client.call(1, 'never' as never, {}).catch((e: unknown) => e);

@@ -103,6 +103,23 @@ describe('RemotePartition and PartitionStateWatcher (fake leader)', () => {
     await watcher.close();
   });
 
+  it('a partition the leader does not lead is marked notLed (not news again) and polled on a shorter bound until it is led', async () => {
+    const leader = new FakeLeader();
+    const watcher = new PartitionStateWatcher(leader, silentLog, { maxWaitMs: 10_000, notLedPollMs: 300 });
+    const remote = new RemotePartition('t', 0, 1, asLeaderEpoch(1), leader, watcher);
+    await eventually(() => leader.calls.length === 1, 5_000, 'first poll');
+    expect(leader.last.request.maxWaitMs).toBe(10_000);
+    leader.last.answer({ partitions: [{ topic: 't', partition: 0, error: 'NOT_LEADER_OR_FOLLOWER' }] });
+    await eventually(() => leader.calls.length === 2, 5_000, 'second poll');
+    expect(leader.last.request).toEqual({ partitions: [{ topic: 't', partition: 0, notLed: true }], maxWaitMs: 300 });
+    leader.last.answer({ partitions: [{ topic: 't', partition: 0, state: state(4) }] });
+    await eventually(() => leader.calls.length === 3, 5_000, 'third poll');
+    expect(leader.last.request).toEqual({ partitions: [{ topic: 't', partition: 0, known: state(4) }], maxWaitMs: 10_000 });
+    expect(remote.highWatermark).toBe(4);
+    remote.close();
+    await watcher.close();
+  });
+
   it('close wakes parked readers and listeners once; a closed handle answers waitForData false', async () => {
     const leader = new FakeLeader();
     const watcher = new PartitionStateWatcher(leader, silentLog);
@@ -144,5 +161,37 @@ describe('RemotePartition over real listeners', () => {
     await leader.append(batch(['last']), -1);
     await eventually(() => remote.logStartOffset === 2 && remote.highWatermark === 6, 10_000, 'log start 2, HW 6');
     expect(remote.sizeBytes).toBe(leader.sizeBytes);
+  });
+
+  it('partition-states parks while nothing changed and answers as soon as the HW moves', async () => {
+    cluster = new StubCluster();
+    const one = await startNode(cluster, 1);
+    nodes.push(one);
+    const two = await startNode(cluster, 2);
+    nodes.push(two);
+    const leader = await one.replicas.becomeLeader('t', 0, 0, DURABLE);
+    await leader.append(batch(['a']), -1);
+    const known = { leaderEpoch: 0, highWatermark: 1, logStartOffset: 0, logEndOffset: 1, sizeBytes: leader.sizeBytes };
+    const ask = (partitions: PartitionStatesRequest['partitions']) =>
+      two.client.call<PartitionStatesResponse>(1, 'partition-states', { partitions, maxWaitMs: 60_000 }).then((a) => a.params.partitions);
+
+    // Up to date and a partition not led there that the caller already knows about: parks until the append.
+    const parked = ask([
+      { topic: 't', partition: 0, known },
+      { topic: 'elsewhere', partition: 0, notLed: true },
+    ]);
+    let answered = false;
+    void parked.then(() => (answered = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(answered).toBe(false);
+    await leader.append(batch(['b']), -1);
+    const [moved, elsewhere] = await parked;
+    expect(moved.state).toMatchObject({ highWatermark: 2, logEndOffset: 2 });
+    expect(elsewhere).toEqual({ topic: 'elsewhere', partition: 0, error: 'NOT_LEADER_OR_FOLLOWER' });
+
+    // News answers at once: a stale known state, a first ask, a partition no longer led here.
+    expect((await ask([{ topic: 't', partition: 0, known }]))[0].state?.highWatermark).toBe(2);
+    expect((await ask([{ topic: 't', partition: 0 }]))[0].state?.highWatermark).toBe(2);
+    expect((await ask([{ topic: 'elsewhere', partition: 0 }]))[0].error).toBe('NOT_LEADER_OR_FOLLOWER');
   });
 });

@@ -32,6 +32,8 @@ export interface InterBrokerClientLimits {
   maxResponseBytes: number;
   maxSocketsPerBroker: number;
   maxSocketsTotal: number;
+  /** Calls to one broker in flight or queued for a socket; more are refused (retriable) instead of queueing without bound. */
+  maxPendingPerBroker: number;
 }
 
 export const DEFAULT_INTER_BROKER_CLIENT_LIMITS: InterBrokerClientLimits = {
@@ -39,6 +41,7 @@ export const DEFAULT_INTER_BROKER_CLIENT_LIMITS: InterBrokerClientLimits = {
   maxResponseBytes: 128 * 1024 * 1024,
   maxSocketsPerBroker: 64,
   maxSocketsTotal: 1024,
+  maxPendingPerBroker: 2048,
 };
 
 export interface InterBrokerClientDeps {
@@ -61,6 +64,7 @@ export class InterBrokerClient {
   readonly limits: InterBrokerClientLimits;
   private readonly agent: http.Agent;
   private readonly localAddress: string | undefined;
+  private readonly pending = new Map<number, number>();
 
   constructor(private readonly deps: InterBrokerClientDeps) {
     this.limits = { ...DEFAULT_INTER_BROKER_CLIENT_LIMITS, ...deps.limits };
@@ -118,6 +122,21 @@ export class InterBrokerClient {
   }
 
   private async exchange(brokerId: number, route: InterBrokerRoute, body: Buffer, options: CallOptions): Promise<Buffer> {
+    const pending = this.pending.get(brokerId) ?? 0;
+    if (pending >= this.limits.maxPendingPerBroker) {
+      throw new RunnelError('RETRIABLE', `more than ${this.limits.maxPendingPerBroker} calls to broker ${brokerId} are pending; retry`);
+    }
+    this.pending.set(brokerId, pending + 1);
+    try {
+      return await this.exchangeOnce(brokerId, route, body, options);
+    } finally {
+      const left = (this.pending.get(brokerId) ?? 1) - 1;
+      if (left > 0) this.pending.set(brokerId, left);
+      else this.pending.delete(brokerId);
+    }
+  }
+
+  private async exchangeOnce(brokerId: number, route: InterBrokerRoute, body: Buffer, options: CallOptions): Promise<Buffer> {
     const broker = this.deps.clusterView.broker(brokerId);
     if (!broker) throw new RunnelError('RETRIABLE', `broker ${brokerId} is not registered (yet); retry`);
     const target = parseAddress(broker.interBrokerAddress);

@@ -15,6 +15,7 @@ import type { PartitionStateSnapshot, PartitionStatesRequest, PartitionStatesRes
  * retriable once the caller's view catches up.
  */
 const PARTITIONS_PER_STATES_CALL_MAX = 10_000;
+const READ_BYTES_MAX = 64 * 1024 * 1024;
 
 interface PartitionParams {
   topic: string;
@@ -50,7 +51,9 @@ export class PartitionRoutes {
   private async read({ body }: RouteCall): Promise<Buffer[]> {
     const { params } = decodeFrame<PartitionParams & { offset: number; maxBytes: number }>(body);
     const partition = this.leader(params);
-    const result = await partition.read(asOffset(integer(params.offset, 'offset')), integer(params.maxBytes, 'maxBytes'));
+    // Bounded like every answer of this listener; a smaller read just continues at nextOffset.
+    const maxBytes = Math.min(integer(params.maxBytes, 'maxBytes'), READ_BYTES_MAX);
+    const result = await partition.read(asOffset(integer(params.offset, 'offset')), maxBytes);
     const { bytes, ...rest } = result;
     return encodeFrame({ ...rest, state: snapshotOf(partition) }, bytes);
   }
@@ -79,8 +82,9 @@ export class PartitionRoutes {
 
   /**
    * Long poll: answers at once when any asked partition's state differs from what the caller
-   * holds (or is not led here), else when one of their HWs moves or one closes, or after maxWaitMs.
-   * A change that moves no HW (log start, size) is picked up at the latest by the next answer.
+   * holds (or became led, or stopped being led here), else when one of their HWs moves or one
+   * closes, or after maxWaitMs. A change that moves no HW (log start, size; a partition taken
+   * over meanwhile) is picked up at the latest by the next answer.
    */
   private async partitionStates({ body, signal }: RouteCall): Promise<Buffer[]> {
     const { params } = decodeFrame<PartitionStatesRequest>(body);
@@ -90,7 +94,9 @@ export class PartitionRoutes {
     const maxWaitMs = Math.max(0, Math.min(integer(params.maxWaitMs, 'maxWaitMs'), this.maxWaitMs));
     const answer = (): Buffer[] => encodeFrame(this.states(params));
     const held = params.partitions.map((p) => ({ asked: p, local: this.ledHere(p.topic, p.partition) }));
-    const changed = held.some(({ asked, local }) => !local || !asked.known || !sameState(asked.known, snapshotOf(local)));
+    const changed = held.some(({ asked, local }) =>
+      local ? asked.notLed === true || !asked.known || !sameState(asked.known, snapshotOf(local)) : asked.notLed !== true,
+    );
     if (changed || maxWaitMs === 0 || signal.aborted) return answer();
     await new Promise<void>((resolve) => {
       const unsubscribes: (() => void)[] = [];
@@ -102,7 +108,7 @@ export class PartitionRoutes {
       };
       const timer = setTimeout(done, maxWaitMs);
       signal.addEventListener('abort', done, { once: true });
-      for (const { local } of held) unsubscribes.push(local!.onHighWatermark(done));
+      for (const { local } of held) if (local) unsubscribes.push(local.onHighWatermark(done));
     });
     return answer();
   }

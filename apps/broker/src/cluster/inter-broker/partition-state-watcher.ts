@@ -18,14 +18,18 @@ export interface StateTarget {
 
 export interface PartitionStateWatcherOptions {
   maxWaitMs: number;
+  /** The long poll's bound while some partition is not (yet) led by the broker asked. */
+  notLedPollMs: number;
   backoffMinMs: number;
   backoffMaxMs: number;
 }
 
-const DEFAULTS: PartitionStateWatcherOptions = { maxWaitMs: 10_000, backoffMinMs: 100, backoffMaxMs: 5_000 };
+const DEFAULTS: PartitionStateWatcherOptions = { maxWaitMs: 10_000, notLedPollMs: 500, backoffMinMs: 100, backoffMaxMs: 5_000 };
 
 interface LeaderLoop {
   targets: Set<StateTarget>;
+  /** Targets the leader answered "not led here" for last time. */
+  notLed: Set<StateTarget>;
   /** Aborts the poll in flight (set changed, or closing). */
   restart: AbortController;
   running: Promise<void>;
@@ -49,7 +53,7 @@ export class PartitionStateWatcher {
     if (this.closed) return () => undefined;
     let loop = this.loops.get(leaderId);
     if (!loop) {
-      loop = { targets: new Set(), restart: new AbortController(), running: Promise.resolve() };
+      loop = { targets: new Set(), notLed: new Set(), restart: new AbortController(), running: Promise.resolve() };
       this.loops.set(leaderId, loop);
       const started = loop;
       started.targets.add(target);
@@ -61,6 +65,7 @@ export class PartitionStateWatcher {
     const current = loop;
     return () => {
       if (!current.targets.delete(target)) return;
+      current.notLed.delete(target);
       current.restart.abort();
     };
   }
@@ -81,8 +86,15 @@ export class PartitionStateWatcher {
       const signal = loop.restart.signal;
       const targets = [...loop.targets];
       const request: PartitionStatesRequest = {
-        partitions: targets.map((t) => ({ topic: t.topic, partition: t.partition, known: t.knownState })),
-        maxWaitMs: this.options.maxWaitMs,
+        partitions: targets.map((t) =>
+          loop.notLed.has(t)
+            ? { topic: t.topic, partition: t.partition, notLed: true }
+            : { topic: t.topic, partition: t.partition, known: t.knownState },
+        ),
+        // A partition the leader does not lead (yet): poll it more often than the others' long poll.
+        maxWaitMs: targets.some((t) => loop.notLed.has(t))
+          ? Math.min(this.options.notLedPollMs, this.options.maxWaitMs)
+          : this.options.maxWaitMs,
       };
       try {
         const { params } = await this.client.call<PartitionStatesResponse>(leaderId, 'partition-states', request, undefined, {
@@ -91,11 +103,16 @@ export class PartitionStateWatcher {
         });
         const byKey = new Map(targets.map((t) => [key(t.topic, t.partition), t]));
         for (const answer of params.partitions ?? []) {
-          if (answer.state) byKey.get(key(answer.topic, answer.partition))?.applyState(answer.state);
+          const target = byKey.get(key(answer.topic, answer.partition));
+          if (!target) continue;
+          if (answer.state) {
+            loop.notLed.delete(target);
+            target.applyState(answer.state);
+          } else {
+            loop.notLed.add(target);
+          }
         }
         backoffMs = this.options.backoffMinMs;
-        // Every partition answered "not led here": the router replaces them when the view moves; do not spin.
-        if ((params.partitions ?? []).every((p) => !p.state)) await sleep(backoffMs, signal);
       } catch (error) {
         if (signal.aborted) continue;
         failedSinceLog++;

@@ -41,9 +41,12 @@ export interface PartitionStateSnapshot {
 }
 
 export interface PartitionStatesRequest {
-  /** The partitions asked about, each with the state the caller holds (absent: none yet). */
-  partitions: { topic: string; partition: number; known?: PartitionStateSnapshot }[];
-  /** Long poll: answer when any state differs from `known`, else after at most this. */
+  /**
+   * The partitions asked about, each with the state the caller holds (absent: none yet), or
+   * `notLed` when the last answer said this broker does not lead it (not news again).
+   */
+  partitions: { topic: string; partition: number; known?: PartitionStateSnapshot; notLed?: boolean }[];
+  /** Long poll: answer when any of them changed, else after at most this. */
   maxWaitMs: number;
 }
 
