@@ -3,7 +3,7 @@ import { GroupError, GroupErrorCode } from '@runnel/groups';
 import { LogClosedError, OffsetOutOfRangeError, describeStorageError, storageErrnoOf } from '@runnel/log';
 import { MetadataWriteError } from '@runnel/metadata';
 import { API_ERRORS, ApiErrorKind, ProtocolError } from '@runnel/protocol';
-import { PartitionOffsetOutOfRangeError, PartitionStorageError } from '@runnel/replication';
+import { PartitionOffsetOutOfRangeError, PartitionStorageError, ReplicationError } from '@runnel/replication';
 import { UNSUPPORTED_MEDIA_TYPE_MESSAGE } from '../produce/body-parsers';
 
 /**
@@ -109,6 +109,9 @@ export function toApiError(error: unknown): RunnelError {
   if (error instanceof PartitionStorageError) return new RunnelError('RETRIABLE', error.message);
   if (error instanceof MetadataWriteError) return new RunnelError('RETRIABLE', `KAFKA_STORAGE_ERROR: ${error.message}; retry later`);
   if (storageErrnoOf(error)) return new RunnelError('RETRIABLE', `KAFKA_STORAGE_ERROR: ${describeStorageError(error)}; retry later`);
+  // Replication refusals (not the leader, fenced or unknown epoch, ISR below min.insync.replicas,
+  // offline): all retriable, the Kafka error name first in the message.
+  if (error instanceof ReplicationError) return new RunnelError('RETRIABLE', `${error.message}; retry`);
   if (error instanceof LogClosedError) {
     return new RunnelError('RETRIABLE', 'The partition is not accepting writes on this broker; retry later');
   }
