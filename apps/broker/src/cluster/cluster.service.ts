@@ -9,14 +9,14 @@ import {
   type MetadataChangeRecord,
   type PartitionState,
 } from '@runnel/metadata';
-import { ReplicaManager, type PartitionHandle } from '@runnel/replication';
+import * as fetchCodec from '@runnel/replication';
+import { ReplicaManager, ReplicationError, type PartitionHandle } from '@runnel/replication';
 import { BrokerConfig, ClusterConfig } from '../config/broker-config';
 import { BROKER_CONFIG, CLUSTER_STORE, REPLICA_MANAGER } from '../config/tokens';
 import { advertisedUrlFor } from '../http/advertised-url';
 import { ClusterViewCache } from './cluster-view-cache';
-import { InterBrokerClient } from './inter-broker/inter-broker-client';
-import { InterBrokerServer } from './inter-broker/inter-broker-server';
-import { PartitionRouter } from './partition-router';
+import { InterBrokerChannel } from './inter-broker';
+import { ReplicaLink, REPLICA_LINK } from './replica-link';
 
 /** What the cluster needs of the topic catalog (TopicsService attaches itself at start). */
 export interface TopicCatalog {
@@ -24,6 +24,8 @@ export interface TopicCatalog {
   reloadTopic(name: string): Promise<void>;
   /** The topic's effective log config; undefined for a topic this broker does not know (yet). */
   logConfigOf(name: string): LogConfig | undefined;
+  /** The topic's min.insync.replicas (1 when unknown). */
+  minInsyncReplicas(name: string): number;
   /** Whether the topic allows electing a leader outside the ISR (unclean.leader.election.enable). */
   uncleanLeaderElection(name: string): boolean;
 }
@@ -57,9 +59,7 @@ export class ClusterService implements BeforeApplicationShutdown, OnApplicationS
   private advertisedUrl = '';
   private controller: Controller | undefined;
   private follower: ChangeFollower | undefined;
-  private server: InterBrokerServer | undefined;
-  private client: InterBrokerClient | undefined;
-  private router: PartitionRouter | undefined;
+  private channel: InterBrokerChannel | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private controllerTimer: NodeJS.Timeout | undefined;
   private started = false;
@@ -71,6 +71,7 @@ export class ClusterService implements BeforeApplicationShutdown, OnApplicationS
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(CLUSTER_STORE) private readonly store: ClusterStore | null,
     @Inject(REPLICA_MANAGER) private readonly replicas: ReplicaManager,
+    @Inject(REPLICA_LINK) private readonly link: ReplicaLink,
   ) {
     this.cluster = config.cluster;
     this.enabled = config.cluster !== undefined && store !== null;
@@ -104,8 +105,9 @@ export class ClusterService implements BeforeApplicationShutdown, OnApplicationS
 
   /** The handle services use for a partition: the local leader, or a forwarder to the remote one. */
   resolve(topic: string, partition: number): PartitionHandle {
-    if (!this.router) throw new Error('cluster mode is not started');
-    return this.router.resolve(topic, partition);
+    const handle = this.channel?.router.resolve(topic, partition);
+    if (!handle) throw new ReplicationError('LEADER_NOT_AVAILABLE', topic, partition, `${topic}-${partition} has no known leader yet`);
+    return handle;
   }
 
   /** Resolves once this broker has applied every change written so far (after a local metadata write). */
@@ -138,35 +140,20 @@ export class ClusterService implements BeforeApplicationShutdown, OnApplicationS
       this.config.security.tls ? 'https' : 'http',
     );
     const secret = await store.interBrokerSecret();
-    this.client = new InterBrokerClient({
-      localAddress: this.config.host,
-      brokerId: this.config.brokerId,
-      brokerEpoch: () => this.epoch,
+    this.channel = new InterBrokerChannel({
+      config: this.config,
       secret: () => secret,
-      view: this.view,
-      logger: this.logger,
-    });
-    this.router = new PartitionRouter({
-      view: this.view,
-      local: (topic, partition) => this.replicas.get(topic, partition),
-      client: this.client,
-    });
-    this.server = new InterBrokerServer({
-      host: this.config.host,
-      port: cluster.interBrokerPort,
-      secret: () => secret,
-      brokerEpochOf: (brokerId) => this.view.broker(brokerId)?.epoch,
-      local: (topic, partition) => this.replicas.get(topic, partition),
+      identity: () => ({ brokerId: this.config.brokerId, brokerEpoch: this.epoch }),
+      clusterView: this.view,
+      localPartition: (topic, partition) => this.replicas.get(topic, partition),
       handleReplicaFetch: (request) => this.replicas.handleReplicaFetch(request),
-      logger: this.logger,
+      fetchCodec,
+      log: { info: (m) => this.logger.log(m), warn: (m) => this.logger.warn(m), error: (m) => this.logger.error(m) },
     });
-    await this.server.listen();
-    this.replicas.configureCluster({
-      brokerId: this.config.brokerId,
-      brokerEpoch: () => this.epoch,
-      replicaLagTimeMaxMs: cluster.replicaLagTimeMaxMs,
-      alterPartition: (request) => store.alterPartition(request),
-      fetch: (leaderId, request) => this.client!.replicaFetch(leaderId, request),
+    await this.channel.start();
+    this.link.connect({
+      transport: this.channel.transport,
+      brokerEpochOf: (brokerId) => this.view.broker(brokerId)?.epoch,
     });
     await this.register();
     const fromSeq = await store.lastSeq();
@@ -234,6 +221,7 @@ export class ClusterService implements BeforeApplicationShutdown, OnApplicationS
       cluster.brokerLeaseMs,
     );
     this.epoch = registration.epoch;
+    this.replicas.brokerEpoch = registration.epoch;
   }
 
   /** Renews the broker lease; a broker found fenced (its epoch replaced) registers again with a new epoch. */
@@ -302,7 +290,7 @@ export class ClusterService implements BeforeApplicationShutdown, OnApplicationS
     if (!config) return; // the catalog has not seen the topic yet; its own change re-applies
     for (const state of changed) {
       try {
-        await this.replicas.applyPartitionState(state, config);
+        await this.replicas.applyPartitionState(state, config, { minInsyncReplicas: this.catalog!.minInsyncReplicas(topic) });
       } catch (error) {
         this.logger.error(`could not apply the state of ${topic}-${state.partitionId}: ${(error as Error).message}`);
       }
@@ -357,9 +345,7 @@ export class ClusterService implements BeforeApplicationShutdown, OnApplicationS
     const controllerEpoch = this.controller?.epoch;
     if (controllerEpoch != null) await this.store!.resignController(this.config.brokerId, controllerEpoch).catch(() => undefined);
     await this.store!.setBrokerState(this.config.brokerId, this.epoch, 'STOPPED').catch(() => undefined);
-    await this.replicas.stopFetchers();
-    await this.server?.close();
-    this.client?.close();
+    await this.channel?.close();
     await this.store!.close();
   }
 

@@ -12,10 +12,11 @@ import {
   prepareDataDir,
   readOpenFilesLimit,
 } from '@runnel/log';
-import { MetadataStore, PostgresClusterStore, openMetadataStore } from '@runnel/metadata';
+import { ClusterStore, MetadataStore, PostgresClusterStore, openMetadataStore } from '@runnel/metadata';
 import { ReplicaManager } from '@runnel/replication';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG, CLUSTER_STORE, LOG_MANAGER, METADATA_STORE, REPLICA_MANAGER } from '../config/tokens';
+import { REPLICA_LINK, ReplicaLink } from '../cluster/replica-link';
 import { reportingMetadataWrites } from './storage-errors';
 
 /**
@@ -193,13 +194,24 @@ class StorageLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
       inject: [BROKER_CONFIG, DATA_DIR_LOCK],
       useFactory: openLogs,
     },
+    { provide: REPLICA_LINK, useValue: new ReplicaLink() },
     {
       provide: REPLICA_MANAGER,
-      inject: [LOG_MANAGER],
-      useFactory: (logs: LogManager) => new ReplicaManager(logs),
+      inject: [BROKER_CONFIG, LOG_MANAGER, CLUSTER_STORE, REPLICA_LINK],
+      useFactory: (config: BrokerConfig, logs: LogManager, store: ClusterStore | null, link: ReplicaLink) =>
+        config.cluster && store
+          ? new ReplicaManager(logs, {
+              brokerId: config.brokerId,
+              replicaLagTimeMaxMs: config.cluster.replicaLagTimeMaxMs,
+              alterPartition: (request) => store.alterPartition(request),
+              replicaFetch: { transport: link.transport },
+              brokerEpochOf: link.brokerEpochOf,
+              log: new Logger('Replication'),
+            })
+          : new ReplicaManager(logs),
     },
     StorageLifecycle,
   ],
-  exports: [METADATA_STORE, CLUSTER_STORE, LOG_MANAGER, REPLICA_MANAGER],
+  exports: [METADATA_STORE, CLUSTER_STORE, LOG_MANAGER, REPLICA_MANAGER, REPLICA_LINK],
 })
 export class StorageModule {}

@@ -393,14 +393,24 @@ export class TopicsService implements OnModuleInit, TopicCatalog {
     if (!known) this.changed({ kind: 'created', topic: name });
     else if (known.partitionsCount !== stored.partitionsCount) this.changed({ kind: 'partitions', topic: name });
     else if (JSON.stringify(known.configs) !== JSON.stringify(stored.configs)) {
-      this.replicas.updateConfig(name, stored.partitionsCount, this.logConfigFor(stored));
+      this.applyConfigs(stored);
       this.changed({ kind: 'configs', topic: name });
     }
+  }
+
+  /** A topic's configs reach its open replicas: the log settings and, replicated, min.insync.replicas. */
+  private applyConfigs(topic: TopicRecord): void {
+    this.replicas.updateConfig(topic.name, topic.partitionsCount, this.logConfigFor(topic));
+    if (this.cluster.enabled) this.replicas.setMinInsyncReplicas(topic.name, topic.partitionsCount, this.minInsyncReplicas(topic.name));
   }
 
   logConfigOf(name: string): LogConfig | undefined {
     const topic = this.topics.get(name);
     return topic && this.logConfigFor(topic);
+  }
+
+  minInsyncReplicas(name: string): number {
+    return this.topics.has(name) ? Number(this.configValue(name, 'min.insync.replicas')) || 1 : 1;
   }
 
   uncleanLeaderElection(name: string): boolean {
@@ -421,7 +431,7 @@ export class TopicsService implements OnModuleInit, TopicCatalog {
     if (validateOnly) return;
     const updated = await this.metadata.alterTopicConfigs(name, set, remove);
     this.topics.set(name, updated);
-    this.replicas.updateConfig(name, updated.partitionsCount, this.logConfigFor(updated));
+    this.applyConfigs(updated);
     this.changed({ kind: 'configs', topic: name });
   }
 
