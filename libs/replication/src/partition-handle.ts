@@ -26,6 +26,12 @@ export interface PartitionHandle {
   onHighWatermark(listener: (highWatermark: Offset) => void): () => void;
   offsetForTimestamp(timestampMs: number): Promise<TimestampLookup | null>;
   deleteRecordsBefore(offset: Offset): Promise<Offset>;
+  /**
+   * Brings the synchronous getters up to date with the leader (one round trip for a remote
+   * handle; absent on a local partition, whose getters are always current). Request paths that
+   * compare a client's offset with them call it first.
+   */
+  sync?(): Promise<void>;
 }
 
 /**

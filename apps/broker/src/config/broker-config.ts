@@ -110,6 +110,12 @@ export interface ClusterConfig {
   replicaLagTimeMaxMs: number;
   /** Kafka's default.replication.factor for topics created without one (RUNNEL_DEFAULT_REPLICATION_FACTOR). */
   defaultReplicationFactor: number;
+  /**
+   * Kafka's offsets.topic.replication.factor, for the broker's own topics (`__consumer_offsets`,
+   * idempotency) (RUNNEL_OFFSETS_TOPIC_REPLICATION_FACTOR): created once that many brokers are
+   * alive, waited for up to 30 s, else with as many as there are.
+   */
+  internalReplicationFactor: number;
   /** Kafka's auto.leader.rebalance.enable / leader.imbalance.check.interval.seconds (RUNNEL_LEADER_REBALANCE_INTERVAL_MS; 0 = off). */
   leaderRebalanceIntervalMs: number;
   /** How long controlled shutdown waits for leadership to move away (RUNNEL_CONTROLLED_SHUTDOWN_TIMEOUT_MS). */
@@ -161,6 +167,7 @@ function brokerSchema(fileLimit: number | undefined) {
       RUNNEL_CONTROLLER_LEASE_MS: integerVar(6_000, 100, INT32_MAX),
       RUNNEL_REPLICA_LAG_TIME_MAX_MS: integerVar(10_000, 100, INT32_MAX),
       RUNNEL_DEFAULT_REPLICATION_FACTOR: integerVar(1, 1, 32),
+      RUNNEL_OFFSETS_TOPIC_REPLICATION_FACTOR: integerVar(3, 1, 32),
       RUNNEL_LEADER_REBALANCE_INTERVAL_MS: integerVar(300_000, 0, INT32_MAX),
       RUNNEL_CONTROLLED_SHUTDOWN_TIMEOUT_MS: integerVar(30_000, 0, INT32_MAX),
       RUNNEL_DEFAULT_PARTITIONS: integerVar(1, 1, 100_000),
@@ -319,6 +326,7 @@ function clusterConfigOf(v: Parsed): ClusterConfig | undefined {
     controllerLeaseMs: v.RUNNEL_CONTROLLER_LEASE_MS,
     replicaLagTimeMaxMs: v.RUNNEL_REPLICA_LAG_TIME_MAX_MS,
     defaultReplicationFactor: v.RUNNEL_DEFAULT_REPLICATION_FACTOR,
+    internalReplicationFactor: v.RUNNEL_OFFSETS_TOPIC_REPLICATION_FACTOR,
     leaderRebalanceIntervalMs: v.RUNNEL_LEADER_REBALANCE_INTERVAL_MS,
     controlledShutdownTimeoutMs: v.RUNNEL_CONTROLLED_SHUTDOWN_TIMEOUT_MS,
   };

@@ -71,6 +71,7 @@ export class FetchService implements BeforeApplicationShutdown {
   ): Promise<RecordsAnswer> {
     this.topics.authorize(caller, 'READ', topic);
     const partition = this.topics.partition(topic, partitionId);
+    await partition.sync?.();
     const start = await this.startOffset(partition, params, signal);
     let offset = start;
     let bytesLeft = params.maxBytes;
@@ -116,6 +117,7 @@ export class FetchService implements BeforeApplicationShutdown {
   async rawBatches(caller: Caller, topic: string, partitionId: number, params: FetchParams, signal: AbortSignal): Promise<RawAnswer> {
     this.topics.authorize(caller, 'READ', topic);
     const partition = this.topics.partition(topic, partitionId);
+    await partition.sync?.();
     const start = await this.startOffset(partition, params, signal);
     const read = await this.read(partition, start, params.maxBytes);
     this.metrics.fetched(topic, countRecords(read.bytes), read.bytes.length);
@@ -130,6 +132,7 @@ export class FetchService implements BeforeApplicationShutdown {
   async offsetFor(caller: Caller, topic: string, partitionId: number, spec: OffsetSpec): Promise<OffsetAnswer> {
     this.topics.authorize(caller, 'READ', topic);
     const partition = this.topics.partition(topic, partitionId);
+    await partition.sync?.();
     if (spec.kind === 'earliest') return { offset: partition.logStartOffset, timestamp: -1 };
     if (spec.kind === 'latest') return { offset: partition.highWatermark, timestamp: -1 };
     const highWatermark = partition.highWatermark;

@@ -25,6 +25,8 @@ export interface StartPartition {
   readonly logStartOffset: number;
   readonly highWatermark: number;
   offsetForTimestamp(timestampMs: number): Promise<{ offset: number } | null>;
+  /** See PartitionHandle.sync: a remote leader's offsets, fresh. */
+  sync?(): Promise<void>;
 }
 
 export interface StartTopic<P extends StartPartition> {
@@ -49,6 +51,7 @@ export async function resolveStart<P extends StartPartition>(
   for (const id of ids) {
     if (id >= count) throw unknownPartition(topic, id);
     const state = topics.partition(topic, id);
+    await state.sync?.();
     start.push({ state, offset: await startOffset(state, from, cursor?.get(id), topic) });
   }
   return start;

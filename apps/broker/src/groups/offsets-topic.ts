@@ -1,5 +1,7 @@
 import { OffsetLog, OffsetLogRecord } from '@runnel/groups';
 import { encodeRecordBatch, partitionForKey } from '@runnel/protocol';
+import { ReplicationError } from '@runnel/replication';
+import { RunnelError } from '../common/errors';
 import { forEachKeyedRecord } from '../topics/internal-topic-reader';
 import { CONSUMER_OFFSETS_TOPIC } from '../topics/topic-names';
 import { TopicsService } from '../topics/topics.service';
@@ -94,15 +96,35 @@ export class OffsetsTopic implements OffsetLog {
     await partition.append(batches.length === 1 ? batches[0] : Buffer.concat(batches), -1);
   }
 
-  /** Every record of every partition up to its high watermark, in log order per partition. */
-  async readAll(): Promise<OffsetLogRecord[]> {
+  /**
+   * Every record of every partition up to its high watermark, in log order per partition. In a
+   * cluster a partition may be between leaders while brokers start: its read is retried (bounded)
+   * until a leader answers.
+   */
+  async readAll(retryForMs = 60_000): Promise<OffsetLogRecord[]> {
     const records: OffsetLogRecord[] = [];
     for (let p = 0; p < this.partitionCount; p++) {
-      await forEachKeyedRecord(this.topics.partition(CONSUMER_OFFSETS_TOPIC, p), (key, value) => {
-        // Copies: the decoded views would pin each read chunk for the life of the process.
-        records.push({ key: Buffer.from(key), value: value === null ? null : Buffer.from(value) });
-      });
+      const deadline = Date.now() + retryForMs;
+      for (;;) {
+        const partitionRecords: OffsetLogRecord[] = [];
+        try {
+          await forEachKeyedRecord(this.topics.partition(CONSUMER_OFFSETS_TOPIC, p), (key, value) => {
+            // Copies: the decoded views would pin each read chunk for the life of the process.
+            partitionRecords.push({ key: Buffer.from(key), value: value === null ? null : Buffer.from(value) });
+          });
+          for (const record of partitionRecords) records.push(record);
+          break;
+        } catch (error) {
+          if (!isRetriable(error) || Date.now() > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
     }
     return records;
   }
+}
+
+/** A partition without a (reachable) leader yet: worth asking again. */
+function isRetriable(error: unknown): boolean {
+  return error instanceof ReplicationError || (error instanceof RunnelError && error.retriable);
 }

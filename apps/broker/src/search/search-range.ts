@@ -19,6 +19,7 @@ export interface PartitionRange {
 }
 
 export async function resolveRange(partition: PartitionHandle, topic: string, from: RangeSpec, to: RangeSpec): Promise<PartitionRange> {
+  await partition.sync?.();
   const start = await startOffset(partition, from, undefined, topic);
   const hw = partition.highWatermark;
   let end: number;

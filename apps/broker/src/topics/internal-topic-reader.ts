@@ -16,6 +16,7 @@ export async function forEachKeyedRecord(
   partition: PartitionHandle,
   visit: (key: Uint8Array, value: Uint8Array | null) => void,
 ): Promise<void> {
+  await partition.sync?.();
   let offset = partition.logStartOffset as number;
   while (offset < partition.highWatermark) {
     const read = await partition.read(asOffset(offset), READ_CHUNK_BYTES);

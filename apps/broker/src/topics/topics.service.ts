@@ -244,7 +244,7 @@ export class TopicsService implements OnModuleInit, TopicCatalog {
    */
   private async createInternalInCluster(request: CreateTopicRequest): Promise<TopicRecord> {
     const name = checkTopicName(request.topic_name);
-    const wanted = this.config.cluster!.defaultReplicationFactor;
+    const wanted = this.config.cluster!.internalReplicationFactor;
     const alive = await this.cluster.awaitBrokers(wanted);
     const replicationFactor = Math.max(1, Math.min(wanted, alive));
     if (replicationFactor < wanted) {
