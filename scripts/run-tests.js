@@ -2,7 +2,7 @@
 'use strict';
 /**
  * `npm test`'s jest part: the unit and end-to-end projects, then the scale project, then the
- * `alone` project, each run after the other. Scale tests load the machine by design (10,000
+ * `alone` project, each run after the other, then the cluster fault suite (scripts/faults). Scale tests load the machine by design (10,000
  * topics, thousands of descriptors). The `alone` tests stop a broker (SIGSTOP) and judge what it
  * did meanwhile: in whole-suite runs the group-session one saw its member silenced without the
  * broker seeing itself paused — an interaction with some other test not yet found (it passes
@@ -32,6 +32,11 @@ for (const projects of runs) {
   if (result.status !== 0) status = result.status ?? 1;
   if (report && fs.existsSync(report)) reports.push(JSON.parse(fs.readFileSync(report, 'utf8')));
 }
+
+// The cluster fault suite (`npm run test:faults`): three real brokers and PostgreSQL under kill -9,
+// SIGSTOP, partitions, PostgreSQL restarts and a full disk; it prints its own summary.
+const faults = spawnSync(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'faults', 'run.ts')], { stdio: 'inherit' });
+if (faults.status !== 0) status = faults.status ?? 1;
 
 if (outputArg) {
   const sum = (key) => reports.reduce((total, r) => total + (r[key] ?? 0), 0);

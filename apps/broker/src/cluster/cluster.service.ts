@@ -148,6 +148,8 @@ export class ClusterService implements BeforeApplicationShutdown, OnApplicationS
       localPartition: (topic, partition) => this.replicas.get(topic, partition),
       handleReplicaFetch: (request) => this.replicas.handleReplicaFetch(request),
       fetchCodec,
+      // A forwarded produce is as large as the client's request may be.
+      serverLimits: { maxBodyBytes: Math.max(64 * 1024 * 1024, this.config.maxRequestBytes + 64 * 1024) },
       log: { info: (m) => this.logger.log(m), warn: (m) => this.logger.warn(m), error: (m) => this.logger.error(m) },
     });
     await this.channel.start();
