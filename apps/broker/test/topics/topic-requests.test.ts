@@ -32,7 +32,9 @@ describe('topicLayout', () => {
       assignments: [[0]],
     });
     expect(topicLayout({ replicas_assignments: {}, partitions_count: 3 }, node)).toEqual({ partitionsCount: 3, replicationFactor: 1 });
-    expect(topicLayout({ replicas_assignments: { '0': [5] } }, { brokerIds: [5], defaultPartitions: 1, defaultReplicationFactor: 1 })).toEqual({
+    expect(
+      topicLayout({ replicas_assignments: { '0': [5] } }, { brokerIds: [5], defaultPartitions: 1, defaultReplicationFactor: 1 }),
+    ).toEqual({
       partitionsCount: 1,
       replicationFactor: 1,
       assignments: [[5]],
