@@ -136,4 +136,70 @@ describe('a three-broker cluster', () => {
     );
     expect(await readAll(leader, 'orders', 0)).toEqual(acknowledged);
   }, 180_000);
+
+  it('moves a partition to other brokers through the reassignment API, copying its records', async () => {
+    const created = await jsonCall('POST', `${base(1)}/topics`, {
+      topic_name: 'moves',
+      replicas_assignments: { '0': [1, 2] },
+    });
+    expect(created.status).toBe(201);
+    await eventually('both replicas in sync', async () => {
+      const p0 = (await partitions(1, 'moves'))[0];
+      return p0.leader > 0 && p0.isr.length === 2 ? p0 : undefined;
+    });
+    const values = ['m-0', 'm-1', 'm-2'];
+    for (const value of values) await produceAcknowledged(1, 'moves', 0, value);
+
+    const started = await jsonCall('POST', `${base(2)}/topics/moves/partitions/0/reassignment`, { replicas: [2, 3] });
+    expect(started.status).toBe(202);
+    expect(started.body.adding_replicas).toEqual([3]);
+    expect(started.body.removing_replicas).toEqual([1]);
+
+    // The controller adds broker 3, waits until it is in sync, then drops broker 1.
+    const moved = await eventually(
+      'the reassignment to complete',
+      async () => {
+        const replicas = await jsonCall('GET', `${base(3)}/topics/moves/partitions/0/replicas`);
+        const ids = replicas.body.data.map((r: { broker_id: number }) => r.broker_id).sort();
+        const inSync = replicas.body.data.filter((r: { is_in_sync: boolean }) => r.is_in_sync).length;
+        return ids.join() === '2,3' && inSync === 2 ? ids : undefined;
+      },
+      60_000,
+    );
+    expect(moved).toEqual([2, 3]);
+    const progress = await jsonCall('GET', `${base(1)}/topics/moves/partitions/0/reassignment`);
+    expect(progress.status).toBe(404); // none in progress any more
+    expect(await readAll(3, 'moves', 0)).toEqual(values);
+  }, 120_000);
+
+  it('moves leadership away on a clean stop (controlled shutdown) and reports the broker stopped', async () => {
+    const created = await jsonCall('POST', `${base(1)}/topics`, {
+      topic_name: 'handover',
+      partitions_count: 1,
+      replication_factor: 3,
+      configs: [{ name: 'min.insync.replicas', value: '2' }],
+    });
+    expect(created.status).toBe(201);
+    const before = await eventually('a leader with a full ISR', async () => {
+      const p0 = (await partitions(1, 'handover'))[0];
+      return p0.leader > 0 && p0.isr.length === 3 ? p0 : undefined;
+    });
+    await produceAcknowledged(1, 'handover', 0, 'before-stop');
+    const leaving = cluster.broker(before.leader);
+    expect(await leaving.stop('SIGTERM')).toBe(0);
+    expect(leaving.output()).toContain('controlled shutdown: leadership moved away');
+
+    const other = [1, 2, 3].find((id) => id !== before.leader)!;
+    const summary = await eventually('the stopped broker in the summaries', async () => {
+      const answer = await jsonCall('GET', `${base(other)}/broker-summaries`);
+      const entry = answer.body.data.find((b: { broker_id: number }) => b.broker_id === before.leader);
+      return entry?.state === 'STOPPED' ? entry : undefined;
+    });
+    expect(summary.leader_count).toBe(0);
+    const after = (await partitions(other, 'handover'))[0];
+    expect(after.leader).not.toBe(before.leader);
+    await produceAcknowledged(other, 'handover', 0, 'after-stop');
+    expect(await readAll(other, 'handover', 0)).toEqual(['before-stop', 'after-stop']);
+    await cluster.restart(before.leader);
+  }, 120_000);
 });
