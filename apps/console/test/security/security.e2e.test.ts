@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { admin, ADMIN_PASSWORD, call, eventually } from '../../../broker/test/support/acl-helpers';
 import { launchBrowser, signIn } from '../support/browser';
 import { startStack, type Stack } from '../support/console-process';
@@ -36,6 +36,16 @@ async function produceAs(userPage: Page): Promise<{ status: number; body: { erro
 }
 
 /** Asks the principal page whether carol may WRITE to the topic; answers the shown verdict's text. */
+/** The list's row count once it equals `expected`, or the last count after 15 s (the assertion then shows it). */
+async function rowCountOnceSettled(list: Locator, expected: number): Promise<number> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const count = await list.getByRole('row').count();
+    if (count === expected || Date.now() > deadline) return count;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function checkWrite(): Promise<string> {
   await page.goto(url(`/security/principals/${encodeURIComponent(`User:${USER}`)}`));
   await page.getByLabel('Operation').selectOption('WRITE');
@@ -185,7 +195,8 @@ describe('security pages with authentication on', () => {
     await filters.getByLabel('Operation').selectOption('WRITE');
     await filters.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL(/operation=WRITE/);
-    expect(await list.getByRole('row').count()).toBe(2);
+    // The URL changes before the filtered list replaces the old one: wait for the header and the one WRITE row.
+    expect(await rowCountOnceSettled(list, 2)).toBe(2);
 
     const allowed = await produceAs(carolPage);
     expect(allowed.status).toBe(200);
