@@ -506,42 +506,6 @@ export class TopicsService implements OnModuleInit, TopicCatalog {
     };
   }
 
-  /**
-   * Every partition replica on broker `rawBrokerId` (this node holds all of them) of the topics
-   * `caller` may DESCRIBE, in topic then partition order.
-   */
-  replicasOnBroker(caller: Caller, rawBrokerId: string): PartitionView[] {
-    this.checkBroker(rawBrokerId);
-    const views: PartitionView[] = [];
-    for (const name of this.sortedNames) {
-      if (!this.access.allows(caller, 'DESCRIBE', 'TOPIC', name)) continue;
-      const topic = this.topics.get(name)!;
-      for (let p = 0; p < topic.partitionsCount; p++) views.push(this.partitionView(name, p));
-    }
-    return views;
-  }
-
-  /** The partition, and 404/404 unless `rawBrokerId` is one of its replicas (this node). */
-  replica(caller: Caller, name: string, partitionId: number, rawBrokerId: string): PartitionView {
-    const view = this.describePartition(caller, name, partitionId);
-    if (rawBrokerId !== String(this.config.brokerId)) {
-      throw new RunnelError('NOT_FOUND', `Replica ${rawBrokerId} of partition ${partitionId} of topic '${name}' cannot be found.`);
-    }
-    return view;
-  }
-
-  /** Reassignments in progress: none ever on one node (`name` undefined: of every topic). */
-  reassignments(caller: Caller, name?: string): never[] {
-    if (name !== undefined) this.describe(caller, name);
-    return [];
-  }
-
-  /** No reassignment is ever in progress here: 404/404 as Confluent's answer when none is. */
-  reassignment(caller: Caller, name: string, partitionId: number): never {
-    this.describePartition(caller, name, partitionId);
-    throw new RunnelError('NOT_FOUND', `No reassignment is in progress for partition ${partitionId} of topic '${name}'.`);
-  }
-
   /** The effective value of one topic config (topic's own, else the broker default). */
   configValue(name: string, config: string): string {
     return this.get(name).configs[config] ?? this.topicDefaults[config];
