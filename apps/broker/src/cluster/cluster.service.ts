@@ -248,7 +248,33 @@ export class ClusterService implements BeforeApplicationShutdown, OnApplicationS
   private async applyAllTopics(): Promise<void> {
     const topics = this.pendingTopics;
     this.pendingTopics = new Map();
-    for (const [topic, states] of topics) await this.applyTopicStates(topic, states);
+    for (const [topic, states] of topics) {
+      // A topic created after the catalog loaded (by another broker, while this one started).
+      if (!this.catalog?.logConfigOf(topic)) await this.catalog?.reloadTopic(topic);
+      await this.applyTopicStates(topic, states);
+    }
+  }
+
+  /**
+   * Topics whose partition states are in the view but not (all) applied to the local replicas:
+   * the catalog did not know the topic yet, or applying failed. Applied again, whole, on the
+   * topic's next change and on every heartbeat until it succeeds — the view alone never says a
+   * state was applied.
+   */
+  private readonly unapplied = new Set<string>();
+
+  private reapplyUnapplied(): Promise<void> {
+    if (this.unapplied.size === 0) return Promise.resolve();
+    const topics = [...this.unapplied];
+    const run = this.applyTail.then(async () => {
+      for (const topic of topics) {
+        if (!this.unapplied.has(topic)) continue;
+        if (!this.catalog?.logConfigOf(topic)) await this.catalog?.reloadTopic(topic);
+        await this.applyTopicStates(topic, [...this.view.partitionStates(topic)]);
+      }
+    });
+    this.applyTail = run.catch(() => undefined);
+    return run;
   }
 
   /** Applies one batch of changes from the log, in order (re-reading what each names). */
@@ -289,12 +315,17 @@ export class ClusterService implements BeforeApplicationShutdown, OnApplicationS
       return;
     }
     const config = this.catalog?.logConfigOf(topic);
-    if (!config) return; // the catalog has not seen the topic yet; its own change re-applies
-    for (const state of changed) {
+    if (!config) {
+      this.unapplied.add(topic);
+      return;
+    }
+    const toApply = this.unapplied.delete(topic) ? states : changed;
+    for (const state of toApply) {
       try {
         await this.replicas.applyPartitionState(state, config, { minInsyncReplicas: this.catalog!.minInsyncReplicas(topic) });
       } catch (error) {
-        this.logger.error(`could not apply the state of ${topic}-${state.partitionId}: ${(error as Error).message}`);
+        this.unapplied.add(topic);
+        this.logger.error(`could not apply the state of ${topic}-${state.partitionId} (retried): ${(error as Error).message}`);
       }
     }
   }
@@ -364,5 +395,8 @@ export class ClusterService implements BeforeApplicationShutdown, OnApplicationS
     return timer;
   }
 
-  private readonly heartbeatTask = (): Promise<void> => this.heartbeat();
+  private readonly heartbeatTask = async (): Promise<void> => {
+    await this.heartbeat();
+    await this.reapplyUnapplied();
+  };
 }
