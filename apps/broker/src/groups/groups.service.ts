@@ -9,6 +9,7 @@ import { TopicsService } from '../topics/topics.service';
 import type { WsGroups } from '../ws/group-member';
 import { GROUP_CONFIG } from './group-tokens';
 import { GroupConfig } from './group-config';
+import { CoordinatorLocation } from './coordinator-location';
 import { OffsetsTopic } from './offsets-topic';
 
 /**
@@ -168,6 +169,16 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
   /** Hears every group created, rebalanced (members or assignments changed) or deleted; never commits. Must not throw. */
   onGroupChange(listener: (groupId: string, kind: GroupChangeKind) => void): void {
     this.groupListeners.push(listener);
+  }
+
+  /**
+   * Where `groupId`'s coordinator runs (null while its `__consumer_offsets` partition has no
+   * leader). Operations on a group coordinated elsewhere throw `notCoordinator` (50003 with the
+   * `coordinator` field).
+   */
+  coordinatorOf(groupId: string): CoordinatorLocation | null {
+    void groupId;
+    return { brokerId: 0, url: null, local: true };
   }
 
   /** The WebSocket members' seam over the coordinator, with API.md errors. */
