@@ -150,16 +150,55 @@ export class GroupCoordinator {
     this.monotonicClock = options.monotonicClock ?? (options.clock ? options.clock : () => performance.now());
   }
 
-  load(records: Iterable<OffsetLogRecord>): { records: number; skipped: number } {
-    if (this.groups.size > 0) throw new Error('GroupCoordinator.load() must run before any group exists');
+  /**
+   * Restores groups from their records (at start, or when this coordinator takes over the groups
+   * of one more offsets partition). The groups loaded must not exist here yet: a partition's
+   * groups are loaded once, after `unload` of any earlier copy.
+   */
+  load(records: Iterable<OffsetLogRecord>): { records: number; skipped: number; groups: number } {
     const loaded = loadGroups(records, this.clock());
+    for (const group of loaded.groups) {
+      if (this.groups.has(group.groupId)) throw new Error(`GroupCoordinator.load(): group ${group.groupId} is already loaded`);
+    }
     for (const group of loaded.groups) {
       this.groups.set(group.groupId, group);
       this.memberCount += group.members.size;
       this.sortedIds.push(group.groupId);
     }
     this.sortedIds.sort(compareStrings);
-    return { records: loaded.records, skipped: loaded.skipped };
+    return { records: loaded.records, skipped: loaded.skipped, groups: loaded.groups.length };
+  }
+
+  /**
+   * Lets go of the groups `owns` selects — this coordinator no longer coordinates them (their
+   * offsets partition is led elsewhere now): their connected members are removed with `reason`
+   * and `cause`, and nothing is written (the new coordinator owns their records). Answers how many
+   * groups were let go.
+   */
+  unload(owns: (groupId: string) => boolean, reason: string, cause?: Error): number {
+    const dropped: Group[] = [];
+    for (const group of this.groups.values()) if (owns(group.groupId)) dropped.push(group);
+    if (dropped.length === 0) return 0;
+    const gone = new Set(dropped.map((group) => group.groupId));
+    for (const group of dropped) {
+      this.groups.delete(group.groupId);
+      this.dirty.delete(group);
+      group.deleted = true;
+      this.memberCount -= group.members.size;
+    }
+    const kept = this.sortedIds.filter((id) => !gone.has(id));
+    this.sortedIds.length = 0;
+    for (const id of kept) this.sortedIds.push(id);
+    for (const key of this.departed.keys()) if (gone.has(key.slice(0, key.indexOf('\0')))) this.departed.delete(key);
+    for (const group of dropped) {
+      for (const member of group.members.values()) {
+        const listener = member.listener;
+        member.listener = null;
+        member.removed = true;
+        if (listener) this.notify(member, () => listener.onRemoved(reason, cause));
+      }
+    }
+    return dropped.length;
   }
 
   join(request: JoinRequest, listener: MemberListener): JoinResult {

@@ -64,8 +64,12 @@ export interface MemberListener {
   onAssigned(partitions: readonly AssignedPartition[]): void;
   /** Partitions no longer owned; delivery must have stopped when this returns. May call `commit` (auto-commit on revoke). */
   onRevoked(partitions: readonly TopicPartition[]): void;
-  /** The member is gone (session timeout, group deleted...): stop everything. No callback follows. */
-  onRemoved(reason: string): void;
+  /**
+   * The member is gone (session timeout, group deleted, coordinator moved...): stop everything. No
+   * callback follows. `cause`, when given, is the error the member's client should be answered
+   * with (the coordinator's owner decides its shape, e.g. a retriable "not the coordinator").
+   */
+  onRemoved(reason: string, cause?: Error): void;
 }
 
 export interface JoinRequest {

@@ -44,7 +44,7 @@ export class FakeClock {
 export type ListenerEvent =
   | { type: 'assigned'; partitions: AssignedPartition[] }
   | { type: 'revoked'; partitions: TopicPartition[] }
-  | { type: 'removed'; reason: string };
+  | { type: 'removed'; reason: string; cause?: Error };
 
 /** Records callbacks; `owned` follows them so a test sees what the member believes it owns. */
 export class RecordingListener implements MemberListener {
@@ -70,8 +70,8 @@ export class RecordingListener implements MemberListener {
     this.onRevokedHook?.(partitions);
     for (const tp of partitions) this.owned.delete(tpString(tp));
   }
-  onRemoved(reason: string): void {
-    this.events.push({ type: 'removed', reason });
+  onRemoved(reason: string, cause?: Error): void {
+    this.events.push(cause ? { type: 'removed', reason, cause } : { type: 'removed', reason });
     this.log?.push(`${this.name} removed`);
     this.owned.clear();
   }

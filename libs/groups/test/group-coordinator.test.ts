@@ -407,7 +407,7 @@ describe('GroupCoordinator persistence', () => {
 
     const second = setup({ t: 4, u: 2 });
     const garbage = { key: Buffer.from('junk'), value: null };
-    expect(second.coordinator.load([...first.log.records, garbage])).toEqual({ records: first.log.records.length, skipped: 1 });
+    expect(second.coordinator.load([...first.log.records, garbage])).toEqual({ records: first.log.records.length, skipped: 1, groups: 2 });
     const strip = (d: ReturnType<GroupCoordinator['describeGroup']>) => ({
       ...d,
       members: d.members.map((m) => ({ ...m, connected: false })),
@@ -432,6 +432,35 @@ describe('GroupCoordinator persistence', () => {
       type: 'assigned',
       partitions: expect.arrayContaining([expect.objectContaining({ topic: 't', committedOffset: 9 })]),
     });
+  });
+
+  it('unload lets go of the selected groups without writing; load takes them back from their records', async () => {
+    const first = setup({ t: 2 });
+    const a = first.join({ groupId: 'moves', clientId: 'a' });
+    const b = first.join({ groupId: 'stays', clientId: 'b' });
+    await first.coordinator.commit('moves', a.memberId, [{ topic: 't', partition: 0, offset: 7 }]);
+    await first.coordinator.flush();
+    const written = first.log.records.length;
+    const cause = new Error('not the coordinator any more');
+
+    expect(first.coordinator.unload((id) => id === 'moves', 'coordinator moved', cause)).toBe(1);
+    expect(a.listener.events.at(-1)).toEqual({ type: 'removed', reason: 'coordinator moved', cause });
+    expect(b.listener.events).toEqual([]);
+    expect(first.coordinator.listGroups().map((g) => g.groupId)).toEqual(['stays']);
+    expect(first.coordinator.stats()).toMatchObject({ groups: 1, members: 1 });
+    expect(code(() => first.coordinator.describeGroup('moves'))).toBe('UNKNOWN_GROUP');
+    expect(code(() => first.coordinator.commit('moves', a.memberId, [{ topic: 't', partition: 0, offset: 8 }]))).toBe('UNKNOWN_GROUP');
+    await first.coordinator.flush();
+    expect(first.log.records).toHaveLength(written);
+
+    // Taking the group over again (its partition came back) restores it from its records only.
+    const mine = first.log.records.filter((r) => r.key.toString().includes('"moves"'));
+    expect(first.coordinator.load(mine)).toMatchObject({ groups: 1, skipped: 0 });
+    expect(first.coordinator.listGroups().map((g) => g.groupId)).toEqual(['moves', 'stays']);
+    expect(first.coordinator.committedOffset('moves', 't', 0)).toBe(7);
+    expect(() => first.coordinator.load(mine)).toThrow(/already loaded/);
+    const back = first.join({ groupId: 'moves', memberId: a.memberId, clientId: 'a' });
+    expect(back.memberId).toBe(a.memberId);
   });
 
   it('coalesces metadata writes: one in flight per group, the latest state wins', async () => {

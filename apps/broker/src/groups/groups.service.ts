@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { GroupChangeKind, GroupCoordinator, GroupDescription, GroupError, OffsetCommit } from '@runnel/groups';
+import type { ReplicaManager } from '@runnel/replication';
 import { toApiError } from '../common/errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { AccessControl } from '../security/access-control.service';
@@ -9,7 +10,11 @@ import { TopicsService } from '../topics/topics.service';
 import type { WsGroups } from '../ws/group-member';
 import { GROUP_CONFIG } from './group-tokens';
 import { GroupConfig } from './group-config';
+import { ClusterService } from '../cluster/cluster.service';
+import { REPLICA_MANAGER } from '../config/tokens';
+import { CONSUMER_OFFSETS_TOPIC } from '../topics/topic-names';
 import { CoordinatorLocation } from './coordinator-location';
+import { CoordinatorPlacement } from './coordinator-placement';
 import { OffsetsTopic } from './offsets-topic';
 
 /**
@@ -48,14 +53,21 @@ async function mappedAsync<T>(call: () => Promise<T>): Promise<T> {
  * What a WebSocket member needs of the coordinator, every GroupError turned into its RunnelError.
  * Validation errors are thrown synchronously (commit included); durability failures reject.
  */
-export function wsGroupsOf(coordinator: GroupCoordinator): WsGroups {
+export function wsGroupsOf(coordinator: GroupCoordinator, requireCoordinator: (groupId: string) => void = () => undefined): WsGroups {
   return {
-    join: (request, listener) => mapped(() => coordinator.join(request, listener)),
+    join: (request, listener) =>
+      mapped(() => {
+        requireCoordinator(request.groupId);
+        return coordinator.join(request, listener);
+      }),
     leave: (groupId, memberId) => coordinator.leave(groupId, memberId),
     disconnect: (groupId, memberId) => coordinator.disconnect(groupId, memberId),
     heartbeat: (groupId, memberId) => mapped(() => coordinator.heartbeat(groupId, memberId)),
     commit: (groupId, memberId, offsets) => {
-      const pending = mapped(() => coordinator.commit(groupId, memberId, offsets));
+      const pending = mapped(() => {
+        requireCoordinator(groupId);
+        return coordinator.commit(groupId, memberId, offsets);
+      });
       return mappedAsync(() => pending);
     },
   };
@@ -99,14 +111,22 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
   private sessionTimer: NodeJS.Timeout | undefined;
   private readonly groupListeners: ((groupId: string, kind: GroupChangeKind) => void)[] = [];
 
+  /** Cluster mode: which groups this broker coordinates (by `__consumer_offsets` leadership). */
+  private readonly placement: CoordinatorPlacement | undefined;
+
   constructor(
     @Inject(GROUP_CONFIG) private readonly config: GroupConfig,
     private readonly topics: TopicsService,
     metrics: MetricsService,
     private readonly access: AccessControl,
     private readonly audit: AuditService,
+    cluster: ClusterService,
+    @Inject(REPLICA_MANAGER) replicas: ReplicaManager,
   ) {
-    this.offsetsTopic = new OffsetsTopic(topics);
+    this.offsetsTopic = new OffsetsTopic(
+      topics,
+      cluster.enabled ? (partition, groupId) => this.placement!.writable(partition, groupId) : undefined,
+    );
     this.coordinator = new GroupCoordinator({
       offsetLog: this.offsetsTopic,
       catalog: { topics: () => topics.partitionCounts() },
@@ -120,13 +140,34 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
         for (const listener of this.groupListeners) listener(groupId, kind);
       },
     });
-    this.ws = wsGroupsOf(this.coordinator);
+    if (cluster.enabled) {
+      this.placement = new CoordinatorPlacement({
+        view: cluster.view,
+        coordinator: this.coordinator,
+        partitionCount: () => this.offsetsTopic.partitions,
+        partitionFor: (groupId) => this.offsetsTopic.partitionFor(groupId),
+        localReplica: (partition) => replicas.get(CONSUMER_OFFSETS_TOPIC, partition),
+        log: { info: (m) => this.logger.log(m), warn: (m) => this.logger.warn(m), error: (m) => this.logger.error(m) },
+      });
+    }
+    this.ws = wsGroupsOf(this.coordinator, (groupId) => this.requireCoordinator(groupId));
     this.registerMetrics(metrics);
+  }
+
+  /** Throws NOT_COORDINATOR (50003 naming the coordinator) unless this broker coordinates `groupId` now. */
+  private requireCoordinator(groupId: string): void {
+    this.placement?.require(groupId);
   }
 
   /** Runs after TopicsService has loaded the topics (this module imports it), before sockets are accepted. */
   async onModuleInit(): Promise<void> {
     await this.offsetsTopic.ensure({ partitions: this.config.offsetsTopicPartitions, segmentBytes: this.config.offsetsTopicSegmentBytes });
+    if (this.placement) {
+      // Cluster: groups load as this broker becomes leader of their offsets partitions.
+      this.startSessionChecks();
+      this.placement.start();
+      return;
+    }
     const loaded = this.coordinator.load(await this.offsetsTopic.readAll());
     // Drops restored assignments of topics or partitions that are gone.
     this.coordinator.topicsChanged();
@@ -135,6 +176,10 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
         `restored ${this.coordinator.groupCount()} group(s) from ${loaded.records} record(s)${loaded.skipped ? ` (${loaded.skipped} unreadable, skipped)` : ''}`,
       );
     }
+    this.startSessionChecks();
+  }
+
+  private startSessionChecks(): void {
     this.topics.onChange((change) => {
       if (change.kind === 'configs') return;
       this.coordinator.topicsChanged();
@@ -161,6 +206,7 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.sessionTimer);
+    this.placement?.stop();
     await this.coordinator
       .flush()
       .catch((error: unknown) => this.logger.error(`flushing group metadata failed: ${(error as Error).message}`));
@@ -177,8 +223,8 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
    * `coordinator` field).
    */
   coordinatorOf(groupId: string): CoordinatorLocation | null {
-    void groupId;
-    return { brokerId: 0, url: null, local: true };
+    if (this.placement) return this.placement.locate(groupId);
+    return { brokerId: this.topics.brokerId, url: null, local: true };
   }
 
   /** The WebSocket members' seam over the coordinator, with API.md errors. */
@@ -189,12 +235,14 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
   // --- admin (REST) ---
 
   resetOffsets(groupId: string, offsets: readonly OffsetCommit[]): Promise<void> {
+    this.requireCoordinator(groupId);
     return mappedAsync(() => this.coordinator.resetOffsets(groupId, offsets));
   }
 
   /** Deletes an empty group (DELETE on the GROUP); audited. */
   async deleteGroup(caller: Caller, groupId: string): Promise<void> {
     this.authorize(caller, 'DELETE', groupId);
+    this.requireCoordinator(groupId);
     await mappedAsync(() => this.coordinator.deleteGroup(groupId));
     await this.audit.record(auditEntry(caller, `GROUP:${groupId}`, 'DELETE_GROUP', 'SUCCESS'));
   }
@@ -225,10 +273,12 @@ export class GroupsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   describe(groupId: string) {
+    this.requireCoordinator(groupId);
     return mapped(() => this.coordinator.describeGroup(groupId));
   }
 
   committedOffsets(groupId: string) {
+    this.requireCoordinator(groupId);
     return mapped(() => this.coordinator.committedOffsets(groupId));
   }
 

@@ -1,6 +1,6 @@
 import { OffsetLog, OffsetLogRecord } from '@runnel/groups';
 import { encodeRecordBatch, partitionForKey } from '@runnel/protocol';
-import { ReplicationError } from '@runnel/replication';
+import { PartitionHandle, ReplicationError } from '@runnel/replication';
 import { RunnelError } from '../common/errors';
 import { forEachKeyedRecord } from '../topics/internal-topic-reader';
 import { CONSUMER_OFFSETS_TOPIC } from '../topics/topic-names';
@@ -15,6 +15,7 @@ export interface OffsetsTopicSettings {
 const RECORDS_PER_BATCH = 1000;
 
 interface PendingAppend {
+  groupId: string;
   records: OffsetLogRecord[];
   waiters: { resolve: () => void; reject: (error: unknown) => void }[];
 }
@@ -36,7 +37,19 @@ export class OffsetsTopic implements OffsetLog {
   private partitionCount = 0;
   private readonly pending = new Map<number, PendingAppend>();
 
-  constructor(private readonly topics: TopicsService) {}
+  /**
+   * `writeTarget`, in cluster mode: the partition a write goes to, only ever the local leader this
+   * broker coordinates the partition's groups with (it throws NOT_COORDINATOR otherwise). Without
+   * it writes go to `topics.partition()`.
+   */
+  constructor(
+    private readonly topics: TopicsService,
+    private readonly writeTarget?: (partitionId: number, groupId: string) => PartitionHandle,
+  ) {}
+
+  get partitions(): number {
+    return this.partitionCount;
+  }
 
   /** Creates the topic if this data directory has none yet. */
   async ensure(settings: OffsetsTopicSettings): Promise<void> {
@@ -69,11 +82,11 @@ export class OffsetsTopic implements OffsetLog {
     const partitionId = this.partitionFor(groupId);
     let batch = this.pending.get(partitionId);
     if (!batch) {
-      const created: PendingAppend = { records: [], waiters: [] };
+      const created: PendingAppend = { groupId, records: [], waiters: [] };
       this.pending.set(partitionId, created);
       setImmediate(() => {
         this.pending.delete(partitionId);
-        this.write(partitionId, created.records).then(
+        this.write(partitionId, created.groupId, created.records).then(
           () => created.waiters.forEach((w) => w.resolve()),
           (error: unknown) => created.waiters.forEach((w) => w.reject(error)),
         );
@@ -85,8 +98,10 @@ export class OffsetsTopic implements OffsetLog {
     return new Promise((resolve, reject) => pending.waiters.push({ resolve, reject }));
   }
 
-  private async write(partitionId: number, records: readonly OffsetLogRecord[]): Promise<void> {
-    const partition = this.topics.partition(CONSUMER_OFFSETS_TOPIC, partitionId);
+  private async write(partitionId: number, groupId: string, records: readonly OffsetLogRecord[]): Promise<void> {
+    const partition = this.writeTarget
+      ? this.writeTarget(partitionId, groupId)
+      : this.topics.partition(CONSUMER_OFFSETS_TOPIC, partitionId);
     const timestamp = Date.now();
     const batches: Buffer[] = [];
     for (let i = 0; i < records.length; i += RECORDS_PER_BATCH) {

@@ -38,8 +38,11 @@ export interface GroupMemberContext {
   partition(topic: string, partition: number): SubscriptionPartition;
   send(frame: object): void;
   schedule(subscription: Subscription): void;
-  /** The coordinator removed the member: the session ends the subscription with this message. */
-  removed(member: GroupMember, reason: string): void;
+  /**
+   * The coordinator removed the member: the session ends the subscription with `cause` (e.g. a
+   * retriable NOT_COORDINATOR after the coordinator moved) or, without one, a 40901 with `reason`.
+   */
+  removed(member: GroupMember, reason: string, cause?: Error): void;
   limits: WsLimits;
   clientHost: string;
 }
@@ -166,10 +169,10 @@ export class GroupMember implements MemberListener {
     });
   }
 
-  onRemoved(reason: string): void {
+  onRemoved(reason: string, cause?: Error): void {
     if (!this.active) return;
     this.stop();
-    this.ctx.removed(this, reason);
+    this.ctx.removed(this, reason, cause);
   }
 
   /** A records frame went out. */
@@ -291,8 +294,12 @@ export class GroupMember implements MemberListener {
         continue; // deleted meanwhile: the coordinator revokes it on the topic change
       }
       const committed = p.committedOffset;
-      const offset =
-        committed !== null && committed >= state.logStartOffset && committed <= state.highWatermark ? committed : this.resetOffset(state);
+      // A partition led by another broker (it has `sync`) may not have published its state here
+      // yet (its high watermark reads 0): its committed offset is trusted, as Kafka's consumer
+      // trusts it, and reading answers out-of-range (then auto.offset.reset) if it lies outside.
+      const withinLog =
+        committed !== null && committed >= state.logStartOffset && (committed <= state.highWatermark || state.sync !== undefined);
+      const offset = withinLog ? committed : this.resetOffset(state);
       starts.push({ topic: p.topic, state, offset });
     }
     return starts;

@@ -23,7 +23,7 @@ import { encodeCursor } from '../consume/cursor';
  */
 export type SubscriptionPartition = Pick<
   PartitionHandle,
-  'partition' | 'highWatermark' | 'logStartOffset' | 'read' | 'onHighWatermark' | 'isClosed'
+  'partition' | 'highWatermark' | 'logStartOffset' | 'read' | 'onHighWatermark' | 'isClosed' | 'sync'
 >;
 
 export interface WsRecord {

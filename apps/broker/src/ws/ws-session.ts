@@ -269,12 +269,12 @@ export class WsSession {
       partition: (topic, partition) => this.topics.partition(topic, partition),
       send: (f) => this.send(JSON.stringify(f)),
       schedule: (subscription) => this.schedule(subscription),
-      removed: (m, reason) => {
+      removed: (m, reason, cause) => {
         if (this.members.get(m.subscription.sub) !== m) return;
         this.members.delete(m.subscription.sub);
         this.subscriptions.delete(m.subscription.sub);
         this.metrics.wsSubscriptionClosed();
-        this.sendError(new RunnelError('CONFLICT', reason), { sub: m.subscription.sub });
+        this.sendError(cause ?? new RunnelError('CONFLICT', reason), { sub: m.subscription.sub });
       },
       limits: this.limits,
       clientHost: this.clientHost,

@@ -55,11 +55,16 @@ describe('a three-broker cluster', () => {
     const values: string[] = [];
     let offset = 0;
     for (;;) {
-      const answer = await jsonCall(
-        'GET',
-        `${base(nodeId)}/topics/${topic}/partitions/${partition}/records?offset=${offset}&format=json&max_records=1000`,
-      );
-      if (answer.status !== 200) throw new Error(`read answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      // A retriable answer (leadership moving between brokers) is asked again, as a client would.
+      const answer = await eventually(`a read of ${topic}-${partition} at ${offset}`, async () => {
+        const read = await jsonCall(
+          'GET',
+          `${base(nodeId)}/topics/${topic}/partitions/${partition}/records?offset=${offset}&format=json&max_records=1000`,
+        );
+        if (read.body?.error_code === 50003) return undefined;
+        if (read.status !== 200) throw new Error(`read answered ${read.status}: ${JSON.stringify(read.body)}`);
+        return read;
+      });
       for (const record of answer.body.data) values.push(record.value.data);
       if (answer.body.next_offset >= answer.body.high_watermark || answer.body.data.length === 0) return values;
       offset = answer.body.next_offset;
