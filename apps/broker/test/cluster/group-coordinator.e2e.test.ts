@@ -97,6 +97,19 @@ describe('group coordinators in a cluster', () => {
     });
   }
 
+  /** Joins `group` at `nodeId`, reads the 6 records and commits `[offset of partition 0, offset of partition 1]`. */
+  async function consumeAndCommit(nodeId: number, group: string, [p0, p1]: [number, number]) {
+    const member = await join(nodeId, group);
+    await member.client.untilRecords('s', 6);
+    const offsets = [
+      { topic: 'orders', partition: 0, offset: p0 },
+      { topic: 'orders', partition: 1, offset: p1 },
+    ];
+    member.client.send({ type: 'commit', sub: 's', offsets });
+    await member.client.until(() => member.client.of('committed', 's').length > 0);
+    return member;
+  }
+
   it('accepts a group only on the leader of its __consumer_offsets partition; the others name it', async () => {
     const group = 'billing';
     const coordinator = await leaderOf('__consumer_offsets', offsetsPartitionOf(group));
@@ -123,17 +136,7 @@ describe('group coordinators in a cluster', () => {
     const group = 'shipping';
     const partition = offsetsPartitionOf(group);
     const before = await leaderOf('__consumer_offsets', partition);
-    const member = await join(before, group);
-    await member.client.untilRecords('s', 6);
-    member.client.send({
-      type: 'commit',
-      sub: 's',
-      offsets: [
-        { topic: 'orders', partition: 0, offset: 2 },
-        { topic: 'orders', partition: 1, offset: 1 },
-      ],
-    });
-    await member.client.until(() => member.client.of('committed', 's').length > 0);
+    const member = await consumeAndCommit(before, group, [2, 1]);
 
     const others = [1, 2, 3].filter((id) => id !== before);
     const moved = await jsonCall('POST', `${base(others[0])}/topics/__consumer_offsets/partitions/${partition}/reassignment`, {
@@ -176,17 +179,7 @@ describe('group coordinators in a cluster', () => {
     const group = 'audit';
     const partition = offsetsPartitionOf(group);
     const coordinator = await leaderOf('__consumer_offsets', partition);
-    const member = await join(coordinator, group);
-    await member.client.untilRecords('s', 6);
-    member.client.send({
-      type: 'commit',
-      sub: 's',
-      offsets: [
-        { topic: 'orders', partition: 0, offset: 3 },
-        { topic: 'orders', partition: 1, offset: 2 },
-      ],
-    });
-    await member.client.until(() => member.client.of('committed', 's').length > 0);
+    const member = await consumeAndCommit(coordinator, group, [3, 2]);
 
     await cluster.broker(coordinator).stop('SIGKILL');
     const survivor = [1, 2, 3].find((id) => id !== coordinator)!;
