@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseFilters } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { badRequest } from '../common/errors';
 import { CurrentCaller, type Caller } from '../security/caller';
@@ -18,14 +18,16 @@ import {
   lagResource,
   lagSummaryResource,
 } from './group-resources';
+import { ForwardToCoordinatorFilter } from './group-forward';
 import { GroupsService } from './groups.service';
 
 /**
  * Confluent REST v3's consumer groups, consumers, assignments and lags (API.md "Consumer
  * groups"; shapes in group-resources.ts), plus Runnel's offsets:reset and DELETE. Each route is
- * one service call.
+ * one service call. A group coordinated by another broker is answered there (group-forward.ts).
  */
 @Controller('v3/clusters/:cid/consumer-groups')
+@UseFilters(ForwardToCoordinatorFilter)
 export class GroupsController {
   constructor(
     private readonly groups: GroupsService,
