@@ -25,9 +25,11 @@ describe('a three-broker cluster: consumer group REST calls through any broker',
     cluster = await startCluster(3, {
       RUNNEL_OFFSETS_TOPIC_PARTITIONS: String(OFFSETS_PARTITIONS),
       RUNNEL_GROUP_MIN_SESSION_TIMEOUT_MS: '300',
+      // Preferred leaders come back soon after start, so the offsets partitions are led by several brokers.
+      RUNNEL_LEADER_REBALANCE_INTERVAL_MS: '1000',
     });
     await createTopicOn(cluster.broker(1), 'orders', 2);
-    const leaders = await eventually('a leader for every __consumer_offsets partition', async () => {
+    const leaders = await eventually('__consumer_offsets partitions led by more than one broker', async () => {
       const found: number[] = [];
       for (let p = 0; p < OFFSETS_PARTITIONS; p++) {
         const answer = await jsonCall('GET', `${base(1)}/topics/__consumer_offsets/partitions/${p}/replicas`);
@@ -35,7 +37,7 @@ describe('a three-broker cluster: consumer group REST calls through any broker',
         if (leader === undefined) return undefined;
         found.push(leader);
       }
-      return found;
+      return new Set(found).size > 1 ? found : undefined;
     });
     // One group per broker that leads an offsets partition (Kafka's placement: murmur2(group id) mod partitions).
     for (let i = 0; i < 200 && coordinators.size < new Set(leaders).size; i++) {
@@ -106,6 +108,32 @@ describe('a three-broker cluster: consumer group REST calls through any broker',
         url = page.body.metadata.next;
       }
       expect(paged.filter((id) => id.startsWith('fwd-'))).toEqual(expected);
+    }
+  });
+
+  it('creates an HTTP consumer instance on its group’s coordinator through any broker; base_uri names the coordinator', async () => {
+    const V2 = 'application/vnd.kafka.v2+json';
+    for (const [groupId, coordinator] of coordinators) {
+      for (const other of [1, 2, 3].filter((id) => id !== coordinator)) {
+        const created = await fetch(`${cluster.broker(other).baseUrl}/consumers/${groupId}`, {
+          method: 'POST',
+          headers: { 'content-type': V2 },
+          body: JSON.stringify({ name: `via-${other}`, format: 'json' }),
+        });
+        expect({ other, status: created.status }).toEqual({ other, status: 200 });
+        expect(created.headers.get('content-type')).toMatch(/^application\/vnd\.kafka\.v2\+json/);
+        const { instance_id, base_uri } = (await created.json()) as any;
+        expect(instance_id).toBe(`via-${other}`);
+        expect(new URL(base_uri).host).toBe(new URL(cluster.broker(coordinator).baseUrl).host);
+        // The client then talks to the coordinator directly.
+        const subscribed = await fetch(`${base_uri}/subscription`, {
+          method: 'POST',
+          headers: { 'content-type': V2 },
+          body: JSON.stringify({ topics: ['orders'] }),
+        });
+        expect(subscribed.status).toBe(204);
+        expect((await fetch(base_uri, { method: 'DELETE', headers: { 'content-type': V2 } })).status).toBe(204);
+      }
     }
   });
 
