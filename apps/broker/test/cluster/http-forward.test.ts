@@ -11,6 +11,9 @@ import {
 import type { HttpForwarder } from '../../src/cluster/http-forwarder';
 import { notCoordinator } from '../../src/groups/coordinator-location';
 import { ForwardToCoordinatorFilter } from '../../src/groups/group-forward';
+import type { BrokerConfig } from '../../src/config/broker-config';
+import { installAuthentication } from '../../src/security/auth-hook';
+import type { Authenticator } from '../../src/security/authenticator';
 import { callerOf, userCaller } from '../../src/security/caller';
 
 const MAX_BYTES = 64 * 1024;
@@ -131,6 +134,23 @@ describe('HTTP forwarding between brokers', () => {
       headers: { 'x-runnel-forwarded-caller': '{"principal":"User:admin"}' },
     });
     expect(asserted.statusCode).toBe(400);
+  });
+
+  it('with authentication on: a replayed request runs as the asserted caller, a public one must still authenticate', async () => {
+    const app = start(Fastify());
+    const config = { security: { enabled: true, metricsPublic: false } } as BrokerConfig;
+    const refuseAll = {
+      authenticate: async () => {
+        throw new RunnelError('NOT_AUTHENTICATED', 'credentials needed');
+      },
+    } as unknown as Authenticator;
+    installAuthentication(app, config, () => refuseAll);
+    app.get('/whoami', async (request) => ({ principal: callerOf(request).principal, host: callerOf(request).host }));
+    expect((await app.inject({ method: 'GET', url: '/whoami' })).statusCode).toBe(401);
+    const caller = { principal: 'User:carol', user: 'carol', host: '10.9.8.7', via: 'api-key' as const, keyId: 'k1' };
+    const { answer, body } = await replayForwarded(app, { method: 'GET', url: '/whoami', caller }, Buffer.alloc(0), MAX_BYTES);
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(body.toString())).toEqual({ principal: 'User:carol', host: '10.9.8.7' });
   });
 
   it('refuses to replay a body over the bound, or a request without a path', async () => {
