@@ -46,7 +46,9 @@ export class ConsumersController {
       throw notCoordinator(group, `this broker is not its coordinator; ${where}`, coordinator);
     }
     void reply.header('content-type', KAFKA_V2_JSON);
-    return this.consumers.create(caller, group, body, baseUrl(req), req.socket.remoteAddress ?? '');
+    // Forwarded from another broker: the client's address is the caller's, not the replay's.
+    const clientHost = req.forwarded ? caller.host : (req.socket.remoteAddress ?? '');
+    return this.consumers.create(caller, group, body, baseUrl(req), clientHost);
   }
 
   @Delete('instances/:name')
