@@ -28,10 +28,14 @@ export class ForwardToCoordinatorFilter implements ExceptionFilter {
     if (request.forwarded || !this.forwarder.enabled || named.broker_id === this.forwarder.brokerId) {
       return this.fallback.catch(exception, host);
     }
-    this.forwarder.forward(named.broker_id, request, callerOf(request)).then(
-      ({ answer, body }) => sendForwardedAnswer(reply, answer, body),
-      () => this.fallback.catch(exception, host),
-    );
+    this.forwarder
+      .forward(named.broker_id, request, callerOf(request))
+      .then(
+        ({ answer, body }) => sendForwardedAnswer(reply, answer, body),
+        () => this.fallback.catch(exception, host),
+      )
+      // Never an unhandled rejection: an answer that cannot be sent ends the connection.
+      .catch(() => reply.raw.destroy());
   }
 }
 
@@ -88,8 +92,16 @@ export class GroupListFanOut {
         if (answer.status !== 200) {
           throw new RunnelError('RETRIABLE', `broker ${brokerId} answered its consumer groups with HTTP ${answer.status}; retry`);
         }
-        const list = JSON.parse(body.toString('utf8')) as { data: { consumer_group_id: string }[]; metadata: { next: string | null } };
-        return { data: list.data, more: list.metadata.next !== null };
+        try {
+          const list = JSON.parse(body.toString('utf8')) as { data: { consumer_group_id: string }[]; metadata: { next: string | null } };
+          if (!Array.isArray(list.data)) throw new Error('no data');
+          return { data: list.data, more: list.metadata.next !== null };
+        } catch (error) {
+          throw new RunnelError(
+            'RETRIABLE',
+            `broker ${brokerId} answered an unreadable consumer group list (${(error as Error).message}); retry`,
+          );
+        }
       }),
     );
   }
