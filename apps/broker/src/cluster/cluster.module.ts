@@ -6,6 +6,7 @@ import { BROKER_CONFIG, CLUSTER_STORE, REPLICA_MANAGER } from '../config/tokens'
 import { CLUSTER_ADMIN, SingleNodeClusterAdmin, StoreClusterAdmin } from './cluster-admin';
 import { CLUSTER_VIEW } from './cluster-view';
 import { ClusterService } from './cluster.service';
+import { HttpForwarder } from './http-forwarder';
 import { SingleNodeClusterView } from './single-node-cluster-view';
 
 /**
@@ -17,6 +18,7 @@ import { SingleNodeClusterView } from './single-node-cluster-view';
 @Module({
   providers: [
     ClusterService,
+    HttpForwarder,
     {
       provide: CLUSTER_VIEW,
       inject: [BROKER_CONFIG, REPLICA_MANAGER, ClusterService],
@@ -32,6 +34,6 @@ import { SingleNodeClusterView } from './single-node-cluster-view';
         cluster.enabled && store ? new StoreClusterAdmin(store, cluster.view) : new SingleNodeClusterAdmin(),
     },
   ],
-  exports: [ClusterService, CLUSTER_VIEW, CLUSTER_ADMIN],
+  exports: [ClusterService, CLUSTER_VIEW, CLUSTER_ADMIN, HttpForwarder],
 })
 export class ClusterModule {}

@@ -86,6 +86,14 @@ export class ClusterService implements BeforeApplicationShutdown, OnApplicationS
     return this.epoch;
   }
 
+  /**
+   * The inter-broker channel's listener (to add a route) and client (to call one), once the
+   * broker has joined; undefined on a single node. Used by HTTP forwarding (http-forward.ts).
+   */
+  interBroker(): Pick<InterBrokerChannel, 'server' | 'client'> | undefined {
+    return this.channel;
+  }
+
   attachCatalog(catalog: TopicCatalog): void {
     this.catalog = catalog;
   }

@@ -1,6 +1,9 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { notCoordinator } from '../groups/coordinator-location';
+import { ForwardToCoordinatorFilter } from '../groups/group-forward';
+import { GroupsService } from '../groups/groups.service';
 import { CurrentCaller, type Caller } from '../security/caller';
 import { baseUrl } from '../topics/topics.controller';
 import { readGetBody } from './consumer-requests';
@@ -16,10 +19,19 @@ export const KAFKA_V2_JSON = 'application/vnd.kafka.v2+json';
 @ApiTags('consumers')
 @Controller('consumers/:group')
 export class ConsumersController {
-  constructor(private readonly consumers: ConsumersService) {}
+  constructor(
+    private readonly consumers: ConsumersService,
+    private readonly groups: GroupsService,
+  ) {}
 
+  /**
+   * An instance lives on its group's coordinator: created on another broker, the request is
+   * forwarded there (ForwardToCoordinatorFilter), and `base_uri` names the coordinator's
+   * advertised URL, which the client then calls directly.
+   */
   @Post()
   @HttpCode(200)
+  @UseFilters(ForwardToCoordinatorFilter)
   @ApiOperation({ summary: 'Create a consumer instance in the group: {"instance_id","base_uri"}' })
   create(
     @Param('group') group: string,
@@ -28,8 +40,15 @@ export class ConsumersController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @CurrentCaller() caller: Caller,
   ) {
+    const coordinator = this.groups.coordinatorOf(group);
+    if (!coordinator?.local) {
+      const where = coordinator ? `broker ${coordinator.brokerId} is` : 'no broker is known yet';
+      throw notCoordinator(group, `this broker is not its coordinator; ${where}`, coordinator);
+    }
     void reply.header('content-type', KAFKA_V2_JSON);
-    return this.consumers.create(caller, group, body, baseUrl(req), req.socket.remoteAddress ?? '');
+    // Forwarded from another broker: the client's address is the caller's, not the replay's.
+    const clientHost = req.forwarded ? caller.host : (req.socket.remoteAddress ?? '');
+    return this.consumers.create(caller, group, body, baseUrl(req), clientHost);
   }
 
   @Delete('instances/:name')

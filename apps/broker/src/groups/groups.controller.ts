@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseFilters } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { badRequest } from '../common/errors';
 import { CurrentCaller, type Caller } from '../security/caller';
@@ -18,41 +18,54 @@ import {
   lagResource,
   lagSummaryResource,
 } from './group-resources';
+import { ForwardToCoordinatorFilter, GroupListFanOut, mergeGroupLists } from './group-forward';
 import { GroupsService } from './groups.service';
 
 /**
  * Confluent REST v3's consumer groups, consumers, assignments and lags (API.md "Consumer
  * groups"; shapes in group-resources.ts), plus Runnel's offsets:reset and DELETE. Each route is
- * one service call.
+ * one service call. A group coordinated by another broker is answered there (group-forward.ts).
  */
 @Controller('v3/clusters/:cid/consumer-groups')
+@UseFilters(ForwardToCoordinatorFilter)
 export class GroupsController {
   constructor(
     private readonly groups: GroupsService,
     private readonly admin: GroupAdminService,
     private readonly topics: TopicsService,
+    private readonly fanOut: GroupListFanOut,
   ) {}
 
-  /** Every group in one answer, as Confluent lists them; `limit` + `page_token` page (Runnel's extension). */
+  /**
+   * Every group in one answer, as Confluent lists them; `limit` + `page_token` page (Runnel's
+   * extension). In cluster mode the groups every live broker coordinates, merged (group-forward.ts).
+   */
   @Get()
-  list(
+  async list(
     @Param('cid') cid: string,
     @Query() query: Record<string, string | undefined>,
     @Req() req: FastifyRequest,
     @CurrentCaller() caller: Caller,
   ) {
     const cluster = this.cluster(cid, req);
-    if (query.limit === undefined) return groupListResource(cluster, this.groups.listVisible(caller), null);
-    const limit = Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit must be an integer from 1 to 1000');
+    let limit: number | undefined;
+    if (query.limit !== undefined) {
+      limit = Number(query.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit must be an integer from 1 to 1000');
+    }
     const afterGroupId = query.page_token ? Buffer.from(query.page_token, 'base64url').toString('utf8') : undefined;
-    const page = this.groups.listVisible(caller, { afterGroupId, limit: limit + 1 });
-    const data = page.slice(0, limit);
+    const page = this.groups.listVisible(caller, limit === undefined ? {} : { afterGroupId, limit: limit + 1 });
+    const local = groupListResource(cluster, limit === undefined ? page : page.slice(0, limit), null);
+    let data: { consumer_group_id: string }[] = local.data;
+    let more = limit !== undefined && page.length > limit;
+    if (this.fanOut.applies(req)) {
+      ({ data, more } = mergeGroupLists([{ data, more }, ...(await this.fanOut.remoteParts(req, caller))], limit));
+    }
     const next =
-      page.length > limit
-        ? `${groupsUrl(cluster)}?limit=${limit}&page_token=${Buffer.from(data[data.length - 1].groupId).toString('base64url')}`
+      more && limit !== undefined
+        ? `${groupsUrl(cluster)}?limit=${limit}&page_token=${Buffer.from(data[data.length - 1].consumer_group_id).toString('base64url')}`
         : null;
-    return groupListResource(cluster, data, next);
+    return { ...local, metadata: { ...local.metadata, next }, data };
   }
 
   @Get(':group')

@@ -3,6 +3,7 @@ import { TopicsModule } from '../topics/topics.module';
 import { BrokerConfig } from '../config/broker-config';
 import { BROKER_CONFIG } from '../config/tokens';
 import { GroupAdminService } from './group-admin.service';
+import { GroupListFanOut } from './group-forward';
 import { GROUP_CONFIG } from './group-tokens';
 import { GroupsController } from './groups.controller';
 import { GroupsService } from './groups.service';
@@ -15,6 +16,7 @@ import { GroupsService } from './groups.service';
     { provide: GROUP_CONFIG, inject: [BROKER_CONFIG], useFactory: (config: BrokerConfig) => config.groups },
     GroupsService,
     GroupAdminService,
+    GroupListFanOut,
   ],
   exports: [GroupsService, GROUP_CONFIG],
 })

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { BrokerConfig } from '../config/broker-config';
 import { RunnelError, toApiError } from '../common/errors';
+import { installForwardedCallers } from '../cluster/http-forward';
 import type { Authenticator } from './authenticator';
 
 /** Paths any client may call without credentials: the health checks (and /metrics when RUNNEL_METRICS_PUBLIC=on). */
@@ -23,9 +24,11 @@ export function installAuthentication(
   config: BrokerConfig,
   authenticator: () => Authenticator | undefined,
 ): void {
+  // A request another broker forwarded here carries its caller (http-forward.ts); one from outside with the marker is refused.
+  installForwardedCallers(fastify);
   if (!config.security.enabled) return;
   fastify.addHook('onRequest', async (request, reply) => {
-    if (reply.sent || isPublicPath(request.url, config)) return;
+    if (reply.sent || request.forwarded || isPublicPath(request.url, config)) return;
     const auth = authenticator();
     try {
       if (!auth) throw new RunnelError('RETRIABLE', 'the broker is starting');

@@ -27,7 +27,7 @@ export interface FetchCodec {
 
 /** The route names under POST /internal/v1/. */
 export type InterBrokerRoute =
-  'replica-fetch' | 'produce' | 'read' | 'wait-for-data' | 'offset-for-timestamp' | 'delete-records' | 'partition-states';
+  'replica-fetch' | 'produce' | 'read' | 'wait-for-data' | 'offset-for-timestamp' | 'delete-records' | 'partition-states' | 'http-forward';
 
 export const ROUTE_PREFIX = '/internal/v1/';
 

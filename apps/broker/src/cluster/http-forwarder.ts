@@ -1,0 +1,80 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { RunnelError } from '../common/errors';
+import { BrokerConfig } from '../config/broker-config';
+import { BROKER_CONFIG } from '../config/tokens';
+import type { Caller } from '../security/caller';
+import { ClusterService } from './cluster.service';
+import { decodeFrame, encodeFrame } from './inter-broker';
+import { HTTP_FORWARD_ROUTE, forwardedRequest, replayForwarded, type ForwardedAnswer, type ForwardedRequest } from './http-forward';
+
+/**
+ * Forwards public HTTP requests to other brokers (http-forward.ts) and serves the ones they
+ * forward here. Inert on a single node: `enabled` is false and no route is served.
+ */
+@Injectable()
+export class HttpForwarder implements OnApplicationBootstrap {
+  private readonly logger = new Logger('HttpForwarder');
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly cluster: ClusterService,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+  ) {}
+
+  /** Cluster mode, joined: forwarding is possible. */
+  get enabled(): boolean {
+    return this.cluster.interBroker() !== undefined;
+  }
+
+  get brokerId(): number {
+    return this.cluster.brokerId;
+  }
+
+  /** Brokers alive now (the fan-out's targets), this one included. */
+  liveBrokerIds(): number[] {
+    return this.cluster.view
+      .brokers()
+      .filter((broker) => broker.alive && broker.state !== 'STOPPED')
+      .map((broker) => broker.brokerId);
+  }
+
+  onApplicationBootstrap(): void {
+    const channel = this.cluster.interBroker();
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (!channel || !fastify) return;
+    channel.server.addRoute(HTTP_FORWARD_ROUTE, async ({ body: frame }) => {
+      const { params, body } = decodeFrame<ForwardedRequest>(frame);
+      const { answer, body: answerBody } = await replayForwarded(fastify, params, body, this.config.maxRequestBytes);
+      return encodeFrame(answer, answerBody);
+    });
+  }
+
+  /**
+   * Forwards `request` (authenticated as `caller`) to broker `brokerId` and resolves its answer.
+   * `localOnly` asks that broker for its own part only (a fan-out). Fails RETRIABLE when the
+   * broker cannot be reached or answers more than RUNNEL_MAX_REQUEST_BYTES.
+   */
+  async forward(
+    brokerId: number,
+    request: FastifyRequest,
+    caller: Caller,
+    localOnly = false,
+  ): Promise<{ answer: ForwardedAnswer; body: Buffer }> {
+    const channel = this.cluster.interBroker();
+    if (!channel) throw new RunnelError('RETRIABLE', 'this broker is not part of a cluster');
+    const { params, body } = forwardedRequest(request, caller, localOnly);
+    if (body.length > this.config.maxRequestBytes) {
+      throw new RunnelError('TOO_LARGE', `the request body is larger than ${this.config.maxRequestBytes} bytes`);
+    }
+    try {
+      const answer = await channel.client.call<ForwardedAnswer>(brokerId, HTTP_FORWARD_ROUTE, params, body);
+      if (typeof answer.params?.status !== 'number') throw new Error('the answer has no status');
+      return { answer: answer.params, body: answer.body };
+    } catch (error) {
+      this.logger.warn(`forwarding ${request.method} ${request.url} to broker ${brokerId} failed: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+}
