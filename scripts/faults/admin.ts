@@ -1,3 +1,4 @@
+import { keyOf } from './group-checker';
 import { HttpClient } from './http-client';
 import type { ReadRecord } from './history';
 import { readAnswer } from './workload';
@@ -93,5 +94,29 @@ export class Admin {
       }
       offset = Math.max(read.nextOffset ?? 0, read.records[read.records.length - 1].offset + 1);
     }
+  }
+
+  /**
+   * `GET .../consumer-groups/{g}/lags`: the group's committed offset per partition as the broker at
+   * `baseUrl` answers it (`keyOf(group, topic, partition)` → offset; none for a group that never
+   * committed, 404). A broker that is not the group's coordinator answers `moved` with the broker
+   * its 50003 names (undefined while none is known). Throws on any other answer (the caller retries).
+   */
+  async committedOffsets(baseUrl: string, group: string): Promise<{ offsets: Map<string, number> } | { moved: number | undefined }> {
+    const answer = await this.http.request(
+      'GET',
+      `${baseUrl}/v3/clusters/-/consumer-groups/${encodeURIComponent(group)}/lags`,
+      undefined,
+      this.timeoutMs,
+    );
+    if (answer.body?.error_code === 50003 && answer.body?.coordinator !== undefined)
+      return { moved: answer.body.coordinator?.broker_id ?? undefined };
+    if (answer.status === 404 && answer.body?.error_code !== 50003) return { offsets: new Map() };
+    if (answer.status !== 200 || !Array.isArray(answer.body?.data))
+      throw new Error(`lags of group ${group}: HTTP ${answer.status} ${JSON.stringify(answer.body)?.slice(0, 300)}`);
+    const offsets = new Map<string, number>();
+    for (const lag of answer.body.data as { topic_name: string; partition_id: number; current_offset: number }[])
+      offsets.set(keyOf(group, lag.topic_name, lag.partition_id), lag.current_offset);
+    return { offsets };
   }
 }

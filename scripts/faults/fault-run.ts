@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestPostgres } from '../../libs/metadata/test/support/postgres';
 import { checkHistory } from './checker';
-import { CLIENT_ADDRESS, Cluster } from './cluster';
+import { CLIENT_ADDRESS, Cluster, type BrokerNode } from './cluster';
+import { checkCommits, type CommittedOffsets } from './group-checker';
 import { injectAll, parseFaultSpec, type Heal } from './faults';
 import { History, type FinalState, type ReadRecord } from './history';
 import { compareReplicas, readReplicaLog, type ReplicaDivergence } from './replica-check';
@@ -29,6 +30,8 @@ export interface RunSettings {
   afterMs: number;
   producers: number;
   consumers: number;
+  /** Consumer-group members over WebSocket (0: no group workload). */
+  members: number;
   log: (line: string) => void;
 }
 
@@ -47,6 +50,7 @@ export async function runFault(settings: RunSettings): Promise<RunResult> {
   const replicationFactor = mode === 'cluster' ? 3 : 1;
   const minInsync = mode === 'cluster' ? 2 : 1;
   const topic = `faults-${index}`;
+  const group = `faults-${index}-group`;
   const history = new History();
   let cluster: Cluster | undefined;
   let workload: Workload | undefined;
@@ -79,6 +83,7 @@ export async function runFault(settings: RunSettings): Promise<RunResult> {
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
       localAddress: CLIENT_ADDRESS,
       produceIntervalMs: 5,
+      group: settings.members > 0 ? { name: group, members: settings.members } : undefined,
     });
     workload.start();
     await sleep(settings.warmupMs);
@@ -100,6 +105,9 @@ export async function runFault(settings: RunSettings): Promise<RunResult> {
     const w = workload;
     workload = undefined;
     await step('stop the workload', 30_000, () => w.stop());
+    const joined = w.members.some((m) => m.joins > 0);
+    for (const m of w.members.filter((member) => member.joins === 0))
+      log(`  run ${index}: group member never joined ${group} (last: ${m.lastProblem ?? 'no answer'})`);
 
     await step('recovery: every partition led and fully in sync after healing', RECOVERY_DEADLINE_MS + 5_000, () =>
       c.waitFullyReplicated(topic, PARTITIONS, replicationFactor, RECOVERY_DEADLINE_MS),
@@ -129,6 +137,10 @@ export async function runFault(settings: RunSettings): Promise<RunResult> {
         }
       }
     });
+    if (settings.members > 0) {
+      const committed = await step(`read the committed offsets of group ${group}`, 35_000, () => readCommitted(c, group, random, 30_000));
+      result.groups = checkCommits(history.ops, committed, joined);
+    }
     const forced = await step('stop the brokers cleanly', 90_000, () => c.stopAll(60_000));
     if (forced.length > 0) log(`  run ${index}: brokers ${forced.join(', ')} needed SIGKILL to stop`);
     const divergences: ReplicaDivergence[] = [];
@@ -154,6 +166,24 @@ export async function runFault(settings: RunSettings): Promise<RunResult> {
     if (runFailed(result)) writeEvidence(dir, history, final);
   }
   return result;
+}
+
+/**
+ * The group's committed offsets after healing, through any broker: a 50003 names the coordinator,
+ * asked next; anything else (unreachable, still loading) is retried on a random broker until the
+ * deadline.
+ */
+async function readCommitted(cluster: Cluster, group: string, random: () => number, deadlineMs: number): Promise<CommittedOffsets> {
+  const anyNode = (): BrokerNode => cluster.nodes[Math.floor(random() * cluster.nodes.length)];
+  let node = anyNode();
+  return waitFor(`the committed offsets of group ${group}`, deadlineMs, async () => {
+    const asked = node;
+    node = anyNode();
+    const answer = await cluster.admin.committedOffsets(asked.directUrl, group);
+    if ('offsets' in answer) return answer.offsets;
+    node = cluster.nodes.find((n) => n.id === answer.moved) ?? node;
+    return undefined;
+  });
 }
 
 /** A failed run keeps what the checkers saw: the history (one operation per line) and the final log. */

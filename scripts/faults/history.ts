@@ -52,7 +52,26 @@ export interface ReadOp {
   endMs: number;
 }
 
-export type Op = ProduceOp | ReadOp;
+/**
+ * A consumer-group commit acknowledged by a `committed` frame (only acknowledged commits are
+ * recorded: a commit that was not acknowledged may or may not have happened, and promises nothing).
+ */
+export interface CommitOp {
+  kind: 'commit';
+  process: string;
+  /** The broker whose `committed` frame acknowledged it. */
+  broker: number;
+  group: string;
+  topic: string;
+  partition: number;
+  /** The committed position (the next offset the group reads). */
+  offset: number;
+  outcome: 'ok';
+  startMs: number;
+  endMs: number;
+}
+
+export type Op = ProduceOp | ReadOp | CommitOp;
 
 /** The log of every partition as read after healing: records in offset order. */
 export type FinalState = ReadonlyMap<number, readonly ReadRecord[]>;

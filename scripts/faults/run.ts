@@ -11,6 +11,7 @@
  *   FAULTS_RUNS          number of runs (the plan is cycled; default: one per plan entry)
  *   FAULTS_SECONDS       how long each fault is held, in seconds (default 5: past the 2 s leases and the 3 s replica lag)
  *   FAULTS_PRODUCERS / FAULTS_CONSUMERS   workload concurrency (default 4 / 2)
+ *   FAULTS_MEMBERS       consumer-group members over WebSocket committing every 500 ms (default 1; 0: none)
  *   FAULTS_SEED          seed of every random choice (default: time-based, printed)
  *   FAULTS_DEADLINE_MS   the whole suite's time budget (default 12 min); runs that would not fit are skipped and listed
  *   FAULTS_DIR           where run directories go (default: a temp dir; kept when a run fails)
@@ -53,6 +54,7 @@ async function main(): Promise<number> {
   const plan = planRuns({ dryRun, only, runs: runsWanted });
   const producers = envInt('FAULTS_PRODUCERS', 4, 1, 64);
   const consumers = envInt('FAULTS_CONSUMERS', 2, 0, 64);
+  const members = envInt('FAULTS_MEMBERS', 1, 0, 8);
   if (!fs.existsSync(BROKER_MAIN)) {
     console.error(`faults: ${BROKER_MAIN} is missing: run "npm run build" first`);
     return 2;
@@ -97,6 +99,7 @@ async function main(): Promise<number> {
           afterMs: 3_000,
           producers,
           consumers,
+          members,
           log,
         }),
       );
@@ -105,6 +108,7 @@ async function main(): Promise<number> {
       log(
         `run ${i + 1} ${runFailed(result) ? 'FAILED' : 'ok'} in ${(result.durationMs / 1000).toFixed(1)}s` +
           (c ? `: ${c.acknowledged} acknowledged, ${c.lost} lost, ${c.inconsistent} inconsistent, ${c.unknown} unknown` : '') +
+          (result.groups ? `, ${result.groups.commits} commits, ${result.groups.lost} commits lost` : '') +
           (result.error ? `: ${result.error.split('\n')[0]}` : ''),
       );
       if (!runFailed(result)) fs.rmSync(result.dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import type { Anomaly, CheckResult } from './checker';
+import type { GroupCheck } from './group-checker';
 import type { ReplicaDivergence } from './replica-check';
 
 /**
@@ -14,6 +15,8 @@ export interface RunResult {
   durationMs: number;
   check?: CheckResult;
   replicas?: { compared: number; divergences: ReplicaDivergence[] };
+  /** The consumer-group commit check (absent without a group workload or when the run failed first). */
+  groups?: GroupCheck;
   /** The step that failed (the run could not be completed), with its message. */
   error?: string;
   /** Where the run's logs and data are kept. */
@@ -30,7 +33,12 @@ export interface SuiteSummary {
 }
 
 export function runFailed(run: RunResult): boolean {
-  return run.error !== undefined || (run.check?.violations ?? 0) > 0 || (run.replicas?.divergences.length ?? 0) > 0;
+  return (
+    run.error !== undefined ||
+    (run.check?.violations ?? 0) > 0 ||
+    (run.replicas?.divergences.length ?? 0) > 0 ||
+    (run.groups?.lost ?? 0) > 0
+  );
 }
 
 /** 0 when every run completed without a violation, else 1. */
@@ -52,6 +60,9 @@ export function totals(summary: SuiteSummary): Record<string, number> {
     skipped: sum((c) => c.skipped),
     failedPresent: sum((c) => c.failedPresent),
     duplicates: sum((c) => c.duplicates),
+    commits: summary.runs.reduce((n, r) => n + (r.groups?.commits ?? 0), 0),
+    commitsLost: summary.runs.reduce((n, r) => n + (r.groups?.lost ?? 0), 0),
+    membersNeverJoined: summary.runs.filter((r) => r.groups && !r.groups.joined).length,
     replicaDivergences: summary.runs.reduce((n, r) => n + (r.replicas?.divergences.length ?? 0), 0),
     failedRuns: summary.runs.filter(runFailed).length,
   };
@@ -83,6 +94,8 @@ export function formatSummary(summary: SuiteSummary): string {
     'nonmono',
     'skipped',
     'dups',
+    'commits',
+    'c-lost',
     'replicas',
     'time',
     'result',
@@ -98,6 +111,8 @@ export function formatSummary(summary: SuiteSummary): string {
     String(r.check?.nonMonotonic ?? '-'),
     String(r.check?.skipped ?? '-'),
     String(r.check?.duplicates ?? '-'),
+    r.groups ? (r.groups.joined ? String(r.groups.commits) : 'no-join') : '-',
+    String(r.groups?.lost ?? '-'),
     r.replicas
       ? r.replicas.divergences.length === 0
         ? `identical(${r.replicas.compared})`
@@ -113,7 +128,9 @@ export function formatSummary(summary: SuiteSummary): string {
   lines.push(
     `runs: ${t.runs}, faults: ${t.faults}, acknowledged: ${t.acknowledged}, lost: ${t.lost}, inconsistent: ${t.inconsistent}, ` +
       `duplicates: ${t.duplicates}, vanished: ${t.vanished}, non-monotonic: ${t.nonMonotonic}, skipped: ${t.skipped}, ` +
-      `failed-but-present: ${t.failedPresent}, replica divergences: ${t.replicaDivergences}, unknown outcomes: ${t.unknown}`,
+      `failed-but-present: ${t.failedPresent}, replica divergences: ${t.replicaDivergences}, unknown outcomes: ${t.unknown}, ` +
+      `group commits acknowledged: ${t.commits}, commits lost: ${t.commitsLost}` +
+      (t.membersNeverJoined > 0 ? `, runs whose group member never joined: ${t.membersNeverJoined}` : ''),
   );
   if (summary.skipped.length > 0) lines.push(`not run (time budget used up): ${summary.skipped.join(', ')}`);
   for (const run of summary.runs.filter(runFailed)) {
@@ -121,6 +138,7 @@ export function formatSummary(summary: SuiteSummary): string {
     lines.push(`run ${run.index} (${run.fault}) FAILED — logs and data in ${run.dir}`);
     if (run.error) lines.push(`  ${run.error.split('\n').join('\n  ')}`);
     for (const anomaly of run.check?.anomalies.slice(0, 10) ?? []) lines.push(`  ${describeAnomaly(anomaly)}`);
+    for (const anomaly of run.groups?.anomalies.slice(0, 10) ?? []) lines.push(`  ${anomaly}`);
     for (const divergence of run.replicas?.divergences.slice(0, 10) ?? [])
       lines.push(`  replicas of partition ${divergence.partition}: ${divergence.detail}`);
   }

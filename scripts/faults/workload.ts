@@ -1,4 +1,5 @@
 import { describeError, HttpClient, type HttpAnswer } from './http-client';
+import { GroupMember } from './group-member';
 import type { History, Outcome, ReadRecord } from './history';
 import { sleep } from './steps';
 
@@ -37,6 +38,8 @@ export interface WorkloadOptions {
   localAddress?: string;
   /** Pause between a producer's requests (keeps 2 cores for the brokers). */
   produceIntervalMs?: number;
+  /** Consumer-group members over WebSocket (group-member.ts) in `group`, reading the topic. */
+  group?: { name: string; members: number; commitIntervalMs?: number };
 }
 
 export class Workload {
@@ -44,6 +47,7 @@ export class Workload {
   private loops: Promise<void>[] = [];
   private readonly http: HttpClient;
   readonly positions: Map<string, number> = new Map();
+  readonly members: GroupMember[] = [];
 
   constructor(private readonly options: WorkloadOptions) {
     this.http = new HttpClient({ localAddress: options.localAddress, maxSockets: 4 * (options.producers + options.consumers) });
@@ -53,6 +57,22 @@ export class Workload {
     this.running = true;
     for (let i = 0; i < this.options.producers; i++) this.loops.push(this.produceLoop(`producer-${i}`));
     for (let i = 0; i < this.options.consumers; i++) this.loops.push(this.consumeLoop(`consumer-${i}`));
+    const { group } = this.options;
+    for (let i = 0; group && i < group.members; i++) {
+      const member = new GroupMember({
+        process: `member-${i}`,
+        group: group.name,
+        topic: this.options.topic,
+        endpoints: this.options.endpoints,
+        history: this.options.history,
+        random: this.options.random,
+        localAddress: this.options.localAddress,
+        commitIntervalMs: group.commitIntervalMs,
+        requestTimeoutMs: this.options.requestTimeoutMs,
+      });
+      this.members.push(member);
+      member.start();
+    }
   }
 
   /**
@@ -61,6 +81,7 @@ export class Workload {
    */
   async stop(graceMs = 2_000): Promise<void> {
     this.running = false;
+    const members = Promise.all(this.members.map((m) => m.stop()));
     let timer: NodeJS.Timeout | undefined;
     const all = Promise.all(this.loops);
     const late = await Promise.race([
@@ -70,6 +91,7 @@ export class Workload {
     clearTimeout(timer);
     this.http.close();
     if (late) await all;
+    await members;
     this.loops = [];
   }
 

@@ -58,6 +58,10 @@ it(
     expect(Number(totals![1])).toBeGreaterThan(0);
     expect(output).toContain('kill -9 broker 0');
     expect(output).toMatch(/identical\(3\)/);
+    // The group member's acknowledged commits survived the kill -9 (committed offsets read after it).
+    const commits = /group commits acknowledged: (\d+), commits lost: 0/.exec(output);
+    expect(commits).not.toBeNull();
+    expect(Number(commits![1])).toBeGreaterThan(0);
     expect(output).toContain('RESULT: PASS');
     // A passing run removes its run directory; every broker process it started is gone.
     expect(fs.readdirSync(dir)).toEqual([]);

@@ -27,6 +27,7 @@ const run = (index: number, fault: string, extra: Partial<RunResult> = {}): RunR
   durationMs: 30_000,
   check: clean,
   replicas: { compared: 3, divergences: [] },
+  groups: { commits: 12, lost: 0, joined: true, anomalies: [] },
   dir: `/tmp/run-${index}`,
   ...extra,
 });
@@ -43,8 +44,30 @@ it('passes when every run completed without a violation, and prints the totals',
   expect(exitCodeOf(summary)).toBe(0);
   const text = formatSummary(summary);
   expect(text).toContain('runs: 2, faults: 3, acknowledged: 200, lost: 0, inconsistent: 0, duplicates: 2');
-  expect(text).toMatch(/^2\s+pause-leader\+pg-restart\s+100\s+3\s+0\s+0\s+0\s+0\s+0\s+1\s+identical\(3\)\s+30\.0s\s+ok$/m);
+  expect(text).toMatch(/^2\s+pause-leader\+pg-restart\s+100\s+3\s+0\s+0\s+0\s+0\s+0\s+1\s+12\s+0\s+identical\(3\)\s+30\.0s\s+ok$/m);
+  expect(text).toContain('group commits acknowledged: 24, commits lost: 0');
   expect(text.trim().endsWith('RESULT: PASS')).toBe(true);
+});
+
+it('fails on a lost group commit and names it; a member that never joined is shown, not failed', () => {
+  const lost = run(1, 'kill-leader', {
+    groups: {
+      commits: 7,
+      lost: 1,
+      joined: true,
+      anomalies: ['commit lost: group g t-1 committed 3 after healing, below offset 9 acknowledged by broker 2 to member-0'],
+    },
+  });
+  const neverJoined = run(2, 'isolate-client', { groups: { commits: 0, lost: 0, joined: false, anomalies: [] } });
+  const summary = suite([lost, neverJoined]);
+  expect(exitCodeOf(summary)).toBe(1);
+  const text = formatSummary(summary);
+  expect(text).toMatch(/^1\s+kill-leader\s+100\s+3\s+0\s+0\s+0\s+0\s+0\s+1\s+7\s+1\s+identical\(3\)\s+30\.0s\s+FAIL$/m);
+  expect(text).toMatch(/^2\s+isolate-client\s+.*\s+no-join\s+0\s+identical\(3\)\s+30\.0s\s+ok$/m);
+  expect(text).toContain('run 1 (kill-leader) FAILED');
+  expect(text).toContain('  commit lost: group g t-1 committed 3 after healing, below offset 9 acknowledged by broker 2 to member-0');
+  expect(text).toContain('commits lost: 1, runs whose group member never joined: 1');
+  expect(text).toContain('RESULT: FAIL (1 of 2 runs)');
 });
 
 it('fails on a lost write and names it', () => {
