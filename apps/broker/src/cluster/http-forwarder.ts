@@ -52,6 +52,34 @@ export class HttpForwarder implements OnApplicationBootstrap {
   }
 
   /**
+   * A fan-out: `request` forwarded local-only to every other live broker, each answer's JSON body
+   * (what `what` names, for errors). A broker that cannot be reached, answers another status than
+   * 200 or unreadable JSON fails the whole call RETRIABLE (50003): a cluster-wide list is never
+   * silently partial.
+   */
+  async gather<T>(request: FastifyRequest, caller: Caller, what: string): Promise<T[]> {
+    const others = this.liveBrokerIds().filter((id) => id !== this.brokerId);
+    return Promise.all(
+      others.map(async (brokerId) => {
+        let answer: ForwardedAnswer;
+        let body: Buffer;
+        try {
+          ({ answer, body } = await this.forward(brokerId, request, caller, true));
+        } catch (error) {
+          throw new RunnelError('RETRIABLE', `broker ${brokerId} did not list its ${what} (${(error as Error).message}); retry`);
+        }
+        if (answer.status !== 200)
+          throw new RunnelError('RETRIABLE', `broker ${brokerId} answered its ${what} with HTTP ${answer.status}; retry`);
+        try {
+          return JSON.parse(body.toString('utf8')) as T;
+        } catch (error) {
+          throw new RunnelError('RETRIABLE', `broker ${brokerId} answered unreadable ${what} (${(error as Error).message}); retry`);
+        }
+      }),
+    );
+  }
+
+  /**
    * Forwards `request` (authenticated as `caller`) to broker `brokerId` and resolves its answer.
    * `localOnly` asks that broker for its own part only (a fan-out). Fails RETRIABLE when the
    * broker cannot be reached or answers more than RUNNEL_MAX_REQUEST_BYTES.

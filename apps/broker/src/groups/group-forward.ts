@@ -78,31 +78,11 @@ export class GroupListFanOut {
   }
 
   /** The other live brokers' pages for this request. */
-  async remoteParts(request: FastifyRequest, caller: Caller): Promise<{ data: { consumer_group_id: string }[]; more: boolean }[]> {
-    const others = this.forwarder.liveBrokerIds().filter((id) => id !== this.forwarder.brokerId);
-    return Promise.all(
-      others.map(async (brokerId) => {
-        let answer: { status: number };
-        let body: Buffer;
-        try {
-          ({ answer, body } = await this.forwarder.forward(brokerId, request, caller, true));
-        } catch (error) {
-          throw new RunnelError('RETRIABLE', `broker ${brokerId} did not list its consumer groups (${(error as Error).message}); retry`);
-        }
-        if (answer.status !== 200) {
-          throw new RunnelError('RETRIABLE', `broker ${brokerId} answered its consumer groups with HTTP ${answer.status}; retry`);
-        }
-        try {
-          const list = JSON.parse(body.toString('utf8')) as { data: { consumer_group_id: string }[]; metadata: { next: string | null } };
-          if (!Array.isArray(list.data)) throw new Error('no data');
-          return { data: list.data, more: list.metadata.next !== null };
-        } catch (error) {
-          throw new RunnelError(
-            'RETRIABLE',
-            `broker ${brokerId} answered an unreadable consumer group list (${(error as Error).message}); retry`,
-          );
-        }
-      }),
-    );
+  async remoteParts(request: FastifyRequest, caller: Caller): Promise<GroupListPart[]> {
+    const lists = await this.forwarder.gather<{ data?: unknown; metadata?: { next?: string | null } }>(request, caller, 'consumer groups');
+    return lists.map((list) => {
+      if (!Array.isArray(list.data)) throw new RunnelError('RETRIABLE', 'a broker answered a consumer group list without data; retry');
+      return { data: list.data as GroupListPart['data'], more: (list.metadata?.next ?? null) !== null };
+    });
   }
 }

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { HttpForwarder } from '../../src/cluster/http-forwarder';
+import { HttpForwarder } from '../../src/cluster/http-forwarder';
 import { RunnelError } from '../../src/common/errors';
 import { GroupListFanOut, mergeGroupLists } from '../../src/groups/group-forward';
 import { userCaller } from '../../src/security/caller';
@@ -92,6 +92,8 @@ describe('GroupListFanOut', () => {
         asked.push(localOnly ? brokerId : -brokerId);
         return answers[brokerId]();
       },
+      // The real fan-out over the fake `forward`.
+      gather: HttpForwarder.prototype.gather,
     } as unknown as HttpForwarder;
     return new GroupListFanOut(forwarder);
   }
