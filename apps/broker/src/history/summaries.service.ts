@@ -9,7 +9,7 @@ import { isValidTopicName } from '@runnel/protocol';
 import { TopicsService } from '../topics/topics.service';
 import { LagPart, combineLags } from './group-lag';
 import { HistoryService } from './history.service';
-import { PageRow, invalidParameter, parseListQuery, pageOf, single } from './summary-pages';
+import { ListQuery, Page, PageRow, invalidParameter, parseListQuery, pageOf, single } from './summary-pages';
 
 /**
  * The console's list views and charts (contracts §3): topic-summaries and
@@ -43,6 +43,45 @@ export interface GroupSummary {
   /** With `?topic=`: the group's lag on that topic only (offsets, and in time as `lag_ms`). */
   topic_lag?: number;
   topic_lag_ms?: number | null;
+}
+
+/** A row of the group summaries with what it sorts by (a fan-out merges pages by it). */
+export interface GroupSummaryRow extends PageRow {
+  summary: GroupSummary;
+}
+
+/** The `consumer-group-summaries` answer for a page; `withSortValues` adds each row's sort value (for the broker merging pages). */
+export function groupSummaryList(
+  page: Page<GroupSummaryRow>,
+  withSortValues = false,
+): SummaryList<GroupSummary> & { sort_values?: (number | string)[] } {
+  const list: SummaryList<GroupSummary> & { sort_values?: (number | string)[] } = {
+    kind: 'RunnelConsumerGroupSummaryList',
+    data: page.rows.map((row) => row.summary),
+    total: page.total,
+    next: page.next,
+  };
+  if (withSortValues) list.sort_values = page.rows.map((row) => row.value);
+  return list;
+}
+
+/** A `groupSummaryList(…, true)` answer read back as a page; throws on a malformed one. */
+export function groupSummaryPageOf(list: {
+  data?: unknown;
+  total?: unknown;
+  next?: unknown;
+  sort_values?: unknown;
+}): Page<GroupSummaryRow> {
+  const data = list.data as GroupSummary[];
+  const values = list.sort_values as (number | string)[];
+  if (!Array.isArray(data) || !Array.isArray(values) || values.length !== data.length || typeof list.total !== 'number') {
+    throw new Error('not a page of group summaries with sort values');
+  }
+  return {
+    rows: data.map((summary, i) => ({ name: summary.consumer_group_id, value: values[i], summary })),
+    total: list.total,
+    next: typeof list.next === 'string' ? list.next : null,
+  };
 }
 
 export interface SummaryList<T> {
@@ -110,6 +149,14 @@ export class SummariesService {
    * adds each row's `topic_lag` / `topic_lag_ms`, and makes `sort=lag|lag_time` sort by them.
    */
   groupSummaries(caller: Caller, cid: string, raw: RawQuery): SummaryList<GroupSummary> {
+    return groupSummaryList(this.groupSummaryPage(caller, cid, raw).page);
+  }
+
+  /**
+   * The page of `consumer-group-summaries` this broker answers for: in cluster mode the groups it
+   * coordinates (the controller merges every broker's page), each row with its sort value.
+   */
+  groupSummaryPage(caller: Caller, cid: string, raw: RawQuery): { query: ListQuery; page: Page<GroupSummaryRow> } {
     this.topics.checkCluster(cid);
     const rawState = stringParam(raw, 'state');
     const state = rawState ? rawState.toUpperCase() : '';
@@ -137,27 +184,29 @@ export class SummariesService {
     }
     const page = pageOf(rows, query);
     return {
-      kind: 'RunnelConsumerGroupSummaryList',
-      data: page.rows.map(({ group }) => {
-        const lag = this.visibleLag(caller, group.groupId);
-        const { topics, totalLag } = this.liveTopicsAndLag(caller, group);
-        const row: GroupSummary = {
-          consumer_group_id: group.groupId,
-          state: group.state,
-          members: group.members.length,
-          topics,
-          total_lag: lag?.lag ?? totalLag,
-          lag_ms: lag ? lag.lagMs : null,
-        };
-        if (topic) {
-          const onTopic = this.topicLag(group, topic);
-          row.topic_lag = onTopic.lag;
-          row.topic_lag_ms = onTopic.lagMs;
-        }
-        return row;
-      }),
-      total: page.total,
-      next: page.next,
+      query,
+      page: {
+        total: page.total,
+        next: page.next,
+        rows: page.rows.map(({ name, value, group }) => {
+          const lag = this.visibleLag(caller, group.groupId);
+          const { topics, totalLag } = this.liveTopicsAndLag(caller, group);
+          const row: GroupSummary = {
+            consumer_group_id: group.groupId,
+            state: group.state,
+            members: group.members.length,
+            topics,
+            total_lag: lag?.lag ?? totalLag,
+            lag_ms: lag ? lag.lagMs : null,
+          };
+          if (topic) {
+            const onTopic = this.topicLag(group, topic);
+            row.topic_lag = onTopic.lag;
+            row.topic_lag_ms = onTopic.lagMs;
+          }
+          return { name, value, summary: row };
+        }),
+      },
     };
   }
 

@@ -69,10 +69,28 @@ export function parseListQuery(query: RawQuery, sorts: readonly string[], filter
   return parsed;
 }
 
+/** The order of a list's rows: by value in the query's order, then by name. */
+function rowOrder(query: ListQuery): (a: PageRow, b: PageRow) => number {
+  const direction = query.order === 'asc' ? 1 : -1;
+  return (a, b) => direction * compareValues(a.value, b.value) || compareValues(a.name, b.name);
+}
+
+/**
+ * The page of a list whose rows are spread over brokers, from each broker's own page for the
+ * same query (its first `limit` rows after the token): the first `limit` of their union in the
+ * list's order, the totals summed, a next token when the union or any broker has more.
+ */
+export function mergePages<T extends PageRow>(parts: readonly Page<T>[], query: ListQuery): Page<T> {
+  const rows = parts.flatMap((part) => part.rows).sort(rowOrder(query));
+  const page = rows.slice(0, query.limit);
+  const more = rows.length > query.limit || parts.some((part) => part.next !== null);
+  const last = page[page.length - 1];
+  return { rows: page, total: parts.reduce((sum, part) => sum + part.total, 0), next: more && last ? encodeToken(query, last) : null };
+}
+
 /** Sorts `rows`, and returns the page after the token with the total count. */
 export function pageOf<T extends PageRow>(rows: T[], query: ListQuery): Page<T> {
-  const direction = query.order === 'asc' ? 1 : -1;
-  const compare = (a: PageRow, b: PageRow): number => direction * compareValues(a.value, b.value) || compareValues(a.name, b.name);
+  const compare = rowOrder(query);
   rows.sort(compare);
   let start = 0;
   const after = query.after;

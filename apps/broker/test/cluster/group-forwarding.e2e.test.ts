@@ -120,6 +120,37 @@ describe('a three-broker cluster: consumer group REST calls through any broker',
     }
   });
 
+  it('summarises the groups of every broker through any broker (the console list), sorted and paged', async () => {
+    const expected = [...coordinators.keys()].sort();
+    for (const nodeId of [1, 2, 3]) {
+      const paged: string[] = [];
+      let token = '';
+      for (let pages = 0; pages < 50; pages++) {
+        const page: any = await jsonCall('GET', `${base(nodeId)}/consumer-group-summaries?search=fwd-&limit=1${token}`);
+        expect(page.status).toBe(200);
+        expect(page.body.total).toBe(expected.length);
+        expect(page.body.sort_values).toBeUndefined();
+        paged.push(...page.body.data.map((g: any) => g.consumer_group_id));
+        if (page.body.next === null) break;
+        token = `&page_token=${page.body.next}`;
+      }
+      expect({ nodeId, paged }).toEqual({ nodeId, paged: expected });
+      const byMembers = await jsonCall('GET', `${base(nodeId)}/consumer-group-summaries?search=fwd-&sort=members&order=desc`);
+      expect(byMembers.body.data.map((g: any) => [g.consumer_group_id, g.members])).toEqual(expected.map((id) => [id, 1]));
+    }
+  });
+
+  it('answers a group lag history through any broker (sampled on its coordinator)', async () => {
+    for (const [groupId, coordinator] of coordinators) {
+      const own = await settled('GET', `${base(coordinator)}/consumer-groups/${groupId}/lag-history`);
+      expect(own.status).toBe(200);
+      for (const other of [1, 2, 3].filter((id) => id !== coordinator)) {
+        const through = await settled('GET', `${base(other)}/consumer-groups/${groupId}/lag-history`);
+        expect({ other, status: through.status, kind: through.body.kind }).toEqual({ other, status: 200, kind: own.body.kind });
+      }
+    }
+  });
+
   it('creates an HTTP consumer instance on its group’s coordinator through any broker; base_uri names the coordinator', async () => {
     const V2 = 'application/vnd.kafka.v2+json';
     for (const [groupId, coordinator] of coordinators) {
