@@ -33,6 +33,9 @@ export interface TopicCatalog {
 /** Kinds of metadata change other services react to (ACLs, quotas, users, configs). */
 export type MetadataChangeListener = (change: MetadataChangeRecord) => void | Promise<void>;
 
+/** The longest one step of leaving the cluster at shutdown may take (PostgreSQL or a peer not answering). */
+const SHUTDOWN_STEP_MS = 5000;
+
 /**
  * Cluster mode's conductor (DESIGN.md "Cluster mode"): registers this broker in PostgreSQL and
  * keeps its lease (heartbeats), hosts the Controller (active only while this broker holds the
@@ -382,12 +385,37 @@ export class ClusterService implements BeforeApplicationShutdown, OnApplicationS
     this.stopping = true;
     clearInterval(this.heartbeatTimer);
     clearInterval(this.controllerTimer);
-    await this.follower?.stop();
+    // Each step is bounded: a PostgreSQL connection cut without a reset (a partition that healed
+    // around it) can leave a query unanswered for ever, and a stop must still end.
+    await this.bounded('stopping the change follower', () => this.follower?.stop());
     const controllerEpoch = this.controller?.epoch;
-    if (controllerEpoch != null) await this.store!.resignController(this.config.brokerId, controllerEpoch).catch(() => undefined);
-    await this.store!.setBrokerState(this.config.brokerId, this.epoch, 'STOPPED').catch(() => undefined);
-    await this.channel?.close();
-    await this.store!.close();
+    if (controllerEpoch != null) {
+      await this.bounded('resigning the controller lease', () => this.store!.resignController(this.config.brokerId, controllerEpoch));
+    }
+    await this.bounded('recording the broker as stopped', () => this.store!.setBrokerState(this.config.brokerId, this.epoch, 'STOPPED'));
+    await this.bounded('closing the inter-broker channel', () => this.channel?.close());
+    await this.bounded('closing the metadata store', () => this.store!.close());
+  }
+
+  /** Runs one shutdown step for at most SHUTDOWN_STEP_MS; a step that fails or hangs is logged and left behind. */
+  private async bounded(what: string, step: () => Promise<unknown> | undefined): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), SHUTDOWN_STEP_MS)));
+    const done = Promise.resolve()
+      .then(step)
+      .then(
+        () => 'done' as const,
+        (error: unknown) => {
+          this.logger.warn(`shutdown: ${what} failed: ${(error as Error).message}`);
+          return 'done' as const;
+        },
+      );
+    try {
+      if ((await Promise.race([done, late])) === 'late')
+        this.logger.warn(`shutdown: ${what} did not finish within ${SHUTDOWN_STEP_MS} ms; going on`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private every(intervalMs: number, task: () => Promise<unknown>): NodeJS.Timeout {
