@@ -138,7 +138,8 @@ export abstract class SubscriptionStream<Assignment> implements AsyncIterableIte
       if (live()) this.socketLost(new RunnelClientError(error.message, NETWORK_ERROR_CODE, 0, true));
     });
     socket.on('close', (code: number, reason: Buffer) => {
-      if (live()) this.socketLost(new RunnelClientError(`socket closed (${code} ${reason.toString()})`.trim(), NETWORK_ERROR_CODE, 0, true));
+      if (live())
+        this.socketLost(new RunnelClientError(`socket closed (${code} ${reason.toString()})`.trim(), NETWORK_ERROR_CODE, 0, true));
     });
   }
 
