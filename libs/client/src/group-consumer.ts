@@ -134,6 +134,8 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
   private retryTimer: NodeJS.Timeout | undefined;
   /** Rejoining with an old member id: a 40901 to it means join fresh (once). */
   private rejoiningAs: string | undefined;
+  /** False from a move until the rejoin's `subscribed`: commits are refused (retriable) meanwhile. */
+  private joined = true;
 
   constructor(options: GroupConsumerOptions) {
     super(options, subscribeFields(options), CREDIT_FLUSH_MS);
@@ -174,6 +176,7 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
     this.memberId = frame.member_id as string;
     this.generation = frame.generation as number;
     this.retryingSince = undefined;
+    this.joined = true;
     this.backoffMs = FIRST_BACKOFF_MS;
     this.rejoiningAs = undefined;
     const assigned = (frame.assignment as TopicPartitionOffset[]) ?? [];
@@ -280,6 +283,7 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
     this.positions.clear();
     this.revokedUpTo.clear();
     this.revokedMaxSeq = 0;
+    this.joined = false;
     this.dropSocket();
     if (revoked.length > 0) this.emit({ assigned: [], revoked });
     const now = Date.now();
@@ -316,7 +320,7 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
     return new Promise((resolve, reject) => {
       const ref = ++this.commitRef;
       this.inFlight = { ref, resolve, reject };
-      if (!this.sendFrame({ type: 'commit', sub: this.sub, ref, offsets: list })) {
+      if (!this.joined || !this.sendFrame({ type: 'commit', sub: this.sub, ref, offsets: list })) {
         this.inFlight = undefined;
         reject(new RunnelClientError(`group '${this.group}': not connected to its coordinator now; retry`, NOT_COORDINATOR, 0, true));
       }

@@ -175,6 +175,21 @@ describe('GroupConsumer following the coordinator', () => {
     await expect(pending).resolves.toMatchObject({ done: false, value: { partition: 0, offset: 0 } });
   });
 
+  it('a 50003 naming no URL rejoins at the same broker; a commit before the rejoin is answered rejects as retriable', async () => {
+    consumer = new GroupConsumer({ baseUrl: a.url, group: 'g', topic: 't', autoCommit: false });
+    const sub = consumer.sub;
+    await subscribeOn(a, 0);
+    subscribed(a, 0, sub, [0]);
+    await consumer.ready();
+    a.send(0, notCoordinator(sub, null));
+    await subscribeOn(a, 1);
+    await expect(consumer.commit([{ partition: 0, offset: 1 }])).rejects.toMatchObject({ errorCode: 50003, retriable: true });
+    expect(a.connections[1].received.some((f) => f.type === 'commit')).toBe(false);
+    subscribed(a, 1, sub, [0]);
+    a.send(1, { type: 'records', sub, records: [record('t', 0, 3)] });
+    expect(await take(1)).toEqual(['0:3']);
+  });
+
   it('gives up after coordinatorRetryMs of failed reconnects and rejects the iteration with the last error', async () => {
     consumer = new GroupConsumer({ baseUrl: a.url, group: 'g', topic: 't', coordinatorRetryMs: 500 });
     const sub = consumer.sub;
