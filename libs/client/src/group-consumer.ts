@@ -132,6 +132,9 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
   private retryingSince: number | undefined;
   private backoffMs = FIRST_BACKOFF_MS;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Ends a run of reconnects that hangs (a connect or a rejoin never answered) at coordinatorRetryMs. */
+  private giveUpTimer: NodeJS.Timeout | undefined;
+  private lastError: RunnelClientError | undefined;
   /** Rejoining with an old member id: a 40901 to it means join fresh (once). */
   private rejoiningAs: string | undefined;
   /** False from a move until the rejoin's `subscribed`: commits are refused (retriable) meanwhile. */
@@ -177,6 +180,8 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
     this.generation = frame.generation as number;
     this.retryingSince = undefined;
     this.joined = true;
+    clearTimeout(this.giveUpTimer);
+    this.giveUpTimer = undefined;
     this.backoffMs = FIRST_BACKOFF_MS;
     this.rejoiningAs = undefined;
     const assigned = (frame.assignment as TopicPartitionOffset[]) ?? [];
@@ -287,7 +292,16 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
     this.dropSocket();
     if (revoked.length > 0) this.emit({ assigned: [], revoked });
     const now = Date.now();
-    this.retryingSince ??= now;
+    this.lastError = error;
+    if (this.retryingSince === undefined) {
+      this.retryingSince = now;
+      this.giveUpTimer = setTimeout(() => {
+        this.giveUpTimer = undefined;
+        if (this.joined || this.endedWith !== null) return;
+        this.dropSocket();
+        this.fail(this.lastError ?? error);
+      }, this.coordinatorRetryMs);
+    }
     if (now - this.retryingSince >= this.coordinatorRetryMs) return this.fail(error);
     if (url !== undefined) this.url = url;
     const delay = this.backoffMs;
@@ -305,6 +319,8 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
   protected override onEnd(error: Error): void {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    clearTimeout(this.giveUpTimer);
+    this.giveUpTimer = undefined;
     const commit = this.inFlight;
     this.inFlight = undefined;
     commit?.reject(error);

@@ -206,6 +206,19 @@ describe('GroupConsumer following the coordinator', () => {
     expect(error).toMatchObject({ retriable: true });
   });
 
+  it('gives up at coordinatorRetryMs when the new coordinator accepts the socket but never answers the rejoin', async () => {
+    consumer = new GroupConsumer({ baseUrl: a.url, group: 'g', topic: 't', coordinatorRetryMs: 500 });
+    const sub = consumer.sub;
+    await subscribeOn(a, 0);
+    subscribed(a, 0, sub, [0]);
+    await consumer.ready();
+    const pending = consumer.next();
+    a.send(0, notCoordinator(sub, b.url));
+    await subscribeOn(b, 0); // B never answers
+    await expect(pending).rejects.toMatchObject({ errorCode: 50003, retriable: true });
+    await until(() => b.connections[0].ws.readyState === WebSocket.CLOSED, 'the socket to B to close');
+  });
+
   it('still ends the iteration on 40901 removal and on a socket lost before the first join', async () => {
     consumer = new GroupConsumer({ baseUrl: a.url, group: 'g', topic: 't' });
     await subscribeOn(a, 0);
