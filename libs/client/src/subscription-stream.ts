@@ -19,7 +19,9 @@ import { normalizeBaseUrl } from './http';
  *
  * Ending: an error frame that ends the subscription, or the socket closing under us, fails the
  * consumer: the records already received are yielded first, then the iteration rejects with the
- * error. close() (or breaking out of for-await) ends it cleanly.
+ * error. close() (or breaking out of for-await) ends it cleanly. A subclass may instead go on
+ * elsewhere: onSocketLost / onErrorFrame, then dropSocket() and connect() (GroupConsumer follows
+ * its group's coordinator so).
  */
 
 export type RecordFormat = 'json' | 'string' | 'binary';
