@@ -8,6 +8,7 @@ import {
   SubscriptionStream,
   errorFromFrame,
 } from './subscription-stream';
+import { RunnelClientError } from './errors';
 
 /**
  * A consumer-group member over Runnel's WebSocket (API.md "WebSocket", "Consumer groups"): the
@@ -38,6 +39,15 @@ import {
  * (at-least-once). Removal by session timeout (or a rejoin elsewhere) is an error frame 40901:
  * the queued records are dropped and the iteration rejects with it. `cursor` does not exist here:
  * the group's committed offsets are the resume point.
+ *
+ * Cluster mode: a group lives on its coordinator broker, which may move. An error frame 50003
+ * (NOT_COORDINATOR, naming the coordinator) or a socket that drops under a member makes the
+ * consumer follow it: listeners see everything revoked, the queued records are dropped (the next
+ * assignment redelivers them from the committed offsets: at-least-once), and it connects to the
+ * named coordinator (else the URL it used) and rejoins with its member id (fresh, if the broker
+ * refuses that id with 40901). A commit in flight then rejects with that retriable error. Retries
+ * back off from 100 ms doubling to 2 s; after `coordinatorRetryMs` of consecutive failures the
+ * iteration rejects with the last error. The application's for-await sees nothing else.
  */
 
 export type GroupAssignor = 'range' | 'round-robin' | 'cooperative-sticky';
@@ -62,6 +72,8 @@ export interface GroupConsumerOptions extends StreamOptions {
   /** Rejoin as this member (e.g. after a reconnect, within its session timeout). */
   memberId?: string;
   clientId?: string;
+  /** How long to keep following a moved coordinator / lost connection before failing; default 60000. */
+  coordinatorRetryMs?: number;
 }
 
 export interface TopicPartition {
@@ -92,6 +104,9 @@ export interface CommitOffset {
 const CREDIT_FLUSH_MS = 100;
 /** How long close() waits for the commit of what was taken. */
 const CLOSE_COMMIT_TIMEOUT_MS = 5000;
+const NOT_COORDINATOR = 50003;
+const FIRST_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 2000;
 
 export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
   readonly group: string;
@@ -110,11 +125,29 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
   private inFlight: { ref: number; resolve: (offsets: TopicPartitionOffset[]) => void; reject: (error: Error) => void } | undefined;
   private commitRef = 0;
   private readonly autoCommit: boolean;
+  private readonly coordinatorRetryMs: number;
+  /** The broker the socket goes to (the last coordinator named). */
+  private url: string;
+  /** When the current run of failed reconnects started (undefined while subscribed). */
+  private retryingSince: number | undefined;
+  private backoffMs = FIRST_BACKOFF_MS;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Ends a run of reconnects that hangs (a connect or a rejoin never answered) at coordinatorRetryMs. */
+  private giveUpTimer: NodeJS.Timeout | undefined;
+  private lastError: RunnelClientError | undefined;
+  /** Rejoining with an old member id: a 40901 to it means join fresh (once). */
+  private rejoiningAs: string | undefined;
+  /** False from a move until the rejoin's `subscribed`: commits are refused (retriable) meanwhile. */
+  private joined = true;
 
   constructor(options: GroupConsumerOptions) {
     super(options, subscribeFields(options), CREDIT_FLUSH_MS);
     this.group = options.group;
     this.autoCommit = options.autoCommit ?? true;
+    this.coordinatorRetryMs = options.coordinatorRetryMs ?? 60_000;
+    if (!(Number.isFinite(this.coordinatorRetryMs) && this.coordinatorRetryMs >= 0))
+      throw new RangeError(`coordinatorRetryMs must be a non-negative number, not ${options.coordinatorRetryMs}`);
+    this.url = options.baseUrl;
   }
 
   /** The partitions this member owns now, with the offset delivery of each started at. */
@@ -145,6 +178,12 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
   protected onSubscribed(frame: ServerFrame): TopicPartitionOffset[] {
     this.memberId = frame.member_id as string;
     this.generation = frame.generation as number;
+    this.retryingSince = undefined;
+    this.joined = true;
+    clearTimeout(this.giveUpTimer);
+    this.giveUpTimer = undefined;
+    this.backoffMs = FIRST_BACKOFF_MS;
+    this.rejoiningAs = undefined;
     const assigned = (frame.assignment as TopicPartitionOffset[]) ?? [];
     for (const a of assigned) mapOf(this.owned, a.topic).set(a.partition, a.offset);
     this.emit({ assigned, revoked: [] });
@@ -195,6 +234,15 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
       commit.reject(error);
       return;
     }
+    if (error.errorCode === NOT_COORDINATOR) return this.follow(error, coordinatorUrl(frame));
+    if (error.errorCode === 40901 && this.rejoiningAs !== undefined) {
+      // The new coordinator does not know the old member id: join fresh, once, right away.
+      this.rejoiningAs = undefined;
+      delete this.subscribeFields.member_id;
+      this.dropSocket();
+      this.connect(this.url);
+      return;
+    }
     // Removed from the group: what is queued here is being delivered to another member now.
     if (error.errorCode === 40901) this.discardQueued();
     this.fail(error);
@@ -220,7 +268,59 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
     this.flushCredit();
   }
 
+  protected override onSocketLost(error: RunnelClientError): void {
+    // Before the first join (a wrong URL, a broker not up) a lost socket ends the consumer.
+    if (this.memberId === undefined && this.retryingSince === undefined) return this.fail(error);
+    this.follow(error, undefined);
+  }
+
+  /**
+   * The coordinator moved (or the connection dropped): revoke everything, drop the socket and what
+   * it queued, and rejoin at `url` (else the last URL) after the backoff, within coordinatorRetryMs.
+   */
+  private follow(error: RunnelClientError, url: string | undefined): void {
+    const commit = this.inFlight;
+    this.inFlight = undefined;
+    commit?.reject(error);
+    const revoked: TopicPartition[] = [];
+    for (const [topic, partitions] of this.owned) for (const partition of partitions.keys()) revoked.push({ topic, partition });
+    this.owned.clear();
+    this.positions.clear();
+    this.revokedUpTo.clear();
+    this.revokedMaxSeq = 0;
+    this.joined = false;
+    this.dropSocket();
+    if (revoked.length > 0) this.emit({ assigned: [], revoked });
+    const now = Date.now();
+    this.lastError = error;
+    if (this.retryingSince === undefined) {
+      this.retryingSince = now;
+      this.giveUpTimer = setTimeout(() => {
+        this.giveUpTimer = undefined;
+        if (this.joined || this.endedWith !== null) return;
+        this.dropSocket();
+        this.fail(this.lastError ?? error);
+      }, this.coordinatorRetryMs);
+    }
+    if (now - this.retryingSince >= this.coordinatorRetryMs) return this.fail(error);
+    if (url !== undefined) this.url = url;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.endedWith !== null) return;
+      if (this.memberId !== undefined) this.subscribeFields.member_id = this.memberId;
+      this.rejoiningAs = this.subscribeFields.member_id as string | undefined;
+      this.connect(this.url);
+    }, delay);
+  }
+
   protected override onEnd(error: Error): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    clearTimeout(this.giveUpTimer);
+    this.giveUpTimer = undefined;
     const commit = this.inFlight;
     this.inFlight = undefined;
     commit?.reject(error);
@@ -236,7 +336,10 @@ export class GroupConsumer extends SubscriptionStream<TopicPartitionOffset[]> {
     return new Promise((resolve, reject) => {
       const ref = ++this.commitRef;
       this.inFlight = { ref, resolve, reject };
-      this.sendFrame({ type: 'commit', sub: this.sub, ref, offsets: list });
+      if (!this.joined || !this.sendFrame({ type: 'commit', sub: this.sub, ref, offsets: list })) {
+        this.inFlight = undefined;
+        reject(new RunnelClientError(`group '${this.group}': not connected to its coordinator now; retry`, NOT_COORDINATOR, 0, true));
+      }
     });
   }
 
@@ -277,6 +380,12 @@ function subscribeFields(o: GroupConsumerOptions): Record<string, unknown> {
   set('member_id', o.memberId);
   set('client_id', o.clientId);
   return fields;
+}
+
+/** The `coordinator.url` a NOT_COORDINATOR frame names, if any. */
+function coordinatorUrl(frame: ErrorFrame): string | undefined {
+  const coordinator = (frame as { coordinator?: { url?: unknown } }).coordinator;
+  return typeof coordinator?.url === 'string' && coordinator.url.length > 0 ? coordinator.url : undefined;
 }
 
 function mapOf<V>(maps: Map<string, Map<number, V>>, topic: string): Map<number, V> {

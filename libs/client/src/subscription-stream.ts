@@ -19,7 +19,9 @@ import { normalizeBaseUrl } from './http';
  *
  * Ending: an error frame that ends the subscription, or the socket closing under us, fails the
  * consumer: the records already received are yielded first, then the iteration rejects with the
- * error. close() (or breaking out of for-await) ends it cleanly.
+ * error. close() (or breaking out of for-await) ends it cleanly. A subclass may instead go on
+ * elsewhere: onSocketLost / onErrorFrame, then dropSocket() and connect() (GroupConsumer follows
+ * its group's coordinator so).
  */
 
 export type RecordFormat = 'json' | 'string' | 'binary';
@@ -81,7 +83,11 @@ export abstract class SubscriptionStream<Assignment> implements AsyncIterableIte
   readonly sub: string;
   protected readonly credit: number;
   private readonly grantEvery: number;
-  private readonly socket: WebSocket;
+  private socket!: WebSocket;
+  /** Bumped for every socket opened or dropped: events of an older socket are ignored. */
+  private socketGen = 0;
+  private socketClosed: Promise<void> = Promise.resolve();
+  private readonly headers: Record<string, string> | undefined;
   private readonly frames: RecordsFrame[] = [];
   private framesReceived = 0;
   private head = 0; // index of the next record in frames[0]
@@ -95,13 +101,12 @@ export abstract class SubscriptionStream<Assignment> implements AsyncIterableIte
   private ended = false;
   private readonly subscribed: Promise<Assignment>;
   private settleSubscribed!: { resolve: (a: Assignment) => void; reject: (e: Error) => void };
-  private readonly closed: Promise<void>;
   private closing: Promise<void> | undefined;
 
   protected constructor(
     options: StreamOptions,
     /** The subscribe frame's own fields (`type`, `sub` and `credit` are added here). */
-    subscribeFields: Record<string, unknown>,
+    protected readonly subscribeFields: Record<string, unknown>,
     /** Grant processed records back at most this long after processing (undefined: only in chunks). */
     private readonly creditFlushMs?: number,
   ) {
@@ -112,17 +117,54 @@ export abstract class SubscriptionStream<Assignment> implements AsyncIterableIte
     this.sub = options.sub ?? `sub-${randomUUID()}`;
     this.subscribed = new Promise((resolve, reject) => (this.settleSubscribed = { resolve, reject }));
     this.subscribed.catch(() => undefined); // observed through ready() or the iteration
-    const url = new URL(`${normalizeBaseUrl(options.baseUrl)}/v3/ws`);
+    this.headers = options.headers;
+    this.connect(options.baseUrl);
+  }
+
+  /** Opens a socket to `baseUrl` and subscribes on it with the current `subscribeFields`. */
+  protected connect(baseUrl: string): void {
+    const gen = ++this.socketGen;
+    const url = new URL(`${normalizeBaseUrl(baseUrl)}/v3/ws`);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    this.socket = new WebSocket(url, { headers: options.headers });
-    this.closed = new Promise((resolve) => this.socket.once('close', () => resolve()));
-    const subscribe = { type: 'subscribe', sub: this.sub, ...subscribeFields, credit: this.credit };
-    this.socket.on('open', () => this.socket.send(JSON.stringify(subscribe)));
-    this.socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.onMessage(data, isBinary));
-    this.socket.on('error', (error: Error) => this.fail(new RunnelClientError(error.message, NETWORK_ERROR_CODE, 0, true)));
-    this.socket.on('close', (code: number, reason: Buffer) => {
-      if (!this.ended) this.fail(new RunnelClientError(`socket closed (${code} ${reason.toString()})`.trim(), NETWORK_ERROR_CODE, 0, true));
+    const socket = new WebSocket(url, { headers: this.headers });
+    this.socket = socket;
+    this.socketClosed = new Promise((resolve) => socket.once('close', () => resolve()));
+    const live = (): boolean => gen === this.socketGen && !this.ended && this.failure === null;
+    socket.on('open', () => {
+      if (live()) socket.send(JSON.stringify({ type: 'subscribe', sub: this.sub, ...this.subscribeFields, credit: this.credit }));
     });
+    socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+      if (live()) this.onMessage(data, isBinary);
+    });
+    socket.on('error', (error: Error) => {
+      if (live()) this.socketLost(new RunnelClientError(error.message, NETWORK_ERROR_CODE, 0, true));
+    });
+    socket.on('close', (code: number, reason: Buffer) => {
+      if (live())
+        this.socketLost(new RunnelClientError(`socket closed (${code} ${reason.toString()})`.trim(), NETWORK_ERROR_CODE, 0, true));
+    });
+  }
+
+  private socketLost(error: RunnelClientError): void {
+    this.socketGen++; // the socket's later events (close after error) are not a second loss
+    this.onSocketLost(error);
+  }
+
+  /**
+   * Closes the socket without ending the consumer, to connect() again: the records queued from it
+   * are dropped and credit starts afresh with the next subscribe (the record the application
+   * holds is not granted back on the new socket).
+   */
+  protected dropSocket(): void {
+    this.socketGen++;
+    const socket = this.socket;
+    if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
+    else if (socket.readyState === WebSocket.OPEN) socket.close(1000);
+    this.discardQueued();
+    this.holding = false;
+    this.processedSinceGrant = 0;
+    clearTimeout(this.creditFlushTimer);
+    this.creditFlushTimer = undefined;
   }
 
   /** Resolves with the assignment once the broker confirmed the subscription. */
@@ -170,13 +212,14 @@ export abstract class SubscriptionStream<Assignment> implements AsyncIterableIte
       const waiter = this.waiter;
       this.waiter = null;
       waiter?.resolve({ value: undefined, done: true });
-      if (this.socket.readyState === WebSocket.CONNECTING) this.socket.terminate();
-      else this.socket.close(1000);
-      const timer = setTimeout(() => this.socket.terminate(), 2000);
-      await this.closed;
+      const socket = this.socket;
+      if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
+      else socket.close(1000);
+      const timer = setTimeout(() => socket.terminate(), 2000);
+      await this.socketClosed;
       clearTimeout(timer);
     }
-    await this.closed;
+    await this.socketClosed;
   }
 
   // ---- for subclasses ----
@@ -199,6 +242,11 @@ export abstract class SubscriptionStream<Assignment> implements AsyncIterableIte
   /** An error frame of this subscription; by default it ends the consumer. */
   protected onErrorFrame(frame: ErrorFrame): void {
     this.fail(errorFromFrame(frame));
+  }
+
+  /** The socket closed or failed under a live consumer; by default it ends the consumer. */
+  protected onSocketLost(error: RunnelClientError): void {
+    this.fail(error);
   }
 
   /** close() was called on a live consumer, before the socket closes (awaited: e.g. a last commit). */
