@@ -1,3 +1,4 @@
+import { GroupConsumer } from '@runnel/client';
 import { partitionForKey } from '@runnel/protocol';
 import { jsonCall } from '../support/json-call';
 import { TestCluster, eventually, startCluster } from '../support/cluster-process';
@@ -172,6 +173,56 @@ describe('group coordinators in a cluster', () => {
       [0, 2],
       [1, 1],
       [1, 2],
+    ]);
+  }, 120_000);
+
+  it('the Runnel client joins through any broker and follows its group when the coordinator moves', async () => {
+    const group = 'sdk-follow';
+    const partition = offsetsPartitionOf(group);
+    const coordinator = await leaderOf('__consumer_offsets', partition);
+    const entry = [1, 2, 3].find((id) => id !== coordinator)!;
+    const consumer = new GroupConsumer({
+      baseUrl: cluster.broker(entry).baseUrl,
+      group,
+      topic: 'orders',
+      from: 'earliest',
+      format: 'string',
+    });
+    const seen = new Set<string>();
+    const iterator = consumer[Symbol.asyncIterator]();
+    const readUntil = async (done: () => boolean): Promise<void> => {
+      while (!done()) {
+        const next = await iterator.next();
+        if (next.done) throw new Error('the consumer ended');
+        seen.add(String(next.value.value?.data));
+      }
+    };
+    try {
+      await readUntil(() => seen.size >= 6);
+      await consumer.commit();
+
+      const others = [1, 2, 3].filter((id) => id !== coordinator);
+      const moved = await jsonCall('POST', `${base(others[0])}/topics/__consumer_offsets/partitions/${partition}/reassignment`, {
+        replicas: others,
+      });
+      expect(moved.status).toBe(202);
+      await eventually('a leader among the new replicas', async () => {
+        const leader = await leaderOf('__consumer_offsets', partition);
+        return others.includes(leader) ? leader : undefined;
+      });
+      for (let i = 0; i < 4; i++) await produce(i % 2, `after-move-${i}`);
+      // The application's loop just carries on: the client followed the coordinator by itself.
+      await readUntil(() => [0, 1, 2, 3].every((i) => seen.has(`after-move-${i}`)));
+    } finally {
+      await consumer.close();
+    }
+    expect([...seen].filter((v) => v.startsWith('order-')).sort()).toEqual([
+      'order-0',
+      'order-1',
+      'order-2',
+      'order-3',
+      'order-4',
+      'order-5',
     ]);
   }, 120_000);
 
