@@ -18,8 +18,6 @@ import { anonymousCaller, userCaller, type AuthenticatedVia, type Caller } from 
 export const HTTP_FORWARD_ROUTE = 'http-forward';
 export const FORWARD_MARKER_HEADER = 'x-runnel-forwarded';
 const FORWARD_CALLER_HEADER = 'x-runnel-forwarded-caller';
-/** Asks the receiving broker to answer only what it holds itself (a fan-out's part, e.g. the groups it coordinates). */
-const FORWARD_LOCAL_HEADER = 'x-runnel-forwarded-local';
 
 /** This process's marker token: random at start, known only to this process. */
 const TOKEN = randomBytes(32).toString('hex');
@@ -42,8 +40,6 @@ export interface ForwardedRequest {
   contentType?: string;
   accept?: string;
   caller: ForwardedCaller;
-  /** Answer only the receiving broker's own part (no fan-out there). */
-  localOnly?: boolean;
 }
 
 /** The receiving broker's answer (params); its body is the answer's raw body. */
@@ -55,10 +51,8 @@ export interface ForwardedAnswer {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Replayed here by another broker (never forwarded again). */
+    /** Replayed here by another broker: answered with this broker's own part, never forwarded or fanned out again. */
     forwarded?: boolean;
-    /** The forwarding broker asked for this broker's own part only. */
-    forwardedLocalOnly?: boolean;
   }
 }
 
@@ -90,7 +84,6 @@ export function installForwardedCallers(fastify: FastifyInstance): void {
     }
     request.caller = callerFrom(asserted);
     request.forwarded = true;
-    request.forwardedLocalOnly = request.headers[FORWARD_LOCAL_HEADER] === '1';
   });
 }
 
@@ -116,7 +109,7 @@ export function forwardedCaller(caller: Caller): ForwardedCaller {
 }
 
 /** The params and body that forward `request` (already authenticated: `caller`). */
-export function forwardedRequest(request: FastifyRequest, caller: Caller, localOnly = false): { params: ForwardedRequest; body: Buffer } {
+export function forwardedRequest(request: FastifyRequest, caller: Caller): { params: ForwardedRequest; body: Buffer } {
   const contentType = request.headers['content-type'];
   const accept = request.headers.accept;
   const body =
@@ -132,7 +125,6 @@ export function forwardedRequest(request: FastifyRequest, caller: Caller, localO
       ...(contentType === undefined ? {} : { contentType }),
       ...(accept === undefined ? {} : { accept }),
       caller: forwardedCaller(caller),
-      ...(localOnly ? { localOnly } : {}),
     },
     body,
   };
@@ -158,7 +150,6 @@ export async function replayForwarded(
     [FORWARD_MARKER_HEADER]: TOKEN,
     [FORWARD_CALLER_HEADER]: JSON.stringify(request.caller),
   };
-  if (request.localOnly) headers[FORWARD_LOCAL_HEADER] = '1';
   if (request.contentType) headers['content-type'] = request.contentType;
   if (request.accept) headers.accept = request.accept;
   const response = await fastify.inject({

@@ -52,7 +52,7 @@ export class HttpForwarder implements OnApplicationBootstrap {
   }
 
   /**
-   * A fan-out: `request` forwarded local-only to every other live broker, each answer's JSON body
+   * A fan-out: `request` forwarded to every other live broker (each answers its own part), each answer's JSON body
    * (what `what` names, for errors). A broker that cannot be reached, answers another status than
    * 200 or unreadable JSON fails the whole call RETRIABLE (50003): a cluster-wide list is never
    * silently partial.
@@ -64,7 +64,7 @@ export class HttpForwarder implements OnApplicationBootstrap {
         let answer: ForwardedAnswer;
         let body: Buffer;
         try {
-          ({ answer, body } = await this.forward(brokerId, request, caller, true));
+          ({ answer, body } = await this.forward(brokerId, request, caller));
         } catch (error) {
           throw new RunnelError('RETRIABLE', `broker ${brokerId} did not list its ${what} (${(error as Error).message}); retry`);
         }
@@ -81,18 +81,13 @@ export class HttpForwarder implements OnApplicationBootstrap {
 
   /**
    * Forwards `request` (authenticated as `caller`) to broker `brokerId` and resolves its answer.
-   * `localOnly` asks that broker for its own part only (a fan-out). Fails RETRIABLE when the
+   * The receiving broker answers with its own part only (it never forwards again). Fails RETRIABLE when the
    * broker cannot be reached or answers more than RUNNEL_MAX_REQUEST_BYTES.
    */
-  async forward(
-    brokerId: number,
-    request: FastifyRequest,
-    caller: Caller,
-    localOnly = false,
-  ): Promise<{ answer: ForwardedAnswer; body: Buffer }> {
+  async forward(brokerId: number, request: FastifyRequest, caller: Caller): Promise<{ answer: ForwardedAnswer; body: Buffer }> {
     const channel = this.cluster.interBroker();
     if (!channel) throw new RunnelError('RETRIABLE', 'this broker is not part of a cluster');
-    const { params, body } = forwardedRequest(request, caller, localOnly);
+    const { params, body } = forwardedRequest(request, caller);
     if (body.length > this.config.maxRequestBytes) {
       throw new RunnelError('TOO_LARGE', `the request body is larger than ${this.config.maxRequestBytes} bytes`);
     }

@@ -1,9 +1,9 @@
-import type { GroupCoordinator, OffsetLogRecord } from '@runnel/groups';
+import type { GroupCoordinator } from '@runnel/groups';
 import type { PartitionHandle } from '@runnel/replication';
 import type { ClusterView } from '../cluster/cluster-view';
-import { forEachKeyedRecord } from '../topics/internal-topic-reader';
 import { CONSUMER_OFFSETS_TOPIC } from '../topics/topic-names';
 import { CoordinatorLocation, notCoordinator } from './coordinator-location';
+import { readOffsetRecords } from './offsets-topic';
 
 /** The local replica of an offsets partition, as far as placement needs it. */
 export interface LocalOffsetsReplica extends PartitionHandle {
@@ -178,10 +178,7 @@ export class CoordinatorPlacement {
         throw new Error(`its high watermark ${replica.highWatermark} did not reach the log end ${target} (followers lag)`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const records: OffsetLogRecord[] = [];
-    await forEachKeyedRecord(replica, (key, value) => {
-      records.push({ key: Buffer.from(key), value: value === null ? null : Buffer.from(value) });
-    });
+    const records = await readOffsetRecords(replica);
     if (owned.cancelled || this.closed || this.owned.get(partition) !== owned) return;
     const loaded = this.deps.coordinator.load(records);
     this.deps.coordinator.topicsChanged();

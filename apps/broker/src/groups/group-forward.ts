@@ -39,7 +39,7 @@ export class ForwardToCoordinatorFilter implements ExceptionFilter {
   }
 }
 
-/** One broker's page of the group list (its answer to a local-only list request). */
+/** One broker's page of the group list (its answer to a forwarded list request). */
 export interface GroupListPart {
   data: { consumer_group_id: string }[];
   /** The broker has more groups after its page. */
@@ -65,14 +65,14 @@ function compareIds(a: string, b: string): number {
 
 /**
  * The group list in cluster mode: every broker lists only the groups it coordinates, so the list
- * asks every other live broker for its own page (the same request, forwarded local-only) and
+ * asks every other live broker for its own page (the same request, forwarded: each answers its own part) and
  * merges. A broker that does not answer makes the list fail 50003 (retriable), never partial.
  */
 @Injectable()
 export class GroupListFanOut {
   constructor(private readonly forwarder: HttpForwarder) {}
 
-  /** Fan out this request: cluster mode, and not itself another broker's local-only part. */
+  /** Fan out this request: cluster mode, and not itself forwarded by another broker. */
   applies(request: FastifyRequest): boolean {
     return this.forwarder.enabled && !request.forwarded;
   }

@@ -121,13 +121,8 @@ export class OffsetsTopic implements OffsetLog {
     for (let p = 0; p < this.partitionCount; p++) {
       const deadline = Date.now() + retryForMs;
       for (;;) {
-        const partitionRecords: OffsetLogRecord[] = [];
         try {
-          await forEachKeyedRecord(this.topics.partition(CONSUMER_OFFSETS_TOPIC, p), (key, value) => {
-            // Copies: the decoded views would pin each read chunk for the life of the process.
-            partitionRecords.push({ key: Buffer.from(key), value: value === null ? null : Buffer.from(value) });
-          });
-          for (const record of partitionRecords) records.push(record);
+          for (const record of await readOffsetRecords(this.topics.partition(CONSUMER_OFFSETS_TOPIC, p))) records.push(record);
           break;
         } catch (error) {
           if (!isRetriable(error) || Date.now() > deadline) throw error;
@@ -137,6 +132,16 @@ export class OffsetsTopic implements OffsetLog {
     }
     return records;
   }
+}
+
+/** Every keyed record of one offsets partition up to its high watermark, in log order. */
+export async function readOffsetRecords(partition: PartitionHandle): Promise<OffsetLogRecord[]> {
+  const records: OffsetLogRecord[] = [];
+  await forEachKeyedRecord(partition, (key, value) => {
+    // Copies: the decoded views would pin each read chunk for the life of the process.
+    records.push({ key: Buffer.from(key), value: value === null ? null : Buffer.from(value) });
+  });
+  return records;
 }
 
 /** A partition without a (reachable) leader yet: worth asking again. */

@@ -88,8 +88,8 @@ describe('GroupListFanOut', () => {
       enabled: true,
       brokerId: 1,
       liveBrokerIds: () => [1, 2, 3],
-      forward: (brokerId: number, _request: FastifyRequest, _caller: unknown, localOnly: boolean) => {
-        asked.push(localOnly ? brokerId : -brokerId);
+      forward: (brokerId: number) => {
+        asked.push(brokerId);
         return answers[brokerId]();
       },
       // The real fan-out over the fake `forward`.
